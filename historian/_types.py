@@ -1,0 +1,92 @@
+"""Value types and input validation shared by the historian modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+QUALITY_BAD = 0
+QUALITY_UNCERTAIN = 1
+QUALITY_GOOD = 2
+
+
+@dataclass(frozen=True, eq=False)
+class HistoryData:
+    """Samples of one tag, as returned by every historian query.
+
+    Parallel arrays rather than a list of objects so trends can hand them to numpy/pyqtgraph
+    without conversion. ``timestamps`` are float64 UNIX seconds in ascending order, ``values``
+    float64 (NaN allowed) and ``qualities`` uint8 (0 bad, 1 uncertain, 2 good). ``eq=False``
+    because element-wise array comparison has no single truth value.
+    """
+
+    timestamps: np.ndarray
+    values: np.ndarray
+    qualities: np.ndarray
+
+    @classmethod
+    def empty(cls) -> HistoryData:
+        """Return a result with no samples (correct dtypes, length 0)."""
+        return cls(np.empty(0, np.float64), np.empty(0, np.float64), np.empty(0, np.uint8))
+
+    @classmethod
+    def concat(cls, parts: list[HistoryData]) -> HistoryData:
+        """Join results in the given order (callers guarantee the parts do not overlap)."""
+        if not parts:
+            return cls.empty()
+        return cls(
+            np.concatenate([p.timestamps for p in parts]),
+            np.concatenate([p.values for p in parts]),
+            np.concatenate([p.qualities for p in parts]),
+        )
+
+    def __len__(self) -> int:
+        return int(self.timestamps.shape[0])
+
+
+class Batch(NamedTuple):
+    """A validated batch of samples: equal-length 1-D arrays with canonical dtypes."""
+
+    tags: npt.NDArray[np.int64]
+    timestamps: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+    qualities: npt.NDArray[np.uint8]
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> Batch:
+        """Return the samples where ``mask`` is true, order kept."""
+        return Batch(self.tags[mask], self.timestamps[mask], self.values[mask], self.qualities[mask])
+
+    def __len__(self) -> int:  # type: ignore[override]
+        return int(self.tags.shape[0])
+
+
+def make_batch(
+    n_tags: int,
+    tag_idx: npt.ArrayLike,
+    timestamps: npt.ArrayLike,
+    values: npt.ArrayLike,
+    qualities: npt.ArrayLike,
+) -> Batch:
+    """Convert and check a batch; raise ``ValueError`` on malformed input.
+
+    Malformed input (different lengths, tag index out of range) is a programming error in the
+    caller, so it fails loudly instead of being silently stored under the wrong tag.
+    """
+    tags = np.atleast_1d(np.asarray(tag_idx))
+    if tags.size and not np.issubdtype(tags.dtype, np.integer):
+        raise ValueError(f"tag_idx must be integers, got dtype {tags.dtype}")
+    batch = Batch(
+        tags.astype(np.int64, copy=False).ravel(),
+        np.atleast_1d(np.asarray(timestamps, dtype=np.float64)).ravel(),
+        np.atleast_1d(np.asarray(values, dtype=np.float64)).ravel(),
+        np.atleast_1d(np.asarray(qualities)).astype(np.uint8, copy=False).ravel(),
+    )
+    lengths = {a.shape[0] for a in batch}
+    if len(lengths) != 1:
+        raise ValueError(f"tag_idx, timestamps, values and qualities differ in length: {lengths}")
+    if len(batch) and (batch.tags.min() < 0 or batch.tags.max() >= n_tags):
+        raise ValueError(f"tag index out of range 0..{n_tags - 1}")
+    return batch

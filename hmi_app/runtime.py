@@ -1,0 +1,313 @@
+"""The runtime facade: owns the data path from drivers to historian, alarms and screens.
+
+Drivers push :class:`SampleBatch` objects into a queue; one processing thread applies them to the
+current-value table, appends them to the historian and evaluates the alarm rules over the whole
+table (vectorised). Screens pull :class:`Snapshot` copies; every operator action is a method here
+that carries the acting user and is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alarm_engine import Alarm, AlarmEngine, AlarmJournal, AlarmKind, LimitRule, Priority
+from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResult
+from hmi_app.acquisition import build_drivers
+from hmi_app.audit import AuditTrail
+from hmi_app.config import PlantConfig
+from hmi_app.facade import AreaInfo, HistoryData, Snapshot, TagInfo
+from hmi_app.tag_table import CurrentValueTable
+from historian import Historian
+
+log = logging.getLogger(__name__)
+
+_PRIORITY = {"low": Priority.LOW, "medium": Priority.MEDIUM, "high": Priority.HIGH, "critical": Priority.CRITICAL}
+
+
+def limit_rules(config: PlantConfig) -> list[LimitRule]:
+    rules = []
+    for i, tag in enumerate(config.tags):
+        if tag.limits is None:
+            continue
+        for key, spec in tag.limits.items():
+            kind = AlarmKind(key.upper())
+            rules.append(
+                LimitRule(
+                    alarm_id=f"{tag.name}.{kind.value}",
+                    tag=tag.name,
+                    tag_index=i,
+                    kind=kind,
+                    limit=spec.value,
+                    deadband=tag.limits.deadband,
+                    priority=_PRIORITY[spec.priority],
+                    message=spec.message or f"{tag.description} {kind.value}",
+                    area=tag.area,
+                    unit=tag.unit,
+                )
+            )
+    return rules
+
+
+def tag_infos(config: PlantConfig) -> list[TagInfo]:
+    infos = []
+    for i, t in enumerate(config.tags):
+        low, high = t.effective_write_limits
+        limits = {k: s.value for k, s in t.limits.items()} if t.limits else {}
+        infos.append(
+            TagInfo(
+                index=i,
+                name=t.name,
+                description=t.description,
+                description_zh=t.description_zh,
+                area=t.area,
+                unit=t.unit,
+                eng_unit=t.eng_unit,
+                device=t.device,
+                range_low=t.range[0],
+                range_high=t.range[1],
+                decimals=t.decimals,
+                writable=t.writable,
+                write_low=low,
+                write_high=high,
+                limits=limits,
+            )
+        )
+    return infos
+
+
+class Runtime:
+    """Qt-free facade over acquisition, history and alarms (implements ``facade.ControlRoom``)."""
+
+    def __init__(self, config: PlantConfig, data_dir: str | Path, user: str = "operator") -> None:
+        self.config = config
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.current_user = user
+        self.plant_name = config.plant.name
+        self.plant_name_zh = config.plant.name_zh
+        self.tags = tag_infos(config)
+        self.areas = [
+            AreaInfo(a.name, a.description, a.description_zh, tuple((u.name, u.description, u.description_zh) for u in a.units))
+            for a in config.areas
+        ]
+        self._index = {t.name: t.index for t in self.tags}
+        n = len(self.tags)
+        self.table = CurrentValueTable(n)
+        ring = max(60, int(config.historian.ring_seconds / min(d.poll_ms / 1e3 for d in config.devices)))
+        self.historian = Historian(
+            self.data_dir / "history.db",
+            [t.name for t in config.tags],
+            deadbands=np.asarray([t.deadband for t in config.tags], dtype=np.float64),
+            ring_capacity=ring,
+            flush_interval=config.historian.flush_interval_s,
+        )
+        self.journal = AlarmJournal(self.data_dir / "alarms.db")
+        self.audit = AuditTrail(self.data_dir / "audit.db")
+        self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
+        for device in config.devices:
+            self.alarms.add_discrete(
+                f"{device.name}.COMM", device.name, AlarmKind.COMM, Priority.HIGH,
+                f"Communication failure: {device.description or device.name}",
+            )
+        self._batches: queue.SimpleQueue[SampleBatch | None] = queue.SimpleQueue()
+        self._statuses: dict[str, DeviceStatus] = {}
+        self._status_lock = threading.Lock()
+        self.drivers: dict[str, DeviceDriver] = build_drivers(config, self._batches.put, self._on_status)
+        self._processor = threading.Thread(target=self._process_loop, name="runtime-processor", daemon=True)
+        self._started = False
+        self._stopped = False
+
+    # ---- life cycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.historian.start()
+        self._processor.start()
+        for driver in self.drivers.values():
+            driver.start()
+        self._started = True
+        log.info("runtime started: %d tags, %d devices", len(self.tags), len(self.drivers))
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for driver in self.drivers.values():
+            driver.stop()
+        self._batches.put(None)
+        if self._processor.is_alive():
+            self._processor.join(5)
+        self.historian.stop()
+        self.journal.close()
+        self.audit.close()
+
+    def __enter__(self) -> Runtime:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- the processing thread ------------------------------------------------------------------
+    def _process_loop(self) -> None:
+        while True:
+            batch = self._batches.get()
+            batches = [batch]
+            while True:  # drain what arrived meanwhile so alarms are evaluated once per wake-up
+                try:
+                    batches.append(self._batches.get_nowait())
+                except queue.Empty:
+                    break
+            live = [b for b in batches if b is not None]
+            try:
+                self._process(live)
+            except Exception:  # one bad batch must never stop acquisition
+                log.exception("processing %d batches failed", len(live))
+            if len(live) != len(batches):
+                return
+
+    def _process(self, batches: list[SampleBatch]) -> None:
+        if not batches:
+            return
+        for b in batches:
+            self.table.apply(b)
+            self.historian.append(b.tag_idx, b.timestamps, b.values, b.qualities)
+        _, values, qualities, _ = self.table.copy()
+        self.alarms.evaluate(values, qualities == Quality.GOOD, time.time())
+
+    def _on_status(self, status: DeviceStatus) -> None:
+        with self._status_lock:
+            previous = self._statuses.get(status.name)
+            self._statuses[status.name] = status
+        if previous is None or previous.state != status.state:
+            if status.state == "failed":
+                self.alarms.set_condition(f"{status.name}.COMM", True)
+            elif status.state == "connected":
+                self.alarms.set_condition(f"{status.name}.COMM", False)
+
+    # ---- what screens read ----------------------------------------------------------------------
+    def tag_index(self, name: str) -> int:
+        return self._index[name]
+
+    def snapshot(self) -> Snapshot:
+        version, values, qualities, timestamps = self.table.copy()
+        with self._status_lock:
+            devices = tuple(self._statuses.get(d.name) or DeviceStatus(d.name, d.protocol) for d in self.config.devices)
+        return Snapshot(
+            version=version,
+            values=values,
+            qualities=qualities,
+            timestamps=timestamps,
+            alarm_version=self.alarms.version,
+            alarms=tuple(self.alarms.active_alarms()),
+            devices=devices,
+            taken_at=time.time(),
+        )
+
+    def quality_reason(self, name: str) -> str:
+        return self.table.reason(self._index[name])
+
+    def history(self, tag: int, t0: float, t1: float) -> HistoryData:
+        return self.historian.query(tag, t0, t1)
+
+    def alarm_journal(self, limit: int = 500) -> list[dict[str, Any]]:
+        return self.journal.query(limit=limit)
+
+    # ---- what operators do ----------------------------------------------------------------------
+    def acknowledge(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
+        """Acknowledge alarms; the journal entry is committed before this returns."""
+        known = [a for a in alarm_ids if self._has_alarm(a)]
+        return self.alarms.acknowledge(known, user or self.current_user, comment)
+
+    def _has_alarm(self, alarm_id: str) -> bool:
+        try:
+            self.alarms.get(alarm_id)
+        except KeyError:
+            return False
+        return True
+
+    def write_tag(self, name: str, value: float, user: str | None = None, reason: str = "") -> Future[WriteResult]:
+        """Queue a setpoint write on the owning device; the result (with read-back) arrives later.
+
+        The request and its outcome are both recorded in the audit trail with user and reason.
+        """
+        who = user or self.current_user
+        index = self._index.get(name)
+        if index is None:
+            future: Future[WriteResult] = Future()
+            future.set_result(WriteResult(name, value, ok=False, reason=f"unknown tag {name!r}"))
+            return future
+        driver = self.drivers[self.tags[index].device]
+        self.audit.record(who, "write requested", name, f"value={value!r} reason={reason!r}")
+        future = driver.write(name, value)
+
+        def _record(f: Future[WriteResult]) -> None:
+            result = f.result()
+            outcome = "ok" if result.ok else f"refused: {result.reason}"
+            try:
+                self.audit.record(who, "write result", name, f"value={value!r} readback={result.readback!r}", outcome)
+            except Exception:  # audit closed during shutdown
+                log.warning("could not audit write result for %s", name)
+
+        future.add_done_callback(_record)
+        return future
+
+    # ---- headless reporting ---------------------------------------------------------------------
+    def snapshot_json(self) -> dict[str, Any]:
+        """Every tag's last value, quality and time plus the active alarms and device diagnostics."""
+        snap = self.snapshot()
+        tags: dict[str, Any] = {}
+        for t in self.tags:
+            q = Quality(int(snap.qualities[t.index]))
+            v = float(snap.values[t.index])
+            ts = float(snap.timestamps[t.index])
+            tags[t.name] = {
+                "value": None if np.isnan(v) else v,
+                "quality": q.label,
+                "timestamp": _iso(ts) if ts > 0 else None,
+                "eng_unit": t.eng_unit,
+                "device": t.device,
+                "reason": self.table.reason(t.index),
+            }
+        alarms = [
+            {
+                "id": a.alarm_id,
+                "tag": a.tag,
+                "kind": a.kind.value,
+                "state": a.state.value,
+                "priority": a.priority.name.lower(),
+                "active": a.active,
+                "value": None if np.isnan(a.value) else a.value,
+                "limit": None if np.isnan(a.limit) else a.limit,
+                "message": a.message,
+                "raised_at": _iso(a.raised_at) if a.raised_at else None,
+            }
+            for a in snap.alarms
+        ]
+        devices = {
+            d.name: {
+                "protocol": d.protocol,
+                "state": d.state,
+                "requests": d.requests,
+                "errors": d.errors,
+                "reconnects": d.reconnects,
+                "overruns": d.overruns,
+                "last_error": d.last_error,
+                "latency_ms_median": None if np.isnan(d.latency_ms_median) else round(d.latency_ms_median, 2),
+                "latency_ms_p99": None if np.isnan(d.latency_ms_p99) else round(d.latency_ms_p99, 2),
+            }
+            for d in snap.devices
+        }
+        return {"plant": self.plant_name, "taken_at": _iso(snap.taken_at), "tags": tags, "alarms": alarms, "devices": devices}
+
+
+def _iso(ts: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
