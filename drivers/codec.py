@@ -27,7 +27,9 @@ _INT_RANGE = {
 }
 
 
-def decode(buf: bytes | bytearray | memoryview, offset: int, data_type: DataType, bit: int | None = None) -> float:
+def decode(
+    buf: bytes | bytearray | memoryview, offset: int, data_type: DataType, bit: int | None = None
+) -> float:
     """Decode one value at ``offset`` of a big-endian buffer (bit counted from the LSB of the byte)."""
     if data_type is DataType.BOOL:
         return float((buf[offset] >> (bit or 0)) & 1)

@@ -69,7 +69,9 @@ class ModbusDriver(DeviceDriver):
         sink: Callable[[SampleBatch], None],
         status_sink: Callable[[DeviceStatus], None] | None = None,
     ) -> None:
-        super().__init__(config.name, bindings, config.poll_ms / 1e3, config.timeout_ms / 1e3, sink, status_sink)
+        super().__init__(
+            config.name, bindings, config.poll_ms / 1e3, config.timeout_ms / 1e3, sink, status_sink
+        )
         self.config = config
         self.blocks = plan_blocks(self.bindings, config.max_gap)
         self._client: ModbusTcpClient | None = None

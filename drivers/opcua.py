@@ -40,7 +40,9 @@ class OpcUaDriver(DeviceDriver):
         sink: Callable[[SampleBatch], None],
         status_sink: Callable[[DeviceStatus], None] | None = None,
     ) -> None:
-        super().__init__(config.name, bindings, config.poll_ms / 1e3, config.timeout_ms / 1e3, sink, status_sink)
+        super().__init__(
+            config.name, bindings, config.poll_ms / 1e3, config.timeout_ms / 1e3, sink, status_sink
+        )
         self.config = config
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: Client | None = None

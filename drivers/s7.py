@@ -58,7 +58,9 @@ class S7Driver(DeviceDriver):
         sink: Callable[[SampleBatch], None],
         status_sink: Callable[[DeviceStatus], None] | None = None,
     ) -> None:
-        super().__init__(config.name, bindings, config.poll_ms / 1e3, config.timeout_ms / 1e3, sink, status_sink)
+        super().__init__(
+            config.name, bindings, config.poll_ms / 1e3, config.timeout_ms / 1e3, sink, status_sink
+        )
         self.config = config
         self.spans = plan_spans(self.bindings)
         self._client: snap7.Client | None = None

@@ -99,7 +99,9 @@ _S7_WIDTH = {"X": 1, "B": 1, "W": 2, "D": 4}
 def parse_s7_address(text: str, data_type: DataType) -> S7Address:
     m = _S7_RE.match(text.strip().upper())
     if not m:
-        raise ValueError(f"{text!r} is not an S7 address; expected DBn.DBXo.b, DBn.DBBo, DBn.DBWo or DBn.DBDo")
+        raise ValueError(
+            f"{text!r} is not an S7 address; expected DBn.DBXo.b, DBn.DBBo, DBn.DBWo or DBn.DBDo"
+        )
     db, width, offset, bit = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
     if width == "X":
         if data_type is not DataType.BOOL or bit is None:
@@ -108,7 +110,9 @@ def parse_s7_address(text: str, data_type: DataType) -> S7Address:
     if bit is not None:
         raise ValueError(f"{text!r}: only DBX addresses take a bit")
     if data_type is DataType.BOOL or _S7_WIDTH[width] != data_type.size:
-        raise ValueError(f"{text!r} is {_S7_WIDTH[width]} byte(s) wide; {data_type.value} needs {data_type.size}")
+        raise ValueError(
+            f"{text!r} is {_S7_WIDTH[width]} byte(s) wide; {data_type.value} needs {data_type.size}"
+        )
     return S7Address(db, offset)
 
 
@@ -117,7 +121,9 @@ _NODE_RE = re.compile(r"^(ns=\d+;)?(i=\d+|s=.+|g=[0-9a-fA-F-]{36}|b=.+)$")
 
 def parse_opcua_address(text: str, data_type: DataType) -> str:
     if not _NODE_RE.match(text.strip()):
-        raise ValueError(f"{text!r} is not an OPC UA node id; expected e.g. ns=2;s=Furnace.Level or ns=2;i=1001")
+        raise ValueError(
+            f"{text!r} is not an OPC UA node id; expected e.g. ns=2;s=Furnace.Level or ns=2;i=1001"
+        )
     return text.strip()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 import numpy as np
 
@@ -20,7 +20,7 @@ class Quality(IntEnum):
         return self.name.lower()
 
 
-class DataType(str, Enum):
+class DataType(StrEnum):
     """Raw data types a device can hold; every value is published as float64 (bool as 0/1)."""
 
     BOOL = "bool"

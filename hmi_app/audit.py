@@ -30,7 +30,8 @@ class AuditTrail:
     def query(self, limit: int = 500) -> list[dict[str, Any]]:
         with self._lock:
             cur = self._db.execute(
-                "SELECT ts, user, action, target, detail, result FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+                "SELECT ts, user, action, target, detail, result FROM audit ORDER BY id DESC LIMIT ?",
+                (limit,),
             )
             cols = [c[0] for c in cur.description]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]

@@ -103,7 +103,9 @@ def _run_headless(runtime: object, args: argparse.Namespace) -> int:
         stop.wait(min(1.0, remaining) if remaining is not None else 1.0)
     report = runtime.snapshot_json()  # type: ignore[attr-defined]
     if args.snapshot_json:
-        Path(args.snapshot_json).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        Path(args.snapshot_json).write_text(
+            json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
     good = sum(1 for t in report["tags"].values() if t["quality"] == "good")
     print(f"{good}/{len(report['tags'])} tags good, {len(report['alarms'])} alarms active", flush=True)
     return 0
@@ -116,14 +118,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the control room")
     run.add_argument("--config", help="plant configuration YAML (default: the demo smelter)")
-    run.add_argument("--demo", action="store_true", help="start the built-in virtual smelter and connect to it")
-    run.add_argument("--headless", action="store_true", help="no window: acquisition, history and alarms only")
-    run.add_argument("--duration", type=float, default=0, help="headless: stop after S seconds (0 = until signal)")
+    run.add_argument(
+        "--demo", action="store_true", help="start the built-in virtual smelter and connect to it"
+    )
+    run.add_argument(
+        "--headless", action="store_true", help="no window: acquisition, history and alarms only"
+    )
+    run.add_argument(
+        "--duration", type=float, default=0, help="headless: stop after S seconds (0 = until signal)"
+    )
     run.add_argument("--snapshot-json", help="headless: write tags and alarms to this JSON file at the end")
-    run.add_argument("--data-dir", help=f"where history, alarm journal and audit live (default {default_data_dir()})")
-    run.add_argument("--user", default=os.environ.get("USER", "operator"), help="acting user recorded with actions")
+    run.add_argument(
+        "--data-dir", help=f"where history, alarm journal and audit live (default {default_data_dir()})"
+    )
+    run.add_argument(
+        "--user", default=os.environ.get("USER", "operator"), help="acting user recorded with actions"
+    )
     run.add_argument("--seed", type=int, default=None, help="virtual plant random seed")
-    run.add_argument("--screenshot", help="save a PNG of the window after --screenshot-after seconds and exit")
+    run.add_argument(
+        "--screenshot", help="save a PNG of the window after --screenshot-after seconds and exit"
+    )
     run.add_argument("--screenshot-after", type=float, default=6.0)
     run.set_defaults(func=cmd_run)
 

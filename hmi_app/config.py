@@ -38,7 +38,9 @@ class AlarmLimits(_Model):
         present = [(k, getattr(self, k).value) for k in ("lolo", "lo", "hi", "hihi") if getattr(self, k)]
         for (k1, v1), (k2, v2) in zip(present, present[1:], strict=False):
             if not v1 < v2:
-                raise ValueError(f"limits must increase lolo < lo < hi < hihi, but {k1}={v1:g} >= {k2}={v2:g}")
+                raise ValueError(
+                    f"limits must increase lolo < lo < hi < hihi, but {k1}={v1:g} >= {k2}={v2:g}"
+                )
         return self
 
     def items(self) -> list[tuple[str, LimitSpec]]:
@@ -133,7 +135,9 @@ class PlantConfig(_Model):
 
     def with_ports(self, ports: dict[str, int], host: str = "127.0.0.1") -> PlantConfig:
         """Copy with devices moved to other endpoints (the virtual plant on ephemeral ports)."""
-        devices = [d.model_copy(update={"port": ports.get(d.name, d.port), "host": host}) for d in self.devices]
+        devices = [
+            d.model_copy(update={"port": ports.get(d.name, d.port), "host": host}) for d in self.devices
+        ]
         return self.model_copy(update={"devices": devices})
 
 
@@ -177,7 +181,12 @@ def _describe(loc: tuple[Any, ...], data: Any) -> str:
     for key in loc:
         if isinstance(key, int):
             label = f"[{key}]"
-            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict) and "name" in node[key]:
+            if (
+                isinstance(node, list)
+                and key < len(node)
+                and isinstance(node[key], dict)
+                and "name" in node[key]
+            ):
                 label += f"({node[key]['name']})"
             parts.append(label)
         else:
@@ -196,7 +205,9 @@ def _cross_check(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
     seen: dict[str, int] = {}
     for i, d in enumerate(cfg.devices):
         if d.name in seen:
-            errors.append((("devices", i, "name"), f"duplicate device name {d.name!r} (also devices[{seen[d.name]}])"))
+            errors.append(
+                (("devices", i, "name"), f"duplicate device name {d.name!r} (also devices[{seen[d.name]}])")
+            )
         seen[d.name] = i
     units = {(a.name, u.name) for a in cfg.areas for u in a.units}
     areas = {a.name for a in cfg.areas}
@@ -204,7 +215,9 @@ def _cross_check(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
     devices = {d.name: d for d in cfg.devices}
     for i, t in enumerate(cfg.tags):
         if t.name in tag_seen:
-            errors.append((("tags", i, "name"), f"duplicate tag name {t.name!r} (also tags[{tag_seen[t.name]}])"))
+            errors.append(
+                (("tags", i, "name"), f"duplicate tag name {t.name!r} (also tags[{tag_seen[t.name]}])")
+            )
         tag_seen[t.name] = i
         if t.area not in areas:
             errors.append((("tags", i, "area"), f"unknown area {t.area!r}; known: {sorted(areas)}"))
@@ -231,7 +244,9 @@ def parse_config(text: str, path: str = "<string>") -> PlantConfig:
         where = f"{path}:{mark.line + 1}" if mark else path
         raise ConfigError([f"{where}: YAML syntax error: {getattr(exc, 'problem', exc)}"]) from exc
     if not isinstance(data, dict):
-        raise ConfigError([f"{path}:1: <top level>: expected a mapping with schema_version, plant, areas, devices, tags"])
+        raise ConfigError(
+            [f"{path}:1: <top level>: expected a mapping with schema_version, plant, areas, devices, tags"]
+        )
     try:
         cfg = PlantConfig.model_validate(data)
     except ValidationError as exc:

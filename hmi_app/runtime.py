@@ -20,16 +20,21 @@ import numpy as np
 
 from alarm_engine import Alarm, AlarmEngine, AlarmJournal, AlarmKind, LimitRule, Priority
 from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResult
+from historian import Historian
 from hmi_app.acquisition import build_drivers
 from hmi_app.audit import AuditTrail
 from hmi_app.config import PlantConfig
 from hmi_app.facade import AreaInfo, HistoryData, Snapshot, TagInfo
 from hmi_app.tag_table import CurrentValueTable
-from historian import Historian
 
 log = logging.getLogger(__name__)
 
-_PRIORITY = {"low": Priority.LOW, "medium": Priority.MEDIUM, "high": Priority.HIGH, "critical": Priority.CRITICAL}
+_PRIORITY = {
+    "low": Priority.LOW,
+    "medium": Priority.MEDIUM,
+    "high": Priority.HIGH,
+    "critical": Priority.CRITICAL,
+}
 
 
 def limit_rules(config: PlantConfig) -> list[LimitRule]:
@@ -95,7 +100,12 @@ class Runtime:
         self.plant_name_zh = config.plant.name_zh
         self.tags = tag_infos(config)
         self.areas = [
-            AreaInfo(a.name, a.description, a.description_zh, tuple((u.name, u.description, u.description_zh) for u in a.units))
+            AreaInfo(
+                a.name,
+                a.description,
+                a.description_zh,
+                tuple((u.name, u.description, u.description_zh) for u in a.units),
+            )
             for a in config.areas
         ]
         self._index = {t.name: t.index for t in self.tags}
@@ -114,7 +124,10 @@ class Runtime:
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
         for device in config.devices:
             self.alarms.add_discrete(
-                f"{device.name}.COMM", device.name, AlarmKind.COMM, Priority.HIGH,
+                f"{device.name}.COMM",
+                device.name,
+                AlarmKind.COMM,
+                Priority.HIGH,
                 f"Communication failure: {device.description or device.name}",
             )
         self._batches: queue.SimpleQueue[SampleBatch | None] = queue.SimpleQueue()
@@ -198,7 +211,9 @@ class Runtime:
     def snapshot(self) -> Snapshot:
         version, values, qualities, timestamps = self.table.copy()
         with self._status_lock:
-            devices = tuple(self._statuses.get(d.name) or DeviceStatus(d.name, d.protocol) for d in self.config.devices)
+            devices = tuple(
+                self._statuses.get(d.name) or DeviceStatus(d.name, d.protocol) for d in self.config.devices
+            )
         return Snapshot(
             version=version,
             values=values,
@@ -232,7 +247,9 @@ class Runtime:
             return False
         return True
 
-    def write_tag(self, name: str, value: float, user: str | None = None, reason: str = "") -> Future[WriteResult]:
+    def write_tag(
+        self, name: str, value: float, user: str | None = None, reason: str = ""
+    ) -> Future[WriteResult]:
         """Queue a setpoint write on the owning device; the result (with read-back) arrives later.
 
         The request and its outcome are both recorded in the audit trail with user and reason.
@@ -251,7 +268,9 @@ class Runtime:
             result = f.result()
             outcome = "ok" if result.ok else f"refused: {result.reason}"
             try:
-                self.audit.record(who, "write result", name, f"value={value!r} readback={result.readback!r}", outcome)
+                self.audit.record(
+                    who, "write result", name, f"value={value!r} readback={result.readback!r}", outcome
+                )
             except Exception:  # audit closed during shutdown
                 log.warning("could not audit write result for %s", name)
 
@@ -304,7 +323,13 @@ class Runtime:
             }
             for d in snap.devices
         }
-        return {"plant": self.plant_name, "taken_at": _iso(snap.taken_at), "tags": tags, "alarms": alarms, "devices": devices}
+        return {
+            "plant": self.plant_name,
+            "taken_at": _iso(snap.taken_at),
+            "tags": tags,
+            "alarms": alarms,
+            "devices": devices,
+        }
 
 
 def _iso(ts: float) -> str:

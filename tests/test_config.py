@@ -52,8 +52,12 @@ def test_wrong_type_and_out_of_range_port_are_both_reported() -> None:
     text = DEMO_TEXT.replace("port: 15020", "port: 70000").replace("poll_ms: 500", "poll_ms: fast")
     messages = _errors(text)
     assert len(messages) == 2
-    assert any(m.startswith(f"plant.yaml:{_line_of(text, 'port: 70000')}:") and ".port:" in m for m in messages)
-    assert any(m.startswith(f"plant.yaml:{_line_of(text, 'poll_ms: fast')}:") and ".poll_ms:" in m for m in messages)
+    assert any(
+        m.startswith(f"plant.yaml:{_line_of(text, 'port: 70000')}:") and ".port:" in m for m in messages
+    )
+    assert any(
+        m.startswith(f"plant.yaml:{_line_of(text, 'poll_ms: fast')}:") and ".poll_ms:" in m for m in messages
+    )
 
 
 def test_address_that_does_not_fit_its_data_type() -> None:
@@ -65,7 +69,9 @@ def test_address_that_does_not_fit_its_data_type() -> None:
 
 def test_duplicate_tag_and_unknown_device_and_unit() -> None:
     text = DEMO_TEXT.replace("name: FSF.SLAG_TEMP", "name: FSF.MATTE_TEMP")
-    text = text.replace("device: cell_meters", "device: cell_meterz", 1).replace("unit: stack", "unit: chimney", 1)
+    text = text.replace("device: cell_meters", "device: cell_meterz", 1).replace(
+        "unit: stack", "unit: chimney", 1
+    )
     messages = _errors(text)
     joined = "\n".join(messages)
     assert "duplicate tag name 'FSF.MATTE_TEMP'" in joined
@@ -96,13 +102,21 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_check_config_cli_exit_codes(tmp_path: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "hmi_app.cli", "check-config", str(DEMO_CONFIG)],
-                        capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "hmi_app.cli", "check-config", str(DEMO_CONFIG)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "55 tags" in ok.stdout
     broken = tmp_path / "broken.yaml"
     broken.write_text(DEMO_TEXT.replace("slot: 1", "slot: 99"), encoding="utf-8")
-    bad = subprocess.run([sys.executable, "-m", "hmi_app.cli", "check-config", str(broken)],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "hmi_app.cli", "check-config", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1
     assert f"{broken}:{_line_of(broken.read_text(), 'slot: 99')}: devices[0](fsf_plc).slot:" in bad.stderr

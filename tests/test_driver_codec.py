@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from drivers import codec
@@ -81,7 +80,9 @@ def test_addresses_parse(protocol: str, text: str, data_type: DataType, expected
         ("opcua", "FSF.MatteLevel", DataType.FLOAT32, "not an OPC UA node id"),
     ],
 )
-def test_bad_addresses_explain_themselves(protocol: str, text: str, data_type: DataType, message: str) -> None:
+def test_bad_addresses_explain_themselves(
+    protocol: str, text: str, data_type: DataType, message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         parse_address(protocol, text, data_type)
 
@@ -121,7 +122,11 @@ def test_s7_planner_one_span_per_db_within_pdu() -> None:
     def b(i: int, text: str, dt: DataType) -> TagBinding:
         return TagBinding(i, f"T{i}", dt, parse_address("s7", text, dt))
 
-    bindings = [b(0, "DB1.DBD0", DataType.FLOAT32), b(1, "DB1.DBD38", DataType.FLOAT32),
-                b(2, "DB2.DBW0", DataType.INT16), b(3, "DB1.DBD600", DataType.FLOAT32)]
+    bindings = [
+        b(0, "DB1.DBD0", DataType.FLOAT32),
+        b(1, "DB1.DBD38", DataType.FLOAT32),
+        b(2, "DB2.DBW0", DataType.INT16),
+        b(3, "DB1.DBD600", DataType.FLOAT32),
+    ]
     spans = sorted((s.db, s.start, s.size, s.positions) for s in plan_spans(bindings))
     assert spans == [(1, 0, 42, (0, 1)), (1, 600, 4, (3,)), (2, 0, 2, (2,))]

@@ -31,13 +31,18 @@ def test_every_tag_is_good_with_the_value_the_plant_serves(running_control_room,
     runtime = running_control_room
     virtual_plant.freeze()
     try:
+
         def matches() -> list[str]:
             snap = runtime.snapshot()
             mismatched = [
-                t.name for t in runtime.tags
+                t.name
+                for t in runtime.tags
                 if snap.qualities[t.index] != Quality.GOOD
-                or not math.isclose(snap.values[t.index], virtual_plant.served_value(t.name),
-                                    abs_tol=_tolerance(runtime, t.name))
+                or not math.isclose(
+                    snap.values[t.index],
+                    virtual_plant.served_value(t.name),
+                    abs_tol=_tolerance(runtime, t.name),
+                )
             ]
             return mismatched
 
@@ -51,10 +56,13 @@ def test_every_tag_is_good_with_the_value_the_plant_serves(running_control_room,
         virtual_plant.unfreeze()
 
 
-def test_limit_violation_raises_alarm_and_acknowledge_is_journaled(running_control_room, virtual_plant) -> None:
+def test_limit_violation_raises_alarm_and_acknowledge_is_journaled(
+    running_control_room, virtual_plant
+) -> None:
     runtime = running_control_room
     virtual_plant.force("FSF.MATTE_TEMP", 1300.0)
     try:
+
         def alarm(alarm_id: str):
             return next((a for a in runtime.snapshot().alarms if a.alarm_id == alarm_id), None)
 
@@ -76,7 +84,9 @@ def test_limit_violation_raises_alarm_and_acknowledge_is_journaled(running_contr
     wait_for(lambda: all(a.alarm_id != "FSF.MATTE_TEMP.HIHI" for a in runtime.snapshot().alarms), timeout=10)
 
 
-def test_device_that_goes_away_marks_only_its_tags_bad_and_recovers(running_control_room, virtual_plant) -> None:
+def test_device_that_goes_away_marks_only_its_tags_bad_and_recovers(
+    running_control_room, virtual_plant
+) -> None:
     runtime = running_control_room
     gas = [t.index for t in runtime.tags if t.device == "gas_analyzers"]
     others = [t.index for t in runtime.tags if t.device != "gas_analyzers"]
@@ -85,8 +95,12 @@ def test_device_that_goes_away_marks_only_its_tags_bad_and_recovers(running_cont
         wait_for(lambda: (runtime.snapshot().qualities[gas] == Quality.BAD).all(), timeout=5)
         snap = runtime.snapshot()
         assert (snap.qualities[others] == Quality.GOOD).all()
-        assert "communication" in runtime.quality_reason("STACK.SO2") or "connect" in runtime.quality_reason("STACK.SO2")
-        comm = wait_for(lambda: next((a for a in runtime.snapshot().alarms if a.alarm_id == "gas_analyzers.COMM"), None))
+        assert "communication" in runtime.quality_reason("STACK.SO2") or "connect" in runtime.quality_reason(
+            "STACK.SO2"
+        )
+        comm = wait_for(
+            lambda: next((a for a in runtime.snapshot().alarms if a.alarm_id == "gas_analyzers.COMM"), None)
+        )
         assert comm.active and comm.state is AlarmState.UNACK
         status = next(d for d in runtime.snapshot().devices if d.name == "gas_analyzers")
         assert status.state == "failed" and status.last_error
@@ -102,7 +116,9 @@ def test_setpoint_write_reaches_the_plant_and_is_audited(running_control_room, v
     result = runtime.write_tag("FSF.OXYGEN_SP", 27000.0, user="bob", reason="raise matte grade").result(10)
     assert result.ok, result.reason
     assert result.readback == pytest.approx(27000.0)
-    wait_for(lambda: virtual_plant.setpoint_writes().get("FSF.OXYGEN_SP") == pytest.approx(27000.0), timeout=5)
+    wait_for(
+        lambda: virtual_plant.setpoint_writes().get("FSF.OXYGEN_SP") == pytest.approx(27000.0), timeout=5
+    )
     wait_for(lambda: runtime.snapshot().values[runtime.tag_index("FSF.OXYGEN_SP")] == pytest.approx(27000.0))
 
     opc = runtime.write_tag("TH.RECTIFIER_SP", 30.5, user="bob").result(10)
@@ -114,7 +130,9 @@ def test_setpoint_write_reaches_the_plant_and_is_audited(running_control_room, v
     assert not read_only.ok and "read-only" in read_only.reason
     assert virtual_plant.served_value("FSF.OXYGEN_SP") == pytest.approx(27000.0)
 
-    wait_for(lambda: any(e["action"] == "write result" and "refused" in e["result"] for e in runtime.audit.query()))
+    wait_for(
+        lambda: any(e["action"] == "write result" and "refused" in e["result"] for e in runtime.audit.query())
+    )
     audit = runtime.audit.query()
     ok_entry = next(e for e in audit if e["target"] == "FSF.OXYGEN_SP" and e["result"] == "ok")
     assert ok_entry["user"] == "bob"
@@ -124,9 +142,23 @@ def test_setpoint_write_reaches_the_plant_and_is_audited(running_control_room, v
 def test_headless_demo_writes_snapshot_json(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "hmi_app.cli", "run", "--demo", "--headless", "--duration", "8",
-         "--snapshot-json", str(out), "--data-dir", str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=90,
+        [
+            sys.executable,
+            "-m",
+            "hmi_app.cli",
+            "run",
+            "--demo",
+            "--headless",
+            "--duration",
+            "8",
+            "--snapshot-json",
+            str(out),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(out.read_text(encoding="utf-8"))

@@ -20,7 +20,7 @@ import numpy as np
 # ---- operating point (defaults of the demo plant) ------------------------------------------------
 DEFAULT_SETPOINTS: dict[str, float] = {
     "furnace.feed_sp": 150.0,  # t/h dry concentrate
-    "furnace.oxygen_sp": 24000.0,  # Nm3/h tonnage oxygen (95 % O2)
+    "furnace.oxygen_sp": 26000.0,  # Nm3/h tonnage oxygen (95 % O2): OC ~184, grade ~60 %
     "furnace.air_sp": 14000.0,  # Nm3/h process air
     "furnace.flux_sp": 17.4,  # t/h silica flux (90 % SiO2) -> slag Fe/SiO2 1.20
     "furnace.fuel_sp": 1.2,  # t/h pulverised coal
