@@ -212,7 +212,13 @@ class DeviceDriver(threading.Thread):
         self._sink(batch)
 
     def _on_failure(self, reason: str) -> None:
-        log.warning("%s: %s", self.device_name, reason)
+        # Log the first failure loudly; the retries that follow only at debug level.
+        log.log(
+            logging.DEBUG if self._status.state == "failed" else logging.WARNING,
+            "%s: %s",
+            self.device_name,
+            reason,
+        )
         self._set_status(
             state="failed", errors=self._status.errors + 1, last_error=reason, last_error_at=time.time()
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,10 @@ from drivers import codec
 from drivers.base import CommunicationError, DeviceDriver, DeviceStatus, _ReadResult
 from drivers.settings import ModbusAddress, ModbusDeviceConfig
 from drivers.types import DataType, Quality, SampleBatch, TagBinding
+
+# pymodbus logs every refused connection and dumps its last frames on errors; the driver reports
+# failures itself (device status, tag quality, one communication alarm), so keep the library quiet.
+logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
 MAX_REGISTERS = 125
 MAX_BITS = 2000

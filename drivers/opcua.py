@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
@@ -49,22 +51,31 @@ class OpcUaDriver(DeviceDriver):
         self._nodes: list[Any] = []
 
     def run(self) -> None:
-        self._loop = asyncio.new_event_loop()
+        # The asyncio loop runs continuously on its own thread (asyncua's ThreadLoop shape), so the
+        # client's keep-alive and watchdog tasks progress between polls; this driver thread only
+        # submits coroutines and waits for them with a timeout.
+        loop = asyncio.new_event_loop()
+        loop_thread = threading.Thread(target=loop.run_forever, name=f"{self.name}-loop", daemon=True)
+        loop_thread.start()
+        self._loop = loop
         try:
             super().run()
         finally:
-            loop, self._loop = self._loop, None
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
+            self._loop = None
+            asyncio.run_coroutine_threadsafe(_cancel_all(), loop).result(5)
+            loop.call_soon_threadsafe(loop.stop)
+            loop_thread.join(5)
             loop.close()
 
     def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         assert self._loop is not None
-        return self._loop.run_until_complete(asyncio.wait_for(coro, timeout or self.timeout))
+        limit = timeout or self.timeout
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, limit), self._loop)
+        try:
+            return future.result(limit + 1.0)
+        except concurrent.futures.TimeoutError as exc:
+            future.cancel()
+            raise CommunicationError(f"no answer within {limit:g} s") from exc
 
     def _connect(self) -> None:
         client = Client(self.config.endpoint, timeout=self.timeout)
@@ -125,3 +136,13 @@ class OpcUaDriver(DeviceDriver):
         except ua.UaStatusCodeError as exc:
             raise CommunicationError(f"server refused the write: {exc}") from exc
         return binding.scale(float(self._run(node.read_value())))
+
+
+async def _cancel_all() -> None:
+    """Cancel every task left on the driver's loop (client keep-alive, watchdog) and await them."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.get_running_loop().shutdown_asyncgens()

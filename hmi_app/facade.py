@@ -44,6 +44,7 @@ class TagInfo:
     unit: str  # plant unit (equipment)
     eng_unit: str
     device: str
+    data_type: str  # "bool", "int16", … "float64"
     range_low: float
     range_high: float
     decimals: int
@@ -51,6 +52,10 @@ class TagInfo:
     write_low: float
     write_high: float
     limits: dict[str, float] = field(default_factory=dict)  # "hihi"/"hi"/"lo"/"lolo" -> value
+
+    @property
+    def is_bool(self) -> bool:
+        return self.data_type == "bool"
 
     def format(self, value: float) -> str:
         return f"{value:.{self.decimals}f}"

@@ -76,6 +76,7 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
                 unit=t.unit,
                 eng_unit=t.eng_unit,
                 device=t.device,
+                data_type=t.data_type.value,
                 range_low=t.range[0],
                 range_high=t.range[1],
                 decimals=t.decimals,
@@ -122,6 +123,8 @@ class Runtime:
         self.journal = AlarmJournal(self.data_dir / "alarms.db")
         self.audit = AuditTrail(self.data_dir / "audit.db")
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
+        # One communication alarm per device, not one per tag. It has no area of its own: screens
+        # list it under every area the device serves.
         for device in config.devices:
             self.alarms.add_discrete(
                 f"{device.name}.COMM",

@@ -41,12 +41,13 @@ def settle(model: ProcessModel, seconds: float = 4000.0, dt: float = 2.0) -> dic
 # ---- process model (no I/O) ---------------------------------------------------------------------
 def test_default_operating_point_matches_the_domain_numbers() -> None:
     s = ProcessModel(noise=False).signals
-    assert s["furnace.oxygen_coefficient"] == pytest.approx(171.6, abs=0.5)
-    assert s["furnace.enrichment"] == pytest.approx(67.7, abs=0.5)
+    assert s["furnace.oxygen_coefficient"] == pytest.approx(184.3, abs=0.5)
+    assert s["furnace.enrichment"] == pytest.approx(69.1, abs=0.5)
     assert s["furnace.matte_temp"] == pytest.approx(1230.0, abs=1.0)
     assert s["furnace.lab_grade"] == pytest.approx(
         60 + 0.4 * (s["furnace.oxygen_coefficient"] - 185), abs=0.1
     )
+    assert 55 < s["furnace.lab_grade"] < 66  # the demo starts inside the grade alarm band
     assert s["furnace.lab_fe_sio2"] == pytest.approx(1.20, abs=0.01)
     assert 20 < s["gas.uptake_so2"] < 75 and s["gas.acid_so2"] == pytest.approx(11.0, abs=0.5)
     assert s["gas.conversion"] == pytest.approx(99.8, abs=0.05)

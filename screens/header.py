@@ -1,0 +1,237 @@
+"""The always-visible header: plant, clock, user, alarm counts per priority and the alarm banner.
+
+ISA-101 wants the most urgent unacknowledged alarm visible on every screen; the banner shows it in its
+priority colour and flashes until it is acknowledged. Flashing follows the shared 10 Hz snapshot time
+(:func:`screens.theme.flash_on`), so the header owns no timer.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Snapshot, TagInfo
+from screens import theme
+from screens.formatting import format_value
+
+
+def banner_alarm(alarms: tuple[Alarm, ...] | list[Alarm]) -> Alarm | None:
+    """The alarm the banner shows: the newest of the highest priority among those needing acknowledgement.
+
+    Active unacknowledged alarms come before ones that have already returned to normal.
+    """
+    waiting = [a for a in alarms if a.state.needs_ack]
+    if not waiting:
+        return None
+
+    def key(a: Alarm) -> tuple[int, int, float]:
+        newest = a.raised_at if a.raised_at is not None else a.changed_at
+        return (1 if a.state is AlarmState.UNACK else 0, int(a.priority), newest)
+
+    return max(waiting, key=key)
+
+
+class AlarmBannerWidget(QWidget):
+    """One line with the banner alarm: time, tag, value and message, on its priority colour.
+
+    The message comes last and is elided, so time, tag and value stay readable on narrow screens.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._alarm: Alarm | None = None
+        self._parts: tuple[str, ...] = ()
+        self._lit = True
+        self.setMinimumHeight(34)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFont(theme.font(theme.VALUE_PT, bold=True))
+
+    @property
+    def alarm(self) -> Alarm | None:
+        """The alarm shown, or None when nothing waits for acknowledgement."""
+        return self._alarm
+
+    @property
+    def text(self) -> str:
+        """The banner text (all parts, unelided)."""
+        return "  ".join(self._parts)
+
+    def set_alarm(self, alarm: Alarm | None, parts: tuple[str, ...]) -> None:
+        """Show ``alarm`` as ``parts`` (None: the calm 'no unacknowledged alarms' state, one part)."""
+        if alarm == self._alarm and parts == self._parts:
+            return
+        self._alarm, self._parts = alarm, parts
+        self.update()
+
+    def set_lit(self, lit: bool) -> None:
+        """Flash phase; only an unacknowledged alarm actually flashes."""
+        if lit != self._lit:
+            self._lit = lit
+            if self._alarm is not None and self._alarm.state.needs_ack:
+                self.update()
+
+    def is_lit(self) -> bool:
+        """True while the banner is painted in the alarm's priority colour."""
+        return self._alarm is not None and (self._lit or not self._alarm.state.needs_ack)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        rect = self.rect().adjusted(0, 0, -1, -1)
+        if self._alarm is None:
+            painter.fillRect(rect, QColor(theme.PANEL_BG))
+            painter.setPen(QColor(theme.TEXT_MUTED))
+            painter.drawRect(rect)
+            painter.setFont(theme.font(theme.BASE_PT))
+            painter.drawText(rect.adjusted(12, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, self.text)
+            return
+        prio = self._alarm.priority
+        colour = theme.priority_colour(prio)
+        if self.is_lit():
+            painter.fillRect(rect, colour)
+            painter.setPen(theme.priority_text_colour(prio))
+        else:
+            painter.fillRect(rect, QColor(theme.PANEL_BG))
+            painter.setPen(QPen(colour, 2))
+            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+            painter.setPen(QColor(theme.TEXT))
+        x, right = rect.left() + 12, rect.right() - 8
+        for i, part in enumerate(self._parts):
+            if not part:
+                continue
+            f = theme.font(theme.VALUE_PT, bold=i in (1, 2))
+            metrics = QFontMetrics(f)
+            last = i == len(self._parts) - 1
+            text = metrics.elidedText(part, Qt.TextElideMode.ElideRight, right - x) if last else part
+            painter.setFont(f)
+            painter.drawText(
+                QRect(x, rect.top(), right - x, rect.height()), Qt.AlignmentFlag.AlignVCenter, text
+            )
+            x += metrics.horizontalAdvance(text) + 24
+            if x >= right:
+                break
+
+
+class PriorityCountWidget(QWidget):
+    """'unacknowledged / total' for one priority, with the priority name and number.
+
+    Filled with the priority colour while any alarm of that priority exists, grey otherwise.
+    """
+
+    def __init__(self, priority: Priority, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.priority = priority
+        self.unacked = 0
+        self.total = 0
+        self.setFixedSize(QSize(96, 46))
+        self.setToolTip(
+            self.tr("%s priority alarms: unacknowledged / total") % theme.priority_label(priority)
+        )
+
+    def set_counts(self, unacked: int, total: int) -> None:
+        """Show new counts (repaints only on change)."""
+        if (unacked, total) != (self.unacked, self.total):
+            self.unacked, self.total = unacked, total
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        rect = self.rect().adjusted(0, 0, -1, -1)
+        if self.total:
+            painter.fillRect(rect, theme.priority_colour(self.priority))
+            fg = theme.priority_text_colour(self.priority)
+        else:
+            painter.fillRect(rect, QColor(theme.PANEL_BG))
+            fg = QColor(theme.TEXT_MUTED)
+        painter.setPen(QColor(theme.TEXT_MUTED))
+        painter.drawRect(rect)
+        painter.setPen(fg)
+        painter.setFont(theme.font(theme.SMALL_PT))
+        top = QRect(rect.x(), rect.y() + 2, rect.width(), rect.height() // 2 - 2)
+        label = f"{theme.priority_number(self.priority)} {theme.priority_label(self.priority)}"
+        painter.drawText(top, Qt.AlignmentFlag.AlignCenter, label)
+        painter.setFont(theme.font(theme.VALUE_PT, bold=True))
+        bottom = QRect(rect.x(), rect.center().y(), rect.width(), rect.height() // 2)
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignCenter, f"{self.unacked} / {self.total}")
+
+
+class HeaderBar(QWidget):
+    """Plant name, date and time, logged-in user, alarm counts and the alarm banner."""
+
+    def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("header")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._control_room = control_room
+        self._tags: dict[str, TagInfo] = {t.name: t for t in control_room.tags}
+        self._alarm_version: int | None = None
+        self._second: int | None = None
+
+        self.plant_label = QLabel(control_room.plant_name)
+        self.plant_label.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.clock_label = QLabel()
+        self.clock_label.setFont(theme.font(theme.BASE_PT))
+        left = QVBoxLayout()
+        left.setSpacing(0)
+        left.addWidget(self.plant_label)
+        left.addWidget(self.clock_label)
+
+        self.banner = AlarmBannerWidget()
+        self.banner.set_alarm(None, (self.tr("No unacknowledged alarms"),))
+
+        self.counts = {p: PriorityCountWidget(p) for p in sorted(Priority, reverse=True)}
+        self.user_label = QLabel()
+        self.user_label.setFont(theme.font(theme.BASE_PT))
+        self.user_label.setMinimumWidth(150)
+        self.user_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 6, 12, 6)
+        row.setSpacing(10)
+        row.addLayout(left)
+        row.addSpacing(16)
+        row.addWidget(self.banner, 1)
+        row.addSpacing(8)
+        for box in self.counts.values():
+            row.addWidget(box)
+        row.addSpacing(8)
+        row.addWidget(self.user_label)
+        self._show_time(time.time())
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        """Refresh from a snapshot: clock once a second, alarms when their version moved, flash always."""
+        second = int(snapshot.taken_at)
+        if second != self._second:
+            self._show_time(snapshot.taken_at)
+        if snapshot.alarm_version != self._alarm_version:
+            self._alarm_version = snapshot.alarm_version
+            self._show_alarms(snapshot.alarms)
+        self.banner.set_lit(theme.flash_on(snapshot.taken_at))
+
+    def _show_time(self, t: float) -> None:
+        self._second = int(t)
+        self.clock_label.setText(time.strftime("%Y-%m-%d  %H:%M:%S", time.localtime(t)))
+        self.user_label.setText(self.tr("User: %s") % self._control_room.current_user)
+
+    def _show_alarms(self, alarms: tuple[Alarm, ...]) -> None:
+        for prio, box in self.counts.items():
+            of_prio = [a for a in alarms if a.priority == prio and a.state is not AlarmState.NORMAL]
+            box.set_counts(sum(a.state.needs_ack for a in of_prio), len(of_prio))
+        alarm = banner_alarm(alarms)
+        if alarm is None:
+            self.banner.set_alarm(None, (self.tr("No unacknowledged alarms"),))
+            return
+        when = alarm.raised_at if alarm.raised_at is not None else alarm.changed_at
+        message = alarm.message
+        if alarm.state is AlarmState.RTN_UNACK:
+            message = self.tr("%s (cleared)") % message
+        value = (
+            ""
+            if math.isnan(alarm.value)
+            else format_value(self._tags.get(alarm.tag), alarm.value, with_unit=True)
+        )
+        parts = (time.strftime("%H:%M:%S", time.localtime(when)), alarm.tag, value, message)
+        self.banner.set_alarm(alarm, parts)
