@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,9 @@ from drivers import codec
 from drivers.base import DeviceDriver, DeviceStatus, _ReadResult
 from drivers.settings import S7Address, S7DeviceConfig
 from drivers.types import DataType, Quality, SampleBatch, TagBinding
+
+# python-snap7 logs every connect/disconnect at INFO; the driver reports connection state itself.
+logging.getLogger("snap7").setLevel(logging.WARNING)
 
 MAX_READ_BYTES = 460  # negotiated PDU 480 bytes less the read-response header
 
