@@ -158,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # protocol libraries narrate every connection and node at INFO
+        for noisy in ("asyncua", "pymodbus", "snap7"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -169,3 +169,51 @@ def test_headless_demo_writes_snapshot_json(tmp_path: Path) -> None:
     assert 1100 < temp["value"] < 1350 and temp["timestamp"].endswith("+00:00")
     assert all({"tag", "state", "priority"} <= set(a) for a in report["alarms"])
     assert report["devices"]["fsf_plc"]["state"] == "connected"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sim_command_serves_the_config_and_stops_cleanly_on_sigterm(tmp_path: Path, demo_config) -> None:
+    import signal
+
+    from pymodbus.client import ModbusTcpClient
+
+    text = Path(demo_config_path()).read_text(encoding="utf-8")
+    ports = {name: _free_port() for name in ("10102", "15020", "15021", "14840")}
+    for old, new in ports.items():
+        text = text.replace(f"port: {old}", f"port: {new}")
+    config = tmp_path / "plant.yaml"
+    config.write_text(text, encoding="utf-8")
+    log = (tmp_path / "sim.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hmi_app.cli", "sim", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert all(line.startswith("serving") for line in lines), lines
+        client = ModbusTcpClient("127.0.0.1", port=ports["15020"], timeout=2)
+        assert client.connect()
+        reply = client.read_input_registers(0, count=2, device_id=1)
+        client.close()
+        assert not reply.isError() and 1000 < reply.registers[0] < 8000  # uptake SO2, 10..80 vol % x 100
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+        log.close()
+    assert proc.returncode == 0, (tmp_path / "sim.log").read_text()[-1000:]
+    assert "virtual plant stopped" in out
+
+
+def demo_config_path() -> Path:
+    from hmi_app.config import DEMO_CONFIG
+
+    return DEMO_CONFIG
