@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -15,6 +16,10 @@ from pathlib import Path
 from hmi_app.config import DEMO_CONFIG, ConfigError, PlantConfig, load_config
 
 log = logging.getLogger("hmi_app")
+
+# Further sub-commands live in their own modules, each with ``register(subparsers)`` that adds a
+# parser and sets ``func`` (a callable taking the parsed args and returning an exit code).
+EXTRA_COMMANDS: list[str] = []
 
 
 def default_data_dir() -> Path:
@@ -149,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a plant configuration file")
     check.add_argument("file")
     check.set_defaults(func=cmd_check_config)
+
+    for module_name in EXTRA_COMMANDS:
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
