@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from drivers.types import Quality, SampleBatch, TagBinding
+from drivers.codec import int_range
+from drivers.types import DataType, Quality, SampleBatch, TagBinding
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ class DeviceStatus:
     last_error_at: float | None = None
     latency_ms_median: float = math.nan
     latency_ms_p99: float = math.nan
+    scans: int = 0
+    requests_per_scan: int = 0  # protocol requests one scan needs (block planner's result)
+    last_scan_ms: float = math.nan
+    bad_tags: int = 0  # tags of this device that were not good in the last scan
 
     @property
     def connected(self) -> bool:
@@ -63,6 +68,21 @@ class _ReadResult:
     values: list[float] = field(default_factory=list)
     qualities: list[int] = field(default_factory=list)
     reasons: dict[int, str] = field(default_factory=dict)  # position -> why that tag is bad
+    requests: int = 0  # protocol requests this scan took
+    timestamps: list[float] | None = None  # per position source timestamps (else: time of the scan)
+    texts: dict[int, str] = field(default_factory=dict)  # position -> text of a string tag
+
+    @classmethod
+    def empty(cls, n: int) -> _ReadResult:
+        return cls(values=[math.nan] * n, qualities=[int(Quality.BAD)] * n)
+
+    def good(self, pos: int, value: float) -> None:
+        """Store a decoded value; a non-finite raw value is bad ("out-of-range raw value")."""
+        if math.isfinite(value):
+            self.values[pos] = value
+            self.qualities[pos] = int(Quality.GOOD)
+        else:
+            self.reasons[pos] = f"out-of-range raw value {value!r}"
 
 
 class DeviceDriver(threading.Thread):
@@ -99,6 +119,7 @@ class DeviceDriver(threading.Thread):
         self._connected = False
         self._by_name = {b.name: b for b in self.bindings}
         self._tag_idx = np.asarray([b.index for b in self.bindings], dtype=np.int32)
+        self._last_stamps = np.zeros(self._tag_idx.size)
 
     # ---- protocol hooks -------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -192,24 +213,55 @@ class DeviceDriver(threading.Thread):
             self._connected = False
             self._safe_disconnect()
             return
-        latency = (time.monotonic() - started) * 1e3
-        self._latencies.append(latency)
+        elapsed = (time.monotonic() - started) * 1e3
+        requests = max(result.requests, 1)
+        self._latencies.append(elapsed / requests)  # round trip of one request
         lat = np.fromiter(self._latencies, dtype=np.float64)
+        qualities = np.asarray(result.qualities, dtype=np.uint8)
         self._set_status(
-            requests=self._status.requests + 1,
+            requests=self._status.requests + requests,
+            scans=self._status.scans + 1,
+            requests_per_scan=requests,
+            last_scan_ms=elapsed,
+            bad_tags=int(np.count_nonzero(qualities != Quality.GOOD)),
             latency_ms_median=float(np.median(lat)),
             latency_ms_p99=float(np.percentile(lat, 99)),
         )
-        reason = "; ".join(sorted(set(result.reasons.values())))
-        batch = SampleBatch(
-            tag_idx=self._tag_idx,
-            timestamps=np.full(self._tag_idx.size, time.time()),
-            values=np.asarray(result.values, dtype=np.float64),
-            qualities=np.asarray(result.qualities, dtype=np.uint8),
-            device=self.device_name,
-            reason=reason,
-        )
-        self._sink(batch)
+        now = time.time()
+        if result.timestamps is None:
+            stamps = np.full(self._tag_idx.size, now)
+        else:
+            # Source timestamps are kept when they are new; a value the server reports again
+            # unchanged (same source time) is stamped with the scan time, so time only moves on.
+            source = np.asarray(result.timestamps, dtype=np.float64)
+            fresh = np.isfinite(source) & (source > self._last_stamps)
+            stamps = np.where(fresh, source, np.maximum(now, self._last_stamps))
+        self._last_stamps = stamps
+        values = np.asarray(result.values, dtype=np.float64)
+        texts = {int(self._tag_idx[p]): t for p, t in result.texts.items()} or None
+        # One batch for everything good, one more per distinct reason, so every tag carries its own.
+        groups: dict[str, list[int]] = {}
+        for pos, why in result.reasons.items():
+            groups.setdefault(why, []).append(pos)
+        if groups:
+            explained = np.zeros(self._tag_idx.size, dtype=bool)
+            explained[[p for ps in groups.values() for p in ps]] = True
+            rest = np.flatnonzero(~explained)
+            parts = [(rest, "")] + [(np.asarray(ps), why) for why, ps in groups.items()]
+        else:
+            parts = [(slice(None), "")]
+        for sel, why in parts:
+            self._sink(
+                SampleBatch(
+                    tag_idx=self._tag_idx[sel],
+                    timestamps=stamps[sel],
+                    values=values[sel],
+                    qualities=qualities[sel],
+                    device=self.device_name,
+                    reason=why,
+                    texts=texts if why == "" else None,
+                )
+            )
 
     def _on_failure(self, reason: str) -> None:
         # Log the first failure loudly; the retries that follow only at debug level.
@@ -245,12 +297,21 @@ class DeviceDriver(threading.Thread):
     def _refusal(binding: TagBinding | None, tag: str, value: float) -> str:
         if binding is None:
             return f"tag {tag!r} is not served by this device"
+        if binding.data_type is DataType.STRING:
+            return f"tag {tag!r} is a string; only numeric setpoints can be written"
         if not binding.writable:
             return f"tag {tag!r} is read-only"
-        if not isinstance(value, (int, float)) or math.isnan(float(value)):
-            return f"value {value!r} is not a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return f"value {value!r} is not a finite number"
+        if binding.data_type is DataType.BOOL and value not in (0, 1):
+            return f"{value:g} is not a valid bool (0 or 1)"
         if not binding.write_low <= value <= binding.write_high:
             return f"{value:g} is outside the write limits [{binding.write_low:g}, {binding.write_high:g}]"
+        limits = int_range(binding.data_type)
+        if limits is not None:
+            raw = round(binding.unscale(float(value)))
+            if not limits[0] <= raw <= limits[1]:
+                return f"raw value {raw} does not fit {binding.data_type.value}"
         return ""
 
     def _process_writes(self) -> None:
@@ -284,9 +345,9 @@ class DeviceDriver(threading.Thread):
 
 def _resolution(binding: TagBinding) -> float:
     """Smallest engineering step the raw type can represent (integer registers quantise)."""
-    if binding.data_type.value.startswith(("int", "uint")) and binding.scaling is not None:
+    if binding.data_type.is_integer and binding.scaling is not None:
         s = binding.scaling
         return abs((s.eng_high - s.eng_low) / (s.raw_high - s.raw_low))
-    if binding.data_type.value.startswith(("int", "uint")):
+    if binding.data_type.is_integer:
         return 1.0
     return 1e-6

@@ -1,4 +1,10 @@
-"""Modbus TCP driver: block reads planned per table, decoded per tag."""
+"""Modbus TCP driver: block reads planned per unit id and table, decoded per tag.
+
+Several unit ids behind one gateway share this driver's single connection and are polled in
+sequence (one request in flight at a time), never at once: that is what keeps a serial gateway
+from drowning in a request storm. Function codes: 1/2/3/4 to read; 5/6 (single) or 15/16
+(multiple) to write.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from pymodbus.client import ModbusTcpClient
 
 from drivers import codec
 from drivers.base import CommunicationError, DeviceDriver, DeviceStatus, _ReadResult
+from drivers.block_decode import block_bytes, build_decoders
 from drivers.settings import ModbusAddress, ModbusDeviceConfig
 from drivers.types import DataType, Quality, SampleBatch, TagBinding
 
@@ -19,36 +27,47 @@ logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
 MAX_REGISTERS = 125
 MAX_BITS = 2000
+BIT_TABLES = ("co", "di")
 
 
 @dataclass(frozen=True)
 class ReadBlock:
-    """One request: a contiguous span of one table and the binding positions it serves."""
+    """One request: a contiguous span of one table of one unit and the binding positions it serves."""
 
     table: str
     start: int
     count: int
     positions: tuple[int, ...]
+    unit: int | None = None
 
 
 def _width(binding: TagBinding) -> int:
     addr: ModbusAddress = binding.address  # type: ignore[assignment]
-    if addr.is_bit_table or binding.data_type is DataType.BOOL:
-        return 1
-    return binding.data_type.size // 2
+    return addr.width(binding.data_type)
 
 
-def plan_blocks(bindings: Sequence[TagBinding], max_gap: int) -> list[ReadBlock]:
-    """Merge tags of each table into as few requests as the protocol limits and ``max_gap`` allow."""
+def plan_blocks(
+    bindings: Sequence[TagBinding],
+    max_gap: int,
+    max_registers: int = MAX_REGISTERS,
+    max_bits: int = MAX_BITS,
+) -> list[ReadBlock]:
+    """Merge the tags of each unit and table into as few requests as the limits and ``max_gap`` allow.
+
+    A tag wider than one request (a long string) gets a block of its own that exceeds the limit;
+    the driver marks it bad as a configuration error instead of sending it.
+    """
     blocks: list[ReadBlock] = []
-    by_table: dict[str, list[int]] = {}
+    groups: dict[tuple[int, str], list[int]] = {}
     for pos, b in enumerate(bindings):
-        by_table.setdefault(b.address.table, []).append(pos)  # type: ignore[attr-defined]
-    for table, positions in sorted(by_table.items()):
-        limit = MAX_BITS if table in ("co", "di") else MAX_REGISTERS
+        addr: ModbusAddress = b.address  # type: ignore[assignment]
+        groups.setdefault((-1 if addr.unit is None else addr.unit, addr.table), []).append(pos)
+    for (unit, table), positions in sorted(groups.items()):
+        limit = max_bits if table in BIT_TABLES else max_registers
         positions.sort(key=lambda p: bindings[p].address.offset)  # type: ignore[attr-defined]
         start = end = -1
         members: list[int] = []
+        u = None if unit < 0 else unit
         for pos in positions:
             off = bindings[pos].address.offset  # type: ignore[attr-defined]
             stop = off + _width(bindings[pos])
@@ -57,10 +76,10 @@ def plan_blocks(bindings: Sequence[TagBinding], max_gap: int) -> list[ReadBlock]
                 members.append(pos)
                 continue
             if members:
-                blocks.append(ReadBlock(table, start, end - start, tuple(members)))
+                blocks.append(ReadBlock(table, start, end - start, tuple(members), u))
             start, end, members = off, stop, [pos]
         if members:
-            blocks.append(ReadBlock(table, start, end - start, tuple(members)))
+            blocks.append(ReadBlock(table, start, end - start, tuple(members), u))
     return blocks
 
 
@@ -78,7 +97,11 @@ class ModbusDriver(DeviceDriver):
             config.name, bindings, config.poll_ms / 1e3, config.timeout_ms / 1e3, sink, status_sink
         )
         self.config = config
-        self.blocks = plan_blocks(self.bindings, config.max_gap)
+        self.blocks = plan_blocks(self.bindings, config.max_gap, config.max_registers, config.max_bits)
+        self._decoders = [
+            build_decoders(self.bindings, b.positions, b.start) if b.table not in BIT_TABLES else ([], [])
+            for b in self.blocks
+        ]
         self._client: ModbusTcpClient | None = None
 
     @property
@@ -99,76 +122,132 @@ class ModbusDriver(DeviceDriver):
             self._client.close()
             self._client = None
 
-    def _request(self, table: str, start: int, count: int) -> list[int] | list[bool]:
+    def _unit(self, unit: int | None) -> int:
+        return self.config.unit_id if unit is None else unit
+
+    def _request(self, table: str, start: int, count: int, unit: int | None) -> list[int] | list[bool]:
         assert self._client is not None
-        unit = self.config.unit_id
-        call = {
-            "hr": self._client.read_holding_registers,
-            "ir": self._client.read_input_registers,
-            "co": self._client.read_coils,
-            "di": self._client.read_discrete_inputs,
-        }[table]
-        rr = call(start, count=count, device_id=unit)
+        rr = getattr(self._client, _READ_CALLS[table])(start, count=count, device_id=self._unit(unit))
         if rr.isError():
             code = getattr(rr, "exception_code", "?")
-            raise _DeviceException(f"device exception {code} reading {table}:{start}+{count}")
-        data = rr.bits if table in ("co", "di") else rr.registers
+            raise _DeviceException(
+                f"device exception {code} ({_EXCEPTIONS.get(code, 'unknown')}) reading "
+                f"unit {self._unit(unit)} {table}:{start}+{count}"
+            )
+        data = rr.bits if table in BIT_TABLES else rr.registers
         if len(data) < count:
             raise _DeviceException(f"short reply for {table}:{start}+{count} ({len(data)} items)")
         return list(data[:count])
 
     def _read(self) -> _ReadResult:
         n = len(self.bindings)
-        result = _ReadResult(values=[float("nan")] * n, qualities=[int(Quality.BAD)] * n)
-        for block in self.blocks:
+        result = _ReadResult(values=np.full(n, np.nan), qualities=np.zeros(n, dtype=np.uint8))  # type: ignore[arg-type]
+        limit = {"co": self.config.max_bits, "di": self.config.max_bits}
+        for block, (decoders, rest) in zip(self.blocks, self._decoders, strict=True):
+            if block.count > limit.get(block.table, self.config.max_registers):
+                for pos in block.positions:
+                    result.reasons[pos] = f"configuration error: {block.count} registers exceed one request"
+                continue
+            result.requests += 1
             try:
-                data = self._request(block.table, block.start, block.count)
+                data = self._request(block.table, block.start, block.count, block.unit)
             except _DeviceException as exc:
                 for pos in block.positions:
                     result.reasons[pos] = str(exc)
                 continue
-            raw = None if block.table in ("co", "di") else codec.registers_to_bytes(data)  # type: ignore[arg-type]
-            for pos in block.positions:
-                b = self.bindings[pos]
-                addr: ModbusAddress = b.address  # type: ignore[assignment]
-                rel = addr.offset - block.start
-                if raw is None:
-                    value = float(bool(data[rel]))
-                elif b.data_type is DataType.BOOL:
-                    word = int.from_bytes(raw[2 * rel : 2 * rel + 2], "big")
-                    value = float((word >> (addr.bit or 0)) & 1)
-                else:
-                    chunk = raw[2 * rel : 2 * rel + b.data_type.size]
-                    if self.config.word_order == "little":
-                        chunk = codec.swap_words(chunk)
-                    value = b.scale(codec.decode(chunk, 0, b.data_type))
-                result.values[pos] = value
-                result.qualities[pos] = int(Quality.GOOD)
+            if block.table in BIT_TABLES:
+                for pos in block.positions:
+                    rel = self.bindings[pos].address.offset - block.start  # type: ignore[attr-defined]
+                    result.good(pos, float(bool(data[rel])))
+                continue
+            buf = block_bytes(data)  # type: ignore[arg-type]
+            for dec in decoders:
+                values = dec.decode(buf)
+                result.values[dec.positions] = values  # type: ignore[call-overload]
+                finite = np.isfinite(values)
+                result.qualities[dec.positions[finite]] = Quality.GOOD  # type: ignore[call-overload]
+                for pos, value in zip(dec.positions[~finite], values[~finite], strict=True):
+                    result.reasons[int(pos)] = f"out-of-range raw value {value!r}"
+            if rest:
+                raw = buf.tobytes()
+                for pos in rest:
+                    decode_into(result, pos, self.bindings[pos], raw, block.start)
         return result
 
     def _write_raw(self, binding: TagBinding, value: float) -> float:
         assert self._client is not None
         addr: ModbusAddress = binding.address  # type: ignore[assignment]
-        unit = self.config.unit_id
-        if addr.table not in ("hr", "co") or addr.bit is not None:
-            raise CommunicationError(f"{addr.table}:{addr.offset} is not a writable table")
+        unit = self._unit(addr.unit)
+        single = self.config.write_functions == "single"
+        if addr.table not in ("hr", "co"):
+            raise CommunicationError(
+                f"{addr.table}:{addr.offset} is read-only (not a coil or holding register)"
+            )
         if addr.table == "co":
-            rr = self._client.write_coil(addr.offset, bool(value), device_id=unit)
+            if single:
+                rr = self._client.write_coil(addr.offset, bool(value), device_id=unit)  # FC 5
+            else:
+                rr = self._client.write_coils(addr.offset, [bool(value)], device_id=unit)  # FC 15
         else:
-            data = codec.encode(binding.unscale(value), binding.data_type)
-            if self.config.word_order == "little":
-                data = codec.swap_words(data)
-            rr = self._client.write_registers(addr.offset, codec.bytes_to_registers(data), device_id=unit)
+            if binding.data_type is DataType.BOOL:  # one bit of a register: read, modify, write
+                (word,) = self._request("hr", addr.offset, 1, addr.unit)
+                mask = 1 << (addr.bit or 0)
+                registers = [(int(word) | mask) if value else (int(word) & ~mask)]
+            else:
+                data = codec.encode(binding.unscale(value), binding.data_type)
+                registers = codec.bytes_to_registers(codec.to_wire(data, addr.byte_order, addr.word_order))
+            if single and len(registers) == 1:
+                rr = self._client.write_register(addr.offset, registers[0], device_id=unit)  # FC 6
+            else:
+                rr = self._client.write_registers(addr.offset, registers, device_id=unit)  # FC 16
         if rr.isError():
-            raise CommunicationError(f"device refused the write: {rr}")
-        width = _width(binding)
-        regs = self._request(addr.table, addr.offset, width)
+            code = getattr(rr, "exception_code", "?")
+            raise CommunicationError(
+                f"device refused the write: exception {code} ({_EXCEPTIONS.get(code, '')})"
+            )
+        return self._read_back(binding)
+
+    def _read_back(self, binding: TagBinding) -> float:
+        addr: ModbusAddress = binding.address  # type: ignore[assignment]
+        result = _ReadResult.empty(1)
+        data = self._request(addr.table, addr.offset, _width(binding), addr.unit)
         if addr.table == "co":
-            return float(bool(regs[0]))
-        raw = codec.registers_to_bytes(regs)  # type: ignore[arg-type]
-        if self.config.word_order == "little":
-            raw = codec.swap_words(raw)
-        return binding.scale(codec.decode(raw, 0, binding.data_type))
+            return float(bool(data[0]))
+        decode_into(result, 0, binding, codec.registers_to_bytes(data), addr.offset)  # type: ignore[arg-type]
+        return result.values[0]
+
+
+def decode_into(result: _ReadResult, pos: int, b: TagBinding, raw: bytes, start: int) -> None:
+    """Decode binding ``b`` from the register bytes ``raw`` of a block starting at ``start``."""
+    addr: ModbusAddress = b.address  # type: ignore[assignment]
+    rel = 2 * (addr.offset - start)
+    if b.data_type is DataType.BOOL:
+        word = int.from_bytes(raw[rel : rel + 2], "big")
+        result.good(pos, float((word >> (addr.bit or 0)) & 1))
+    elif b.data_type is DataType.STRING:
+        chunk = codec.from_wire(raw[rel : rel + 2 * addr.width(b.data_type)], addr.byte_order)
+        result.texts[pos] = codec.decode_text(chunk[: addr.length])
+        result.good(pos, float(len(result.texts[pos])))
+    else:
+        chunk = codec.from_wire(raw[rel : rel + b.data_type.size], addr.byte_order, addr.word_order)
+        result.good(pos, b.scale(codec.decode(chunk, 0, b.data_type)))
+
+
+_READ_CALLS = {  # function codes 3, 4, 1, 2
+    "hr": "read_holding_registers",
+    "ir": "read_input_registers",
+    "co": "read_coils",
+    "di": "read_discrete_inputs",
+}
+_EXCEPTIONS = {
+    1: "illegal function",
+    2: "illegal data address",
+    3: "illegal data value",
+    4: "server device failure",
+    6: "server device busy",
+    10: "gateway path unavailable",
+    11: "gateway target device failed to respond",
+}
 
 
 class _DeviceException(Exception):

@@ -24,17 +24,26 @@ class DataType(StrEnum):
     """Raw data types a device can hold; every value is published as float64 (bool as 0/1)."""
 
     BOOL = "bool"
+    UINT8 = "uint8"  # S7 BYTE
     INT16 = "int16"
     UINT16 = "uint16"
     INT32 = "int32"
     UINT32 = "uint32"
+    INT64 = "int64"
+    UINT64 = "uint64"
     FLOAT32 = "float32"
     FLOAT64 = "float64"
+    STRING = "string"  # fixed length; text in SampleBatch.texts, value = its length in characters
 
     @property
     def size(self) -> int:
-        """Size in bytes (a bool counts as one register/byte-bit container)."""
+        """Size in bytes (a bool counts as one register/byte-bit container; a string's size is its
+        configured length, so 0 here)."""
         return _SIZES[self]
+
+    @property
+    def is_integer(self) -> bool:
+        return self.value.startswith(("int", "uint"))
 
     @property
     def numpy_dtype(self) -> np.dtype:
@@ -43,21 +52,29 @@ class DataType(StrEnum):
 
 _SIZES = {
     DataType.BOOL: 1,
+    DataType.UINT8: 1,
     DataType.INT16: 2,
     DataType.UINT16: 2,
     DataType.INT32: 4,
     DataType.UINT32: 4,
+    DataType.INT64: 8,
+    DataType.UINT64: 8,
     DataType.FLOAT32: 4,
     DataType.FLOAT64: 8,
+    DataType.STRING: 0,
 }
 _NUMPY = {
     DataType.BOOL: "?",
+    DataType.UINT8: "u1",
     DataType.INT16: "i2",
     DataType.UINT16: "u2",
     DataType.INT32: "i4",
     DataType.UINT32: "u4",
+    DataType.INT64: "i8",
+    DataType.UINT64: "u8",
     DataType.FLOAT32: "f4",
     DataType.FLOAT64: "f8",
+    DataType.STRING: "O",
 }
 
 
@@ -115,6 +132,8 @@ class SampleBatch:
     qualities: np.ndarray  # uint8 (Quality)
     device: str = ""
     reason: str = ""  # why the batch is not good, e.g. "communication failure: ..."
+    reasons: dict[int, str] | None = None  # tag row -> reason, where tags differ (overrides reason)
+    texts: dict[int, str] | None = None  # tag row -> text of string tags
 
     def __len__(self) -> int:
         return int(self.tag_idx.size)

@@ -20,6 +20,9 @@ from drivers.types import DataType, Scaling, TagBinding
         (DataType.UINT32, 4_000_000_000),
         (DataType.FLOAT32, 1234.5),
         (DataType.FLOAT64, -0.000123456789),
+        (DataType.UINT8, 255),
+        (DataType.INT64, -(2**62) - 1),
+        (DataType.UINT64, 2**64 - 1),
     ],
 )
 def test_encode_decode_round_trip(data_type: DataType, value: float) -> None:
@@ -63,6 +66,17 @@ def test_scaling_both_ways() -> None:
         ("s7", "DB10.DBW4", DataType.UINT16, S7Address(10, 4)),
         ("opcua", "ns=2;s=FSF.MatteLevel", DataType.FLOAT64, "ns=2;s=FSF.MatteLevel"),
         ("opcua", "ns=3;i=1001", DataType.FLOAT32, "ns=3;i=1001"),
+        ("opcua", "nsu=urn:plant;s=Level", DataType.FLOAT32, "nsu=urn:plant;s=Level"),
+        (
+            "opcua",
+            "ns=2;g=5e0b3a2c-1f4d-4c8e-9a6b-2d7f0e1c3b4a",
+            DataType.INT64,
+            "ns=2;g=5e0b3a2c-1f4d-4c8e-9a6b-2d7f0e1c3b4a",
+        ),
+        ("s7", "MW10", DataType.INT16, S7Address(0, 10, None, "M")),
+        ("s7", "I1.2", DataType.BOOL, S7Address(0, 1, 2, "I")),
+        ("s7", "QB4", DataType.UINT8, S7Address(0, 4, None, "Q")),
+        ("s7", "DB2.DBL8", DataType.FLOAT64, S7Address(2, 8)),
     ],
 )
 def test_addresses_parse(protocol: str, text: str, data_type: DataType, expected: object) -> None:
@@ -76,7 +90,12 @@ def test_addresses_parse(protocol: str, text: str, data_type: DataType, expected
         ("modbus", "co:1", DataType.FLOAT32, "data_type must be bool"),
         ("modbus", "hr:1", DataType.BOOL, "needs a bit"),
         ("s7", "DB1.DBW0", DataType.FLOAT32, "float32 needs 4"),
-        ("s7", "MW10", DataType.INT16, "not an S7 address"),
+        ("s7", "MW10", DataType.FLOAT32, "float32 needs 4"),
+        ("s7", "XW10", DataType.INT16, "not an S7 address"),
+        ("s7", "DB1.DBS0", DataType.STRING, "needs length"),
+        ("s7", "DB1.DBW0", DataType.STRING, "go together"),
+        ("modbus", "hr:0", DataType.UINT8, "16 bits wide"),
+        ("modbus", "hr:0", DataType.STRING, "needs length"),
         ("opcua", "FSF.MatteLevel", DataType.FLOAT32, "not an OPC UA node id"),
     ],
 )
@@ -130,3 +149,37 @@ def test_s7_planner_one_span_per_db_within_pdu() -> None:
     ]
     spans = sorted((s.db, s.start, s.size, s.positions) for s in plan_spans(bindings))
     assert spans == [(1, 0, 42, (0, 1)), (1, 600, 4, (3,)), (2, 0, 2, (2,))]
+
+
+@pytest.mark.parametrize(
+    ("byte_order", "word_order", "registers"),
+    [
+        ("big", "big", [0x0102, 0x0304, 0x0506, 0x0708]),
+        ("big", "little", [0x0708, 0x0506, 0x0304, 0x0102]),
+        ("little", "big", [0x0201, 0x0403, 0x0605, 0x0807]),
+        ("little", "little", [0x0807, 0x0605, 0x0403, 0x0201]),
+    ],
+)
+def test_64_bit_wire_orders(byte_order: str, word_order: str, registers: list[int]) -> None:
+    value = 0x0102030405060708
+    wire = codec.to_wire(codec.encode(value, DataType.UINT64), byte_order, word_order)
+    assert codec.bytes_to_registers(wire) == registers
+    assert codec.decode(codec.from_wire(wire, byte_order, word_order), 0, DataType.UINT64) == float(value)
+
+
+def test_strings_pad_strip_and_refuse_overflow() -> None:
+    assert codec.encode_text("Cu", 4) == b"Cu\x00\x00" and codec.decode_text(b"Cu\x00\x00") == "Cu"
+    assert codec.decode_s7_string(codec.encode_s7_string("Heat 1", 10)) == "Heat 1"
+    assert codec.encode_s7_string("ab", 4)[:2] == bytes([4, 2])
+    with pytest.raises(ValueError, match="does not fit"):
+        codec.encode_text("too long", 4)
+
+
+def test_modbus_planner_keeps_unit_ids_apart() -> None:
+    from dataclasses import replace
+
+    a = _modbus(0, "hr:0", DataType.INT16)
+    b = _modbus(1, "hr:1", DataType.INT16)
+    b = replace(b, address=replace(b.address, unit=2))
+    blocks = plan_blocks([a, b], max_gap=8)
+    assert [(blk.unit, blk.start, blk.positions) for blk in blocks] == [(None, 0, (0,)), (2, 1, (1,))]

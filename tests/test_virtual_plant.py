@@ -98,7 +98,10 @@ def test_lab_assays_are_held_between_samples() -> None:
         model.step(1.0)
     assert model.signals["furnace.lab_grade"] == first  # 100 s < lab period
     assert model.signals["furnace.matte_grade"] > first
-    for _ in range(100):
+    for _ in range(100):  # sampled at 180 s, published lab_delay_s (60 s) later
+        model.step(1.0)
+    assert model.signals["furnace.lab_grade"] == first
+    for _ in range(60):
         model.step(1.0)
     assert model.signals["furnace.lab_grade"] > first
 

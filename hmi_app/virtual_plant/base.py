@@ -1,7 +1,9 @@
 """What every protocol server of the virtual plant shares: the served-tag codec and the loop thread.
 
-The encoding goes through ``drivers.settings.parse_address`` and ``drivers.codec`` so that a value
-the plant writes is decoded by the drivers exactly as :meth:`ServedTag.decode` decodes it.
+The encoding goes through ``hmi_app.acquisition.tag_address`` and ``drivers.codec`` so that a value
+the plant writes is decoded by the drivers exactly as :meth:`ServedTag.decode` decodes it. A string
+tag serves its description (cut to its length), like a nameplate; its numeric value is the text's
+length, as the drivers publish it.
 """
 
 from __future__ import annotations
@@ -17,18 +19,16 @@ from typing import Any, TypeVar
 import numpy as np
 
 from drivers import codec
-from drivers.settings import parse_address
 from drivers.types import DataType, Scaling
+from hmi_app.acquisition import tag_address
 from hmi_app.config import TagConfig
 
 T = TypeVar("T")
 
-_INT_LIMITS = {
-    DataType.INT16: (-(2**15), 2**15 - 1),
-    DataType.UINT16: (0, 2**16 - 1),
-    DataType.INT32: (-(2**31), 2**31 - 1),
-    DataType.UINT32: (0, 2**32 - 1),
-}
+_INT_LIMITS = {dt: limits for dt in DataType if (limits := codec.int_range(dt)) is not None and dt.size < 8}
+# 64-bit integers travel as float64 inside the HMI: saturate where a float64 still rounds into range.
+_INT_LIMITS[DataType.INT64] = (-(2**63), 2**63 - 1024)
+_INT_LIMITS[DataType.UINT64] = (0, 2**64 - 2048)
 _F32_MAX = float(np.finfo(np.float32).max)
 EXCHANGE_TIMEOUT_S = 5.0
 
@@ -44,9 +44,24 @@ class ServedTag:
     scaling: Scaling | None
 
     @classmethod
-    def build(cls, index: int, tag: TagConfig, protocol: str) -> ServedTag:
+    def build(cls, index: int, tag: TagConfig, device: Any) -> ServedTag:
         scaling = tag.scaling.to_scaling() if tag.scaling else None
-        return cls(index, tag, protocol, parse_address(protocol, tag.address, tag.data_type), scaling)
+        return cls(index, tag, device.protocol, tag_address(tag, device), scaling)
+
+    @property
+    def text(self) -> str:
+        """What a string tag serves: its description, cut to the configured length."""
+        return self.config.description.encode("latin-1", "replace")[: self.config.length or 0].decode(
+            "latin-1"
+        )
+
+    @property
+    def size(self) -> int:
+        """Bytes the value occupies in device memory."""
+        if self.data_type is DataType.STRING:
+            n = self.config.length or 0
+            return n + 2 if self.protocol == "s7" else n + (n % 2)
+        return self.data_type.size
 
     @property
     def name(self) -> str:
@@ -61,6 +76,8 @@ class ServedTag:
         dt = self.data_type
         if dt is DataType.BOOL:
             return 1.0 if eng >= 0.5 else 0.0
+        if dt is DataType.STRING:
+            return float(len(self.text))
         raw = self.scaling.to_raw(eng) if self.scaling else float(eng)
         if dt in _INT_LIMITS:
             low, high = _INT_LIMITS[dt]
@@ -73,16 +90,25 @@ class ServedTag:
         return self.scaling.to_eng(raw) if self.scaling else float(raw)
 
     def encode(self, eng: float) -> bytes:
-        """Big-endian bytes of the raw value (bools: one byte 0/1; placing the bit is the server's job)."""
+        """Big-endian bytes of the raw value (bools: one byte 0/1; placing the bit is the server's job;
+        strings: the text padded to the field, with the S7 STRING header on S7)."""
+        if self.data_type is DataType.STRING:
+            n = self.config.length or 0
+            if self.protocol == "s7":
+                return codec.encode_s7_string(self.text, n)
+            return codec.encode_text(self.text, self.size)
         return codec.encode(self.to_raw(eng), self.data_type)
 
     def decode(self, data: bytes | bytearray, bit: int | None = None) -> float:
         """Engineering value of big-endian raw bytes, the way a driver decodes them."""
+        if self.data_type is DataType.STRING:
+            text = codec.decode_s7_string(data) if self.protocol == "s7" else codec.decode_text(data)
+            return float(len(text))
         return self.to_eng(codec.decode(data, 0, self.data_type, bit))
 
     def quantise(self, eng: float) -> float:
         """The value a client will read after the server stored ``eng``."""
-        if self.data_type is DataType.BOOL:
+        if self.data_type in (DataType.BOOL, DataType.STRING):
             return self.to_raw(eng)
         return self.decode(self.encode(eng))
 

@@ -28,7 +28,7 @@ from hmi_app.virtual_plant.s7_server import S7DeviceServer
 
 log = logging.getLogger(__name__)
 
-OPEN_TIMEOUT_S = 30.0
+OPEN_TIMEOUT_S = 120.0  # an OPC UA server with thousands of variables takes tens of seconds to build
 SERVER_TYPES = {"modbus": ModbusDeviceServer, "s7": S7DeviceServer, "opcua": OpcUaDeviceServer}
 
 
@@ -62,8 +62,8 @@ class VirtualPlant:
         self._ports_spec = ports
         self.tick_s = tick_s
         self.model = ProcessModel(seed=seed, noise=noise)
-        protocols = {d.name: d.protocol for d in config.devices}
-        self._tags = [ServedTag.build(i, t, protocols[t.device]) for i, t in enumerate(config.tags)]
+        devices = {d.name: d for d in config.devices}
+        self._tags = [ServedTag.build(i, t, devices[t.device]) for i, t in enumerate(config.tags)]
         self._by_name = {t.name: t for t in self._tags}
         self._by_device: dict[str, list[ServedTag]] = {d.name: [] for d in config.devices}
         for t in self._tags:

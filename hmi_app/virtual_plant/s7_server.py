@@ -1,8 +1,9 @@
 """Siemens S7 server of one virtual PLC (python-snap7 3.3, pure Python; it runs its own threads).
 
-Every data block the config mentions is a bytearray sized to its highest tag, registered with the
-server and shared live: the plant reads and writes the same bytes clients do. Slice reads and
-writes of a bytearray are atomic under the GIL, which is all the consistency S7 gives anyway.
+Every data block the config mentions, and the merker (M), input (I) and output (Q) areas where
+tags use them, is a bytearray sized to its highest tag, registered with the server and shared
+live: the plant reads and writes the same bytes clients do. Slice reads and writes of a bytearray
+are atomic under the GIL, which is all the consistency S7 gives anyway.
 """
 
 from __future__ import annotations
@@ -60,12 +61,16 @@ class _ClosingServer(Server):
         return result
 
 
-def db_sizes(tags: Sequence[ServedTag]) -> dict[int, int]:
-    """Bytes each data block needs: up to the end of its highest tag."""
-    sizes: dict[int, int] = {}
+SRV_AREAS = {"DB": SrvArea.DB, "M": SrvArea.MK, "I": SrvArea.PE, "Q": SrvArea.PA}
+
+
+def db_sizes(tags: Sequence[ServedTag]) -> dict[tuple[str, int], int]:
+    """Bytes each area (data block number, or 0 for M/I/Q) needs: up to the end of its highest tag."""
+    sizes: dict[tuple[str, int], int] = {}
     for tag in tags:
         addr: S7Address = tag.address
-        sizes[addr.db] = max(sizes.get(addr.db, 0), addr.offset + tag.data_type.size)
+        key = (addr.area, addr.db)
+        sizes[key] = max(sizes.get(key, 0), addr.offset + tag.size)
     return sizes
 
 
@@ -77,8 +82,8 @@ class S7DeviceServer(DeviceServer):
 
     def open(self) -> Future[None]:
         self._server = _ClosingServer()
-        for db, data in self.memory.items():
-            self._server.register_area(SrvArea.DB, db, data)
+        for (area, db), data in self.memory.items():
+            self._server.register_area(SRV_AREAS[area], db, data)
         return done_future()
 
     def listen(self) -> None:
@@ -105,16 +110,16 @@ class S7DeviceServer(DeviceServer):
         for tag in reads:
             addr: S7Address = tag.address
             values.append(
-                tag.decode(self.memory[addr.db][addr.offset : addr.offset + tag.data_type.size], addr.bit)
+                tag.decode(self.memory[addr.area, addr.db][addr.offset : addr.offset + tag.size], addr.bit)
             )
         for tag, eng in writes:
             addr = tag.address
-            data = self.memory[addr.db]
+            data = self.memory[addr.area, addr.db]
             if tag.data_type is DataType.BOOL:
                 mask = 1 << (addr.bit or 0)
                 data[addr.offset] = (
                     (data[addr.offset] | mask) if tag.to_raw(eng) else (data[addr.offset] & ~mask)
                 )
             else:
-                data[addr.offset : addr.offset + tag.data_type.size] = tag.encode(eng)
+                data[addr.offset : addr.offset + tag.size] = tag.encode(eng)
         return values

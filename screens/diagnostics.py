@@ -1,0 +1,134 @@
+"""Diagnostics (ISA-101 level 4): one row per device connection, for commissioning and maintenance.
+
+Shows what the drivers report in ``Snapshot.devices``: connection state, requests, errors, the last
+error and when it happened, round-trip latency (median and 99th percentile), reconnects, scan
+overruns, requests per scan and the tags not good in the last scan. The table is rebuilt only when a
+device status changed (statuses are immutable values, compared as a tuple). Failed devices are shown
+in bold on the dark "bad" background: a quality indication, not an alarm colour.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from hmi_app.facade import ControlRoom, DeviceStatus, Snapshot
+from screens import theme
+
+COLUMNS = (
+    "device",
+    "protocol",
+    "state",
+    "requests",
+    "errors",
+    "last_error",
+    "last_error_at",
+    "latency_median",
+    "latency_p99",
+    "reconnects",
+    "overruns",
+    "requests_per_scan",
+    "bad_tags",
+)
+
+
+def _ms(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1f}"
+
+
+def _time(ts: float | None) -> str:
+    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def row_texts(status: DeviceStatus) -> list[str]:
+    """The cells of one device row, in ``COLUMNS`` order."""
+    return [
+        status.name,
+        status.protocol,
+        status.state,
+        str(status.requests),
+        str(status.errors),
+        status.last_error or "-",
+        _time(status.last_error_at),
+        _ms(status.latency_ms_median),
+        _ms(status.latency_ms_p99),
+        str(status.reconnects),
+        str(status.overruns),
+        str(status.requests_per_scan),
+        str(status.bad_tags),
+    ]
+
+
+class DiagnosticsScreen(QWidget):
+    """Per-device communication diagnostics table, refreshed from each snapshot when it changed."""
+
+    def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._control_room = control_room
+        self._shown: tuple[DeviceStatus, ...] | None = None
+        self.title = QLabel()
+        self.title.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.summary = QLabel()
+        self.summary.setFont(theme.font(theme.SMALL_PT))
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        self.title.setText(self.tr("Device communication diagnostics"))
+        headers = [
+            self.tr("Device"),
+            self.tr("Protocol"),
+            self.tr("State"),
+            self.tr("Requests"),
+            self.tr("Errors"),
+            self.tr("Last error"),
+            self.tr("Last error at"),
+            self.tr("Latency median (ms)"),
+            self.tr("Latency p99 (ms)"),
+            self.tr("Reconnects"),
+            self.tr("Scan overruns"),
+            self.tr("Requests per scan"),
+            self.tr("Tags not good"),
+        ]
+        self.table.setHorizontalHeaderLabels(headers)
+        self._shown = None  # redraw the summary in the new language on the next snapshot
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        devices = tuple(snapshot.devices)
+        if devices == self._shown:
+            return
+        self._shown = devices
+        self.table.setRowCount(len(devices))
+        bad_bg, bad_fg = QBrush(QColor(theme.BAD_BG)), QBrush(QColor(theme.BAD_TEXT))
+        bold = theme.font(theme.BASE_PT, bold=True)
+        for row, status in enumerate(devices):
+            failed = status.state == "failed"
+            for col, text in enumerate(row_texts(status)):
+                item = self.table.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, col, item)
+                item.setText(text)
+                item.setToolTip(text if COLUMNS[col] == "last_error" else "")
+                item.setBackground(bad_bg if failed else QBrush())
+                item.setForeground(bad_fg if failed else QBrush())
+                item.setFont(bold if failed else theme.font(theme.BASE_PT))
+        connected = sum(1 for d in devices if d.state == "connected")
+        requests = sum(d.requests_per_scan for d in devices)
+        self.summary.setText(
+            self.tr("%d of %d devices connected; %d requests per scan in all")
+            % (connected, len(devices), requests)
+        )

@@ -1,0 +1,188 @@
+"""Helpers for the driver tests (no tests here): run one real driver against a real server and
+watch what it publishes, the way the runtime would receive it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch
+from hmi_app.acquisition import build_drivers
+from hmi_app.config import PlantConfig, load_config
+
+TYPES_CONFIG = "plant_configs/test_types.yaml"
+
+# Forced into the virtual plant per data type: values whose bytes differ under every byte order.
+EXPECTED = {
+    "bool": 1.0,
+    "uint8": 201.0,
+    "int16": -12345.0,
+    "uint16": 54321.0,
+    "int32": -123456789.0,
+    "uint32": 3123456789.0,
+    "int64": -1234567890123.0,
+    "uint64": float(2**60 + 2**20),
+    "float32": 1234.5,
+    "float64": -9876.54321,
+}
+
+
+def types_config() -> PlantConfig:
+    return load_config(TYPES_CONFIG)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {timeout} s")
+        time.sleep(0.02)
+
+
+class Recorder:
+    """Collects what one driver publishes: latest value/quality/reason/time per tag, texts, statuses."""
+
+    def __init__(self, config: PlantConfig) -> None:
+        self.names = {i: t.name for i, t in enumerate(config.tags)}
+        self.lock = threading.Lock()
+        self.values: dict[str, float] = {}
+        self.qualities: dict[str, int] = {}
+        self.reasons: dict[str, str] = {}
+        self.stamps: dict[str, list[float]] = {}
+        self.arrivals: dict[str, float] = {}
+        self.texts: dict[str, str] = {}
+        self.statuses: list[DeviceStatus] = []
+
+    def sink(self, batch: SampleBatch) -> None:
+        now = time.time()
+        with self.lock:
+            for i, v, q, ts in zip(
+                batch.tag_idx, batch.values, batch.qualities, batch.timestamps, strict=True
+            ):
+                name = self.names[int(i)]
+                self.values[name], self.qualities[name], self.reasons[name] = float(v), int(q), batch.reason
+                self.stamps.setdefault(name, []).append(float(ts))
+                self.arrivals[name] = now
+            for i, text in (batch.texts or {}).items():
+                self.texts[self.names[i]] = text
+
+    def status_sink(self, status: DeviceStatus) -> None:
+        with self.lock:
+            self.statuses.append(status)
+
+    def good(self, names: list[str]) -> bool:
+        with self.lock:
+            return all(self.qualities.get(n) == Quality.GOOD for n in names)
+
+    def bad(self, names: list[str]) -> bool:
+        with self.lock:
+            return all(self.qualities.get(n) == Quality.BAD for n in names)
+
+
+@contextmanager
+def running(config: PlantConfig, *devices: str) -> Iterator[tuple[dict[str, DeviceDriver], Recorder]]:
+    """Start the drivers of ``devices`` (all when none given) for ``config``; stop them afterwards."""
+    recorder = Recorder(config)
+    drivers = build_drivers(config, recorder.sink, recorder.status_sink)
+    chosen = {n: d for n, d in drivers.items() if not devices or n in devices}
+    for d in chosen.values():
+        d.start()
+    try:
+        yield chosen, recorder
+    finally:
+        for d in chosen.values():
+            d.stop()
+
+
+def with_device(config: PlantConfig, name: str, **changes: Any) -> PlantConfig:
+    devices = [d.model_copy(update=changes) if d.name == name else d for d in config.devices]
+    return config.model_copy(update={"devices": devices})
+
+
+def tags_of(config: PlantConfig, device: str) -> list[str]:
+    return [t.name for t in config.tags if t.device == device]
+
+
+def established(port: int) -> int:
+    """TCP connections currently established to 127.0.0.1:``port`` (server side, from /proc)."""
+    count = 0
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            local, _remote, state = line.split()[1:4]
+            if state == "01" and int(local.split(":")[1], 16) == port:
+                count += 1
+    return count
+
+
+class FaultyProxy:
+    """A TCP proxy in front of a device: forwards faithfully, or delays replies, or answers garbage."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = target_port
+        self.delay = 0.0
+        self.garbage = False
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []
+        self._accept = threading.Thread(target=self._serve, name="faulty-proxy", daemon=True)
+        self._accept.start()
+
+    def _serve(self) -> None:
+        self._listener.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=2)
+            except OSError:
+                client.close()
+                continue
+            self._sockets += [client, upstream]
+            for src, dst, replies in ((client, upstream, False), (upstream, client, True)):
+                t = threading.Thread(
+                    target=self._pipe, args=(src, dst, replies), name="faulty-proxy-pipe", daemon=True
+                )
+                t.start()
+                self._threads.append(t)
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, replies: bool) -> None:
+        src.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                data = src.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            if replies and self.delay:
+                self._stop.wait(self.delay)
+            if replies and self.garbage:
+                data = bytes((b * 7 + 13) & 0xFF for b in data[: max(3, len(data) // 2)])
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        for s in self._sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
+        self._accept.join(2)
+        for t in self._threads:
+            t.join(2)
