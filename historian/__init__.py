@@ -7,12 +7,13 @@ Tags are identified by an int index 0..n_tags-1; qualities are uint8 (0 bad, 1 u
 
 from __future__ import annotations
 
-from historian._types import QUALITY_BAD, QUALITY_GOOD, QUALITY_UNCERTAIN, HistoryData
+from historian._types import QUALITY_BAD, QUALITY_GOOD, QUALITY_UNCERTAIN, BucketData, HistoryData
 from historian.historian import Historian
 from historian.ring import RingBuffers
 from historian.store import SampleStore
 
 __all__ = [
+    "BucketData",
     "QUALITY_BAD",
     "QUALITY_GOOD",
     "QUALITY_UNCERTAIN",

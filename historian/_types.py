@@ -43,8 +43,37 @@ class HistoryData:
             np.concatenate([p.qualities for p in parts]),
         )
 
+    def select(self, mask: npt.NDArray[np.bool_]) -> HistoryData:
+        """Return the samples where ``mask`` is true (a boolean mask or an index array)."""
+        return HistoryData(self.timestamps[mask], self.values[mask], self.qualities[mask])
+
     def __len__(self) -> int:
         return int(self.timestamps.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class BucketData:
+    """Per-bucket statistics of one tag over ``n`` equal time buckets (the trend query).
+
+    All arrays have length ``n``. Statistics cover good-quality samples only; a bucket without
+    any is NaN in every float field and 0 in ``count`` - unless it lies inside a stored trend
+    segment (compressed history keeps few points), in which case the trend's interpolated values
+    at the bucket edges fill it, so a compressed flat signal does not look like a gap. ``minimum``
+    and ``maximum`` keep spikes visible at any zoom; ``first``/``last`` let a renderer draw the
+    exact path through a bucket.
+    """
+
+    starts: np.ndarray  # float64, bucket k covers [starts[k], ends[k]) (the last one includes t1)
+    ends: np.ndarray
+    minimum: np.ndarray
+    maximum: np.ndarray
+    mean: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    count: np.ndarray  # int64: good samples in the bucket
+
+    def __len__(self) -> int:
+        return int(self.starts.shape[0])
 
 
 class Batch(NamedTuple):

@@ -6,6 +6,7 @@ import logging
 import math
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -14,18 +15,20 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from historian import _sqlite
-from historian._types import Batch, HistoryData, make_batch
-from historian.compression import DEFAULT_MAX_INTERVAL, DeadbandCompressor
+from historian import _chunks, _sqlite, retention
+from historian._reader import StoreReader
+from historian._types import Batch, make_batch
+from historian.compression import DEFAULT_MAX_INTERVAL, make_compressor
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 1_000_000
+RETENTION_INTERVAL = 60.0  # seconds between retention passes on the writer thread
 
 Connector = Callable[[Path], sqlite3.Connection]
 
 
-class SampleStore:
+class SampleStore(StoreReader):
     """SQLite persistence on its own writer thread; one transaction per flush.
 
     ``submit`` only compresses and queues, so the processing thread never waits for the disk.
@@ -37,6 +40,12 @@ class SampleStore:
     ``connect`` replaces the writer's connection factory (for example to open the file with
     ``?mode=ro`` in tests or to tune timeouts); it is called again after every failed write,
     so a fixed condition is picked up without restarting the store.
+
+    ``compression`` is ``"deadband"`` (stored history reads as steps) or ``"swinging_door"``
+    (straight lines between stored points, see ``linear``); ``deadbands`` is the per-tag
+    deviation. Retention deletes chunks older than ``retention_s`` (measured with ``clock``)
+    and the oldest chunks while the file holds more than ``max_db_bytes``, every
+    ``retention_interval`` seconds on the writer thread (or on demand: ``enforce_retention``).
     """
 
     def __init__(
@@ -49,6 +58,12 @@ class SampleStore:
         max_interval: float = DEFAULT_MAX_INTERVAL,
         max_pending: int = DEFAULT_MAX_PENDING,
         connect: Connector | None = None,
+        compression: str = "deadband",
+        retention_s: float = math.inf,
+        max_db_bytes: float = math.inf,
+        retention_interval: float = RETENTION_INTERVAL,
+        clock: Callable[[], float] = time.time,
+        read_only: bool = False,
     ) -> None:
         self._path = Path(path)
         self._tag_names = tuple(tag_names)
@@ -58,7 +73,17 @@ class SampleStore:
         bands = np.zeros(n) if deadbands is None else np.asarray(deadbands, dtype=np.float64)
         if bands.ndim > 1 or (bands.ndim == 1 and bands.shape[0] != n):
             raise ValueError(f"deadbands must be a scalar or have one entry per tag ({n})")
-        self._compressor = DeadbandCompressor(np.broadcast_to(bands, (n,)), max_interval)
+        self._compressor = make_compressor(compression, np.broadcast_to(bands, (n,)), max_interval)
+        self._retention_s = float(retention_s)
+        self._max_db_bytes = float(max_db_bytes)
+        self._retention_interval = float(retention_interval)
+        self._clock = clock
+        self._next_retention = -math.inf
+        # Per tag: points in unsealed fragments on disk and the time of the first one.
+        self._frag_count = np.zeros(n, dtype=np.int64)
+        self._frag_t0 = np.full(n, np.nan)
+        self._snapshot_retry = _empty_batch()
+        self._recovered = False
         self._flush_interval = float(flush_interval)
         self._max_pending = int(max_pending)
         self._connect: Connector = connect or _sqlite.default_connect
@@ -79,6 +104,10 @@ class SampleStore:
         self._thread: threading.Thread | None = None
         self._stop_event = threading.Event()
         self._stopped = False
+        self._read_only = read_only
+        if read_only:  # queries only (exports next to a running acquisition): never write
+            self._disk_ids = self._read_ids()
+            return
         with self._write_lock:
             # Create the file and tags table now so queries work at once; a failure here is
             # handled like any write failure and retried on the first flush.
@@ -97,6 +126,13 @@ class SampleStore:
     def tag_names(self) -> tuple[str, ...]:
         """Tag names in tag-index order."""
         return self._tag_names
+
+    def linear(self, tag: int) -> bool:
+        """True if ``tag``'s stored points are joined by straight lines, False for steps.
+
+        Lines for swinging door and for uncompressed (deviation 0) tags, steps for deadband.
+        """
+        return self._compressor.linear or not self._compressor.deviation(tag) > 0
 
     @property
     def last_error(self) -> str | None:
@@ -122,6 +158,8 @@ class SampleStore:
         """Start the writer thread (``historian-writer``); a second call does nothing."""
         if self._stopped:
             raise RuntimeError("SampleStore cannot be restarted after stop()")
+        if self._read_only:
+            raise RuntimeError("a read-only SampleStore has no writer")
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="historian-writer", daemon=True)
             self._thread.start()
@@ -134,7 +172,12 @@ class SampleStore:
         self._stop_event.set()
         if self._thread is not None:
             self._thread.join()
-        self.flush()
+        with self._lock:
+            final = self._compressor.finish()
+            if len(final):
+                self._pending.append(final)
+                self._pending_count += len(final)
+        self.flush(final=True)
         if self._pending_count:
             logger.error(
                 "historian: %d samples could not be written to %s and are lost: %s",
@@ -156,29 +199,35 @@ class SampleStore:
         values: npt.ArrayLike,
         qualities: npt.ArrayLike,
     ) -> None:
-        """Queue a batch for writing after deadband compression; never waits for the disk.
+        """Queue a batch for writing after compression; never waits for the disk.
 
         Thread-safe. Database problems never raise here. Malformed arguments (different
         lengths, unknown tag index) raise ``ValueError``; samples with non-finite timestamps are
         skipped and counted in ``rejected``.
         """
+        if self._read_only:
+            raise RuntimeError("a read-only SampleStore cannot store samples")
         batch = make_batch(len(self._tag_names), tag_idx, timestamps, values, qualities)
         finite = np.isfinite(batch.timestamps)
         with self._lock:
             if not finite.all():
                 self._rejected += int((~finite).sum())
                 batch = batch.select(finite)
-            kept = batch.select(self._compressor.select(batch))
+            kept = self._compressor.compress(batch)
             if len(kept):
                 self._pending.append(kept)
                 self._pending_count += len(kept)
                 self._enforce_bound()
 
-    def flush(self) -> None:
+    def flush(self, final: bool = False) -> None:
         """Write everything submitted so far in one transaction, on the calling thread.
 
-        Never raises: on failure the samples stay queued and ``last_error`` says why.
+        Never raises: on failure the samples stay queued and ``last_error`` says why. Besides
+        the stored points, the compressor's held points go to the ``snapshot`` table (emptied
+        by a ``final`` flush, whose held points are stored for good).
         """
+        if self._read_only:
+            return
         with self._write_lock:
             with self._lock:
                 batches = list(self._pending)
@@ -186,10 +235,12 @@ class SampleStore:
                 self._pending.clear()
                 self._pending_count = 0
                 self._inflight = count
-            if not batches:
+                snapshot = _last_per_tag(_join([self._snapshot_retry, self._compressor.provisional()]))
+                self._snapshot_retry = snapshot
+            if not batches and not len(snapshot) and not final:
                 return
             try:
-                _sqlite.write_batches(self._open_writer(), self._disk_ids, batches)
+                self._write(self._open_writer(), batches, snapshot, final)
             except Exception as exc:  # the historian must outlive any write failure
                 self._close_writer()
                 self._record_error(exc)
@@ -205,29 +256,45 @@ class SampleStore:
                 self._drop_logged = False
                 with self._lock:
                     self._inflight = 0
+                    self._snapshot_retry = _empty_batch()
             finally:
                 if self._stopped:
                     self._close_writer()
 
-    def query(self, tag: int, t0: float, t1: float) -> HistoryData:
-        """Return the stored samples of ``tag`` with ``t0 <= t <= t1``, ascending.
-
-        Only what has been written; queued samples appear after the next flush.
-        """
-        self._check_tag(tag)
-        return self._read(_sqlite.SELECT_RANGE, (self._tag_names[tag], t0, t1))
-
-    def latest(self, tag: int, n: int, before: float = math.inf) -> HistoryData:
-        """Return the newest ``n`` stored samples of ``tag`` older than ``before``, ascending."""
-        self._check_tag(tag)
-        data = self._read(_sqlite.SELECT_LATEST, (self._tag_names[tag], before, max(n, 0)))
-        return HistoryData(
-            data.timestamps[::-1].copy(), data.values[::-1].copy(), data.qualities[::-1].copy()
-        )
+    def enforce_retention(self) -> None:
+        """Delete history beyond the age and size limits now (normally the writer thread does)."""
+        if math.isinf(self._retention_s) and math.isinf(self._max_db_bytes):
+            return
+        with self._write_lock:
+            try:
+                conn = self._open_writer()
+                deleted = 0
+                if not math.isinf(self._retention_s):
+                    deleted += retention.delete_older_than(conn, self._clock() - self._retention_s)
+                if not math.isinf(self._max_db_bytes):
+                    deleted += retention.shrink_to(conn, int(self._max_db_bytes))
+                if deleted:
+                    retention.vacuum(conn)
+                    logger.info("historian: retention removed %d chunks from %s", deleted, self._path)
+            except Exception as exc:  # retention must never stop acquisition
+                self._close_writer()
+                self._record_error(exc)
 
     def _run(self) -> None:
         while not self._stop_event.wait(self._flush_interval):
             self.flush()
+            now = time.monotonic()
+            if now >= self._next_retention:
+                self._next_retention = now + self._retention_interval
+                self.enforce_retention()
+
+    def _write(self, conn: sqlite3.Connection, batches: list[Batch], snapshot: Batch, final: bool) -> None:
+        """One transaction; the fragment bookkeeping changes only once it has committed."""
+        counts, starts = self._frag_count.copy(), self._frag_t0.copy()
+        with _sqlite.transaction(conn):
+            _chunks.write_points(conn, self._disk_ids, counts, starts, _join(batches))
+            _chunks.write_snapshot(conn, self._disk_ids, snapshot, final)
+        self._frag_count, self._frag_t0 = counts, starts
 
     def _open_writer(self) -> sqlite3.Connection:
         """Return the writer connection, (re)opening it and mapping tag ids if needed."""
@@ -235,6 +302,9 @@ class SampleStore:
             conn = self._connect(self._path)
             try:
                 self._disk_ids = _sqlite.prepare_writer(conn, self._tag_names)
+                if not self._recovered:
+                    _chunks.recover(conn)
+                    self._recovered = True
             except BaseException:
                 conn.close()
                 raise
@@ -246,22 +316,6 @@ class SampleStore:
             with suppress(sqlite3.Error):
                 self._writer.close()
             self._writer = None
-
-    def _read(self, sql: str, params: tuple[object, ...]) -> HistoryData:
-        """Run a query on the reader connection; a database error gives an empty result."""
-        with self._read_lock:
-            try:
-                if self._reader is None:
-                    self._reader = _sqlite.connect_reader(self._path)
-                rows = self._reader.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                logger.warning("historian: query on %s failed: %s", self._path, exc)
-                rows = []
-            finally:
-                if self._stopped and self._reader is not None:
-                    self._reader.close()
-                    self._reader = None
-        return _sqlite.rows_to_history(rows)
 
     def _enforce_bound(self) -> None:
         """Drop the oldest queued samples beyond ``max_pending`` (``_lock`` held)."""
@@ -299,6 +353,23 @@ class SampleStore:
             )
         self._last_error = message
 
-    def _check_tag(self, tag: int) -> None:
-        if not 0 <= tag < len(self._tag_names):
-            raise IndexError(f"tag index {tag} out of range 0..{len(self._tag_names) - 1}")
+
+def _empty_batch() -> Batch:
+    return Batch(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, np.uint8))
+
+
+def _join(batches: list[Batch]) -> Batch:
+    parts = [b for b in batches if len(b)]
+    if not parts:
+        return _empty_batch()
+    if len(parts) == 1:
+        return parts[0]
+    return Batch(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
+
+
+def _last_per_tag(points: Batch) -> Batch:
+    """Keep only the newest snapshot point of each tag (bounds the retry list while failing)."""
+    if len(points) <= 1:
+        return points
+    _, idx = np.unique(points.tags[::-1], return_index=True)
+    return points.select(np.sort(len(points) - 1 - idx))

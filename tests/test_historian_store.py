@@ -96,22 +96,52 @@ def test_round_trip_and_reopen_with_tags_in_other_order(make_store: Callable[...
     ]
 
 
-def test_on_disk_layout(make_store: Callable[..., SampleStore]) -> None:
-    store = make_store(["A"])
+def test_on_disk_layout_fragments_sealed_chunks_and_summaries(make_store: Callable[..., SampleStore]) -> None:
+    store = make_store(["A", "B"])
     submit_series(store, 0, np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+    submit_series(store, 1, np.array([1.0]), np.array([5.0]), BAD)
     store.flush()
-    submit_series(store, 0, np.array([2.0]), np.array([9.0]), UNCERTAIN)  # same key: replaced
+    submit_series(store, 0, np.array([3.0, 4.0]), np.array([np.nan, 7.0]), UNCERTAIN)
     store.flush()
-    store.submit(np.array([0, 0]), np.array([5.0, 5.0]), np.array([7.0, 8.0]), [0, 2])  # one flush:
-    store.flush()  # the later of two samples with the same key wins
     assert sql(store.path, "PRAGMA journal_mode") == [("wal",)]
-    (samples_sql,) = sql(store.path, "SELECT sql FROM sqlite_master WHERE name = 'samples'")[0]
-    assert "WITHOUT ROWID" in str(samples_sql) and "PRIMARY KEY(tag_id, ts)" in str(samples_sql)
-    assert sql(store.path, "SELECT tag_id, ts, value, quality FROM samples") == [
-        (1, 1.0, 1.0, 2),
-        (1, 2.0, 9.0, 1),
-        (1, 5.0, 8.0, 2),
+    assert sql(store.path, "PRAGMA auto_vacuum") == [(2,)]  # incremental: retention shrinks the file
+    rows = sql(
+        store.path,
+        "SELECT tag_id, t_start, t_end, sealed, n, n_good, g_min, g_max, g_sum, g_first, g_last, "
+        "v_first, q_first, v_last, q_last, length(ts), length(vals), length(quals) "
+        "FROM chunks ORDER BY tag_id, t_start",
+    )
+    assert rows == [
+        (1, 1.0, 2.0, 0, 2, 2, 1.0, 2.0, 3.0, 1.0, 2.0, 1.0, GOOD, 2.0, GOOD, 16, 16, 2),
+        (1, 3.0, 4.0, 0, 2, 0, None, None, None, None, None, None, UNCERTAIN, 7.0, UNCERTAIN, 16, 16, 2),
+        (2, 1.0, 1.0, 0, 1, 0, None, None, None, None, None, 5.0, BAD, 5.0, BAD, 8, 8, 1),
     ]
+    store.stop()
+    # Reopening seals each tag's fragments into one chunk with the same samples.
+    reopened = make_store(["A", "B"])
+    assert sql(store.path, "SELECT tag_id, sealed, n, n_good, g_sum FROM chunks ORDER BY tag_id") == [
+        (1, 1, 4, 2, 3.0),
+        (2, 1, 1, 0, None),
+    ]
+    data = reopened.query(0, 0, 10)
+    np.testing.assert_array_equal(data.timestamps, [1, 2, 3, 4])
+    np.testing.assert_array_equal(data.values, [1, 2, np.nan, 7])
+    np.testing.assert_array_equal(data.qualities, [GOOD, GOOD, UNCERTAIN, UNCERTAIN])
+
+
+def test_fragments_are_sealed_once_they_span_an_hour_in_hour_long_chunks(
+    make_store: Callable[..., SampleStore],
+) -> None:
+    store = make_store(["A"])
+    for hour_part in range(8):  # 8 flushes of 10 min each
+        ts = hour_part * 600.0 + np.arange(600, dtype=np.float64)
+        submit_series(store, 0, ts, np.sin(ts))
+        store.flush()
+    rows = sql(store.path, "SELECT sealed, n, t_start, t_end FROM chunks ORDER BY t_start")
+    # a sealed chunk never spans an hour: 0..3599 is sealed when 3600.. arrives, which starts
+    # new fragments
+    assert rows == [(1, 3600, 0.0, 3599.0), (0, 600, 3600.0, 4199.0), (0, 600, 4200.0, 4799.0)]
+    np.testing.assert_allclose(store.query(0, 0, 1e4).values, np.sin(np.arange(4800.0)))
 
 
 def test_one_transaction_per_flush(make_store: Callable[..., SampleStore], tmp_path: Path) -> None:
@@ -128,7 +158,7 @@ def test_one_transaction_per_flush(make_store: Callable[..., SampleStore], tmp_p
     statements.clear()
     store.flush()
     assert [s for s in statements if s.split()[0] in ("BEGIN", "COMMIT")] == ["BEGIN IMMEDIATE", "COMMIT"]
-    assert sum(s.startswith("INSERT OR REPLACE INTO samples") for s in statements) == 10
+    assert sum(s.startswith("INSERT INTO chunks") for s in statements) == 2  # one chunk per tag
 
 
 def test_writer_thread_flushes_on_its_own(make_store: Callable[..., SampleStore]) -> None:
@@ -239,10 +269,11 @@ def test_read_only_database_keeps_samples_until_writable(
     assert store.last_error is None and store.pending == 0
     np.testing.assert_array_equal(store.query(0, 0, 10).values, [10.0, 20.0])
     np.testing.assert_array_equal(store.query(1, 0, 10).values, [30.0])
-    assert sql(path, "SELECT t.name, s.value FROM samples s JOIN tags t ON t.id = s.tag_id ORDER BY ts") == [
-        ("B", 10.0),
-        ("B", 20.0),
-        ("A", 30.0),
+    assert sql(
+        path, "SELECT t.name, c.n, c.g_sum FROM chunks c JOIN tags t ON t.id = c.tag_id ORDER BY t_start"
+    ) == [
+        ("B", 2, 30.0),
+        ("A", 1, 30.0),
     ]
 
 

@@ -1,0 +1,168 @@
+"""Vectorised reductions behind the historian's queries: buckets and interpolation.
+
+Pure functions over sorted sample arrays, so they are tested and benchmarked without a database.
+"Good" means quality 2 with a finite value; only good samples enter bucket statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from historian._types import QUALITY_BAD, QUALITY_GOOD, BucketData, HistoryData
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def bucket_index(edges: FloatArray, t: FloatArray) -> npt.NDArray[np.int64]:
+    """Bucket of each time: ``edges[k] <= t < edges[k+1]``; ``t == edges[-1]`` goes to the last."""
+    k = np.searchsorted(edges, t, side="right") - 1
+    return np.minimum(k, edges.shape[0] - 2).astype(np.int64)
+
+
+@dataclass
+class BucketAccumulator:
+    """Running per-bucket statistics; raw samples and chunk summaries are added in any order."""
+
+    edges: FloatArray
+
+    def __post_init__(self) -> None:
+        n = self.edges.shape[0] - 1
+        self.count = np.zeros(n, np.int64)
+        self.minimum = np.full(n, np.nan)
+        self.maximum = np.full(n, np.nan)
+        self.total = np.zeros(n)
+        self.first = np.full(n, np.nan)
+        self.first_t = np.full(n, np.inf)
+        self.last = np.full(n, np.nan)
+        self.last_t = np.full(n, -np.inf)
+
+    def add_samples(self, data: HistoryData) -> HistoryData:
+        """Add raw samples (ascending time, all inside the edges); return their anchor points.
+
+        The anchors are the samples on either side of every bucket edge: all that filling empty
+        buckets needs (see ``result``), a few thousand points instead of a month of samples.
+        Works on sorted times by searching the edges in the samples, never the reverse.
+        """
+        ts = data.timestamps
+        if not ts.size:
+            return data
+        pos = np.searchsorted(ts, self.edges, side="left")
+        anchors = data.select(np.unique(np.clip(np.r_[pos - 1, pos], 0, ts.size - 1)))
+        vals = data.values
+        good = data.qualities == QUALITY_GOOD
+        good &= np.isfinite(vals)
+        if not good.all():
+            ts, vals = ts[good], vals[good]
+            if not ts.size:
+                return anchors
+        starts = np.searchsorted(ts, self.edges[:-1], side="left")
+        ends = np.r_[starts[1:], ts.size]
+        k = np.flatnonzero(ends > starts)
+        s, e = starts[k], ends[k]
+        self.add(
+            k,
+            e - s,
+            np.minimum.reduceat(vals, s),
+            np.maximum.reduceat(vals, s),
+            np.add.reduceat(vals, s),
+            vals[s],
+            ts[s],
+            vals[e - 1],
+            ts[e - 1],
+        )
+        return anchors
+
+    def add(
+        self,
+        k: npt.NDArray[np.int64],
+        count: npt.NDArray[np.int64],
+        minimum: FloatArray,
+        maximum: FloatArray,
+        total: FloatArray,
+        first: FloatArray,
+        first_t: FloatArray,
+        last: FloatArray,
+        last_t: FloatArray,
+    ) -> None:
+        """Merge partial statistics for buckets ``k`` (each ``k`` at most once per call)."""
+        self.count[k] += count
+        self.minimum[k] = np.fmin(self.minimum[k], minimum)
+        self.maximum[k] = np.fmax(self.maximum[k], maximum)
+        self.total[k] += total
+        earlier = first_t < self.first_t[k]
+        self.first[k[earlier]], self.first_t[k[earlier]] = first[earlier], first_t[earlier]
+        later = last_t > self.last_t[k]
+        self.last[k[later]], self.last_t[k[later]] = last[later], last_t[later]
+
+    def result(self, anchors: HistoryData, linear: bool) -> BucketData:
+        """Final statistics; empty buckets inside a stored trend segment are filled from it.
+
+        ``anchors`` are every known point around and inside the range (any quality, ascending):
+        a bucket without good samples is filled only if no point at all lies inside it and the
+        trend segment across it is good - a bad-quality point inside keeps it a gap.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = self.total / self.count
+        out = BucketData(
+            self.edges[:-1].copy(),
+            self.edges[1:].copy(),
+            self.minimum.copy(),
+            self.maximum.copy(),
+            np.where(self.count > 0, mean, np.nan),
+            self.first.copy(),
+            self.last.copy(),
+            self.count.copy(),
+        )
+        empty = np.flatnonzero(self.count == 0)
+        if not empty.size or not len(anchors):
+            return out
+        at = anchors.timestamps
+        left = np.searchsorted(at, self.edges[empty], side="right") - 1
+        right = np.searchsorted(at, self.edges[empty + 1], side="left")
+        ok = (left >= 0) & (right == left + 1)
+        fill = empty[ok]
+        if not fill.size:
+            return out
+        v0, q0 = interpolate(anchors, self.edges[fill], linear)
+        v1, q1 = interpolate(anchors, self.edges[fill + 1], linear)
+        good = (q0 == QUALITY_GOOD) & (q1 == QUALITY_GOOD) & np.isfinite(v0) & np.isfinite(v1)
+        # Never extend a trend past its newest point; a line also needs a good point on the right.
+        r = right[ok]
+        has_right = r < at.shape[0]
+        good &= has_right
+        if linear:
+            good &= anchors.qualities[np.minimum(r, at.shape[0] - 1)] == QUALITY_GOOD
+        fill, v0, v1 = fill[good], v0[good], v1[good]
+        out.minimum[fill] = np.minimum(v0, v1)
+        out.maximum[fill] = np.maximum(v0, v1)
+        out.mean[fill] = (v0 + v1) / 2
+        out.first[fill] = v0
+        out.last[fill] = v1
+        return out
+
+
+def interpolate(data: HistoryData, t: FloatArray, linear: bool) -> tuple[FloatArray, npt.NDArray[np.uint8]]:
+    """Values and qualities of the stored trend at times ``t``.
+
+    The quality is that of the last point at or before ``t`` (bad, value NaN, before the first
+    point). ``linear`` draws a straight line to the next point when both have the same quality
+    and finite values, otherwise the last value is held (step).
+    """
+    ts, vals, quals = data.timestamps, data.values, data.qualities
+    i = np.searchsorted(ts, t, side="right") - 1
+    valid = i >= 0
+    ic = np.maximum(i, 0)
+    if not ts.size:
+        return np.full(t.shape, np.nan), np.full(t.shape, QUALITY_BAD, np.uint8)
+    value = np.where(valid, vals[ic], np.nan)
+    quality = np.where(valid, quals[ic], QUALITY_BAD).astype(np.uint8)
+    if linear:
+        j = np.minimum(ic + 1, ts.shape[0] - 1)
+        line = valid & (j > ic) & (quals[j] == quals[ic]) & np.isfinite(vals[j]) & (ts[j] > ts[ic])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = (t - ts[ic]) / (ts[j] - ts[ic])
+            value = np.where(line, vals[ic] + (vals[j] - vals[ic]) * frac, value)
+    return value, quality
