@@ -1,4 +1,4 @@
-"""Alarm engine: limit and discrete alarms, the ISA-18.2 state machine and its SQLite journal.
+"""Alarm engine: rules, the ISA-18.2 state machine, its SQLite journal and alarm-system KPIs.
 
 Qt-free (stdlib and numpy only) so that it runs headless in the acquisition server and is
 tested without a display.
@@ -6,25 +6,64 @@ tested without a display.
 
 from __future__ import annotations
 
-from alarm_engine.engine import AlarmEngine, AlarmListener
+from alarm_engine.engine import DEFAULT_MAX_SHELVE_S, AlarmEngine, AlarmListener
+from alarm_engine.export import export_csv, journal_csv
 from alarm_engine.journal import AlarmJournal
-from alarm_engine.logic import ACKNOWLEDGE, ACTIVATE, CLEAR, EVENTS, TRANSITIONS, apply_event, transition
-from alarm_engine.model import Alarm, AlarmKind, AlarmState, LimitRule, Priority
+from alarm_engine.kpi import BANDS, PRIORITY_TARGET, AlarmKpis, HiddenAlarm, compute_kpis
+from alarm_engine.limits import LimitTable, parse_condition
+from alarm_engine.logic import (
+    ACKNOWLEDGE,
+    ACTIVATE,
+    CLEAR,
+    EVENTS,
+    LATCHING_TRANSITIONS,
+    TRANSITIONS,
+    apply_event,
+    transition,
+)
+from alarm_engine.model import (
+    Alarm,
+    AlarmDetails,
+    AlarmKind,
+    AlarmState,
+    Condition,
+    LimitRule,
+    Priority,
+    ServiceInfo,
+    ShelveInfo,
+    rollup,
+)
 
 __all__ = [
     "ACKNOWLEDGE",
     "ACTIVATE",
+    "BANDS",
     "CLEAR",
+    "DEFAULT_MAX_SHELVE_S",
     "EVENTS",
+    "LATCHING_TRANSITIONS",
+    "PRIORITY_TARGET",
     "TRANSITIONS",
     "Alarm",
+    "AlarmDetails",
     "AlarmEngine",
     "AlarmJournal",
     "AlarmKind",
+    "AlarmKpis",
     "AlarmListener",
     "AlarmState",
+    "Condition",
+    "HiddenAlarm",
     "LimitRule",
+    "LimitTable",
     "Priority",
+    "ServiceInfo",
+    "ShelveInfo",
     "apply_event",
+    "compute_kpis",
+    "export_csv",
+    "journal_csv",
+    "parse_condition",
+    "rollup",
     "transition",
 ]

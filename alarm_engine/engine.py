@@ -1,8 +1,10 @@
-"""The alarm engine: holds every alarm's state, evaluates limits, takes acknowledgements, journals.
+"""The alarm engine: holds every alarm's state, evaluates rules, takes operator actions, journals.
 
-Threading: ``evaluate`` runs on the processing thread and ``acknowledge`` on the GUI thread; one
-lock guards all state, and journal writes happen under it so the journal order is the order in
-which states changed. Listeners are called after the lock is released so they may call back in.
+Threading: ``evaluate``/``tick`` run on the processing thread and operator actions on the GUI
+thread; one lock guards all state, and journal writes happen under it so the journal order is the
+order in which states changed. Listeners are called after the lock is released so they may call
+back in. Timers (on/off delays, shelve expiry, re-alarm) are driven by ``tick`` with the injected
+clock, never by threads of their own.
 """
 
 from __future__ import annotations
@@ -11,22 +13,32 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from alarm_engine.actions import OperatorActions
 from alarm_engine.journal import AlarmJournal, JournalEntry
 from alarm_engine.limits import LimitTable
-from alarm_engine.logic import ACKNOWLEDGE, ACTIVATE, CLEAR, apply_event
+from alarm_engine.logic import (
+    ACTIVATE,
+    CLEAR,
+    EXPIRE,
+    REALARM,
+    SUPPRESS,
+    UNSUPPRESS,
+    apply_event,
+)
 from alarm_engine.model import Alarm, AlarmKind, AlarmState, LimitRule, Priority
 
 log = logging.getLogger(__name__)
 
 AlarmListener = Callable[[list[Alarm]], None]
+DEFAULT_MAX_SHELVE_S = 8 * 3600.0
 
 
-class AlarmEngine:
-    """Analog limit alarms and externally driven discrete alarms with the ISA-18.2 core states."""
+class AlarmEngine(OperatorActions):
+    """Rule-based and externally driven alarms with the complete ISA-18.2 state set."""
 
     def __init__(
         self,
@@ -34,28 +46,52 @@ class AlarmEngine:
         n_tags: int,
         journal: AlarmJournal | None = None,
         clock: Callable[[], float] = time.time,
+        max_shelve_s: float = DEFAULT_MAX_SHELVE_S,
     ) -> None:
         """Create one alarm per rule, all NORMAL.
 
         ``n_tags`` is the length of the runtime's value table that :meth:`evaluate` receives;
-        ``clock`` supplies timestamps when callers give none (inject a fake one in tests).
+        ``clock`` supplies timestamps when callers give none (inject a fake one in tests);
+        ``max_shelve_s`` caps every shelve, timed or one-shot.
         """
         self._clock = clock
         self._journal = journal
+        self.max_shelve_s = float(max_shelve_s)
         self._lock = threading.Lock()
         self._listeners: list[AlarmListener] = []
         self._version = 0
         self._limits = LimitTable(rules, n_tags)
         self._rule_ids = [rule.alarm_id for rule in rules]
+        self._realarm = {r.alarm_id: r.realarm_s for r in rules if r.realarm_s > 0}
         self._discrete: set[str] = set()
         self._alarms: dict[str, Alarm] = {}
+        self._active_cache: tuple[int, list[Alarm]] | None = None  # (version, sorted list)
+        self._hidden_cache: tuple[int, list[Alarm]] | None = None
+        self._shelved: set[str] = set()  # ids with a shelve that may expire, so timers skip the rest
+        self._hidden: set[str] = set()  # ids shelved, suppressed or out of service
+        self._shown: set[str] = set()  # ids annunciated and not NORMAL
         now = clock()
         for rule in rules:
             self._insert(Alarm(
                 alarm_id=rule.alarm_id, tag=rule.tag, kind=rule.kind, priority=rule.priority,
                 state=AlarmState.NORMAL, active=False, value=math.nan, limit=float(rule.limit),
                 message=rule.message, area=rule.area, unit=rule.unit, raised_at=None, changed_at=now,
-            ))
+                latching=rule.latching, details=rule.details,
+            ))  # fmt: skip
+
+    def _store(self, alarm: Alarm) -> None:
+        """Store a new snapshot and keep the index sets, so lists never scan every alarm of the plant."""
+        alarm_id = alarm.alarm_id
+        self._alarms[alarm_id] = alarm
+        for ids, member in (
+            (self._shelved, alarm.shelved is not None),
+            (self._hidden, alarm.state.hidden),
+            (self._shown, not (alarm.state is AlarmState.NORMAL or alarm.state.hidden)),
+        ):
+            if member:
+                ids.add(alarm_id)
+            else:
+                ids.discard(alarm_id)
 
     def _insert(self, alarm: Alarm) -> None:
         if alarm.alarm_id in self._alarms:
@@ -74,65 +110,118 @@ class AlarmEngine:
     ) -> None:
         """Register an alarm whose condition is set from outside via :meth:`set_condition`.
 
-        Used for conditions that are not analog limits, e.g. a device's communication failure
-        reported by its driver (kind ``COMM``).
+        Used for conditions that are not rules on the value table, e.g. a device's communication
+        failure reported by its driver (kind ``COMM``).
         """
         alarm = Alarm(
             alarm_id=alarm_id, tag=tag, kind=kind, priority=priority, state=AlarmState.NORMAL,
             active=False, value=math.nan, limit=math.nan, message=message, area=area, unit=unit,
             raised_at=None, changed_at=self._clock(),
-        )
+        )  # fmt: skip
         with self._lock:
             self._insert(alarm)
             self._discrete.add(alarm_id)
             self._version += 1
 
+    # ---- condition changes (processing thread) ---------------------------------------------------
     def evaluate(self, values: np.ndarray, valid: np.ndarray, ts: float | None = None) -> list[Alarm]:
-        """Evaluate every limit rule against the whole value table; return the alarms that changed.
+        """Evaluate every rule against the whole value table, run the timers; return what changed.
 
         ``values`` (float64) and ``valid`` (bool) have length ``n_tags``. Where ``valid`` is False
-        the tag's conditions are kept as they are: bad data must not raise or clear alarms.
+        the tag's conditions are kept as they are (except bad-quality rules): bad data must not
+        raise or clear alarms.
         """
         values = np.asarray(values, dtype=np.float64)
         valid = np.asarray(valid, dtype=bool)
         now = self._clock() if ts is None else float(ts)
-        entries: list[JournalEntry] = []
         with self._lock:
-            changed_rules, rule_values = self._limits.update(values, valid)
-            condition = self._limits.condition
-            for i in changed_rules.tolist():
-                alarm_id = self._rule_ids[i]
-                event = ACTIVATE if condition[i] else CLEAR
-                old = self._alarms[alarm_id]
-                new = apply_event(old, event, now, float(rule_values[i]))
-                if new is not old:
-                    self._alarms[alarm_id] = new
-                    entries.append((new, event))
+            changed_rules, suppress_changed, shown = self._limits.update(values, valid, now)
+            entries = self._apply_suppression(suppress_changed, shown, now)
+            entries += self._apply_conditions(changed_rules, shown, now)
+            entries += self._run_timers(now)
             listeners = self._commit_condition_changes(entries)
-        changed = [alarm for alarm, _ in entries]
-        self._notify(listeners, changed)
-        return changed
+        return self._notify(listeners, entries)
+
+    def tick(self, ts: float | None = None) -> list[Alarm]:
+        """Run the timers only (delays, shelve expiry, re-alarm) without new values."""
+        now = self._clock() if ts is None else float(ts)
+        with self._lock:
+            changed_rules = self._limits.advance(now)
+            entries = self._apply_conditions(changed_rules, None, now)
+            entries += self._run_timers(now)
+            listeners = self._commit_condition_changes(entries)
+        return self._notify(listeners, entries)
+
+    def _apply_conditions(
+        self, rules: np.ndarray, shown: np.ndarray | None, now: float
+    ) -> list[JournalEntry]:
+        entries: list[JournalEntry] = []
+        condition = self._limits.condition
+        for i in rules.tolist():
+            alarm_id = self._rule_ids[i]
+            event = ACTIVATE if condition[i] else CLEAR
+            old = self._alarms[alarm_id]
+            value = float(shown[i]) if shown is not None else old.value
+            new = apply_event(old, event, now, value)
+            if new is not old:
+                self._store(new)
+                entries.append((new, event))
+        return entries
+
+    def _apply_suppression(self, rules: np.ndarray, shown: np.ndarray, now: float) -> list[JournalEntry]:
+        entries: list[JournalEntry] = []
+        suppressed = self._limits.suppressed
+        for i in rules.tolist():
+            alarm_id = self._rule_ids[i]
+            event = SUPPRESS if suppressed[i] else UNSUPPRESS
+            old = self._alarms[alarm_id]
+            new = apply_event(old, event, now)
+            if new is not old:
+                self._store(new)
+                entries.append((new, event))
+        return entries
+
+    def _run_timers(self, now: float) -> list[JournalEntry]:
+        """Shelve expiry and re-alarm; call with the lock held."""
+        entries: list[JournalEntry] = []
+        for alarm_id in list(self._shelved):
+            alarm = self._alarms[alarm_id]
+            if alarm.shelved is not None and now >= alarm.shelved.until:
+                new = apply_event(alarm, EXPIRE, now)
+                self._store(new)
+                entries.append((new, EXPIRE))
+        for alarm_id, period in self._realarm.items():
+            alarm = self._alarms[alarm_id]
+            if (
+                alarm.state is AlarmState.ACK
+                and alarm.acked_at is not None
+                and now - alarm.acked_at >= period
+            ):
+                new = apply_event(alarm, REALARM, now)
+                self._alarms[alarm_id] = new
+                entries.append((new, REALARM))
+        return entries
 
     def set_condition(
         self, alarm_id: str, active: bool, value: float = math.nan, ts: float | None = None
     ) -> Alarm | None:
         """Set the condition of a discrete alarm; return the changed snapshot, or None if unchanged.
 
-        Raises ``KeyError`` for unknown ids and ``ValueError`` for limit alarms, whose condition
+        Raises ``KeyError`` for unknown ids and ``ValueError`` for rule alarms, whose condition
         belongs to :meth:`evaluate`.
         """
         now = self._clock() if ts is None else float(ts)
         with self._lock:
             old = self._alarms[alarm_id]
             if alarm_id not in self._discrete:
-                raise ValueError(f"{alarm_id!r} is a limit alarm; its condition comes from evaluate()")
+                raise ValueError(f"{alarm_id!r} is a limit alarm (rule); its condition comes from evaluate()")
             event = ACTIVATE if active else CLEAR
             new = apply_event(old, event, now, float(value))
             if new is old:
                 return None
-            self._alarms[alarm_id] = new
+            self._store(new)
             listeners = self._commit_condition_changes([(new, event)])
-        self._notify(listeners, [new])
+        self._notify(listeners, [(new, event)])
         return new
 
     def _commit_condition_changes(self, entries: list[JournalEntry]) -> list[AlarmListener]:
@@ -148,41 +237,28 @@ class AlarmEngine:
                 log.exception("alarm journal write failed for %d condition changes", len(entries))
         return list(self._listeners)
 
-    def acknowledge(self, alarm_ids: Iterable[str], user: str, comment: str = "") -> list[Alarm]:
-        """Acknowledge alarms on behalf of ``user``; return the alarms whose state changed.
-
-        Alarms that are not awaiting acknowledgement are ignored. The acknowledgements are
-        committed to the journal before anything changes or this returns; if the journal write
-        fails the exception propagates and no alarm is acknowledged, so the operator never sees an
-        acknowledgement that is not on record. Unknown ids raise ``KeyError`` and change nothing.
-        """
-        ids = list(dict.fromkeys(alarm_ids))
-        now = self._clock()
-        with self._lock:
-            unknown = [alarm_id for alarm_id in ids if alarm_id not in self._alarms]
-            if unknown:
-                raise KeyError(f"unknown alarm ids: {unknown}")
-            acked: list[Alarm] = []
-            for alarm_id in ids:
-                old = self._alarms[alarm_id]
-                if old.state.needs_ack:
-                    acked.append(apply_event(old, ACKNOWLEDGE, now, user=user))
-            if not acked:
-                return []
-            if self._journal is not None:
-                self._journal.record_many([(a, ACKNOWLEDGE) for a in acked], user=user, comment=comment)
-            for alarm in acked:
-                self._alarms[alarm.alarm_id] = alarm
-            self._version += 1
-            listeners = list(self._listeners)
-        self._notify(listeners, acked)
-        return acked
-
+    # ---- what screens read -----------------------------------------------------------------------
     def active_alarms(self) -> list[Alarm]:
-        """Every alarm not NORMAL: awaiting acknowledgement first, then priority desc, newest first."""
+        """Every annunciated alarm not NORMAL: awaiting ack first, then priority desc, newest first, id."""
         with self._lock:
-            alarms = [a for a in self._alarms.values() if a.state is not AlarmState.NORMAL]
-        return sorted(alarms, key=lambda a: a.list_key)
+            # The GUI asks ten times a second: sort thousands of alarms only when something changed.
+            if self._active_cache is None or self._active_cache[0] != self._version:
+                shown = [self._alarms[alarm_id] for alarm_id in self._shown]
+                self._active_cache = (self._version, sorted(shown, key=lambda a: (a.list_key, a.alarm_id)))
+            return list(self._active_cache[1])
+
+    def hidden_alarms(self) -> list[Alarm]:
+        """Shelved, suppressed and out-of-service alarms, oldest change first."""
+        with self._lock:
+            if self._hidden_cache is None or self._hidden_cache[0] != self._version:
+                hidden = [self._alarms[alarm_id] for alarm_id in self._hidden]
+                self._hidden_cache = (self._version, sorted(hidden, key=lambda a: (a.changed_at, a.alarm_id)))
+            return list(self._hidden_cache[1])
+
+    def all_alarms(self) -> list[Alarm]:
+        """Every alarm, in rule order."""
+        with self._lock:
+            return list(self._alarms.values())
 
     def get(self, alarm_id: str) -> Alarm:
         """Return the current snapshot of one alarm; ``KeyError`` if unknown."""
@@ -206,12 +282,14 @@ class AlarmEngine:
             self._listeners.remove(fn)
 
     @staticmethod
-    def _notify(listeners: list[AlarmListener], changed: list[Alarm]) -> None:
+    def _notify(listeners: list[AlarmListener], entries: list[JournalEntry]) -> list[Alarm]:
+        changed = [alarm for alarm, _ in entries]
         if not changed:
-            return
+            return changed
         for fn in listeners:
             try:
                 fn(changed)
             except Exception:
                 # One faulty screen must not stop alarm processing or other listeners.
                 log.exception("alarm listener %r failed", fn)
+        return changed

@@ -30,20 +30,36 @@ CREATE TABLE IF NOT EXISTS alarm_journal (
     "limit" REAL,
     user TEXT,
     comment TEXT NOT NULL DEFAULT '',
-    message TEXT NOT NULL DEFAULT ''
+    message TEXT NOT NULL DEFAULT '',
+    area TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS alarm_journal_ts ON alarm_journal (ts);
 CREATE INDEX IF NOT EXISTS alarm_journal_tag_ts ON alarm_journal (tag, ts);
 CREATE INDEX IF NOT EXISTS alarm_journal_user_ts ON alarm_journal (user, ts);
 """
+_INDEXES_V2 = "CREATE INDEX IF NOT EXISTS alarm_journal_area_ts ON alarm_journal (area, ts);"
+
 
 _INSERT = (
     'INSERT INTO alarm_journal (ts, alarm_id, tag, kind, event, state, priority, value, "limit", '
-    "user, comment, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "user, comment, message, area) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-_COLUMNS = ("ts", "alarm_id", "tag", "kind", "event", "state", "priority", "value", "limit",
-            "user", "comment", "message")
+_COLUMNS = (
+    "ts",
+    "alarm_id",
+    "tag",
+    "kind",
+    "event",
+    "state",
+    "priority",
+    "value",
+    "limit",
+    "user",
+    "comment",
+    "message",
+    "area",
+)
 
 JournalEntry = tuple[Alarm, str]
 """One journal line to write: the alarm snapshot after the event, and the event name."""
@@ -57,8 +73,18 @@ def _real(x: float) -> float | None:
 def _row(alarm: Alarm, event: str, user: str | None, comment: str, ts: float | None) -> tuple[Any, ...]:
     return (
         alarm.changed_at if ts is None else float(ts),
-        alarm.alarm_id, alarm.tag, alarm.kind.value, event, alarm.state.value, int(alarm.priority),
-        _real(alarm.value), _real(alarm.limit), user, comment, alarm.message,
+        alarm.alarm_id,
+        alarm.tag,
+        alarm.kind.value,
+        event,
+        alarm.state.value,
+        int(alarm.priority),
+        _real(alarm.value),
+        _real(alarm.limit),
+        user,
+        comment,
+        alarm.message,
+        alarm.area,
     )
 
 
@@ -82,6 +108,10 @@ class AlarmJournal:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(alarm_journal)")}
+        if "area" not in columns:  # journals written before areas were recorded
+            self._conn.execute("ALTER TABLE alarm_journal ADD COLUMN area TEXT NOT NULL DEFAULT ''")
+        self._conn.execute(_INDEXES_V2)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -140,20 +170,52 @@ class AlarmJournal:
         """Return journal lines, newest first, filtered by time range (inclusive), tag and user.
 
         Each line is a dict with keys ts, alarm_id, tag, kind, event, state, priority, value,
-        limit, user, comment, message (value/limit are NaN where none applies).
+        limit, user, comment, message, area (value/limit are NaN where none applies).
+        """
+        return self.search(since=since, until=until, tag=tag, user=user, limit=limit)
+
+    def search(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        area: str | None = None,
+        tag: str | None = None,
+        priority: int | None = None,
+        user: str | None = None,
+        event: str | None = None,
+        text: str | None = None,
+        limit: int | None = 1000,
+        newest_first: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Journal lines filtered by time range (inclusive), area, tag, priority, user, event.
+
+        ``text`` matches a substring (case-insensitive) of the tag, the message or the comment; the
+        other filters match exactly. ``limit`` None returns every line.
         """
         where: list[str] = []
         params: list[Any] = []
-        for clause, param in (("ts >= ?", since), ("ts <= ?", until), ("tag = ?", tag), ("user = ?", user)):
+        filters = (
+            ("ts >= ?", since),
+            ("ts <= ?", until),
+            ("area = ?", area),
+            ("tag = ?", tag),
+            ("priority = ?", None if priority is None else int(priority)),
+            ("user = ?", user),
+            ("event = ?", event),
+            ("(tag LIKE ? OR message LIKE ? OR comment LIKE ?)", None if text is None else f"%{text}%"),
+        )
+        for clause, param in filters:
             if param is not None:
                 where.append(clause)
-                params.append(param)
-        sql = 'SELECT ts, alarm_id, tag, kind, event, state, priority, value, "limit", user, comment, '
-        sql += "message FROM alarm_journal"
+                params.extend([param] * clause.count("?"))
+        sql = f"SELECT {', '.join(chr(34) + c + chr(34) for c in _COLUMNS)} FROM alarm_journal"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY ts DESC, id DESC LIMIT ?"
-        params.append(int(limit))
+        order = "DESC" if newest_first else "ASC"
+        sql += f" ORDER BY ts {order}, id {order}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
         with self._lock:
             rows = self._connection().execute(sql, params).fetchall()
         result = []

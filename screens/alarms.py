@@ -1,248 +1,91 @@
-"""Alarm summary: every alarm not in NORMAL, filterable by area and priority, with acknowledgement.
+"""Alarm summary: every alarm not in NORMAL, sortable and filterable, with the operator's alarm actions.
 
-Annunciation follows ISA-18.2: unacknowledged active alarms flash their whole row in the priority
-colour; acknowledged active ones keep a steady priority-coloured priority cell; alarms that returned
-to normal but still wait for acknowledgement are written in italics with a flashing priority cell.
-Row selection is drawn as a dark frame so it never hides (or imitates) an alarm colour.
+Acknowledge (selection or page), shelve with duration and reason, take out of service, return to
+service, reset latched alarms; double-click opens the tag's trend; a flood summary appears when more
+than ten alarms arrived within ten minutes. A second view lists the shelved, suppressed and
+out-of-service alarms with who, why and until when. Every action goes through the facade, which
+journals it before returning, so a button's effect is on record before the table shows it.
 """
 
 from __future__ import annotations
 
-import math
-import time
-from typing import Any
-
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QMessageBox,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Snapshot, TagInfo
+from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Snapshot
 from screens import theme
-from screens.formatting import format_value, is_discrete, state_text
+from screens.alarm_table import (
+    ALARM_ID_ROLE,
+    COL_AREA,
+    COL_LIMIT,
+    COL_MESSAGE,
+    COL_PRIORITY,
+    COL_STATE,
+    COL_TAG,
+    COL_TIME,
+    COL_VALUE,
+    AlarmFilter,
+    AlarmFilterProxy,
+    AlarmRowDelegate,
+    AlarmTableModel,
+    flood_summary,
+    state_label,
+)
+from screens.shelve_dialog import ShelveDialog
 
-ALARM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-COL_TIME, COL_PRIORITY, COL_STATE, COL_TAG, COL_MESSAGE, COL_VALUE, COL_LIMIT, COL_AREA = range(8)
-
-_Index = QModelIndex | QPersistentModelIndex
-
-
-class AlarmTableModel(QAbstractTableModel):
-    """Rows are the alarms of the latest snapshot, in the snapshot's (most urgent first) order."""
-
-    def __init__(self, control_room: ControlRoom, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._tags: dict[str, TagInfo] = {t.name: t for t in control_room.tags}
-        self._areas = {a.name: a.description for a in control_room.areas}
-        # Device alarms (communication) carry no area: they belong to every area their device serves.
-        self._device_areas: dict[str, tuple[str, ...]] = {}
-        for t in control_room.tags:
-            known = self._device_areas.get(t.device, ())
-            if t.area not in known:
-                self._device_areas[t.device] = (*known, t.area)
-        self._alarms: list[Alarm] = []
-        self._lit = True
-        self._headers = [
-            self.tr("Time raised"),
-            self.tr("Priority"),
-            self.tr("State"),
-            self.tr("Tag"),
-            self.tr("Message"),
-            self.tr("Value"),
-            self.tr("Limit"),
-            self.tr("Area"),
-        ]
-
-    @property
-    def alarms(self) -> list[Alarm]:
-        """The alarms shown (unfiltered)."""
-        return list(self._alarms)
-
-    def set_alarms(self, alarms: tuple[Alarm, ...] | list[Alarm]) -> None:
-        """Show new alarms: rows change in place when the list of ids is the same, else the model resets."""
-        new = [a for a in alarms if a.state is not AlarmState.NORMAL]
-        if [a.alarm_id for a in new] == [a.alarm_id for a in self._alarms]:
-            old, self._alarms = self._alarms, new
-            for row, (before, after) in enumerate(zip(old, new, strict=True)):
-                if before != after:
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._headers) - 1))
-            return
-        self.beginResetModel()
-        self._alarms = new
-        self.endResetModel()
-
-    def set_lit(self, lit: bool) -> None:
-        """Flash phase: repaint the rows that flash."""
-        if lit == self._lit:
-            return
-        self._lit = lit
-        for row, alarm in enumerate(self._alarms):
-            if alarm.state.needs_ack:
-                self.dataChanged.emit(
-                    self.index(row, 0),
-                    self.index(row, len(self._headers) - 1),
-                    [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole],
-                )
-
-    def alarm_at(self, row: int) -> Alarm:
-        """The alarm in model row ``row``."""
-        return self._alarms[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt override)
-        return 0 if parent.isValid() else len(self._alarms)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt override)
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        alarm = self._alarms[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(alarm, col)
-        if role == ALARM_ID_ROLE:
-            return alarm.alarm_id
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return self._background(alarm, col)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(alarm, col)
-        if role == Qt.ItemDataRole.FontRole:
-            return theme.font(
-                theme.BASE_PT, bold=col == COL_PRIORITY, italic=alarm.state is AlarmState.RTN_UNACK
-            )
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_VALUE, COL_LIMIT):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def _text(self, alarm: Alarm, col: int) -> str:
-        tag = self._tags.get(alarm.tag)
-        if col == COL_TIME:
-            when = alarm.raised_at if alarm.raised_at is not None else alarm.changed_at
-            return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
-        if col == COL_PRIORITY:
-            return f"{theme.priority_number(alarm.priority)} {theme.priority_label(alarm.priority)}"
-        if col == COL_STATE:
-            return theme.state_label(alarm.state)
-        if col == COL_TAG:
-            return alarm.tag
-        if col == COL_MESSAGE:
-            return alarm.message
-        if col == COL_VALUE:
-            return format_value(tag, alarm.value, with_unit=True)
-        if col == COL_LIMIT:
-            if tag is not None and is_discrete(tag):
-                return state_text(1.0 if alarm.kind.is_high_limit else 0.0)
-            if math.isnan(alarm.limit):
-                return ""
-            return f"{alarm.kind.value} {format_value(tag, alarm.limit, with_unit=True)}"
-        return ", ".join(self._areas.get(a, a) for a in self.areas_of(alarm))
-
-    def areas_of(self, alarm: Alarm) -> tuple[str, ...]:
-        """Area names of an alarm: its own, or for a device alarm those of the device's tags."""
-        if alarm.area:
-            return (alarm.area,)
-        return self._device_areas.get(alarm.tag, ())
-
-    def _coloured(self, alarm: Alarm, col: int) -> bool:
-        """Whether this cell is painted in the priority colour right now."""
-        if alarm.state is AlarmState.UNACK:
-            return self._lit
-        if alarm.state is AlarmState.RTN_UNACK:
-            return col == COL_PRIORITY and self._lit
-        return col == COL_PRIORITY
-
-    def _background(self, alarm: Alarm, col: int) -> QBrush | None:
-        return QBrush(theme.priority_colour(alarm.priority)) if self._coloured(alarm, col) else None
-
-    def _foreground(self, alarm: Alarm, col: int) -> QBrush:
-        if self._coloured(alarm, col):
-            return QBrush(theme.priority_text_colour(alarm.priority))
-        return QBrush(QColor(theme.TEXT_MUTED if alarm.state is AlarmState.RTN_UNACK else theme.TEXT))
-
-
-class AlarmFilterProxy(QSortFilterProxyModel):
-    """Keeps the rows of one area and/or one priority (None: all)."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.area: str | None = None
-        self.priority: Priority | None = None
-
-    def set_filter(self, area: str | None, priority: Priority | None) -> None:
-        """Change the filter and re-filter."""
-        self.beginFilterChange()
-        self.area, self.priority = area, priority
-        self.endFilterChange()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802 (Qt override)
-        model = self.sourceModel()
-        assert isinstance(model, AlarmTableModel)
-        alarm = model.alarm_at(source_row)
-        return (self.area is None or self.area in model.areas_of(alarm)) and (
-            self.priority is None or alarm.priority == self.priority
-        )
-
-
-class AlarmRowDelegate(QStyledItemDelegate):
-    """Draws selection as a dark frame around the row instead of a fill that would hide alarm colours."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        plain = QStyleOptionViewItem(option)
-        plain.state &= ~QStyle.StateFlag.State_Selected
-        plain.state &= ~QStyle.StateFlag.State_HasFocus
-        super().paint(painter, plain, index)
-        if selected:
-            painter.save()
-            painter.setPen(QPen(QColor(theme.SELECTION_FRAME), 3))
-            r = option.rect.adjusted(0, 1, 0, -2)
-            painter.drawLine(r.topLeft(), r.topRight())
-            painter.drawLine(r.bottomLeft(), r.bottomRight())
-            if index.column() == 0:
-                painter.drawLine(r.topLeft(), r.bottomLeft())
-            if index.column() == index.model().columnCount() - 1:
-                painter.drawLine(r.topRight(), r.bottomRight())
-            painter.restore()
+__all__ = [
+    "ALARM_ID_ROLE",
+    "COL_AREA",
+    "COL_LIMIT",
+    "COL_MESSAGE",
+    "COL_PRIORITY",
+    "COL_STATE",
+    "COL_TAG",
+    "COL_TIME",
+    "COL_VALUE",
+    "AlarmFilterProxy",
+    "AlarmScreen",
+    "AlarmTableModel",
+    "flood_summary",
+    "state_label",
+]
+DEFAULT_MAX_SHELVE_S = 8 * 3600.0
 
 
 class AlarmScreen(QWidget):
-    """Alarm summary table with area/priority filters and acknowledge buttons."""
+    """Alarm summary table with filters, sorting, the alarm actions, guidance and flood summary."""
+
+    trend_requested = Signal(int)  # tag index: double-click opens the tag's trend
+    screen_requested = Signal(str)  # screen key named by the alarm's guidance
 
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._control_room = control_room
+        self._tag_index = {t.name: t.index for t in control_room.tags}
         self._alarm_version: int | None = None
+        self._last: Snapshot | None = None
+        self.dialog: ShelveDialog | None = None
+        # The model filters itself (a list comprehension per update): a QSortFilterProxyModel would
+        # call Python once per row on every change, which a flood of thousands cannot afford.
         self.model = AlarmTableModel(control_room, self)
-        self.proxy = AlarmFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
+        self.proxy = self.model  # what the table shows (kept under this name for callers)
+        self.filter = AlarmFilter()
 
+        self.view_combo = QComboBox()
+        self.view_combo.addItem(self.tr("Active alarms"), "active")
+        self.view_combo.addItem(self.tr("Shelved / suppressed / out of service"), "hidden")
         self.area_combo = QComboBox()
         self.area_combo.addItem(self.tr("All areas"), None)
         for area in control_room.areas:
@@ -253,19 +96,52 @@ class AlarmScreen(QWidget):
             self.priority_combo.addItem(
                 f"{theme.priority_number(prio)} {theme.priority_label(prio)}", int(prio)
             )
-        self.area_combo.currentIndexChanged.connect(self._filter_changed)
-        self.priority_combo.currentIndexChanged.connect(self._filter_changed)
+        self.state_combo = QComboBox()
+        for label, key in (
+            (self.tr("All states"), None),
+            (self.tr("Unacknowledged"), "unack"),
+            (self.tr("Active"), "active"),
+            (self.tr("Cleared"), "cleared"),
+            (self.tr("Latched"), "latched"),
+        ):
+            self.state_combo.addItem(label, key)
+        self.text_edit = QLineEdit()
+        self.text_edit.setPlaceholderText(self.tr("Search tag or message"))
+        self.text_edit.setClearButtonEnabled(True)
+        for combo in (self.view_combo, self.area_combo, self.priority_combo, self.state_combo):
+            combo.currentIndexChanged.connect(self._filter_changed)
+        self.text_edit.textChanged.connect(self._filter_changed)
+
         self.summary_label = QLabel()
+        self.flood_label = QLabel()
+        self.flood_label.setFont(theme.font(theme.VALUE_PT, bold=True))
+        self.flood_label.hide()
+        self.guidance_label = QLabel()
+        self.guidance_label.setWordWrap(True)
+        self.guidance_label.setTextFormat(Qt.TextFormat.PlainText)
         self.ack_selected_button = QPushButton(self.tr("Acknowledge selected"))
         self.ack_page_button = QPushButton(self.tr("Acknowledge page"))
         self.ack_page_button.setToolTip(self.tr("Acknowledge every alarm shown with the current filter"))
+        self.shelve_button = QPushButton(self.tr("Shelve..."))
+        self.unshelve_button = QPushButton(self.tr("Unshelve"))
+        self.service_button = QPushButton(self.tr("Out of service..."))
+        self.return_button = QPushButton(self.tr("Return to service"))
+        self.reset_button = QPushButton(self.tr("Reset latched"))
         self.ack_selected_button.clicked.connect(self.acknowledge_selected)
         self.ack_page_button.clicked.connect(self.acknowledge_page)
+        self.shelve_button.clicked.connect(lambda: self.open_dialog("shelve"))
+        self.service_button.clicked.connect(lambda: self.open_dialog("service"))
+        self.unshelve_button.clicked.connect(lambda: self._act(self._control_room.unshelve))
+        self.return_button.clicked.connect(lambda: self._act(self._control_room.return_to_service))
+        self.reset_button.clicked.connect(lambda: self._act(self._control_room.reset))
 
         self.table = QTableView()
         self.table.setObjectName("alarmTable")
         self.table.setModel(self.proxy)
-        self.table.setItemDelegate(AlarmRowDelegate(self.table))
+        # Only selected rows get the Python delegate that draws the selection frame; the others use
+        # Qt's own delegate, because a Python paint() per cell halves the frame rate in a flood.
+        self._frame_delegate = AlarmRowDelegate(self.table)
+        self._framed_rows: set[int] = set()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -273,47 +149,70 @@ class AlarmScreen(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(30)
         self.table.setShowGrid(False)
+        self.table.doubleClicked.connect(self._double_clicked)
         header = self.table.horizontalHeader()
         header.setFont(theme.font(theme.BASE_PT, bold=True))
-        for col, width in (
-            (COL_TIME, 180),
-            (COL_PRIORITY, 110),
-            (COL_STATE, 150),
-            (COL_TAG, 190),
-            (COL_VALUE, 130),
-            (COL_LIMIT, 150),
-            (COL_AREA, 200),
-        ):
+        for col, width in ((COL_TIME, 180), (COL_PRIORITY, 110), (COL_STATE, 170), (COL_TAG, 190),
+                           (COL_VALUE, 130), (COL_LIMIT, 150), (COL_AREA, 200)):  # fmt: skip
             header.resizeSection(col, width)
         header.setSectionResizeMode(COL_MESSAGE, QHeaderView.ResizeMode.Stretch)
-        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        # Sorting happens in the model (one key per alarm), not in the proxy.
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self.model.sort)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
-        tools = QHBoxLayout()
-        tools.addWidget(QLabel(self.tr("Area")))
-        tools.addWidget(self.area_combo)
-        tools.addSpacing(12)
-        tools.addWidget(QLabel(self.tr("Priority")))
-        tools.addWidget(self.priority_combo)
-        tools.addSpacing(20)
-        tools.addWidget(self.summary_label, 1)
-        tools.addWidget(self.ack_selected_button)
-        tools.addWidget(self.ack_page_button)
+        filters = QHBoxLayout()
+        for label, widget in (
+            (None, self.view_combo),
+            (self.tr("Area"), self.area_combo),
+            (self.tr("Priority"), self.priority_combo),
+            (self.tr("State"), self.state_combo),
+        ):
+            if label:
+                filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+        filters.addWidget(self.text_edit, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.summary_label, 1)
+        for button in (
+            self.ack_selected_button,
+            self.ack_page_button,
+            self.shelve_button,
+            self.unshelve_button,
+            self.service_button,
+            self.return_button,
+            self.reset_button,
+        ):
+            actions.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(tools)
+        layout.addLayout(filters)
+        layout.addWidget(self.flood_label)
+        layout.addLayout(actions)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.guidance_label)
         self._update_summary()
-        self._update_buttons()
 
+    # ---- updates ---------------------------------------------------------------------------------
     def update_snapshot(self, snapshot: Snapshot) -> None:
         """Take the snapshot's alarms when ``alarm_version`` moved; flash unacknowledged rows."""
         if snapshot.alarm_version != self._alarm_version:
             self._alarm_version = snapshot.alarm_version
-            selected = set(self.selected_alarm_ids())
-            self.model.set_alarms(snapshot.alarms)
-            self._restore_selection(selected)
-            self._update_summary()
+            self._last = snapshot
+            self._show(snapshot)
+            flood = flood_summary(snapshot.alarms, snapshot.taken_at)
+            self.flood_label.setText(flood)
+            self.flood_label.setVisible(bool(flood))
         self.model.set_lit(theme.flash_on(snapshot.taken_at))
+
+    def _show(self, snapshot: Snapshot) -> None:
+        hidden = self.view_combo.currentData() == "hidden"
+        selected = set(self.selected_alarm_ids())
+        self.model.set_alarms(snapshot.hidden_alarms if hidden else snapshot.alarms)
+        self._restore_selection(selected)
+        self._update_summary()
 
     def selected_alarm_ids(self) -> list[str]:
         """Ids of the selected rows, top to bottom."""
@@ -321,11 +220,18 @@ class AlarmScreen(QWidget):
         return [str(self.proxy.data(i, ALARM_ID_ROLE)) for i in rows]
 
     def visible_alarm_ids(self) -> list[str]:
-        """Ids of every row that passes the filter."""
-        return [
-            str(self.proxy.data(self.proxy.index(r, 0), ALARM_ID_ROLE)) for r in range(self.proxy.rowCount())
-        ]
+        """Ids of every row that passes the filter, in display order."""
+        return [a.alarm_id for a in self.model.rows]
 
+    def selected_alarms(self) -> list[Alarm]:
+        """The selected alarms (snapshots as shown)."""
+        ids = self.selected_alarm_ids()
+        if not ids:  # the common case, also in a flood: no need to index thousands of alarms
+            return []
+        by_id = {a.alarm_id: a for a in self.model.rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    # ---- actions ---------------------------------------------------------------------------------
     def acknowledge_selected(self) -> list[Alarm]:
         """Acknowledge the selected alarms that wait for it; returns what the runtime acknowledged."""
         return self._acknowledge(self.selected_alarm_ids())
@@ -341,32 +247,114 @@ class AlarmScreen(QWidget):
             return []
         return self._control_room.acknowledge(todo)
 
+    def open_dialog(self, mode: str) -> ShelveDialog | None:
+        """Open the shelve ('shelve') or out-of-service ('service') dialog for the selection (non-modal)."""
+        alarms = self.selected_alarms()
+        if not alarms:
+            return None
+        max_s = float(getattr(self._control_room, "max_shelve_s", DEFAULT_MAX_SHELVE_S))
+        self.dialog = ShelveDialog(alarms, mode, max_s, self)
+        self.dialog.accepted.connect(self._dialog_accepted)
+        self.dialog.open()
+        return self.dialog
+
+    def _dialog_accepted(self) -> None:
+        dialog, self.dialog = self.dialog, None
+        if dialog is None:
+            return
+        ids = [a.alarm_id for a in dialog.alarms]
+        try:
+            if dialog.mode == "shelve":
+                self._control_room.shelve(
+                    ids, dialog.duration_s(), dialog.reason(), one_shot=dialog.one_shot()
+                )
+            else:
+                self._control_room.remove_from_service(ids, dialog.reason())
+        except ValueError as exc:  # e.g. no reason, or longer than the maximum shelve time
+            QMessageBox.warning(self, self.tr("Alarm action refused"), str(exc))
+        dialog.deleteLater()
+
+    def _act(self, action) -> list[Alarm]:  # noqa: ANN001 (a facade method taking ids)
+        ids = self.selected_alarm_ids()
+        return action(ids) if ids else []
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        """Open the screen the alarm's guidance names, else the tag's trend."""
+        alarm_id = self.proxy.data(index, ALARM_ID_ROLE)
+        alarm = next((a for a in self.model.alarms if a.alarm_id == alarm_id), None)
+        if alarm is None:
+            return
+        screen = alarm.details.screen if alarm.details is not None else ""
+        if screen and screen != "trends":
+            self.screen_requested.emit(screen)
+        elif alarm.tag in self._tag_index:
+            self.trend_requested.emit(self._tag_index[alarm.tag])
+
+    # ---- view state ------------------------------------------------------------------------------
     def _restore_selection(self, alarm_ids: set[str]) -> None:
         if not alarm_ids:
             return
-        selection = self.table.selectionModel()
-        selection.clearSelection()
-        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
-            if self.proxy.data(index, ALARM_ID_ROLE) in alarm_ids:
-                selection.select(index, flags)
+        rows = {a.alarm_id: r for r, a in enumerate(self.model.rows)}
+        selection = QItemSelection()
+        for alarm_id in alarm_ids & rows.keys():
+            index = self.model.index(rows[alarm_id], 0)
+            selection.select(index, index)
+        model = self.table.selectionModel()
+        model.select(selection, model.SelectionFlag.ClearAndSelect | model.SelectionFlag.Rows)
 
     def _filter_changed(self) -> None:
         prio = self.priority_combo.currentData()
-        self.proxy.set_filter(self.area_combo.currentData(), None if prio is None else Priority(prio))
+        self.filter = AlarmFilter(
+            self.area_combo.currentData(),
+            None if prio is None else Priority(prio),
+            self.state_combo.currentData(),
+            self.text_edit.text(),
+        )
+        self.model.set_filter(self.filter)
+        if self._last is not None:
+            self._show(self._last)
         self._update_summary()
 
     def _update_summary(self) -> None:
-        shown = [
-            self.model.alarm_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
-            for r in range(self.proxy.rowCount())
-        ]
+        shown = self.model.rows
         unacked = sum(a.state.needs_ack for a in shown)
         self.summary_label.setText(self.tr("%d alarms shown, %d unacknowledged") % (len(shown), unacked))
         self.ack_page_button.setEnabled(unacked > 0)
-        self._update_buttons()
+        self._selection_changed()
 
-    def _update_buttons(self) -> None:
-        waiting = {a.alarm_id for a in self.model.alarms if a.state.needs_ack}
-        self.ack_selected_button.setEnabled(any(i in waiting for i in self.selected_alarm_ids()))
+    def _frame_selected_rows(self) -> None:
+        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
+        for row in self._framed_rows - rows:
+            self.table.setItemDelegateForRow(row, None)
+        for row in rows - self._framed_rows:
+            self.table.setItemDelegateForRow(row, self._frame_delegate)
+        self._framed_rows = rows
+
+    def _selection_changed(self) -> None:
+        self._frame_selected_rows()
+        selected = self.selected_alarms()
+        self.ack_selected_button.setEnabled(any(a.state.needs_ack for a in selected))
+        hidden_view = self.view_combo.currentData() == "hidden"
+        self.shelve_button.setEnabled(bool(selected) and not hidden_view)
+        self.service_button.setEnabled(bool(selected))
+        self.unshelve_button.setEnabled(any(a.shelved is not None for a in selected))
+        self.return_button.setEnabled(any(a.out_of_service is not None for a in selected))
+        self.reset_button.setEnabled(any(a.state is AlarmState.LATCHED for a in selected))
+        self.guidance_label.setText(_guidance(selected[0]) if len(selected) == 1 else "")
+
+
+def _guidance(alarm: Alarm) -> str:
+    """Plain-text guidance of one alarm: message (also in Chinese), cause, consequence, action, reasons."""
+    lines = [f"{alarm.alarm_id}: {alarm.message}"]
+    d = alarm.details
+    if d is not None:
+        if d.message_zh:
+            lines[0] += f"  /  {d.message_zh}"
+        for label, text in (("Cause", d.cause), ("Consequence", d.consequence), ("Action", d.action)):
+            if text:
+                lines.append(f"{label}: {text}")
+    if alarm.shelved is not None:
+        lines.append(f"Shelved by {alarm.shelved.user}: {alarm.shelved.reason}")
+    if alarm.out_of_service is not None:
+        lines.append(f"Out of service by {alarm.out_of_service.user}: {alarm.out_of_service.reason}")
+    return "\n".join(lines)

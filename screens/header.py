@@ -1,4 +1,4 @@
-"""The always-visible header: plant, clock, user, alarm counts per priority and the alarm banner.
+"""The always-visible header: plant, clock, user, alarm counts per priority, the banner and the horn.
 
 ISA-101 wants the most urgent unacknowledged alarm visible on every screen; the banner shows it in its
 priority colour and flashes until it is acknowledged. Flashing follows the shared 10 Hz snapshot time
@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Snapshot, TagInfo
 from screens import theme
+from screens.annunciator import HornAnnunciator
 from screens.formatting import format_value
 
 
@@ -183,6 +185,15 @@ class HeaderBar(QWidget):
         self.banner.set_alarm(None, (self.tr("No unacknowledged alarms"),))
 
         self.counts = {p: PriorityCountWidget(p) for p in sorted(Priority, reverse=True)}
+        self.annunciator = HornAnnunciator(parent=self)
+        self.silence_button = QPushButton(self.tr("Silence"))
+        self.silence_button.setToolTip(self.tr("Silence the horn; the alarms stay unacknowledged"))
+        self.silence_button.setMinimumHeight(46)
+        self.silence_button.setEnabled(False)
+        self.silence_button.clicked.connect(self.annunciator.silence)
+        self.annunciator.sounding_changed.connect(lambda p: self.silence_button.setEnabled(p is not None))
+        self.hidden_label = QLabel()
+        self.hidden_label.setFont(theme.font(theme.SMALL_PT))
         self.user_label = QLabel()
         self.user_label.setFont(theme.font(theme.BASE_PT))
         self.user_label.setMinimumWidth(150)
@@ -197,6 +208,8 @@ class HeaderBar(QWidget):
         row.addSpacing(8)
         for box in self.counts.values():
             row.addWidget(box)
+        row.addWidget(self.silence_button)
+        row.addWidget(self.hidden_label)
         row.addSpacing(8)
         row.addWidget(self.user_label)
         self._show_time(time.time())
@@ -209,6 +222,12 @@ class HeaderBar(QWidget):
         if snapshot.alarm_version != self._alarm_version:
             self._alarm_version = snapshot.alarm_version
             self._show_alarms(snapshot.alarms)
+            self.annunciator.update_alarms(snapshot.alarms)
+            shelved = sum(a.state is AlarmState.SHELVED for a in snapshot.hidden_alarms)
+            out = sum(a.state is AlarmState.OUT_OF_SERVICE for a in snapshot.hidden_alarms)
+            self.hidden_label.setText(
+                self.tr("Shelved %d\nOut of service %d") % (shelved, out) if shelved or out else ""
+            )
         self.banner.set_lit(theme.flash_on(snapshot.taken_at))
 
     def _show_time(self, t: float) -> None:
@@ -217,9 +236,15 @@ class HeaderBar(QWidget):
         self.user_label.setText(self.tr("User: %s") % self._control_room.current_user)
 
     def _show_alarms(self, alarms: tuple[Alarm, ...]) -> None:
+        total: Counter[Priority] = Counter()
+        unacked: Counter[Priority] = Counter()
+        for a in alarms:  # one pass: a flood has thousands of alarms
+            if a.state is not AlarmState.NORMAL:
+                total[a.priority] += 1
+                if a.state is AlarmState.UNACK or a.state is AlarmState.RTN_UNACK:
+                    unacked[a.priority] += 1
         for prio, box in self.counts.items():
-            of_prio = [a for a in alarms if a.priority == prio and a.state is not AlarmState.NORMAL]
-            box.set_counts(sum(a.state.needs_ack for a in of_prio), len(of_prio))
+            box.set_counts(unacked[prio], total[prio])
         alarm = banner_alarm(alarms)
         if alarm is None:
             self.banner.set_alarm(None, (self.tr("No unacknowledged alarms"),))

@@ -32,15 +32,31 @@ class FakeClock:
         return self.now
 
 
-def rule(alarm_id: str, tag_index: int, kind: AlarmKind, limit: float, deadband: float = 0.0,
-         priority: Priority = Priority.MEDIUM) -> LimitRule:
-    return LimitRule(alarm_id=alarm_id, tag=f"T{tag_index}", tag_index=tag_index, kind=kind,
-                     limit=limit, deadband=deadband, priority=priority, message=f"{alarm_id} text",
-                     area="FSF", unit="furnace")
+def rule(
+    alarm_id: str,
+    tag_index: int,
+    kind: AlarmKind,
+    limit: float,
+    deadband: float = 0.0,
+    priority: Priority = Priority.MEDIUM,
+) -> LimitRule:
+    return LimitRule(
+        alarm_id=alarm_id,
+        tag=f"T{tag_index}",
+        tag_index=tag_index,
+        kind=kind,
+        limit=limit,
+        deadband=deadband,
+        priority=priority,
+        message=f"{alarm_id} text",
+        area="FSF",
+        unit="furnace",
+    )
 
 
-def scan(engine: AlarmEngine, *values: float, valid: list[bool] | None = None,
-         ts: float | None = None) -> list[Alarm]:
+def scan(
+    engine: AlarmEngine, *values: float, valid: list[bool] | None = None, ts: float | None = None
+) -> list[Alarm]:
     flags = np.ones(len(values), dtype=bool) if valid is None else np.array(valid, dtype=bool)
     return engine.evaluate(np.array(values, dtype=np.float64), flags, ts=ts)
 
@@ -48,10 +64,18 @@ def scan(engine: AlarmEngine, *values: float, valid: list[bool] | None = None,
 @pytest.mark.parametrize(
     ("state", "event", "expected"),
     [
-        (N, "activate", U), (N, "clear", N), (N, "acknowledge", N),
-        (U, "activate", U), (U, "clear", R), (U, "acknowledge", A),
-        (A, "activate", A), (A, "clear", N), (A, "acknowledge", A),
-        (R, "activate", U), (R, "clear", R), (R, "acknowledge", N),
+        (N, "activate", U),
+        (N, "clear", N),
+        (N, "acknowledge", N),
+        (U, "activate", U),
+        (U, "clear", R),
+        (U, "acknowledge", A),
+        (A, "activate", A),
+        (A, "clear", N),
+        (A, "acknowledge", A),
+        (R, "activate", U),
+        (R, "clear", R),
+        (R, "acknowledge", N),
     ],
 )
 def test_transition_table(state: AlarmState, event: str, expected: AlarmState) -> None:
@@ -96,8 +120,7 @@ def test_deadband_stops_chattering() -> None:
 def test_without_deadband_the_same_signal_chatters() -> None:
     engine = AlarmEngine([rule("X.HI", 0, AlarmKind.HI, 100.0)], n_tags=1, clock=FakeClock())
     activations = sum(
-        sum(a.active for a in scan(engine, v))
-        for v in (99.0, 101.0, 97.0, 102.0, 96.0, 101.0, 95.5, 104.0)
+        sum(a.active for a in scan(engine, v)) for v in (99.0, 101.0, 97.0, 102.0, 96.0, 101.0, 95.5, 104.0)
     )
     assert activations == 4
 
@@ -145,8 +168,12 @@ def test_evaluate_rejects_wrong_table_length() -> None:
 def test_acknowledge_is_journaled_and_survives_reopen(tmp_path: Path) -> None:
     clock = FakeClock(5000.0)
     journal = AlarmJournal(tmp_path / "alarms.db")
-    engine = AlarmEngine([rule("FSF.MATTE_TEMP.HI", 0, AlarmKind.HI, 1250.0, 5.0, Priority.HIGH)],
-                         n_tags=1, journal=journal, clock=clock)
+    engine = AlarmEngine(
+        [rule("FSF.MATTE_TEMP.HI", 0, AlarmKind.HI, 1250.0, 5.0, Priority.HIGH)],
+        n_tags=1,
+        journal=journal,
+        clock=clock,
+    )
     scan(engine, 1262.0)
     clock.now = 5030.0
     acked = engine.acknowledge(["FSF.MATTE_TEMP.HI"], user="li.wei", comment="pyrometer checked")
@@ -206,8 +233,15 @@ def test_reactivation_forgets_previous_ack() -> None:
 def test_comm_alarm_via_set_condition() -> None:
     clock = FakeClock(100.0)
     engine = AlarmEngine([rule("A.HI", 0, AlarmKind.HI, 1.0)], n_tags=1, clock=clock)
-    engine.add_discrete("FSF.PLC1.COMM", "FSF.PLC1", AlarmKind.COMM, Priority.HIGH,
-                        "Furnace PLC communication lost", area="FSF", unit="PLC1")
+    engine.add_discrete(
+        "FSF.PLC1.COMM",
+        "FSF.PLC1",
+        AlarmKind.COMM,
+        Priority.HIGH,
+        "Furnace PLC communication lost",
+        area="FSF",
+        unit="PLC1",
+    )
     raised = engine.set_condition("FSF.PLC1.COMM", True)
     assert raised is not None
     assert (raised.state, raised.active, raised.raised_at, raised.kind) == (U, True, 100.0, AlarmKind.COMM)
@@ -224,10 +258,19 @@ def test_comm_alarm_via_set_condition() -> None:
 
 def test_active_alarms_ordering_and_severity() -> None:
     clock = FakeClock()
-    specs = [("A", Priority.LOW), ("B", Priority.CRITICAL), ("C", Priority.HIGH),
-             ("D", Priority.HIGH), ("E", Priority.MEDIUM), ("F", Priority.LOW)]
-    engine = AlarmEngine([rule(name, i, AlarmKind.HI, 1.0, priority=p) for i, (name, p) in enumerate(specs)],
-                         n_tags=len(specs), clock=clock)
+    specs = [
+        ("A", Priority.LOW),
+        ("B", Priority.CRITICAL),
+        ("C", Priority.HIGH),
+        ("D", Priority.HIGH),
+        ("E", Priority.MEDIUM),
+        ("F", Priority.LOW),
+    ]
+    engine = AlarmEngine(
+        [rule(name, i, AlarmKind.HI, 1.0, priority=p) for i, (name, p) in enumerate(specs)],
+        n_tags=len(specs),
+        clock=clock,
+    )
     values = np.zeros(len(specs))
     for i in range(5):  # A..E raised at t=1..5, one after the other
         values[i] = 2.0

@@ -1,0 +1,122 @@
+"""Operator actions on the alarm engine: acknowledge, reset, shelve, unshelve, out of service, return.
+
+Each action carries the user, is validated before anything changes (a missing reason or a shelve
+longer than the maximum raises ``ValueError``), is committed to the journal before any alarm
+changes, and then notifies listeners outside the lock. Split from ``engine.py`` to keep the
+engine's condition processing and the operator's side readable apart; the mixin works on the
+engine's state (``_lock``, ``_alarms``, ``_journal``, ``_store`` ...).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from alarm_engine.journal import AlarmJournal, JournalEntry
+from alarm_engine.logic import ACKNOWLEDGE, REMOVE, RESET, RESTORE, SHELVE, UNSHELVE, apply_event
+from alarm_engine.model import Alarm, ServiceInfo, ShelveInfo
+
+
+class OperatorActions:
+    """The operator's side of :class:`~alarm_engine.engine.AlarmEngine`."""
+
+    _clock: Callable[[], float]
+    _journal: AlarmJournal | None
+    _lock: threading.Lock
+    _alarms: dict[str, Alarm]
+    _version: int
+    _listeners: list[Callable[[list[Alarm]], None]]
+    max_shelve_s: float
+
+    def _store(self, alarm: Alarm) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _notify(listeners: list[Callable[[list[Alarm]], None]], entries: list[JournalEntry]) -> list[Alarm]:
+        raise NotImplementedError
+
+    def acknowledge(self, alarm_ids: Iterable[str], user: str, comment: str = "") -> list[Alarm]:
+        """Acknowledge alarms on behalf of ``user``; return the alarms whose state changed.
+
+        Alarms that are not awaiting acknowledgement are ignored. The acknowledgements are
+        committed to the journal before anything changes or this returns; if the journal write
+        fails the exception propagates and no alarm is acknowledged, so the operator never sees an
+        acknowledgement that is not on record. Unknown ids raise ``KeyError`` and change nothing.
+        """
+        return self._operator_action(alarm_ids, ACKNOWLEDGE, user, comment)
+
+    def reset(self, alarm_ids: Iterable[str], user: str, comment: str = "") -> list[Alarm]:
+        """Reset latched alarms (LATCHED -> NORMAL); other alarms are ignored. Journaled first."""
+        return self._operator_action(alarm_ids, RESET, user, comment)
+
+    def shelve(
+        self,
+        alarm_ids: Iterable[str],
+        duration_s: float | None,
+        reason: str,
+        user: str,
+        one_shot: bool = False,
+    ) -> list[Alarm]:
+        """Shelve alarms for ``duration_s`` (None: up to the maximum shelve time).
+
+        A one-shot shelve also ends when the condition clears. ``reason`` is required and the
+        duration may not exceed :attr:`max_shelve_s`: both raise ``ValueError`` before anything
+        changes. Shelved alarms come back by themselves when the time is up (see :meth:`tick`).
+        """
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("shelving needs a reason")
+        duration = self.max_shelve_s if duration_s is None else float(duration_s)
+        if not 0.0 < duration <= self.max_shelve_s:
+            raise ValueError(f"shelve duration must be in (0, {self.max_shelve_s:g}] s, got {duration:g}")
+        now = self._clock()
+        info = ShelveInfo(user=user, reason=reason, since=now, until=now + duration, one_shot=one_shot)
+        return self._operator_action(alarm_ids, SHELVE, user, reason, info)
+
+    def unshelve(self, alarm_ids: Iterable[str], user: str, comment: str = "") -> list[Alarm]:
+        """End shelving before its time; the condition is re-evaluated (active -> UNACK)."""
+        return self._operator_action(alarm_ids, UNSHELVE, user, comment)
+
+    def remove_from_service(self, alarm_ids: Iterable[str], reason: str, user: str) -> list[Alarm]:
+        """Take alarms out of service for maintenance; ``reason`` is required (``ValueError``)."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("taking an alarm out of service needs a reason")
+        info = ServiceInfo(user=user, reason=reason, since=self._clock())
+        return self._operator_action(alarm_ids, REMOVE, user, reason, info)
+
+    def return_to_service(self, alarm_ids: Iterable[str], user: str, comment: str = "") -> list[Alarm]:
+        """Put alarms back in service; the condition is re-evaluated."""
+        return self._operator_action(alarm_ids, RESTORE, user, comment)
+
+    def _operator_action(
+        self,
+        alarm_ids: Iterable[str],
+        event: str,
+        user: str,
+        comment: str,
+        info: ShelveInfo | ServiceInfo | None = None,
+    ) -> list[Alarm]:
+        """Apply ``event`` to each alarm; journal (committed) before anything changes; return changes."""
+        ids = list(dict.fromkeys(alarm_ids))
+        now = self._clock()
+        with self._lock:
+            unknown = [alarm_id for alarm_id in ids if alarm_id not in self._alarms]
+            if unknown:
+                raise KeyError(f"unknown alarm ids: {unknown}")
+            changed: list[Alarm] = []
+            for alarm_id in ids:
+                old = self._alarms[alarm_id]
+                new = apply_event(old, event, now, old.value, user=user, info=info)
+                if new is not old:
+                    changed.append(new)
+            if not changed:
+                return []
+            if self._journal is not None:
+                self._journal.record_many([(a, event) for a in changed], user=user, comment=comment, ts=now)
+            for alarm in changed:
+                self._store(alarm)
+            self._version += 1
+            listeners = list(self._listeners)
+        self._notify(listeners, [(a, event) for a in changed])
+        return changed

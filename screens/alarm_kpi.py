@@ -1,0 +1,181 @@
+"""Alarm-system performance for supervisors (ISA-18.2 / EEMUA 191), per shift, day or month.
+
+Alarm rates against the bands (plots with the 'manageable' and 'maximum' lines), time in flood,
+the peak 10-minute count, the top-10 alarms and their share, chattering and stale alarms, the
+priority split against 80/15/5, and the alarms that are shelved or out of service with age and
+reason. The figures come from the facade (a pure function of the journal); this screen only shows
+them. Plots use muted greys and pens: the alarm priority colours are reserved for alarms.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmi_app.facade import AlarmKpis, ControlRoom, Snapshot
+from screens import theme
+
+PERIODS: dict[str, tuple[float, str, float]] = {
+    # key: (length s, bin of the plot, bin width s)
+    "shift": (8 * 3600.0, "10min", 600.0),
+    "day": (86400.0, "hour", 3600.0),
+    "month": (30 * 86400.0, "day", 86400.0),
+}
+BANDS = {"10min": (1.0, 2.0), "hour": (6.0, 12.0), "day": (150.0, 300.0)}
+PRIORITY_TARGET = (("low", 80.0), ("medium", 15.0), ("high", 5.0))
+
+
+def _age(seconds: float) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours} h {rest // 60:02d} min"
+
+
+class AlarmKpiScreen(QWidget):
+    """Supervisor's alarm-performance report; recomputed on Refresh or when the period changes."""
+
+    def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._control_room = control_room
+        self.kpis: AlarmKpis | None = None
+        self.period_combo = QComboBox()
+        self.period_combo.addItem(self.tr("Last shift (8 h)"), "shift")
+        self.period_combo.addItem(self.tr("Last day"), "day")
+        self.period_combo.addItem(self.tr("Last 30 days"), "month")
+        self.refresh_button = QPushButton(self.tr("Refresh"))
+        self.period_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.refresh_button.clicked.connect(lambda: self.refresh())
+        self.figures: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        for row, (key, label) in enumerate(
+            (
+                ("10min", self.tr("Alarms per 10 min (target 1, max 2)")),
+                ("hour", self.tr("Alarms per hour (target 6, max 12)")),
+                ("day", self.tr("Alarms per day (target 150, max 300)")),
+                ("flood", self.tr("Time in flood (> 10 in 10 min; target < 1 %)")),
+                ("peak", self.tr("Peak 10-minute count (target <= 10)")),
+                ("top10", self.tr("Top-10 share of all alarms")),
+                ("priority", self.tr("Priority split low / medium / high (80 / 15 / 5)")),
+            )
+        ):
+            grid.addWidget(QLabel(label), row, 0)
+            self.figures[key] = QLabel()
+            self.figures[key].setFont(theme.font(theme.VALUE_PT, bold=True))
+            grid.addWidget(self.figures[key], row, 1)
+        self.rate_plot = pg.PlotWidget(background=theme.TREND_BG)
+        self.rate_plot.setMinimumHeight(200)
+        self.rate_plot.showGrid(x=False, y=True, alpha=0.3)
+        self.priority_plot = pg.PlotWidget(background=theme.TREND_BG)
+        self.priority_plot.setMaximumWidth(320)
+        self.top_list = QListWidget()
+        self.chatter_list = QListWidget()
+        self.stale_list = QListWidget()
+        self.hidden_list = QListWidget()
+
+        head = QHBoxLayout()
+        head.addWidget(QLabel(self.tr("Period")))
+        head.addWidget(self.period_combo)
+        head.addWidget(self.refresh_button)
+        head.addStretch(1)
+        plots = QHBoxLayout()
+        plots.addWidget(self.rate_plot, 1)
+        plots.addWidget(self.priority_plot)
+        lists = QGridLayout()
+        for col, (title, widget) in enumerate(
+            (
+                (self.tr("Top 10 alarms"), self.top_list),
+                (self.tr("Chattering (>= 3 in 1 min)"), self.chatter_list),
+                (self.tr("Stale (active > 24 h)"), self.stale_list),
+                (self.tr("Shelved / out of service"), self.hidden_list),
+            )
+        ):
+            lists.addWidget(QLabel(title), 0, col)
+            lists.addWidget(widget, 1, col)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(head)
+        layout.addLayout(grid)
+        layout.addLayout(plots, 1)
+        layout.addLayout(lists, 1)
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        """Compute once when first shown; afterwards on Refresh (the report is not a live display)."""
+        if self.kpis is None:
+            self.refresh(snapshot.taken_at)
+
+    def refresh(self, now: float | None = None) -> AlarmKpis:
+        """Recompute the figures for the chosen period ending ``now`` and show them."""
+        now = time.time() if now is None else now
+        length, per, _ = PERIODS[self.period_combo.currentData()]
+        self.kpis = k = self._control_room.alarm_kpis(now - length, now)
+        self.figures["10min"].setText(f"{k.avg_per_10min:.2f}  ({k.band('10min')})")
+        self.figures["hour"].setText(f"{k.avg_per_hour:.1f}  ({k.band('hour')})")
+        self.figures["day"].setText(f"{k.avg_per_day:.0f}  ({k.band('day')})")
+        self.figures["flood"].setText(f"{k.flood_pct:.1f} %")
+        self.figures["peak"].setText(str(k.peak_10min))
+        self.figures["top10"].setText(f"{k.top10_share_pct:.0f} %")
+        pct = k.priority_pct
+        high = pct["high"] + pct["critical"]
+        self.figures["priority"].setText(f"{pct['low']:.0f} / {pct['medium']:.0f} / {high:.0f} %")
+        self._plot_rates(k, per)
+        self._plot_priorities(k)
+        self._fill(self.top_list, [f"{a}: {n} ({s:.0f} %)" for a, n, s in k.top10])
+        self._fill(self.chatter_list, k.chattering)
+        self._fill(self.stale_list, k.stale)
+        self._fill(
+            self.hidden_list,
+            [
+                f"{h.alarm_id} - {h.state.replace('_', ' ')} {_age(h.age_s)} by {h.user}: {h.reason}"
+                for h in k.hidden
+            ],
+        )
+        return k
+
+    def _plot_rates(self, k: AlarmKpis, per: str) -> None:
+        counts = {"10min": k.per_10min, "hour": k.per_hour, "day": k.per_day}[per]
+        self.rate_plot.clear()
+        x = np.arange(len(counts))
+        self.rate_plot.addItem(pg.BarGraphItem(x=x, height=counts, width=0.8, brush=theme.PEN_COLOURS[6]))
+        good, limit = BANDS[per]
+        for y, style in ((good, pg.QtCore.Qt.PenStyle.DashLine), (limit, pg.QtCore.Qt.PenStyle.SolidLine)):
+            self.rate_plot.addItem(
+                pg.InfiniteLine(pos=y, angle=0, pen=pg.mkPen(theme.LIMIT_MARK, width=2, style=style))
+            )
+        self.rate_plot.setTitle(
+            self.tr("Alarms per %s (bars) vs manageable (dashed) and maximum (solid)") % per
+        )
+        self.rate_plot.setXRange(-0.5, max(len(counts), 1) - 0.5, padding=0)
+        self.rate_plot.setYRange(0, max(float(counts.max(initial=0)), limit) * 1.15, padding=0)
+
+    def _plot_priorities(self, k: AlarmKpis) -> None:
+        pct = k.priority_pct
+        actual = [pct["low"], pct["medium"], pct["high"] + pct["critical"]]
+        self.priority_plot.clear()
+        self.priority_plot.addItem(
+            pg.BarGraphItem(x=np.arange(3) - 0.2, height=actual, width=0.35, brush=theme.PEN_COLOURS[0])
+        )
+        target = [t for _, t in PRIORITY_TARGET]
+        self.priority_plot.addItem(
+            pg.BarGraphItem(x=np.arange(3) + 0.2, height=target, width=0.35, brush=theme.BAR_RANGE)
+        )
+        self.priority_plot.getAxis("bottom").setTicks(
+            [[(i, name) for i, (name, _) in enumerate(PRIORITY_TARGET)]]
+        )
+        self.priority_plot.setTitle(self.tr("Priority % (dark) vs target"))
+        self.priority_plot.setYRange(0, 100, padding=0.05)
+
+    @staticmethod
+    def _fill(widget: QListWidget, items: list[str]) -> None:
+        widget.clear()
+        widget.addItems(items or ["-"])
