@@ -1,21 +1,29 @@
 """Process models of the virtual smelter: flash furnace, off-gas train and acid plant, tankhouse.
 
 No I/O here. :class:`ProcessModel` advances by ``step(dt)`` and publishes ``signals`` keyed by the
-``sim`` names of the plant configuration (``furnace.*``, ``gas.*``, ``tankhouse.*``). The dynamics
-are simple but point the right way, with the numbers of ``shared/domain/flash-furnace.md`` and
-``tankhouse-and-gas.md``: flows follow their setpoints within seconds; matte grade and temperature
-follow the oxygen coefficient and enrichment over minutes (a demo-speed stand-in for hours); lab
-assays arrive every few minutes and are held in between; the settler fills and is tapped; the
-tankhouse develops a short circuit now and then. With ``noise=False`` the model is deterministic
-(no measurement noise, no disturbances, no random events) so tests can predict it.
+``sim`` names of the plant configuration (``furnace.*``, ``gas.*``, ``tankhouse.*``). The furnace
+runs the mass and heat balance of :mod:`hmi_app.models.furnace` (the physics the guidance models
+use) on the *true* state — a concentrate assay that drifts between lab samples, a drifting oxygen
+efficiency and heat loss — and adds the dynamics: flows follow their setpoints within seconds; the
+settler (a mixed tank) moves matte grade and slag Fe/SiO2 over its residence time, temperature
+follows with a thermal lag; lab assays are sampled periodically, arrive ``lab_delay_s`` later and
+are held in between; the settler fills and is tapped; the tankhouse develops a short circuit now
+and then. The default :class:`ModelParameters` run at demo speed (minutes where a furnace takes
+hours); :meth:`ModelParameters.realistic` gives plant time scales for datasets and benchmarks.
+With ``noise=False`` the model is deterministic (no measurement noise, no disturbances, no random
+events) so tests can predict it.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+
+from hmi_app.models.furnace import NOMINAL_INPUTS, FurnaceParams
+from hmi_app.models.furnace import predict as furnace_predict
 
 # ---- operating point (defaults of the demo plant) ------------------------------------------------
 DEFAULT_SETPOINTS: dict[str, float] = {
@@ -43,38 +51,16 @@ def oxygen_coefficient(oxygen: float, air: float, feed: float) -> float:
     return (OXYGEN_PURITY * oxygen + AIR_O2 * air) / max(feed, 1.0)
 
 
-def grade_steady_state(oc: float, disturbance: float = 0.0) -> float:
-    """Matte grade % Cu: about 0.4 % per Nm3/t around 60 % at OC 185 (domain worked example)."""
-    return float(np.clip(60.0 + 0.4 * (oc - 185.0) + disturbance, 40.0, 80.0))
-
-
 _ENR0 = enrichment(DEFAULT_SETPOINTS["furnace.oxygen_sp"], DEFAULT_SETPOINTS["furnace.air_sp"])
 _OC0 = oxygen_coefficient(
     DEFAULT_SETPOINTS["furnace.oxygen_sp"],
     DEFAULT_SETPOINTS["furnace.air_sp"],
     DEFAULT_SETPOINTS["furnace.feed_sp"],
 )
-_G0 = grade_steady_state(_OC0)
 _FEED0 = DEFAULT_SETPOINTS["furnace.feed_sp"]
 _FUEL0 = DEFAULT_SETPOINTS["furnace.fuel_sp"]
-_SIO2_CONC0 = 10.04  # t/h SiO2 with concentrate and dust at 150 t/h (fits the domain's flux examples)
-_FE_SLAG0 = 1.20 * (_SIO2_CONC0 + FLUX_SIO2 * DEFAULT_SETPOINTS["furnace.flux_sp"])
-
-
-def matte_temp_steady_state(enr: float, grade: float, fuel: float) -> float:
-    """About 1230 °C at the default point; +5 K per enrichment point, +3 K per % grade, ~60 K per t/h coal.
-
-    The domain file's +15 K per % grade holds at constant fuel and losses; the demo uses a milder
-    3 K so that an oxygen step an operator might try stays controllable (calibratable, like Q_loss).
-    """
-    return 1230.0 + 5.0 * (enr - _ENR0) + 3.0 * (grade - _G0) + 60.0 * (fuel - _FUEL0)
-
-
-def fe_sio2_steady_state(feed: float, flux: float, grade: float) -> float:
-    """Slag Fe/SiO2: iron left for the slag over silica from concentrate and flux (17.4 t/h -> 1.20)."""
-    f = max(feed, 1.0) / _FEED0
-    fe_slag = f * (_FE_SLAG0 + 0.7 * (grade - _G0))  # a richer matte sends more Fe to the slag
-    return fe_slag / (_SIO2_CONC0 * f + FLUX_SIO2 * max(flux, 0.0))
+_ASSAY = ("conc_cu_pct", "conc_fe_pct", "conc_s_pct", "conc_sio2_pct")
+DUST_SHARE = NOMINAL_INPUTS["dust_tph"] / NOMINAL_INPUTS["conc_feed_tph"]  # recycled dust per t feed
 
 
 def uptake_so2(enr: float) -> float:
@@ -85,14 +71,25 @@ def uptake_so2(enr: float) -> float:
 
 @dataclass
 class ModelParameters:
-    """Time constants (s) and event rates; demo speed, i.e. minutes where a real furnace takes hours."""
+    """Time constants (s), delays, disturbance sizes and event rates.
+
+    The defaults run at demo speed (minutes where a real furnace takes hours) so that the demo and
+    the end-to-end tests show movement; :meth:`realistic` has plant time scales.
+    """
 
     tau_feed: float = 5.0
     tau_gas: float = 3.0
     tau_fuel: float = 4.0
-    tau_grade: float = 180.0
-    tau_matte_temp: float = 90.0
-    tau_fe_sio2: float = 240.0
+    tau_grade: float = 180.0  # settler residence time of the matte (mixed tank)
+    tau_matte_temp: float = 90.0  # thermal lag of the bath
+    tau_fe_sio2: float = 240.0  # slag residence time
+    lab_delay_s: float = 60.0  # a tap sample's assay is published this long after sampling
+    conc_assay_period_s: float = 900.0  # the concentrate assay the operator sees is this old at most
+    tau_assay_drift: float = 600.0  # concentrate assay drift (Cu, Fe, S, SiO2 of the true feed)
+    assay_drift_sigma: tuple[float, float, float, float] = (0.5, 0.6, 0.7, 0.35)  # wt %
+    tau_param_drift: float = 1800.0  # oxygen efficiency and heat-loss drift
+    eta_o2_sigma: float = 0.006
+    q_loss_sigma_mw: float = 0.8
     tau_shaft: float = 15.0
     tau_uptake: float = 20.0
     tau_analyzer: float = 8.0
@@ -105,6 +102,30 @@ class ModelParameters:
     short_clear_s: float = 5.0
     analyzer_fault_mean_interval_s: float = 3600.0
     analyzer_fault_s: float = 20.0
+    short_drop_mv: float = 80.0  # voltage lost to a fully developed short (random 0.5-1.5 x with noise)
+
+    @classmethod
+    def realistic(cls) -> ModelParameters:
+        """Plant time scales: grade over hours, lab every 1.5 h arriving 45 min late, shorts over hours."""
+        return cls(
+            tau_grade=2.5 * 3600.0,
+            tau_matte_temp=1.0 * 3600.0,
+            tau_fe_sio2=2.0 * 3600.0,
+            lab_period_s=1.5 * 3600.0,
+            lab_delay_s=45 * 60.0,
+            conc_assay_period_s=4 * 3600.0,
+            tau_assay_drift=12 * 3600.0,
+            tau_param_drift=2 * 86400.0,
+            eta_o2_sigma=0.008,
+            q_loss_sigma_mw=1.0,
+            short_mean_interval_s=6 * 3600.0,
+            short_develop_s=3 * 3600.0,
+            short_hold_s=2 * 3600.0,
+            short_clear_s=600.0,
+            analyzer_fault_mean_interval_s=86400.0,
+            analyzer_fault_s=120.0,
+            short_drop_mv=15.0,
+        )
 
 
 # Measurement noise (1 sigma, engineering units) added to the published value only.
@@ -136,7 +157,6 @@ _NOISE_SIGMA = np.array([_NOISE[k] for k in _NOISE_NAMES])
 
 # Slow unmeasured disturbances: Ornstein-Uhlenbeck processes (stationary sigma, time constant s).
 _DISTURBANCES = {
-    "grade": (0.8, 600.0),  # concentrate assay drift, % Cu in matte
     "draft": (5.0, 20.0),  # Pa
     "stack_so2": (15.0, 120.0),  # mg/Nm3
     "dust": (3.0, 200.0),  # mg/Nm3
@@ -171,10 +191,16 @@ class ProcessModel:
         )
         self.flux, self.fuel = sp["furnace.flux_sp"], sp["furnace.fuel_sp"]
         self.dist = dict.fromkeys(_DISTURBANCES, 0.0)
+        # Unmeasured truth: assay deviations (wt %), oxygen efficiency and heat loss deviations.
+        self.assay_dev = np.zeros(len(_ASSAY))
+        self.eta_dev = 0.0
+        self.q_loss_dev = 0.0
+        self.furnace_params = FurnaceParams()
+        self.conc_assay = {k: NOMINAL_INPUTS[k] for k in _ASSAY}  # what the lab last reported
+        self.next_conc_assay = self.p.conc_assay_period_s
         enr = enrichment(self.oxygen, self.air)
-        self.grade = grade_steady_state(oxygen_coefficient(self.oxygen, self.air, self.feed))
-        self.matte_temp = matte_temp_steady_state(enr, self.grade, self.fuel)
-        self.fe_sio2 = fe_sio2_steady_state(self.feed, self.flux, self.grade)
+        ss = self._furnace_steady_state()
+        self.grade, self.matte_temp, self.fe_sio2 = ss.grade, ss.temp, ss.fe_sio2
         self.shaft_temp = self._shaft_ss(enr)
         self.uptake_temp = self._uptake_ss(enr)
         self.so2 = uptake_so2(enr)
@@ -188,11 +214,15 @@ class ProcessModel:
         self.short_age = 0.0
         self.short_develop_s = self.p.short_develop_s
         self.short_hold_s = self.p.short_hold_s
+        self.short_full_mv = self.p.short_drop_mv
+        self.short_log: list[tuple[float, int]] = []  # (start time s, cell) of every short
         self.analyzer_fault_left = 0.0
         self.lab: dict[str, float] = {}
+        self.lab_pending: deque[tuple[float, dict[str, float]]] = deque()
         self.next_lab = 0.0
         self.signals: dict[str, float] = {}
         self._take_lab_sample()
+        self.lab = self.lab_pending.popleft()[1]  # the start-up sample is already known
         self._publish()
 
     # ---- inputs -----------------------------------------------------------------------------
@@ -212,6 +242,8 @@ class ProcessModel:
         self.short_cell, self.short_age = cell, 0.0
         self.short_develop_s = develop_s if develop_s is not None else self.p.short_develop_s
         self.short_hold_s = hold_s if hold_s is not None else self.p.short_hold_s
+        self.short_full_mv = self.p.short_drop_mv
+        self.short_log.append((self.t, cell))
 
     # ---- dynamics ---------------------------------------------------------------------------
     def step(self, dt: float) -> None:
@@ -228,13 +260,10 @@ class ProcessModel:
         self.flux = _lag(self.flux, sp["furnace.flux_sp"], dt, p.tau_feed)
         self.fuel = _lag(self.fuel, sp["furnace.fuel_sp"], dt, p.tau_fuel)
         enr = enrichment(self.oxygen, self.air)
-        oc = oxygen_coefficient(self.oxygen, self.air, self.feed)
-        self.grade = _lag(self.grade, grade_steady_state(oc, self.dist["grade"]), dt, p.tau_grade)
-        t_ss = matte_temp_steady_state(enr, self.grade, self.fuel)
-        self.matte_temp = _lag(self.matte_temp, t_ss, dt, p.tau_matte_temp)
-        self.fe_sio2 = _lag(
-            self.fe_sio2, fe_sio2_steady_state(self.feed, self.flux, self.grade), dt, p.tau_fe_sio2
-        )
+        ss = self._furnace_steady_state()
+        self.grade = _lag(self.grade, ss.grade, dt, p.tau_grade)
+        self.matte_temp = _lag(self.matte_temp, ss.temp, dt, p.tau_matte_temp)
+        self.fe_sio2 = _lag(self.fe_sio2, ss.fe_sio2, dt, p.tau_fe_sio2)
         self.shaft_temp = _lag(self.shaft_temp, self._shaft_ss(enr), dt, p.tau_shaft)
         self.uptake_temp = _lag(self.uptake_temp, self._uptake_ss(enr), dt, p.tau_uptake)
         self.so2 = _lag(self.so2, uptake_so2(enr), dt, p.tau_analyzer)
@@ -245,16 +274,59 @@ class ProcessModel:
         self.analyzer_fault_left = max(0.0, self.analyzer_fault_left - dt)
         if self.t >= self.next_lab:
             self._take_lab_sample()
+        while self.lab_pending and self.lab_pending[0][0] <= self.t + 1e-9:
+            self.lab = self.lab_pending.popleft()[1]
+        if self.t >= self.next_conc_assay:
+            self.conc_assay = self.true_assay()
+            self.next_conc_assay = self.t + p.conc_assay_period_s
         self._publish()
+
+    # ---- the furnace's true state (unmeasured) ----------------------------------------------
+    def true_assay(self) -> dict[str, float]:
+        """The concentrate's actual assay now (the lab's last report lags it)."""
+        return {k: NOMINAL_INPUTS[k] + float(d) for k, d in zip(_ASSAY, self.assay_dev, strict=True)}
+
+    def true_params(self) -> FurnaceParams:
+        """The furnace's actual oxygen efficiency and heat loss now."""
+        base = self.furnace_params
+        return base.with_(eta_o2=base.eta_o2 + self.eta_dev, q_loss_mw=base.q_loss_mw + self.q_loss_dev)
+
+    def furnace_inputs(self, *, true: bool = False) -> dict[str, float]:
+        """Current inputs in the model's column names; the lab's assay unless ``true``."""
+        inputs = dict(NOMINAL_INPUTS)
+        inputs.update(self.true_assay() if true else self.conc_assay)
+        inputs.update(
+            conc_feed_tph=self.feed,
+            flux_tph=self.flux,
+            oxygen_nm3h=self.oxygen,
+            air_nm3h=self.air,
+            oxygen_purity_pct=100.0 * OXYGEN_PURITY,
+            fuel_tph=self.fuel,
+            dust_tph=DUST_SHARE * self.feed,
+        )
+        return inputs
+
+    def _furnace_steady_state(self):  # type: ignore[no-untyped-def]
+        return furnace_predict(self.furnace_inputs(true=True), self.true_params())
 
     def _event(self, dt: float, mean_interval_s: float) -> bool:
         return bool(self.rng.random() < dt / mean_interval_s)
 
     def _step_disturbances(self, dt: float) -> None:
-        shocks = self.rng.standard_normal(len(_DISTURBANCES))
-        for shock, (name, (sigma, tau)) in zip(shocks, _DISTURBANCES.items(), strict=True):
+        """Ornstein-Uhlenbeck steps: stationary sigma, correlation time tau."""
+        p = self.p
+        shocks = self.rng.standard_normal(len(_DISTURBANCES) + len(_ASSAY) + 2)
+        for shock, (name, (sigma, tau)) in zip(shocks, _DISTURBANCES.items(), strict=False):
             a = math.exp(-dt / tau)
             self.dist[name] = a * self.dist[name] + sigma * math.sqrt(1.0 - a * a) * float(shock)
+        rest = shocks[len(_DISTURBANCES) :]
+        a = math.exp(-dt / p.tau_assay_drift)
+        self.assay_dev = (
+            a * self.assay_dev + np.asarray(p.assay_drift_sigma) * math.sqrt(1 - a * a) * rest[:4]
+        )
+        a = math.exp(-dt / p.tau_param_drift)
+        self.eta_dev = a * self.eta_dev + p.eta_o2_sigma * math.sqrt(1 - a * a) * float(rest[4])
+        self.q_loss_dev = a * self.q_loss_dev + p.q_loss_sigma_mw * math.sqrt(1 - a * a) * float(rest[5])
 
     def _shaft_ss(self, enr: float) -> float:
         return 1420.0 + 5.0 * (enr - _ENR0) + 15.0 * (self.fuel - _FUEL0)
@@ -265,7 +337,7 @@ class ProcessModel:
     def _step_settler(self, dt: float) -> None:
         """Matte and slag accumulate with production and drop while a taphole is open."""
         f = self.feed / _FEED0
-        matte_rate = 0.5 * f * _G0 / max(self.grade, 1.0)  # mm/s; richer matte, less of it
+        matte_rate = 0.5 * f * 60.0 / max(self.grade, 1.0)  # mm/s; richer matte, less of it
         self.matte_level += (matte_rate - (2.0 if self.matte_tapping else 0.0)) * dt
         if not self.matte_tapping and self.matte_level >= self.matte_tap_at:
             self.matte_tapping = True
@@ -289,13 +361,17 @@ class ProcessModel:
             if self.short_age > self.short_develop_s + self.short_hold_s + p.short_clear_s:
                 self.short_cell = None
         elif self.noise and self._event(dt, p.short_mean_interval_s):
-            self.start_short_circuit(int(self.rng.integers(1, CELLS + 1)))
+            k = self.rng.uniform(0.5, 1.5, 3)
+            self.start_short_circuit(
+                int(self.rng.integers(1, CELLS + 1)), p.short_develop_s * k[0], p.short_hold_s * k[1]
+            )
+            self.short_full_mv = p.short_drop_mv * float(k[2])
 
     def _short_drop_mv(self) -> float:
-        """Voltage lost to the developing short: ramps to ~80 mV, holds, then clears when harvested."""
+        """Voltage lost to the developing short: ramps to its full drop, holds, clears when harvested."""
         if self.short_cell is None:
             return 0.0
-        full = 80.0
+        full = self.short_full_mv
         age, develop, hold = self.short_age, self.short_develop_s, self.short_hold_s
         if age <= develop:
             return full * age / max(develop, 1e-9)
@@ -304,13 +380,17 @@ class ProcessModel:
         return full * max(0.0, 1.0 - (age - develop - hold) / self.p.short_clear_s)
 
     def _take_lab_sample(self) -> None:
-        """Assays of a tap sample: the true value when sampled plus analytical error, held until the next."""
+        """Assays of a tap sample: the true value when sampled plus analytical error.
+
+        The result is published ``lab_delay_s`` later and held until the next one arrives.
+        """
         e = self.rng.standard_normal(3) * np.array([0.3, 0.02, 0.05]) if self.noise else np.zeros(3)
-        self.lab = {
+        lab = {
             "furnace.lab_grade": self.grade + float(e[0]),
             "furnace.lab_fe_sio2": self.fe_sio2 + float(e[1]),
             "furnace.lab_slag_cu": max(0.0, self._slag_cu() + float(e[2])),
         }
+        self.lab_pending.append((self.t + self.p.lab_delay_s, lab))
         self.next_lab = self.t + self.p.lab_period_s
 
     def _slag_cu(self) -> float:
@@ -370,6 +450,8 @@ class ProcessModel:
         s["furnace.matte_grade"] = self.grade  # the unmeasured truth, for proving guidance
         s["furnace.slag_fe_sio2"] = self.fe_sio2
         s["furnace.slag_cu"] = self._slag_cu()
+        for k, v in self.conc_assay.items():  # the concentrate assay as the lab last reported it
+            s[f"furnace.{k}"] = v
         self._publish_cells(s)
         self.signals = s
 

@@ -1,0 +1,291 @@
+"""Guidance screen: furnace predictions vs the latest measurements, the model's recommendation,
+Accept (confirmed, written through the runtime's normal write path) or Reject (reason required),
+and a rolling accuracy panel (predicted for the sample time vs what the lab then measured).
+
+The model proposes, the operator decides: nothing here writes without an explicit, confirmed
+click, and every decision goes through the facade, which logs it with the user before returning.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmi_app.facade import ControlRoom, GuidanceView, Snapshot, WriteResult
+
+OUTPUT_ROWS = (
+    ("grade", "Matte grade", "% Cu", 2),
+    ("temp", "Matte temperature", "°C", 0),
+    ("fe_sio2", "Slag Fe/SiO2", "", 3),
+)
+KNOB_ROWS = (
+    ("oxygen_nm3h", "Tonnage oxygen", "Nm³/h", 0),
+    ("flux_tph", "Silica flux", "t/h", 2),
+    ("fuel_tph", "Fuel", "t/h", 2),
+)
+REFRESH_S = 1.0
+
+
+class GuidanceScreen(QWidget):
+    """Predictions, recommendation with Accept/Reject, and rolling accuracy (see module docstring)."""
+
+    def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cr = control_room
+        self.view: GuidanceView | None = None
+        self._shown_version = -1
+        self._last_pull = 0.0
+        self._pending: list[Future[WriteResult]] = []
+        # Asks the operator to confirm a write (None: a Yes/No dialog). Tests put a function here;
+        # not a bound method by default, so the screen is not kept alive by a reference cycle that
+        # the garbage collector might then break on a non-GUI thread.
+        self.confirm: Callable[[str], bool] | None = None
+
+        self.predictions = QTableWidget(len(OUTPUT_ROWS), 5)
+        self.advice_table = QTableWidget(len(KNOB_ROWS), 3)
+        self.outcome_label = QLabel()
+        self.accept_button = QPushButton()
+        self.reject_button = QPushButton()
+        self.reason = QLineEdit()
+        self.status = QLabel()
+        self.accuracy_label = QLabel()
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(180)
+        self.scatter = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(80, 160, 255, 200))
+        self.identity = pg.PlotDataItem(pen=pg.mkPen((160, 160, 160), style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.plot.addItem(self.identity)
+        self.plot.addItem(self.scatter)
+        self.forecast = pg.PlotWidget()
+        self.forecast.setMinimumHeight(180)
+        self.forecast.addLegend()
+        self.forecast_keep = self.forecast.plot(pen=pg.mkPen((200, 200, 200), width=2), name="no change")
+        self.forecast_advised = self.forecast.plot(pen=pg.mkPen((80, 200, 120), width=2), name="recommended")
+        self.forecast_target = self.forecast.plot(
+            pen=pg.mkPen((230, 160, 60), style=pg.QtCore.Qt.PenStyle.DashLine)
+        )
+
+        advice_box = QGroupBox()
+        self.advice_box = advice_box
+        grid = QGridLayout(advice_box)
+        grid.addWidget(self.advice_table, 0, 0, 1, 3)
+        grid.addWidget(self.outcome_label, 1, 0, 1, 3)
+        grid.addWidget(self.accept_button, 2, 0)
+        grid.addWidget(self.reason, 2, 1)
+        grid.addWidget(self.reject_button, 2, 2)
+        grid.addWidget(self.status, 3, 0, 1, 3)
+        self.predictions_box = QGroupBox()
+        QVBoxLayout(self.predictions_box).addWidget(self.predictions)
+        self.accuracy_box = QGroupBox()
+        acc = QVBoxLayout(self.accuracy_box)
+        acc.addWidget(self.accuracy_label)
+        plots = QHBoxLayout()
+        plots.addWidget(self.plot, 1)
+        plots.addWidget(self.forecast, 1)
+        acc.addLayout(plots)
+        top = QHBoxLayout()
+        top.addWidget(self.predictions_box, 1)
+        top.addWidget(advice_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.accuracy_box, 1)
+
+        self.accept_button.clicked.connect(self.accept_advice)
+        self.reject_button.clicked.connect(self.reject_advice)
+        self.reason.textChanged.connect(self._update_buttons)
+        self.retranslate_ui()
+        self._update_buttons()
+
+    def retranslate_ui(self) -> None:
+        self.predictions_box.setTitle(self.tr("Predictions (model) vs latest measurements"))
+        self.predictions.setHorizontalHeaderLabels(
+            [
+                self.tr("Predicted now"),
+                self.tr("± 1σ"),
+                self.tr("Heading to"),
+                self.tr("Last measured"),
+                self.tr("Target"),
+            ]
+        )
+        self.predictions.setVerticalHeaderLabels([self.tr(label) for _, label, _, _ in OUTPUT_ROWS])
+        self.advice_box.setTitle(self.tr("Recommendation"))
+        self.advice_table.setHorizontalHeaderLabels(
+            [self.tr("Current"), self.tr("Recommended"), self.tr("Limited by")]
+        )
+        self.advice_table.setVerticalHeaderLabels([self.tr(label) for _, label, _, _ in KNOB_ROWS])
+        self.accept_button.setText(self.tr("Accept and write setpoints…"))
+        self.reject_button.setText(self.tr("Reject"))
+        self.reason.setPlaceholderText(self.tr("Reason (required to reject)"))
+        self.accuracy_box.setTitle(
+            self.tr(
+                "Rolling accuracy (predicted for the sample time vs measured, grade) and grade forecast (h)"
+            )
+        )
+
+    # ---- refresh ----------------------------------------------------------------------------
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        """Pull the guidance view at most once a second and redraw when it changed."""
+        self._poll_writes()
+        now = time.monotonic()
+        if now - self._last_pull < REFRESH_S:
+            return
+        self._last_pull = now
+        self.refresh()
+
+    def refresh(self) -> None:
+        view = self.cr.guidance_view()
+        if view.version == self._shown_version:
+            return
+        self._shown_version = view.version
+        self.view = view
+        for row, (key, _, unit, dec) in enumerate(OUTPUT_ROWS):
+            cells = [
+                _fmt(view.predicted.get(key), dec, unit),
+                _fmt(view.sigma.get(key), dec, unit),
+                _fmt(view.heading_to.get(key), dec, unit),
+                _fmt(view.measured.get(key), dec, unit),
+                _fmt(view.targets.get(key), dec, unit),
+            ]
+            for col, text in enumerate(cells):
+                self.predictions.setItem(row, col, QTableWidgetItem(text))
+        advice = view.advice or {}
+        rec, cur, lim = (
+            advice.get("recommendation", {}),
+            advice.get("current", {}),
+            advice.get("limited_by", {}),
+        )
+        for row, (key, _, unit, dec) in enumerate(KNOB_ROWS):
+            texts = [_fmt(cur.get(key), dec, unit), _fmt(rec.get(key), dec, unit), lim.get(key, "")]
+            for col, text in enumerate(texts):
+                self.advice_table.setItem(row, col, QTableWidgetItem(text))
+        outcome = advice.get("predicted_outcome", {})
+        parts = [
+            f"{self.tr(label)} {_fmt(outcome[key]['value'], dec, unit)}"
+            f" ± {_fmt(outcome[key]['sigma'], dec, '')}"
+            for key, label, unit, dec in OUTPUT_ROWS
+            if key in outcome
+        ]
+        self.outcome_label.setText(
+            self.tr("Predicted outcome: ") + "; ".join(parts) if parts else self.tr("No recommendation yet")
+        )
+        self._draw_accuracy(view)
+        self._draw_forecast(view)
+        self._update_buttons()
+
+    def _draw_forecast(self, view: GuidanceView) -> None:
+        """Grade over the next hours: first-order approach to where each choice leads."""
+        if "grade" not in view.predicted or not view.advice:
+            return
+        tau = view.tau_s.get("grade", 3600.0)
+        t = np.linspace(0.0, 3.0 * tau, 60)
+        now = view.predicted["grade"]
+        keep = view.heading_to.get("grade", now)
+        advised = view.advice["predicted_outcome"]["grade"]["value"]
+        decay = np.exp(-t / tau)
+        hours = t / 3600.0
+        self.forecast_keep.setData(hours, keep + (now - keep) * decay)
+        self.forecast_advised.setData(hours, advised + (now - advised) * decay)
+        target = view.targets.get("grade")
+        if target is not None:
+            self.forecast_target.setData([0.0, float(hours[-1])], [target, target])
+
+    def _draw_accuracy(self, view: GuidanceView) -> None:
+        texts = []
+        for key, label, unit, dec in OUTPUT_ROWS:
+            pairs = [
+                (float(a["predicted"]), float(a["measured"])) for a in view.accuracy if a["output"] == key
+            ]
+            if pairs:
+                err = np.array([p - m for p, m in pairs[-50:]])
+                rmse, mae = float(np.sqrt(np.mean(err**2))), float(np.mean(np.abs(err)))
+                texts.append(
+                    f"{self.tr(label)}: RMSE {rmse:.{dec + 1}f}, MAE {mae:.{dec + 1}f} {unit} (n={len(err)})"
+                )
+            if key == "grade" and pairs:
+                pred, meas = np.array(pairs).T
+                self.scatter.setData(meas, pred)
+                lo, hi = float(min(pred.min(), meas.min())), float(max(pred.max(), meas.max()))
+                self.identity.setData([lo, hi], [lo, hi])
+        self.accuracy_label.setText("   ".join(texts) if texts else self.tr("No measurements learnt yet"))
+
+    def _update_buttons(self) -> None:
+        has_advice = bool(self.view and self.view.advice and self.view.suggestion_id is not None)
+        self.accept_button.setEnabled(has_advice and not self._pending)
+        self.reject_button.setEnabled(has_advice and bool(self.reason.text().strip()))
+
+    # ---- decisions --------------------------------------------------------------------------
+    def _confirm_dialog(self, text: str) -> bool:
+        answer = QMessageBox.question(self, self.tr("Write recommended setpoints?"), text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def accept_advice(self) -> None:
+        """Confirm, then write the recommendation through the facade (logged with the user)."""
+        view = self.view
+        if not view or not view.advice or view.suggestion_id is None:
+            return
+        rec = view.advice["recommendation"]
+        lines = [
+            f"{view.setpoint_tags.get(key, key)}: {_fmt(view.advice['current'][key], dec, unit)}"
+            f" → {_fmt(rec[key], dec, unit)}"
+            for key, _, unit, dec in KNOB_ROWS
+        ]
+        confirm = self.confirm or self._confirm_dialog
+        if not confirm("\n".join(lines)):
+            self.status.setText(self.tr("Not written (cancelled)"))
+            return
+        try:
+            self._pending = self.cr.guidance_accept(
+                view.suggestion_id, self.cr.current_user, self.reason.text().strip()
+            )
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return
+        self.status.setText(self.tr("Writing setpoints…"))
+        self._update_buttons()
+
+    def reject_advice(self) -> None:
+        """Log a rejection with the reason typed by the operator."""
+        view = self.view
+        if not view or view.suggestion_id is None:
+            return
+        try:
+            self.cr.guidance_reject(view.suggestion_id, self.reason.text(), self.cr.current_user)
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return
+        self.status.setText(self.tr("Rejected: ") + self.reason.text().strip())
+        self.reason.clear()
+
+    def _poll_writes(self) -> None:
+        if not self._pending or not all(f.done() for f in self._pending):
+            return
+        results = [f.result() for f in self._pending]
+        self._pending = []
+        failed = [f"{r.tag}: {r.reason}" for r in results if not r.ok]
+        self.status.setText(
+            self.tr("Setpoints written") if not failed else self.tr("Write refused: ") + "; ".join(failed)
+        )
+        self._update_buttons()
+
+
+def _fmt(value: float | None, decimals: int, unit: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:.{decimals}f} {unit}".strip()

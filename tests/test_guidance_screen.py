@@ -1,0 +1,90 @@
+"""The Guidance screen on the live runtime: shows predictions and advice, Accept asks for
+confirmation and then writes through the facade, Reject needs a reason; both are logged."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from screens.guidance import GuidanceScreen
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread() -> Iterator[None]:
+    """Free Qt objects here, not whenever a worker thread happens to trigger the collector."""
+    yield
+    gc.collect()
+
+
+def _screen(qtbot: Any, rt: Any) -> GuidanceScreen:
+    screen = GuidanceScreen(rt)
+    qtbot.addWidget(screen)
+
+    def shown() -> bool:
+        screen.refresh()
+        return screen.accept_button.isEnabled()
+
+    qtbot.waitUntil(shown, timeout=30000)
+    return screen
+
+
+def test_screen_shows_predictions_and_recommendation(qtbot: Any, running_control_room: Any) -> None:
+    screen = _screen(qtbot, running_control_room)
+    grade = screen.predictions.item(0, 0).text()
+    assert grade.endswith("% Cu") and 40.0 < float(grade.split()[0]) < 80.0
+    assert screen.advice_table.item(0, 1).text().endswith("Nm³/h")
+    assert "Predicted outcome" in screen.outcome_label.text() and "±" in screen.outcome_label.text()
+    hours, advised = screen.forecast_advised.getData()
+    view = screen.view
+    assert hours[0] == 0.0 and advised[0] == view.predicted["grade"]
+    assert (
+        abs(advised[-1] - view.advice["predicted_outcome"]["grade"]["value"])
+        < 0.1 * abs(advised[0] - view.advice["predicted_outcome"]["grade"]["value"]) + 1e-6
+    )
+
+
+def test_accept_needs_confirmation_then_writes_and_logs(
+    qtbot: Any, running_control_room: Any, virtual_plant: Any
+) -> None:
+    rt = running_control_room
+    screen = _screen(qtbot, rt)
+    before = len(rt.guidance_decisions())
+    screen.confirm = lambda text: False
+    screen.accept_button.click()
+    assert screen.status.text() == "Not written (cancelled)" and len(rt.guidance_decisions()) == before
+    asked: list[str] = []
+    screen.confirm = lambda text: asked.append(text) or True
+    sid = screen.view.suggestion_id
+    wanted = screen.view.advice["recommendation"]["oxygen_nm3h"]
+    screen.accept_button.click()
+    assert "FSF.OXYGEN_SP" in asked[0]
+    qtbot.waitUntil(
+        lambda: (screen.update_snapshot(rt.snapshot()), screen.status.text() == "Setpoints written")[1],
+        timeout=15000,
+    )
+    row = rt.guidance_decisions(limit=1)[0]
+    assert (row["decision"], row["user"], row["suggestion_id"]) == ("accepted", rt.current_user, sid)
+    qtbot.waitUntil(lambda: abs(virtual_plant.model.sp["furnace.oxygen_sp"] - wanted) < 1.0, timeout=10000)
+
+
+def test_reject_is_disabled_without_a_reason_and_logged_with_it(
+    qtbot: Any, running_control_room: Any
+) -> None:
+    rt = running_control_room
+    screen = _screen(qtbot, rt)
+    assert not screen.reject_button.isEnabled()
+    screen.reason.setText("   ")
+    assert not screen.reject_button.isEnabled()
+    screen.reason.setText("slag too viscous today")
+    assert screen.reject_button.isEnabled()
+    screen.reject_button.click()
+    row = rt.guidance_decisions(limit=1)[0]
+    assert (row["decision"], row["reason"], row["user"]) == (
+        "rejected",
+        "slag too viscous today",
+        rt.current_user,
+    )
+    assert screen.status.text() == "Rejected: slag too viscous today" and screen.reason.text() == ""
