@@ -38,7 +38,9 @@ def main() -> int:
     t0 = time.monotonic()
     sim = subprocess.Popen(
         [sys.executable, "-m", "hmi_app.cli", "sim", "--seed", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         served = 0
@@ -96,18 +98,23 @@ def main() -> int:
     finally:
         sim.terminate()
         sim.wait(10)
-    print(json.dumps({
-        "tags": len(config.tags),
-        "devices": len(config.devices),
-        "plant_start_s": round(plant_start_s, 2),
-        "runtime_and_window_to_all_tags_good_s": round(first_good_s, 2),
-        "hmi_process_cpu_pct_of_one_core": round(hmi_cpu, 1),
-        "virtual_plant_cpu_pct_of_one_core": round(sim_cpu, 1),
-        "snapshot_ms_median": round(float(np.median(snaps)), 3),
-        "gui_tick_with_new_data_ms_median": round(float(np.median(ticks)), 2),
-        "gui_tick_with_new_data_ms_p99": round(float(np.percentile(ticks, 99)), 2),
-        "measured_seconds": round(wall, 1),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "tags": len(config.tags),
+                "devices": len(config.devices),
+                "plant_start_s": round(plant_start_s, 2),
+                "runtime_and_window_to_all_tags_good_s": round(first_good_s, 2),
+                "hmi_process_cpu_pct_of_one_core": round(hmi_cpu, 1),
+                "virtual_plant_cpu_pct_of_one_core": round(sim_cpu, 1),
+                "snapshot_ms_median": round(float(np.median(snaps)), 3),
+                "gui_tick_with_new_data_ms_median": round(float(np.median(ticks)), 2),
+                "gui_tick_with_new_data_ms_p99": round(float(np.percentile(ticks, 99)), 2),
+                "measured_seconds": round(wall, 1),
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

@@ -1,9 +1,10 @@
 """Regenerate the README/docs screenshots from the running demo (virtual plant + runtime + window).
 
-Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py`` (or under xvfb-run).
-A few abnormal conditions are forced on the virtual plant so that the pictures show what operators
-see when something is wrong: a high matte temperature (acknowledged HI, unacknowledged HIHI), a cell
-voltage low (short circuit suspected) and the off-gas analyzer rack out of communication.
+Run: ``xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshots.py`` (or with
+``QT_QPA_PLATFORM=offscreen``). A few abnormal conditions are forced on the virtual plant so that the
+pictures show what operators see when something is wrong: a high matte temperature (acknowledged HI,
+unacknowledged HIHI), a cell voltage low (short circuit suspected) and the off-gas analyzer rack out of
+communication. Every Level 1-2 screen, the trend and a faceplate are saved in English and Chinese.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from hmi_app.config import DEMO_CONFIG, load_config
 from hmi_app.gui import make_main_window
 from hmi_app.runtime import Runtime
 from hmi_app.virtual_plant import VirtualPlant
+from screens import i18n
 
 OUT = Path(__file__).resolve().parent / "screenshots"
+SCREENS = ("overview", "furnace", "gas_acid", "tankhouse", "tags", "alarms")
 
 
 def main() -> int:
@@ -46,16 +49,31 @@ def main() -> int:
         plant.stop_device("gas_analyzers")
         spin(4)
         runtime.acknowledge(["FSF.MATTE_TEMP.HI"], user="operator", comment="screenshot")
-        spin(1)
+        spin(60)  # some history for the embedded and full trends
         OUT.mkdir(exist_ok=True)
-        window.grab().save(str(OUT / "overview.png"))
-        window.show_screen("alarms")
-        spin(1.5)
-        window.grab().save(str(OUT / "alarms.png"))
-        window.open_trend(runtime.tag_index("FSF.MATTE_TEMP"))
-        window.screens["trends"].show_tag(runtime.tag_index("FSF.SLAG_TEMP"))
-        spin(3)
-        window.grab().save(str(OUT / "trends.png"))
+        for lang, suffix in ((i18n.ENGLISH, ""), (i18n.CHINESE, "_zh")):
+            window.set_language(lang)
+            for key in SCREENS:
+                window.show_screen(key)
+                spin(1.2)
+                window.grab().save(str(OUT / f"{key}{suffix}.png"))
+            window.open_trend(runtime.tag_index("FSF.MATTE_TEMP"))
+            window.trends.show_tag(runtime.tag_index("FSF.SLAG_TEMP"))
+            window.trends.show_tag(runtime.tag_index("FSF.CONC_FEED"))
+            window.trends.plot.show_cursor(True)
+            window.trends.cursor_button.setChecked(True)
+            spin(6)
+            window.trends.plot.cursor.setValue(time.time() - 25)
+            spin(0.5)
+            window.grab().save(str(OUT / f"trends{suffix}.png"))
+            window.show_screen("furnace")
+            plate = window.open_faceplate(runtime.tag_index("FSF.CONC_FEED_SP"))
+            plate.move(window.x() + 560, window.y() + 160)
+            spin(1.5)
+            plate.grab().save(str(OUT / f"faceplate{suffix}.png"))
+            plate.close()
+            spin(0.3)
+        window.set_language(i18n.ENGLISH)
     finally:
         window.close()
         runtime.stop()

@@ -19,7 +19,7 @@ log = logging.getLogger("hmi_app")
 
 # Further sub-commands live in their own modules, each with ``register(subparsers)`` that adds a
 # parser and sets ``func`` (a callable taking the parsed args and returning an exit code).
-EXTRA_COMMANDS: list[str] = []
+EXTRA_COMMANDS: list[str] = ["hmi_app.commands.history", "hmi_app.commands.model", "hmi_app.commands.browse"]
 
 
 def default_data_dir() -> Path:

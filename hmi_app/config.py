@@ -3,6 +3,7 @@ name the file, the line and the field."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,11 +20,40 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LimitSpec(_Model):
-    value: float
+class AlarmSpec(_Model):
+    """What every alarm rule has: priority, texts, delays, latching, suppression and guidance."""
+
     priority: Literal["low", "medium", "high", "critical"] = "medium"
     message: str = ""
     message_zh: str = ""
+    on_delay_s: float = Field(default=0.0, ge=0, description="condition must persist this long to alarm")
+    off_delay_s: float = Field(default=0.0, ge=0, description="normal must persist this long to clear")
+    realarm_s: float = Field(default=0.0, ge=0, description="acknowledged and still active: re-alarm (0 off)")
+    latched: bool = Field(default=False, description="stays latched after clearing until reset")
+    suppress_when: str | None = Field(default=None, description='e.g. "FSF.BURNER_ON == 0"')
+    cause: str = ""
+    consequence: str = ""
+    action: str = ""
+    screen: str = Field(default="", description="screen to open from the alarm")
+
+
+class LimitSpec(AlarmSpec):
+    value: float
+
+
+class RateSpec(AlarmSpec):
+    value: float = Field(gt=0, description="largest allowed rate, engineering units per minute")
+    window_s: float = Field(default=10.0, gt=0, description="rate measured over this window")
+
+
+class DeviationSpec(AlarmSpec):
+    value: float = Field(gt=0, description="largest allowed absolute deviation")
+    from_tag: str = Field(description="setpoint or other tag the value is compared with")
+
+
+class DiscreteSpec(AlarmSpec):
+    value: float = Field(description="the alarm value")
+    differs: bool = Field(default=False, description="alarm when the value differs from `value`")
 
 
 class AlarmLimits(_Model):
@@ -32,6 +62,11 @@ class AlarmLimits(_Model):
     lo: LimitSpec | None = None
     lolo: LimitSpec | None = None
     deadband: float = Field(default=0.0, ge=0)
+    rate_of_change: RateSpec | None = None
+    deviation: DeviationSpec | None = None
+    discrete: DiscreteSpec | None = None
+    bad_quality: AlarmSpec | None = None
+    suppress_when: str | None = Field(default=None, description="default for every alarm of the tag")
 
     @model_validator(mode="after")
     def _ordered(self) -> AlarmLimits:
@@ -45,6 +80,11 @@ class AlarmLimits(_Model):
 
     def items(self) -> list[tuple[str, LimitSpec]]:
         return [(k, getattr(self, k)) for k in ("hihi", "hi", "lo", "lolo") if getattr(self, k)]
+
+    def all_rules(self) -> list[tuple[str, AlarmSpec]]:
+        """Every configured alarm of the tag: the limits, then rate, deviation, discrete, bad quality."""
+        extra = ("rate_of_change", "deviation", "discrete", "bad_quality")
+        return [*self.items(), *((k, getattr(self, k)) for k in extra if getattr(self, k))]
 
 
 class ScalingSpec(_Model):
@@ -79,6 +119,10 @@ class TagConfig(_Model):
     write_limits: tuple[float, float] | None = None
     limits: AlarmLimits | None = None
     sim: str | None = Field(default=None, description="virtual-plant signal serving this tag")
+    length: int | None = Field(default=None, ge=1, le=254, description="characters of a string tag")
+    byte_order: Literal["big", "little"] | None = Field(default=None, description="Modbus: device default")
+    word_order: Literal["big", "little"] | None = Field(default=None, description="Modbus: device default")
+    unit_id: int | None = Field(default=None, ge=0, le=255, description="Modbus unit behind a gateway")
 
     @model_validator(mode="after")
     def _ranges(self) -> TagConfig:
@@ -117,6 +161,11 @@ class PlantInfo(_Model):
 class HistorianConfig(_Model):
     ring_seconds: float = Field(default=3600, gt=0)
     flush_interval_s: float = Field(default=1.0, gt=0, le=60)
+    retention_days: float = Field(default=400, gt=0, description="delete history older than this")
+    max_db_mb: float = Field(default=20_000, gt=0, description="delete the oldest history beyond this size")
+    compression: Literal["deadband", "swinging_door"] = Field(
+        default="swinging_door", description="per-tag deviation is the tag's `deadband`"
+    )
 
 
 class PlantConfig(_Model):
@@ -227,10 +276,34 @@ def _cross_check(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
         if device is None:
             errors.append((("tags", i, "device"), f"unknown device {t.device!r}; known: {sorted(devices)}"))
             continue
+        if device.protocol != "modbus" and (t.byte_order or t.word_order or t.unit_id is not None):
+            errors.append((("tags", i), "byte_order, word_order and unit_id apply to Modbus tags only"))
         try:
-            parse_address(device.protocol, t.address, t.data_type)
+            parse_address(device.protocol, t.address, t.data_type, t.length)
         except ValueError as exc:
             errors.append((("tags", i, "address"), str(exc)))
+    errors += _check_alarm_references(cfg)
+    return errors
+
+
+def _check_alarm_references(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
+    """Deviation and suppression conditions must name existing tags."""
+    names = {t.name for t in cfg.tags}
+    errors: list[tuple[tuple[Any, ...], str]] = []
+    for i, t in enumerate(cfg.tags):
+        if t.limits is None:
+            continue
+        refs = [(("tags", i, "limits", "suppress_when"), t.limits.suppress_when)]
+        for key, spec in t.limits.all_rules():
+            refs.append((("tags", i, "limits", key, "suppress_when"), spec.suppress_when))
+            if isinstance(spec, DeviationSpec) and spec.from_tag not in names:
+                errors.append((("tags", i, "limits", key, "from_tag"), f"unknown tag {spec.from_tag!r}"))
+        for loc, text in refs:
+            if text is None:
+                continue
+            tag = re.split(r"==|!=|<=|>=|<|>", text, maxsplit=1)[0].strip()
+            if tag not in names:
+                errors.append((loc, f"unknown tag {tag!r} in {text!r}"))
     return errors
 
 

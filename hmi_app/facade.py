@@ -6,23 +6,28 @@ imports drivers, historian or alarm_engine directly (enforced by import-linter c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from alarm_engine import Alarm, AlarmKind, AlarmState, Priority
+from alarm_engine import Alarm, AlarmKind, AlarmKpis, AlarmState, Priority
 from drivers import DeviceStatus, Quality, WriteResult
-from historian import HistoryData
+from historian import BucketData, HistoryData
+from hmi_app.guidance_service import GuidanceView
 
 __all__ = [
     "Alarm",
     "AlarmKind",
+    "AlarmKpis",
     "AlarmState",
     "AreaInfo",
+    "BucketData",
     "ControlRoom",
     "DeviceStatus",
+    "GuidanceView",
     "HistoryData",
     "Priority",
     "Quality",
@@ -85,6 +90,7 @@ class Snapshot:
     alarms: tuple[Alarm, ...]  # every alarm not in NORMAL, most urgent first
     devices: tuple[DeviceStatus, ...]
     taken_at: float
+    hidden_alarms: tuple[Alarm, ...] = ()  # shelved, suppressed by design, out of service
 
 
 class ControlRoom(Protocol):
@@ -100,7 +106,45 @@ class ControlRoom(Protocol):
 
     def snapshot(self) -> Snapshot: ...
 
-    def history(self, tag: int, t0: float, t1: float) -> HistoryData: ...
+    def history(self, tag: int, t0: float, t1: float) -> HistoryData:
+        """Raw samples of ``tag`` with ``t0 <= t <= t1`` (ring and disk merged), ascending."""
+        ...
+
+    def history_buckets(self, tag: int, t0: float, t1: float, n: int) -> BucketData:
+        """Min/max/mean/first/last of good samples per bucket, ``n`` equal buckets over [t0, t1].
+
+        The trend's query: call it with ``n`` = plot width in pixels; spikes stay visible.
+        """
+        ...
+
+    def history_at(self, tag: int, t: float) -> tuple[float, int, float]:
+        """``(value, quality, sample_time)`` of the last sample at or before ``t``.
+
+        ``(nan, 0, nan)`` when nothing is known before ``t``.
+        """
+        ...
+
+    def history_interpolated(self, tag: int, t0: float, t1: float, interval: float) -> HistoryData:
+        """Values at ``t0, t0 + interval, … <= t1``; quality 0 and NaN where there is no good data."""
+        ...
+
+    def export_history_csv(
+        self,
+        tags: list[str],
+        t0: float,
+        t1: float,
+        interval: float | None,
+        path: str,
+        progress: Callable[[float], None] | None = None,
+    ) -> int:
+        """Write history of ``tags`` to a CSV file; returns the number of data rows written.
+
+        Header: ``time_utc,epoch_s,<tag> [<unit>],…`` (ISO 8601 UTC and UNIX seconds). With
+        ``interval`` one row per interpolated instant, else one row per raw sample time of any
+        tag; a cell is empty where the tag has no good sample then. ``progress`` gets fractions
+        0..1 (call it from a worker thread for long exports: this blocks until written).
+        """
+        ...
 
     def acknowledge(
         self, alarm_ids: list[str], user: str | None = None, comment: str = ""
@@ -111,3 +155,50 @@ class ControlRoom(Protocol):
     ) -> Future[WriteResult]: ...
 
     def alarm_journal(self, limit: int = 500) -> list[dict]: ...
+
+    # Model guidance: predictions, advice and decisions. Accept writes through write_tag; reject
+    # needs a reason (ValueError otherwise); both are logged before they return.
+    def guidance_view(self) -> GuidanceView: ...
+
+    def guidance_set_targets(self, targets: dict[str, float], user: str | None = None) -> None: ...
+
+    def guidance_accept(
+        self, suggestion_id: int, user: str | None = None, reason: str = ""
+    ) -> list[Future[WriteResult]]: ...
+
+    def guidance_reject(self, suggestion_id: int, reason: str, user: str | None = None) -> int: ...
+
+    def guidance_decisions(self, limit: int = 200) -> list[dict]: ...
+
+    # Alarm actions: each carries the user, is journaled (committed) before it returns, and
+    # raises ValueError when a required reason is missing or a shelve is too long.
+    def shelve(
+        self,
+        alarm_ids: list[str],
+        duration_s: float | None,
+        reason: str,
+        user: str | None = None,
+        one_shot: bool = False,
+    ) -> list[Alarm]: ...
+
+    def unshelve(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]: ...
+
+    def remove_from_service(
+        self, alarm_ids: list[str], reason: str, user: str | None = None
+    ) -> list[Alarm]: ...
+
+    def return_to_service(
+        self, alarm_ids: list[str], user: str | None = None, comment: str = ""
+    ) -> list[Alarm]: ...
+
+    def reset(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]: ...
+
+    def alarm_search(self, **filters: object) -> list[dict]:
+        """Journal lines; filters since, until, area, tag, priority, user, event, text, limit."""
+        ...
+
+    def export_alarm_csv(self, lines: list[dict], path: str) -> int: ...
+
+    def alarm_kpis(self, t0: float, t1: float) -> AlarmKpis:
+        """Alarm-system performance (ISA-18.2 / EEMUA 191 figures) for [t0, t1)."""
+        ...

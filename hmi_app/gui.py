@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 from hmi_app.facade import ControlRoom
@@ -26,16 +26,36 @@ def _application() -> QApplication:
         app = QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("smelter-hmi")
-    app.setFont(theme.font(theme.BASE_PT))
-    app.setStyleSheet(theme.stylesheet())
+    # Set once: setting the style sheet again repolishes every widget alive, including widgets of
+    # earlier windows still waiting for deferred deletion, which crashed PySide6 6.11 in the tests.
+    if app.property("smelter_styled") is not True:
+        app.setFont(theme.font(theme.BASE_PT))
+        app.setStyleSheet(theme.stylesheet())
+        app.setProperty("smelter_styled", True)
     return app
 
 
-def make_main_window(control_room: ControlRoom) -> MainWindow:
-    """A styled, not yet shown main window on ``control_room`` (for tests and embedding)."""
+def user_settings(path: str | Path | None = None) -> QSettings:
+    """The INI file that keeps each user's window layout, open screens, trends and language.
+
+    Default: ``smelter-hmi.ini`` in the platform's per-user configuration directory.
+    """
+    if path is None:
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+        path = Path(base) / "smelter-hmi" / "smelter-hmi.ini"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+def make_main_window(control_room: ControlRoom, settings: QSettings | None = None) -> MainWindow:
+    """A styled, not yet shown main window on ``control_room`` (for tests and embedding).
+
+    Without ``settings`` nothing is remembered between sessions (tests); with them, per user.
+    """
     _application()
-    window = MainWindow(control_room)
-    window.resize(*DEFAULT_SIZE)
+    window = MainWindow(control_room, settings=settings)
+    if not window.geometry_restored:
+        window.resize(*DEFAULT_SIZE)
     return window
 
 
@@ -48,7 +68,7 @@ def run_gui(
     then the application quits.
     """
     app = _application()
-    window = make_main_window(control_room)
+    window = make_main_window(control_room, None if screenshot is not None else user_settings())
     window.show()
     if screenshot is not None:
         path = Path(screenshot)

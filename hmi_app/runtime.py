@@ -12,54 +12,36 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from alarm_engine import Alarm, AlarmEngine, AlarmJournal, AlarmKind, LimitRule, Priority
+from alarm_engine import (
+    Alarm,
+    AlarmEngine,
+    AlarmJournal,
+    AlarmKind,
+    AlarmKpis,
+    Priority,
+    compute_kpis,
+    export_csv,
+)
 from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResult
 from historian import Historian
 from hmi_app.acquisition import build_drivers
+from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
 from hmi_app.config import PlantConfig
-from hmi_app.facade import AreaInfo, HistoryData, Snapshot, TagInfo
+from hmi_app.facade import AreaInfo, BucketData, HistoryData, Snapshot, TagInfo
+from hmi_app.guidance_service import GuidanceService, GuidanceView
 from hmi_app.tag_table import CurrentValueTable
 
 log = logging.getLogger(__name__)
 
-_PRIORITY = {
-    "low": Priority.LOW,
-    "medium": Priority.MEDIUM,
-    "high": Priority.HIGH,
-    "critical": Priority.CRITICAL,
-}
-
-
-def limit_rules(config: PlantConfig) -> list[LimitRule]:
-    rules = []
-    for i, tag in enumerate(config.tags):
-        if tag.limits is None:
-            continue
-        for key, spec in tag.limits.items():
-            kind = AlarmKind(key.upper())
-            rules.append(
-                LimitRule(
-                    alarm_id=f"{tag.name}.{kind.value}",
-                    tag=tag.name,
-                    tag_index=i,
-                    kind=kind,
-                    limit=spec.value,
-                    deadband=tag.limits.deadband,
-                    priority=_PRIORITY[spec.priority],
-                    message=spec.message or f"{tag.description} {kind.value}",
-                    area=tag.area,
-                    unit=tag.unit,
-                )
-            )
-    return rules
-
+STALE_CHECK_S = 0.5  # how often the processor looks for stale tags when no batch arrives
 
 def tag_infos(config: PlantConfig) -> list[TagInfo]:
     infos = []
@@ -119,10 +101,14 @@ class Runtime:
             deadbands=np.asarray([t.deadband for t in config.tags], dtype=np.float64),
             ring_capacity=ring,
             flush_interval=config.historian.flush_interval_s,
+            compression=config.historian.compression,
+            retention_s=config.historian.retention_days * 86400.0,
+            max_db_bytes=int(config.historian.max_db_mb * 1e6),
         )
         self.journal = AlarmJournal(self.data_dir / "alarms.db")
         self.audit = AuditTrail(self.data_dir / "audit.db")
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
+        self.max_shelve_s = self.alarms.max_shelve_s
         # One communication alarm per device, not one per tag. It has no area of its own: screens
         # list it under every area the device serves.
         for device in config.devices:
@@ -133,11 +119,23 @@ class Runtime:
                 Priority.HIGH,
                 f"Communication failure: {device.description or device.name}",
             )
+        # Stale: a good tag with no update for stale_periods poll periods (+ timeout) turns uncertain.
+        devices = {d.name: d for d in config.devices}
+        self._stale_after = np.asarray(
+            [
+                devices[t.device].poll_ms / 1e3 * devices[t.device].stale_periods
+                + devices[t.device].timeout_ms / 1e3
+                for t in config.tags
+            ]
+        )
+        self._arrival = np.zeros(n)
+        self.texts: dict[int, str] = {}  # tag index -> text of string tags
         self._batches: queue.SimpleQueue[SampleBatch | None] = queue.SimpleQueue()
         self._statuses: dict[str, DeviceStatus] = {}
         self._status_lock = threading.Lock()
         self.drivers: dict[str, DeviceDriver] = build_drivers(config, self._batches.put, self._on_status)
         self._processor = threading.Thread(target=self._process_loop, name="runtime-processor", daemon=True)
+        self.guidance = GuidanceService(self)  # furnace models, advice, short-circuit alarms
         self._started = False
         self._stopped = False
 
@@ -147,6 +145,7 @@ class Runtime:
         self._processor.start()
         for driver in self.drivers.values():
             driver.start()
+        self.guidance.start()
         self._started = True
         log.info("runtime started: %d tags, %d devices", len(self.tags), len(self.drivers))
 
@@ -154,6 +153,7 @@ class Runtime:
         if self._stopped:
             return
         self._stopped = True
+        self.guidance.stop()
         for driver in self.drivers.values():
             driver.stop()
         self._batches.put(None)
@@ -173,7 +173,12 @@ class Runtime:
     # ---- the processing thread ------------------------------------------------------------------
     def _process_loop(self) -> None:
         while True:
-            batch = self._batches.get()
+            try:
+                batch = self._batches.get(timeout=STALE_CHECK_S)
+            except queue.Empty:
+                self._mark_stale()
+                self._tick_alarms()  # no data: delays, shelve expiry and re-alarm still run
+                continue
             batches = [batch]
             while True:  # drain what arrived meanwhile so alarms are evaluated once per wake-up
                 try:
@@ -191,11 +196,38 @@ class Runtime:
     def _process(self, batches: list[SampleBatch]) -> None:
         if not batches:
             return
+        now = time.time()
         for b in batches:
             self.table.apply(b)
             self.historian.append(b.tag_idx, b.timestamps, b.values, b.qualities)
+            self._arrival[b.tag_idx] = now
+            if b.texts:
+                self.texts.update(b.texts)
+        self._mark_stale()
         _, values, qualities, _ = self.table.copy()
         self.alarms.evaluate(values, qualities == Quality.GOOD, time.time())
+
+    def _mark_stale(self) -> None:
+        """Good tags that have not been updated for their stale period become uncertain (vectorised)."""
+        _, values, qualities, stamps = self.table.copy()
+        late = time.time() - self._arrival > self._stale_after
+        stale = np.flatnonzero((qualities == Quality.GOOD) & late)
+        if stale.size:
+            self.table.apply(
+                SampleBatch(
+                    tag_idx=stale.astype(np.int32),
+                    timestamps=stamps[stale],
+                    values=values[stale],
+                    qualities=np.full(stale.size, Quality.UNCERTAIN, dtype=np.uint8),
+                    reason="stale: no update within the device's stale periods",
+                )
+            )
+
+    def _tick_alarms(self) -> None:
+        try:
+            self.alarms.tick(time.time())
+        except Exception:
+            log.exception("alarm timers failed")
 
     def _on_status(self, status: DeviceStatus) -> None:
         with self._status_lock:
@@ -224,6 +256,7 @@ class Runtime:
             timestamps=timestamps,
             alarm_version=self.alarms.version,
             alarms=tuple(self.alarms.active_alarms()),
+            hidden_alarms=tuple(self.alarms.hidden_alarms()),
             devices=devices,
             taken_at=time.time(),
         )
@@ -234,14 +267,99 @@ class Runtime:
     def history(self, tag: int, t0: float, t1: float) -> HistoryData:
         return self.historian.query(tag, t0, t1)
 
+    def history_buckets(self, tag: int, t0: float, t1: float, n: int) -> BucketData:
+        return self.historian.buckets(tag, t0, t1, n)
+
+    def history_at(self, tag: int, t: float) -> tuple[float, int, float]:
+        return self.historian.value_at(tag, t)
+
+    def history_interpolated(self, tag: int, t0: float, t1: float, interval: float) -> HistoryData:
+        return self.historian.interpolated(tag, t0, t1, interval)
+
+    def export_history_csv(
+        self,
+        tags: list[str],
+        t0: float,
+        t1: float,
+        interval: float | None,
+        path: str,
+        progress: Callable[[float], None] | None = None,
+    ) -> int:
+        """Write history to CSV (header with engineering units); see ``ControlRoom``."""
+        indices = [self._index[name] for name in tags]
+        units = [self.tags[i].eng_unit for i in indices]
+        return self.historian.export_csv(indices, t0, t1, interval, path, units=units, progress=progress)
+
     def alarm_journal(self, limit: int = 500) -> list[dict[str, Any]]:
         return self.journal.query(limit=limit)
+
+    # ---- model guidance (see hmi_app.guidance_service) ------------------------------------------
+    def guidance_view(self) -> GuidanceView:
+        return self.guidance.view()
+
+    def guidance_set_targets(self, targets: dict[str, float], user: str | None = None) -> None:
+        self.guidance.set_targets(targets, user or self.current_user)
+
+    def guidance_accept(
+        self, suggestion_id: int, user: str | None = None, reason: str = ""
+    ) -> list[Future[WriteResult]]:
+        """Write the suggestion's setpoints via :meth:`write_tag`; the decision is logged first."""
+        return self.guidance.accept(suggestion_id, user or self.current_user, reason)
+
+    def guidance_reject(self, suggestion_id: int, reason: str, user: str | None = None) -> int:
+        """Log a rejection (reason required)."""
+        return self.guidance.reject(suggestion_id, user or self.current_user, reason)
+
+    def guidance_decisions(self, limit: int = 200) -> list[dict[str, Any]]:
+        return self.guidance.decisions(limit)
 
     # ---- what operators do ----------------------------------------------------------------------
     def acknowledge(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
         """Acknowledge alarms; the journal entry is committed before this returns."""
         known = [a for a in alarm_ids if self._has_alarm(a)]
         return self.alarms.acknowledge(known, user or self.current_user, comment)
+
+    def shelve(
+        self,
+        alarm_ids: list[str],
+        duration_s: float | None,
+        reason: str,
+        user: str | None = None,
+        one_shot: bool = False,
+    ) -> list[Alarm]:
+        """Shelve alarms (reason required, at most the maximum shelve time); journaled before return."""
+        return self.alarms.shelve(alarm_ids, duration_s, reason, user or self.current_user, one_shot)
+
+    def unshelve(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
+        """Unshelve alarms; the condition is re-evaluated. Journaled before return."""
+        return self.alarms.unshelve(alarm_ids, user or self.current_user, comment)
+
+    def remove_from_service(self, alarm_ids: list[str], reason: str, user: str | None = None) -> list[Alarm]:
+        """Take alarms out of service for maintenance (reason required); journaled before return."""
+        return self.alarms.remove_from_service(alarm_ids, reason, user or self.current_user)
+
+    def return_to_service(
+        self, alarm_ids: list[str], user: str | None = None, comment: str = ""
+    ) -> list[Alarm]:
+        """Return alarms to service; journaled before return."""
+        return self.alarms.return_to_service(alarm_ids, user or self.current_user, comment)
+
+    def reset(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
+        """Reset latched alarms; journaled before return."""
+        return self.alarms.reset(alarm_ids, user or self.current_user, comment)
+
+    def alarm_search(self, **filters: Any) -> list[dict[str, Any]]:
+        """Journal lines filtered by since, until, area, tag, priority, user, event, text, limit."""
+        return self.journal.search(**filters)
+
+    def export_alarm_csv(self, lines: list[dict[str, Any]], path: str) -> int:
+        """Write journal lines (e.g. a search result) to a CSV file; returns the rows written."""
+        return export_csv(lines, path)
+
+    def alarm_kpis(self, t0: float, t1: float) -> AlarmKpis:
+        """Alarm-system performance for the period [t0, t1) (activations from the journal)."""
+        lines = self.journal.search(since=t0, until=t1, event="activate", limit=None, newest_first=False)
+        return compute_kpis(lines, t0, t1, self.alarms.all_alarms(), now=min(t1, time.time()))
 
     def _has_alarm(self, alarm_id: str) -> bool:
         try:
@@ -297,6 +415,8 @@ class Runtime:
                 "device": t.device,
                 "reason": self.table.reason(t.index),
             }
+            if t.index in self.texts:
+                tags[t.name]["text"] = self.texts[t.index]
         alarms = [
             {
                 "id": a.alarm_id,
@@ -321,6 +441,11 @@ class Runtime:
                 "reconnects": d.reconnects,
                 "overruns": d.overruns,
                 "last_error": d.last_error,
+                "last_error_at": _iso(d.last_error_at) if d.last_error_at else None,
+                "scans": d.scans,
+                "requests_per_scan": d.requests_per_scan,
+                "last_scan_ms": None if np.isnan(d.last_scan_ms) else round(d.last_scan_ms, 2),
+                "bad_tags": d.bad_tags,
                 "latency_ms_median": None if np.isnan(d.latency_ms_median) else round(d.latency_ms_median, 2),
                 "latency_ms_p99": None if np.isnan(d.latency_ms_p99) else round(d.latency_ms_p99, 2),
             }

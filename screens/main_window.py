@@ -1,14 +1,26 @@
-"""The control-room main window: header, navigation, the screens, and the one 10 Hz update timer.
+"""The control-room main window: header, navigation, the screens, faceplates and the one 10 Hz timer.
 
 All live data enters the GUI here: one QTimer pulls a :class:`Snapshot` from the runtime (a
-non-blocking copy) and hands it to the header and to the visible screen. Screens skip work when the
-snapshot's versions did not move, so the cost of an idle plant is a few comparisons per tick.
+non-blocking copy) and hands it to the header, the visible screen and the open faceplates. Screens
+skip work when the snapshot's versions did not move, so an idle plant costs a few comparisons a tick.
+
+Display hierarchy (ISA-101): Level 1 overview; Level 2 furnace, gas and acid, tankhouse; Level 3 tag
+overview, trends and faceplates (a click on any value); Level 4 diagnostics. Screens of other issues
+register with one line in ``__init__``::
+
+    self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
+
+A screen needs ``update_snapshot(snapshot)``; it may have ``retranslate_ui()`` (language switch) and a
+``tag_activated(int)`` signal (opens the faceplate). With a QSettings the window remembers, per user,
+its geometry, the visible screen, the open faceplates, the trend pens and the language.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+import json
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -21,48 +33,88 @@ from PySide6.QtWidgets import (
 )
 
 from hmi_app.facade import ControlRoom, Snapshot
-from screens import theme
+from screens import i18n, theme
+from screens.alarm_history import AlarmHistoryScreen
+from screens.alarm_kpi import AlarmKpiScreen
 from screens.alarms import AlarmScreen
+from screens.diagnostics import DiagnosticsScreen
+from screens.faceplate import FaceplateDialog
+from screens.furnace import FurnaceScreen
+from screens.gas_acid import GasAcidScreen
+from screens.guidance import GuidanceScreen
 from screens.header import HeaderBar
 from screens.overview import OverviewScreen
+from screens.tag_overview import TagOverviewScreen
+from screens.tankhouse import TankhouseScreen
+from screens.trend_data import TrendSetStore
 from screens.trends import TrendScreen
 
 UPDATE_INTERVAL_MS = 100
+DEVICES_WIDTH = 210
 
 
 class NavigationBar(QWidget):
-    """Checkable screen buttons with function-key shortcuts, and the device communication summary."""
+    """Back/forward, one checkable button per screen (with its function key), language, device summary."""
 
     screen_selected = Signal(str)
+    back_requested = Signal()
+    forward_requested = Signal()
+    language_requested = Signal()
 
-    def __init__(self, entries: list[tuple[str, str, str]], parent: QWidget | None = None) -> None:
-        """``entries`` are (key, label, shortcut) in display order."""
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("nav")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.buttons: dict[str, QPushButton] = {}
+        self.shortcuts: dict[str, str] = {}
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 4, 12, 4)
-        row.setSpacing(6)
-        for key, label, shortcut in entries:
-            button = QPushButton(f"{label}  [{shortcut}]")
-            button.setObjectName("navButton")
-            button.setCheckable(True)
-            # A QShortcut rather than QAbstractButton.setShortcut: the latter animates a click and switches
-            # only 100 ms later, which feels sluggish on a function key.
-            key_shortcut = QShortcut(QKeySequence(shortcut), self)
-            key_shortcut.activated.connect(lambda k=key: self.screen_selected.emit(k))
-            button.setFont(theme.font(theme.BASE_PT))
-            button.clicked.connect(lambda _checked=False, k=key: self.screen_selected.emit(k))
-            self._group.addButton(button)
-            self.buttons[key] = button
-            row.addWidget(button)
-        row.addStretch(1)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(8, 4, 8, 4)
+        self._row.setSpacing(4)
+        self.back_button = QPushButton("◀")
+        self.forward_button = QPushButton("▶")
+        for button, signal, keys in (
+            (self.back_button, self.back_requested, "Alt+Left"),
+            (self.forward_button, self.forward_requested, "Alt+Right"),
+        ):
+            button.setObjectName("navArrow")
+            button.setFixedWidth(40)
+            button.setFont(theme.font(theme.TITLE_PT))
+            button.clicked.connect(signal)
+            QShortcut(QKeySequence(keys), self).activated.connect(signal)
+            self._row.addWidget(button)
+        self._row.addSpacing(6)
+        self._stretch_at = self._row.count()
+        self._row.addStretch(1)
+        self.language_button = QPushButton()
+        self.language_button.clicked.connect(self.language_requested)
+        self._row.addWidget(self.language_button)
         self.devices_label = QLabel()
         self.devices_label.setFont(theme.font(theme.SMALL_PT))
-        row.addWidget(self.devices_label)
+        self.devices_label.setFixedWidth(DEVICES_WIDTH)
+        self._row.addWidget(self.devices_label)
+
+    def add_entry(self, key: str, label: str, shortcut: str) -> None:
+        """A button for screen ``key`` before the stretch, and its function-key shortcut."""
+        button = QPushButton()
+        button.setObjectName("navButton")
+        button.setCheckable(True)
+        button.setFont(theme.font(theme.SMALL_PT))
+        button.clicked.connect(lambda _checked=False, k=key: self.screen_selected.emit(k))
+        # A QShortcut rather than QAbstractButton.setShortcut: the latter animates a click and switches
+        # only 100 ms later, which feels sluggish on a function key.
+        QShortcut(QKeySequence(shortcut), self).activated.connect(lambda k=key: self.screen_selected.emit(k))
+        self._group.addButton(button)
+        self.buttons[key] = button
+        self.shortcuts[key] = shortcut
+        self._row.insertWidget(self._stretch_at, button)
+        self._stretch_at += 1
+        self.set_label(key, label)
+
+    def set_label(self, key: str, label: str) -> None:
+        """Button text of screen ``key`` (with its function key)."""
+        self.buttons[key].setText(f"{label} [{self.shortcuts[key]}]")
 
     def set_current(self, key: str) -> None:
         """Check the button of screen ``key`` without emitting."""
@@ -73,41 +125,63 @@ class NavigationBar(QWidget):
         text = self.tr("Devices: %d of %d connected") % (connected, total)
         if failed:
             text += "  -  " + self.tr("no communication: %s") % ", ".join(failed)
-        self.devices_label.setText(text)
+        self.devices_label.setToolTip(text)
+        metrics = QFontMetrics(self.devices_label.font())
+        self.devices_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, DEVICES_WIDTH))
 
 
 class MainWindow(QMainWindow):
     """Header, navigation bar and stacked screens, fed by one 10 Hz snapshot timer.
 
-    ``screens`` maps 'overview', 'trends' and 'alarms' to their widgets; ``timer`` is the update timer.
+    ``screens`` maps screen keys to their widgets; ``faceplates`` the open faceplates by tag index.
     """
 
-    def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, control_room: ControlRoom, parent: QWidget | None = None, *, settings: QSettings | None = None
+    ) -> None:
         super().__init__(parent)
         self.control_room = control_room
-        self.setWindowTitle(self.tr("%s - Control room") % control_room.plant_name)
+        self.settings = settings
+        if settings is not None and settings.parent() is None:
+            settings.setParent(self)  # destroyed with the window, on the GUI thread
         self.last_snapshot: Snapshot | None = None
         self._devices_key: tuple[tuple[str, str], ...] | None = None
+        self._labels: dict[str, str] = {}
+        self.screens: dict[str, QWidget] = {}
+        self.faceplates: dict[int, FaceplateDialog] = {}
+        self._plate_cache: dict[int, FaceplateDialog] = {}
+        self.back_stack: list[str] = []
+        self.forward_stack: list[str] = []
+        self.geometry_restored = False
 
         self.header = HeaderBar(control_room)
-        self.overview = OverviewScreen(control_room)
-        self.trends = TrendScreen(control_room)
-        self.alarms = AlarmScreen(control_room)
-        self.screens: dict[str, QWidget] = {
-            "overview": self.overview,
-            "trends": self.trends,
-            "alarms": self.alarms,
-        }
-        self.nav = NavigationBar(
-            [
-                ("overview", self.tr("Overview"), "F1"),
-                ("trends", self.tr("Trends"), "F2"),
-                ("alarms", self.tr("Alarms"), "F3"),
-            ]
-        )
+        self.nav = NavigationBar()
         self.stack = QStackedWidget()
-        for screen in self.screens.values():
-            self.stack.addWidget(screen)
+        sets_path = None
+        if settings is not None:
+            sets_path = (
+                settings.fileName().rsplit("/", 1)[0] + f"/trend_sets_{control_room.current_user}.json"
+            )
+        self.overview = OverviewScreen(control_room)
+        self.furnace = FurnaceScreen(control_room)
+        self.gas_acid = GasAcidScreen(control_room)
+        self.tankhouse = TankhouseScreen(control_room)
+        self.tag_overview = TagOverviewScreen(control_room)
+        self.trends = TrendScreen(control_room, sets=TrendSetStore(sets_path))
+        self.alarms = AlarmScreen(control_room)
+        self.alarm_history = AlarmHistoryScreen(control_room)
+        self.alarm_kpi = AlarmKpiScreen(control_room)
+        self.add_screen("overview", self.overview, self.tr("Overview"), "F1")
+        self.add_screen("furnace", self.furnace, self.tr("Furnace"), "F7")
+        self.add_screen("gas_acid", self.gas_acid, self.tr("Gas and acid"), "F8")
+        self.add_screen("tankhouse", self.tankhouse, self.tr("Tankhouse"), "F10")
+        self.add_screen("tags", self.tag_overview, self.tr("Tags"), "F11")
+        self.add_screen("trends", self.trends, self.tr("Trends"), "F2")
+        self.add_screen("alarms", self.alarms, self.tr("Alarms"), "F3")
+        self.add_screen("alarm_history", self.alarm_history, self.tr("Alarm history"), "F4")
+        self.add_screen("alarm_kpi", self.alarm_kpi, self.tr("Alarm performance"), "F5")
+        self.add_screen("guidance", GuidanceScreen(control_room), self.tr("Guidance"), "F6")
+        self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
 
         central = QWidget()
         central.setObjectName("body")
@@ -120,37 +194,143 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.nav.screen_selected.connect(self.show_screen)
-        self.overview.tag_activated.connect(self.open_trend)
-        self.show_screen("overview")
+        self.nav.back_requested.connect(self.go_back)
+        self.nav.forward_requested.connect(self.go_forward)
+        self.nav.language_requested.connect(self.toggle_language)
+        self.overview.screen_requested.connect(self.show_screen)
+        self.alarms.trend_requested.connect(self.open_trend)
+        self.alarms.screen_requested.connect(self._show_known_screen)
+        self.show_screen("overview", record=False)
+        self.retranslate_ui()
 
         self.timer = QTimer(self)
         self.timer.setInterval(UPDATE_INTERVAL_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
+        self.restore_session()
+
+    # --- screens and navigation ------------------------------------------------------------------
+    def add_screen(self, key: str, widget: QWidget, label: str, shortcut: str) -> None:
+        """Register a screen: a navigation button with ``shortcut``, and faceplates from its values."""
+        self.screens[key] = widget
+        self._labels[key] = label
+        self.stack.addWidget(widget)
+        self.nav.add_entry(key, label, shortcut)
+        activated = getattr(widget, "tag_activated", None)
+        if activated is not None:
+            activated.connect(self.open_faceplate)
 
     def current_screen(self) -> str:
         """Key of the visible screen."""
         widget = self.stack.currentWidget()
         return next(k for k, w in self.screens.items() if w is widget)
 
-    def show_screen(self, key: str) -> None:
-        """Make screen ``key`` visible and bring it up to date with the latest snapshot at once."""
+    def show_screen(self, key: str, *, record: bool = True) -> None:
+        """Make screen ``key`` visible (remembering the previous one for Back) and bring it up to date."""
+        if self.stack.currentWidget() is not None and record:
+            current = self.current_screen()
+            if current != key:
+                self.back_stack.append(current)
+                self.forward_stack.clear()
+        self._switch(key)
+
+    def _switch(self, key: str) -> None:
         self.stack.setCurrentWidget(self.screens[key])
         self.nav.set_current(key)
+        self.nav.back_button.setEnabled(bool(self.back_stack))
+        self.nav.forward_button.setEnabled(bool(self.forward_stack))
         if self.last_snapshot is not None:
             self.screens[key].update_snapshot(self.last_snapshot)  # type: ignore[attr-defined]
 
+    def _show_known_screen(self, key: str) -> None:
+        """Show ``key`` if such a screen exists (an alarm's guidance may name one that does not)."""
+        if key in self.screens:
+            self.show_screen(key)
+
+    def go_back(self) -> None:
+        """The previously shown screen."""
+        if self.back_stack:
+            self.forward_stack.append(self.current_screen())
+            self._switch(self.back_stack.pop())
+
+    def go_forward(self) -> None:
+        """Undo the last Back."""
+        if self.forward_stack:
+            self.back_stack.append(self.current_screen())
+            self._switch(self.forward_stack.pop())
+
     def open_trend(self, tag_index: int) -> None:
-        """Show the trend screen with the pen of ``tag_index`` (overview click)."""
+        """Show the trend screen with the pen of ``tag_index``."""
         self.trends.show_tag(tag_index)
         self.show_screen("trends")
 
+    def open_faceplate(self, tag_index: int) -> FaceplateDialog:
+        """Open (or raise) the faceplate of ``tag_index``; it updates with every tick until closed."""
+        plate = self.faceplates.get(tag_index)
+        if plate is not None:
+            plate.raise_()  # already open, perhaps behind the main window
+            return plate
+        # Closed faceplates are kept (one per tag at most) and reused: deleting a dialog that holds a
+        # pyqtgraph view while Qt closes the main window crashed PySide6 6.11 in tests.
+        plate = self._plate_cache.get(tag_index)
+        if plate is None:
+            plate = FaceplateDialog(self.control_room, tag_index, self)
+            plate.trend_requested.connect(self.open_trend)
+            plate.finished.connect(lambda _r=0, i=tag_index: self.faceplates.pop(i, None))
+            self._plate_cache[tag_index] = plate
+        else:
+            plate.retranslate_ui()
+        self.faceplates[tag_index] = plate
+        if self.last_snapshot is not None:
+            plate.update_snapshot(self.last_snapshot)
+        plate.show()
+        return plate
+
+    # --- language --------------------------------------------------------------------------------
+    def toggle_language(self) -> None:
+        """English <-> Simplified Chinese."""
+        self.set_language(i18n.ENGLISH if i18n.is_chinese() else i18n.CHINESE)
+
+    def set_language(self, lang: str) -> bool:
+        """Switch the language of every screen, the header and the open faceplates at once."""
+        ok = i18n.set_language(lang)
+        self.retranslate_ui()
+        return ok
+
+    def retranslate_ui(self) -> None:
+        """Window title, navigation and every screen that can retranslate itself."""
+        name = i18n.plant_text(self.control_room.plant_name, self.control_room.plant_name_zh)
+        self.setWindowTitle(self.tr("%s - Control room") % name)
+        own = {
+            "overview": self.tr("Overview"),
+            "furnace": self.tr("Furnace"),
+            "gas_acid": self.tr("Gas and acid"),
+            "tankhouse": self.tr("Tankhouse"),
+            "tags": self.tr("Tags"),
+            "trends": self.tr("Trends"),
+            "alarms": self.tr("Alarms"),
+        }
+        for key in self.screens:
+            # Screens registered by others: their English label, translated in this class's context.
+            self.nav.set_label(
+                key, own.get(key) or QCoreApplication.translate("MainWindow", self._labels[key])
+            )
+        self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
+        self._devices_key = None
+        for widget in [self.header, *self.screens.values(), *self.faceplates.values()]:
+            retranslate = getattr(widget, "retranslate_ui", None)
+            if retranslate is not None:
+                retranslate()
+
+    # --- the tick --------------------------------------------------------------------------------
     def tick(self) -> None:
-        """One update: take a snapshot and hand it to the header and the visible screen."""
+        """One update: take a snapshot and hand it to the header, the visible screen and faceplates."""
         snapshot = self.control_room.snapshot()
         self.last_snapshot = snapshot
         self.header.update_snapshot(snapshot)
         self.stack.currentWidget().update_snapshot(snapshot)  # type: ignore[attr-defined]
+        for plate in list(self.faceplates.values()):
+            plate.update_snapshot(snapshot)
         devices = tuple((d.name, d.state) for d in snapshot.devices)
         if devices != self._devices_key:
             self._devices_key = devices
@@ -158,6 +338,49 @@ class MainWindow(QMainWindow):
             failed = [d.name for d in snapshot.devices if d.state == "failed"]
             self.nav.show_devices(connected, len(devices), failed)
 
+    # --- per-user session ------------------------------------------------------------------------
+    def _group(self) -> str:
+        return f"users/{self.control_room.current_user}"
+
+    def save_session(self) -> None:
+        """Remember geometry, screen, faceplates, trend pens and language for the current user."""
+        if self.settings is None:
+            return
+        s = self.settings
+        s.beginGroup(self._group())
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("screen", self.current_screen())
+        s.setValue("faceplates", json.dumps([self.control_room.tags[i].name for i in self.faceplates]))
+        s.setValue("trend", json.dumps(self.trends.state()))
+        s.setValue("language", i18n.language())
+        s.endGroup()
+        s.sync()
+
+    def restore_session(self) -> None:
+        """Bring back what :meth:`save_session` stored for the current user (nothing if first time)."""
+        if self.settings is None:
+            return
+        s = self.settings
+        s.beginGroup(self._group())
+        geometry, screen = s.value("geometry"), s.value("screen")
+        faceplates, trend, lang = s.value("faceplates"), s.value("trend"), s.value("language")
+        s.endGroup()
+        if isinstance(geometry, QByteArray):
+            self.geometry_restored = self.restoreGeometry(geometry)
+        if lang in i18n.LANGUAGES and lang != i18n.language():
+            self.set_language(str(lang))
+        if trend:
+            self.trends.restore_state(json.loads(str(trend)))
+        if screen in self.screens:
+            self.show_screen(str(screen), record=False)
+        names = {t.name: t.index for t in self.control_room.tags}
+        for name in json.loads(str(faceplates)) if faceplates else []:
+            if name in names:
+                self.open_faceplate(names[name])
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.save_session()
         self.timer.stop()
+        for plate in list(self.faceplates.values()):
+            plate.close()
         super().closeEvent(event)

@@ -1,348 +1,254 @@
-"""Level-1 plant overview: every area, unit and tag with an analog indicator, value and quality.
+"""Level-1 plant overview: the whole smelter's key figures on one screen, no controls.
 
-One column per area, one compact row per tag. Each row is a single custom-painted widget (cheaper
-than a handful of labels per tag, and it draws the ISA-101 moving analog indicator: display range,
-normal band between LO and HI, limit marks and the value pointer). Rows repaint only when their own
-value, quality or alarm state changed, found with one vectorised comparison per snapshot.
+One panel per area with its key performance indicators as analog rows (normal band and limits, so
+"normal" is visible without reading numbers), the area's alarm counts by priority, and an embedded
+one-hour trend of the figure that area's operators watch most. Clicking a value opens its faceplate;
+the button in each panel opens the area's Level-2 screen.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from hmi_app.facade import Alarm, AlarmKind, AlarmState, ControlRoom, Priority, Snapshot, TagInfo
+from screens import i18n, theme
+from screens.tankhouse import CELL_TAG
+from screens.widgets.live import LiveBinder, TagAlarmState, tag_alarm_states
+from screens.widgets.mini_trend import MiniTrendWidget
+from screens.widgets.tag_row import TagRowWidget
 
-from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Quality, Snapshot, TagInfo
-from screens import theme
-from screens.formatting import format_value, is_discrete
+__all__ = ["KPIS", "AreaAlarmCountsWidget", "OverviewScreen", "TagAlarmState", "tag_alarm_states"]
 
-ROW_HEIGHT = 30
-DESCRIPTION_MIN = 120
-BAR_MIN, BAR_MAX = 80, 140
-INDICATOR = 18
-VALUE_WIDTH = 74
-UNIT_WIDTH = 56
-FLAG_WIDTH = 34
-GAP = 6
+OVERVIEW_TREND_S = 1800.0
+
+# area -> (Level-2 screen key, KPI tags, embedded trend tag)
+KPIS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "furnace": (
+        "furnace",
+        (
+            "FSF.CONC_FEED",
+            "LAB.MATTE_GRADE",
+            "FSF.MATTE_TEMP",
+            "LAB.SLAG_FE_SIO2",
+            "FSF.O2_ENRICHMENT",
+            "FSF.SHAFT_TEMP",
+            "LAB.SLAG_CU",
+        ),
+        "FSF.MATTE_TEMP",
+    ),
+    "gas": (
+        "gas_acid",
+        (
+            "GAS.UPTAKE_SO2",
+            "ACID.INLET_SO2",
+            "ACID.CONVERSION",
+            "STACK.SO2",
+            "STACK.PARTICULATE",
+            "STACK.ACID_MIST",
+        ),
+        "STACK.SO2",
+    ),
+    "tankhouse": (
+        "tankhouse",
+        ("TH.RECTIFIER_CURRENT", "TH.ELECTROLYTE_TEMP"),
+        "TH.RECTIFIER_CURRENT",
+    ),
+}
 
 
-@dataclass(frozen=True)
-class TagAlarmState:
-    """What the overview needs to know about the alarms of one tag."""
-
-    active: Priority | None = None  # highest priority of the tag's active alarms
-    shown: Priority | None = None  # highest priority of alarms not in NORMAL (indicator)
-    unacked: bool = False  # any alarm waiting for acknowledgement (indicator flashes)
-
-
-def tag_alarm_states(alarms: tuple[Alarm, ...] | list[Alarm]) -> dict[str, TagAlarmState]:
-    """Fold a snapshot's alarms into one state per tag name."""
-    out: dict[str, TagAlarmState] = {}
+def area_alarm_counts(
+    alarms: tuple[Alarm, ...] | list[Alarm], device_areas: dict[str, tuple[str, ...]]
+) -> dict[str, dict[Priority, int]]:
+    """Annunciated alarms per area and priority; device alarms count in every area they serve."""
+    out: dict[str, dict[Priority, int]] = {}
     for a in alarms:
-        if a.state is AlarmState.NORMAL:
+        if a.state not in (AlarmState.UNACK, AlarmState.ACK, AlarmState.RTN_UNACK):
             continue
-        old = out.get(a.tag, TagAlarmState())
-        active = old.active
-        if a.active and (active is None or a.priority > active):
-            active = a.priority
-        shown = a.priority if old.shown is None or a.priority > old.shown else old.shown
-        out[a.tag] = TagAlarmState(active, shown, old.unacked or a.state.needs_ack)
+        areas = (a.area,) if a.area else device_areas.get(a.tag, ())
+        for area in areas:
+            per = out.setdefault(area, {})
+            per[a.priority] = per.get(a.priority, 0) + 1
     return out
 
 
-class TagRowWidget(QWidget):
-    """One tag: description, analog bar, alarm indicator, value, unit and quality flag.
+class AreaAlarmCountsWidget(QWidget):
+    """Four boxes, one per priority, with the number of that area's alarms; filled only when non-zero."""
 
-    Clicking (or Enter on a focused row) emits ``activated`` with the tag index.
-    """
-
-    activated = Signal(int)
-
-    def __init__(self, tag: TagInfo, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.tag = tag
-        self.discrete = is_discrete(tag)
-        self.value = math.nan
-        self.quality = int(Quality.BAD)
-        self.alarm = TagAlarmState()
-        self._lit = True
-        self.setFixedHeight(ROW_HEIGHT)
-        self.setMinimumWidth(
-            DESCRIPTION_MIN + BAR_MIN + INDICATOR + VALUE_WIDTH + UNIT_WIDTH + FLAG_WIDTH + 6 * GAP
-        )
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(self.tr("%s - %s\nClick for the trend") % (tag.name, tag.description))
-        self._desc_font = theme.font(theme.LABEL_PT)
-        self._value_font = theme.font(theme.VALUE_PT, bold=True)
-        self._small_font = theme.font(theme.SMALL_PT)
+        self.counts: dict[Priority, int] = {}
+        self.setFixedSize(QSize(4 * 52, 30))
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(self.minimumWidth() + 80, ROW_HEIGHT)
+    def set_counts(self, counts: dict[Priority, int]) -> None:
+        """New counts (repaints only on change)."""
+        if counts != self.counts:
+            self.counts = dict(counts)
+            self.update()
 
-    # --- state -----------------------------------------------------------------------------------
-    def set_state(self, value: float, quality: int, alarm: TagAlarmState) -> None:
-        """New value, quality and alarm state; repaints only when something visible changed."""
-        same_value = value == self.value or (math.isnan(value) and math.isnan(self.value))
-        if same_value and quality == self.quality and alarm == self.alarm:
-            return
-        self.value, self.quality, self.alarm = value, quality, alarm
-        self.update()
-
-    def set_lit(self, lit: bool) -> None:
-        """Flash phase; only rows with an unacknowledged alarm repaint."""
-        if lit != self._lit:
-            self._lit = lit
-            if self.alarm.unacked:
-                self.update()
-
-    def value_text(self) -> str:
-        """The value as shown: formatted with the tag's decimals, state text for bools, '????' if bad."""
-        if self.quality == Quality.BAD or math.isnan(self.value):
-            return theme.BAD_VALUE_TEXT
-        return format_value(self.tag, self.value)
-
-    def value_background(self) -> QColor | None:
-        """Fill behind the value: the priority colour while in alarm, dark grey if bad, else None."""
-        if self.quality == Quality.BAD or math.isnan(self.value):
-            return QColor(theme.BAD_BG)
-        if self.alarm.active is not None:
-            return theme.priority_colour(self.alarm.active)
-        return None
-
-    # --- geometry --------------------------------------------------------------------------------
-    def _layout(self) -> tuple[QRect, QRect, QRect, QRect, QRect, QRect]:
-        """Rectangles of description, bar, indicator, value, unit and flag (right-aligned blocks)."""
-        h = self.height()
-        x = self.width() - GAP
-        flag = QRect(x - FLAG_WIDTH, 5, FLAG_WIDTH, h - 10)
-        x = flag.left() - GAP
-        unit = QRect(x - UNIT_WIDTH, 0, UNIT_WIDTH, h)
-        x = unit.left() - 2
-        value = QRect(x - VALUE_WIDTH, 3, VALUE_WIDTH, h - 6)
-        x = value.left() - GAP
-        indicator = QRect(x - INDICATOR, (h - INDICATOR) // 2, INDICATOR, INDICATOR)
-        x = indicator.left() - GAP
-        bar_width = int(min(BAR_MAX, max(BAR_MIN, 0.19 * self.width())))
-        bar = QRect(x - bar_width, (h - 12) // 2, bar_width, 12)
-        desc = QRect(GAP, 0, max(0, bar.left() - 2 * GAP), h)
-        return desc, bar, indicator, value, unit, flag
-
-    def value_rect(self) -> QRect:
-        """Where the value box is painted (for tests and hit testing)."""
-        return self._layout()[3]
-
-    # --- painting --------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
-        desc, bar, indicator, value, unit, flag = self._layout()
-        if self.hasFocus():
-            painter.setPen(QPen(QColor(theme.SELECTION_FRAME), 1, Qt.PenStyle.DotLine))
-            painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
-        painter.setFont(self._desc_font)
-        painter.setPen(QColor(theme.TEXT))
-        text = QFontMetrics(self._desc_font).elidedText(
-            self.tag.description, Qt.TextElideMode.ElideRight, desc.width()
-        )
-        painter.drawText(desc, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
-        if not self.discrete:
-            self._paint_bar(painter, bar)
-        self._paint_indicator(painter, indicator)
-        self._paint_value(painter, value)
-        painter.setFont(self._small_font)
-        painter.setPen(QColor(theme.TEXT_MUTED))
-        painter.drawText(
-            unit.adjusted(4, 0, 0, 0),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            self.tag.eng_unit,
-        )
-        self._paint_flag(painter, flag)
-
-    def _x_of(self, bar: QRect, v: float) -> float:
-        lo, hi = self.tag.range_low, self.tag.range_high
-        frac = min(1.0, max(0.0, (v - lo) / (hi - lo)))
-        return bar.left() + frac * bar.width()
-
-    def _paint_bar(self, painter: QPainter, bar: QRect) -> None:
-        painter.fillRect(bar, QColor(theme.BAR_RANGE))
-        limits = self.tag.limits
-        lo = limits.get("lo", limits.get("lolo", self.tag.range_low))
-        hi = limits.get("hi", limits.get("hihi", self.tag.range_high))
-        x0, x1 = self._x_of(bar, lo), self._x_of(bar, hi)
-        painter.fillRect(QRectF(x0, bar.top(), x1 - x0, bar.height()), QColor(theme.BAR_NORMAL))
-        for name, v in limits.items():
-            if not self.tag.range_low <= v <= self.tag.range_high:
-                continue
-            x = self._x_of(bar, v)
-            outer = name in ("hihi", "lolo")
-            painter.setPen(QPen(QColor(theme.LIMIT_MARK), 2 if outer else 1))
-            grow = 4 if outer else 2
-            painter.drawLine(QPointF(x, bar.top() - grow), QPointF(x, bar.bottom() + grow))
-        painter.setPen(QPen(QColor(theme.PANEL_BORDER), 1))
-        painter.drawRect(bar)
-        if self.quality == Quality.BAD or math.isnan(self.value):
-            return
-        x = self._x_of(bar, self.value)
-        painter.setPen(QPen(QColor(theme.BAR_POINTER), 2))
-        painter.drawLine(QPointF(x, bar.top() - 1), QPointF(x, bar.bottom() + 1))
-        painter.setBrush(QColor(theme.BAR_POINTER))
-        painter.setPen(Qt.PenStyle.NoPen)
-        tip = bar.bottom() + 1
-        painter.drawPolygon(QPolygonF([QPointF(x, tip), QPointF(x - 4, tip + 5), QPointF(x + 4, tip + 5)]))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-
-    def _paint_indicator(self, painter: QPainter, rect: QRect) -> None:
-        """Priority-coloured box with the priority number; hollow in the dark flash phase."""
-        prio = self.alarm.shown
-        if prio is None:
-            return
-        colour = theme.priority_colour(prio)
-        if self.alarm.unacked and not self._lit:
-            painter.setPen(QPen(colour, 2))
-            painter.drawRect(rect.adjusted(1, 1, -1, -1))
-            painter.setPen(QColor(theme.TEXT))
-        else:
-            painter.fillRect(rect, colour)
-            painter.setPen(theme.priority_text_colour(prio))
-        painter.setFont(self._small_font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(theme.priority_number(prio)))
-
-    def _paint_value(self, painter: QPainter, rect: QRect) -> None:
-        background = self.value_background()
-        if background is not None:
-            painter.fillRect(rect, background)
-        if self.quality == Quality.BAD or math.isnan(self.value):
-            fg = QColor(theme.BAD_TEXT)
-        elif self.alarm.active is not None:
-            fg = theme.priority_text_colour(self.alarm.active)
-        else:
-            fg = QColor(theme.TEXT)
-        painter.setPen(fg)
-        painter.setFont(self._value_font)
-        painter.drawText(
-            rect.adjusted(0, 0, -5, 0),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-            self.value_text(),
-        )
-
-    def _paint_flag(self, painter: QPainter, rect: QRect) -> None:
-        flag = theme.quality_flag(self.quality)
-        if not flag:
-            return
-        painter.setFont(self._small_font)
-        if self.quality == Quality.BAD:
-            painter.fillRect(rect, QColor(theme.BAD_BG))
-            painter.setPen(QColor(theme.BAD_TEXT))
-        else:
-            painter.setPen(QPen(QColor(theme.TEXT_MUTED), 1, Qt.PenStyle.DashLine))
-            painter.drawRect(rect.adjusted(0, 0, -1, -1))
-            painter.setPen(QColor(theme.TEXT))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, flag)
-
-    # --- interaction -----------------------------------------------------------------------------
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
-            self.activated.emit(self.tag.index)
-        super().mouseReleaseEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
-            self.activated.emit(self.tag.index)
-            return
-        super().keyPressEvent(event)
+        for k, prio in enumerate(sorted(Priority, reverse=True)):
+            box = QRect(k * 52, 0, 48, 29)
+            n = self.counts.get(prio, 0)
+            if n:
+                painter.fillRect(box, theme.priority_colour(prio))
+                painter.setPen(theme.priority_text_colour(prio))
+            else:
+                painter.fillRect(box, QColor(theme.BODY_BG))
+                painter.setPen(QColor(theme.TEXT_MUTED))
+            painter.drawRect(box.adjusted(0, 0, -1, -1))
+            painter.setFont(theme.font(theme.SMALL_PT))
+            painter.drawText(
+                box.adjusted(3, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, str(theme.priority_number(prio))
+            )
+            painter.setFont(theme.font(theme.VALUE_PT, bold=True))
+            painter.drawText(
+                box.adjusted(0, 0, -5, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, str(n)
+            )
 
 
 class OverviewScreen(QWidget):
-    """All areas side by side, one column each; units as headed groups of tag rows.
+    """Key figures of every area.
 
-    ``tag_activated(int)`` carries the tag index of a clicked row; the main window opens its trend.
+    ``tag_activated(int)`` opens a faceplate, ``screen_requested(str)`` a unit screen.
     """
 
     tag_activated = Signal(int)
+    screen_requested = Signal(str)
 
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._control_room = control_room
-        self._version: int | None = None
-        self._alarm_version: int | None = None
-        self._alarm_states: dict[str, TagAlarmState] = {}
-        self._lit = True
+        self.binder = LiveBinder()
         self.rows: dict[int, TagRowWidget] = {}
-
-        body = QWidget()
-        body.setObjectName("body")
-        columns = QHBoxLayout(body)
-        columns.setContentsMargins(8, 8, 8, 8)
-        columns.setSpacing(8)
+        self.counts: dict[str, AreaAlarmCountsWidget] = {}
+        self.unit_buttons: dict[str, QPushButton] = {}
+        self.trends: dict[str, MiniTrendWidget] = {}
+        self._panels: list[tuple[QLabel, QLabel, QPushButton, QLabel, str]] = []
+        self._alarm_version: int | None = None
+        self._trend_titles: list[tuple[QLabel, TagInfo]] = []
+        self.cell_summary = QLabel()
+        self._cell_count = 0
+        self._cells_in_alarm: list[str] = []
+        self._short_suspects: list[str] = []
+        self._device_areas: dict[str, tuple[str, ...]] = {}
+        for t in control_room.tags:
+            known = self._device_areas.get(t.device, ())
+            if t.area not in known:
+                self._device_areas[t.device] = (*known, t.area)
+        names = {t.name for t in control_room.tags}
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 8, 8, 8)
+        row.setSpacing(8)
         for area in control_room.areas:
-            columns.addWidget(self._area_panel(area.name, area.description, area.units), 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self._indices = np.array(sorted(self.rows), dtype=np.intp)
-        self._last_values = np.full(len(self._indices), np.nan)
-        self._last_qualities = np.full(len(self._indices), 255, dtype=np.int16)
+            screen, kpis, trend = KPIS.get(area.name, ("", (), ""))
+            row.addWidget(
+                self._panel(
+                    area.name, screen, [k for k in kpis if k in names], trend if trend in names else ""
+                ),
+                1,
+            )
+        self.retranslate_ui()
 
-    def _area_panel(self, area: str, description: str, units: tuple[tuple[str, str, str], ...]) -> QFrame:
+    def _panel(self, area: str, screen: str, kpis: list[str], trend: str) -> QFrame:
         panel = QFrame()
         panel.setObjectName("panel")
         box = QVBoxLayout(panel)
-        box.setContentsMargins(6, 6, 6, 6)
-        box.setSpacing(0)
-        title = QLabel(description)
+        box.setContentsMargins(8, 8, 8, 8)
+        head = QHBoxLayout()
+        title = QLabel()
         title.setObjectName("panelTitle")
-        title.setFont(theme.font(theme.TITLE_PT, bold=True))
-        box.addWidget(title)
-        for unit_name, unit_description, _zh in units:
-            heading = QLabel(unit_description)
-            heading.setObjectName("unitTitle")
-            heading.setFont(theme.font(theme.BASE_PT, bold=True))
-            heading.setContentsMargins(2, 8, 0, 2)
-            box.addWidget(heading)
-            for tag in self._control_room.tags:
-                if tag.area == area and tag.unit == unit_name:
-                    row = TagRowWidget(tag)
-                    row.activated.connect(self.tag_activated)
-                    self.rows[tag.index] = row
-                    box.addWidget(row)
+        title.setFont(theme.font(theme.TITLE_PT + 1, bold=True))
+        head.addWidget(title, 1)
+        button = QPushButton()
+        button.setVisible(bool(screen))
+        button.clicked.connect(lambda _c=False, s=screen: self.screen_requested.emit(s))
+        if screen:
+            self.unit_buttons[screen] = button
+        head.addWidget(button)
+        box.addLayout(head)
+        counts_row = QHBoxLayout()
+        counts_label = QLabel()
+        counts_label.setStyleSheet(f"color: {theme.TEXT_MUTED};")
+        counts_row.addWidget(counts_label)
+        counts_row.addStretch(1)
+        self.counts[area] = AreaAlarmCountsWidget()
+        counts_row.addWidget(self.counts[area])
+        box.addLayout(counts_row)
+        box.addSpacing(6)
+        for name in kpis:
+            tag = self._control_room.tags[self._control_room.tag_index(name)]
+            kpi = TagRowWidget(tag)
+            kpi.setFixedHeight(40)
+            kpi.activated.connect(self.tag_activated)
+            self.binder.bind(kpi)
+            self.rows[tag.index] = kpi
+            box.addWidget(kpi)
+        cells = {
+            m.group(1) for t in self._control_room.tags if t.area == area and (m := CELL_TAG.match(t.name))
+        }
+        if cells:
+            self.cell_summary.setFont(theme.font(theme.VALUE_PT))
+            self.cell_summary.setContentsMargins(6, 10, 0, 0)
+            self._cell_count = len(cells)
+            box.addWidget(self.cell_summary)
         box.addStretch(1)
+        if trend:
+            tag = self._control_room.tags[self._control_room.tag_index(trend)]
+            heading = QLabel()
+            heading.setFont(theme.font(theme.BASE_PT, bold=True))
+            self._trend_titles.append((heading, tag))
+            box.addWidget(heading)
+            mini = MiniTrendWidget(self._control_room, tag, window_s=OVERVIEW_TREND_S)
+            mini.setMinimumHeight(200)
+            mini.setMaximumHeight(260)
+            self.trends[area] = mini
+            box.addWidget(mini)
+        self._panels.append((title, counts_label, button, QLabel(), area))
         return panel
 
+    def retranslate_ui(self) -> None:
+        """Titles, buttons and rows in the current language."""
+        areas = {a.name: a for a in self._control_room.areas}
+        for title, counts_label, button, _spare, area in self._panels:
+            info = areas[area]
+            title.setText(i18n.plant_text(info.description, info.description_zh))
+            counts_label.setText(self.tr("Alarms by priority"))
+            button.setText(self.tr("Unit screen"))
+        for kpi in self.rows.values():
+            kpi.retranslate_ui()
+        for heading, tag in self._trend_titles:
+            heading.setText(self.tr("%s - last 30 minutes") % i18n.tag_description(tag))
+        self._show_cells()
+
+    def _show_cells(self) -> None:
+        text = self.tr("Cells with alarms: %d of %d") % (len(self._cells_in_alarm), self._cell_count)
+        if self._short_suspects:
+            text += "\n" + self.tr("Short circuit suspected: %s") % ", ".join(self._short_suspects)
+        self.cell_summary.setText(text)
+
+    def _count_cells(self, alarms: tuple[Alarm, ...]) -> None:
+        in_alarm, shorts = set(), set()
+        for a in alarms:
+            m = CELL_TAG.match(a.tag)
+            if m is None or a.state not in (AlarmState.UNACK, AlarmState.ACK, AlarmState.RTN_UNACK):
+                continue
+            in_alarm.add(m.group(1))
+            if a.active and m.group(2) == "VOLTAGE" and a.kind in (AlarmKind.LO, AlarmKind.LOLO):
+                shorts.add(m.group(1))
+        self._cells_in_alarm, self._short_suspects = sorted(in_alarm), sorted(shorts)
+        self._show_cells()
+
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        """Repaint rows whose value, quality or alarm state changed; flash unacknowledged indicators."""
-        lit = theme.flash_on(snapshot.taken_at)
-        if lit != self._lit:
-            self._lit = lit
-            for row in self.rows.values():
-                row.set_lit(lit)
-        if snapshot.version == self._version and snapshot.alarm_version == self._alarm_version:
-            return
-        alarms_moved = snapshot.alarm_version != self._alarm_version
-        self._version, self._alarm_version = snapshot.version, snapshot.alarm_version
-        values = snapshot.values[self._indices]
-        qualities = snapshot.qualities[self._indices].astype(np.int16)
-        changed = ~((values == self._last_values) | (np.isnan(values) & np.isnan(self._last_values)))
-        changed |= qualities != self._last_qualities
-        self._last_values, self._last_qualities = values.copy(), qualities
-        new_states = tag_alarm_states(snapshot.alarms) if alarms_moved else self._alarm_states
-        if alarms_moved:
-            moved = set(new_states) | set(self._alarm_states)
-            self._alarm_states = new_states
-            for pos, index in enumerate(self._indices):
-                if self.rows[int(index)].tag.name in moved:
-                    changed[pos] = True
-        for pos in np.flatnonzero(changed):
-            row = self.rows[int(self._indices[pos])]
-            row.set_state(
-                float(values[pos]), int(qualities[pos]), new_states.get(row.tag.name, TagAlarmState())
-            )
+        """KPI rows, area alarm counts (when alarms moved) and the embedded trends (every few seconds)."""
+        self.binder.update(snapshot)
+        if snapshot.alarm_version != self._alarm_version:
+            self._alarm_version = snapshot.alarm_version
+            counts = area_alarm_counts(snapshot.alarms, self._device_areas)
+            for area, widget in self.counts.items():
+                widget.set_counts(counts.get(area, {}))
+            self._count_cells(snapshot.alarms)
+        for mini in self.trends.values():
+            mini.refresh(snapshot.taken_at)

@@ -149,7 +149,7 @@ def quality_flag(quality: int) -> str:
 def stylesheet() -> str:
     """Application stylesheet: grey body, darker header and navigation, no decorative colour."""
     return f"""
-QMainWindow, QWidget#body {{ background: {BODY_BG}; }}
+QMainWindow, QDialog, QWidget#body {{ background: {BODY_BG}; }}
 QWidget {{ color: {TEXT}; }}
 QToolTip {{ background: #f0f0f0; color: {TEXT}; border: 1px solid {PANEL_BORDER}; }}
 QFrame#panel {{ background: {PANEL_BG}; border: 1px solid {PANEL_BORDER}; }}
@@ -165,7 +165,8 @@ QPushButton {{ background: #d8d8d8; border: 1px solid #8c8c8c; border-radius: 2p
 QPushButton:hover {{ background: #e2e2e2; }}
 QPushButton:pressed {{ background: #bcbcbc; }}
 QPushButton:disabled {{ color: #8a8a8a; background: #cccccc; }}
-QPushButton#navButton {{ background: {NAV_BG}; border: 1px solid #8c8c8c; min-width: 120px; }}
+QPushButton#navButton {{ background: {NAV_BG}; border: 1px solid #8c8c8c; padding: 4px 5px; }}
+QPushButton#navArrow {{ background: {NAV_BG}; border: 1px solid #8c8c8c; padding: 2px 4px; }}
 QPushButton#navButton:checked {{ background: {NAV_CHECKED_BG}; color: {TEXT_ON_DARK}; }}
 QLineEdit, QComboBox {{ background: #e8e8e8; border: 1px solid #8c8c8c; padding: 3px 6px;
                        min-height: 20px; }}

@@ -1,258 +1,398 @@
-"""Live trends: a searchable tag list (up to eight pens) and a pyqtgraph plot with a fixed time window.
+"""Trends: up to eight pens from a searchable browser, live or history, with cursor, statistics and export.
 
-Follows pyqtgraph's own recipe for live plots: a fixed x window (auto-range off, so clip-to-view stays
-effective), ``peak`` downsampling that keeps short spikes, and bad-quality samples drawn as NaN gaps
-with ``connect="finite"``. Data is pulled from the runtime's historian at most once a second per pen.
-
-Pens of one engineering unit share a real-unit y axis scaled to their display ranges; pens of mixed
-units are shown as 0-100 % of each tag's display range, and the axis says so.
+Live mode keeps a buffer per pen and asks the historian once a second only for the samples newer than
+the last one it holds (windows up to an hour; longer live windows are refetched as buckets every ten
+seconds). Panning or zooming with the mouse, or the scroll buttons, pauses live mode and switches to
+history: the visible range is fetched as one min/max bucket per pixel column, refetched after each
+move (debounced to the next tick), so thirty days cost as many points as the plot is wide. Missing
+data and bad quality are drawn as gaps. Pens share an axis per engineering unit, or each gets its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import time
+from pathlib import Path
 
-import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from hmi_app.facade import ControlRoom, HistoryData, Quality, Snapshot, TagInfo
+from hmi_app.facade import ControlRoom, Snapshot, TagInfo
 from screens import theme
+from screens.trend_browser import TagBrowserWidget, TrendSetsWidget
+from screens.trend_data import (
+    PenBuffer,
+    TrendSetStore,
+    fetch_envelope,
+    history_to_plot_arrays,
+    insert_gaps,
+    visible_stats,
+    write_csv,
+)
+from screens.trend_plot import AXIS_PER_PEN, AXIS_PER_UNIT, TrendPlotWidget
+from screens.trend_table import PenTableWidget
+
+__all__ = ["TrendScreen", "history_to_plot_arrays"]
 
 PULL_INTERVAL_S = 1.0
-DEFAULT_WINDOW_S = 15 * 60
-
-
-def history_to_plot_arrays(
-    data: HistoryData, tag: TagInfo | None = None, *, normalise: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Turn historian samples into (x, y) float64 arrays for a curve drawn with ``connect="finite"``.
-
-    Samples of bad quality become NaN so that communication gaps show as gaps. With ``normalise`` the
-    values are expressed in percent of ``tag``'s display range.
-    """
-    x = np.asarray(data.timestamps, dtype=np.float64).copy()
-    y = np.asarray(data.values, dtype=np.float64).copy()
-    y[np.asarray(data.qualities) == Quality.BAD] = np.nan
-    if normalise:
-        if tag is None:
-            raise ValueError("normalising needs the tag's display range")
-        y = (y - tag.range_low) * (100.0 / (tag.range_high - tag.range_low))
-    return x, y
-
-
-@dataclass
-class _Pen:
-    tag: TagInfo
-    colour: str
-    curve: pg.PlotDataItem
+LONG_LIVE_REFETCH_S = 10.0
+STATS_INTERVAL_S = 5.0
+LIVE_RAW_MAX_S = 3600.0
+GAP_S = 5.0
+WINDOWS = (
+    (300, "5 min"),
+    (900, "15 min"),
+    (3600, "1 h"),
+    (8 * 3600, "8 h"),
+    (86400, "24 h"),
+    (7 * 86400, "7 d"),
+    (30 * 86400, "30 d"),
+)
 
 
 class TrendScreen(QWidget):
-    """Tag list with filter on the left, live trend of the checked tags on the right."""
+    """Tag browser and trend sets on the left; toolbar, multi-axis plot and pen table on the right."""
 
-    def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, control_room: ControlRoom, parent: QWidget | None = None, *, sets: TrendSetStore | None = None
+    ) -> None:
         super().__init__(parent)
         self._control_room = control_room
         self._tags: dict[int, TagInfo] = {t.index: t for t in control_room.tags}
-        self._pens: dict[int, _Pen] = {}
-        self._window_s = float(DEFAULT_WINDOW_S)
+        self._buffers: dict[int, PenBuffer] = {}
+        self._window_s = 900.0
         self._now: float | None = None
-        self._last_pull = -float("inf")
-        self._normalised = False
+        self._last_pull = -math.inf
+        self._last_stats = -math.inf
+        self._dirty = False
+        self._stats_pending = False
+        self.live = True
+        self.fetch_count = 0  # historian queries made (for tests and the benchmark)
 
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText(self.tr("Filter tags (name or description)"))
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._apply_filter)
-        self.tag_list = QListWidget()
-        self.tag_list.setFont(theme.font(theme.SMALL_PT))
-        self.tag_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tag_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        for tag in control_room.tags:
-            item = QListWidgetItem(f"{tag.name}\n    {tag.description}")
-            item.setToolTip(f"{tag.description} [{tag.eng_unit}]")
-            item.setData(Qt.ItemDataRole.UserRole, tag.index)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.tag_list.addItem(item)
-        self.tag_list.itemChanged.connect(self._item_changed)
+        self.browser = TagBrowserWidget(control_room.tags)
+        self.browser.toggled.connect(self._toggled)
+        self.sets = TrendSetsWidget(sets or TrendSetStore())
+        self.sets.save_requested.connect(self.save_set)
+        self.sets.load_requested.connect(self.load_set)
         self.pen_count_label = QLabel()
+        left = QVBoxLayout()
+        left.addWidget(self.browser, 1)
+        left.addWidget(self.pen_count_label)
+        left.addWidget(self.sets)
+        left_panel = QWidget()
+        left_panel.setLayout(left)
+        left_panel.setFixedWidth(320)
+
+        self.live_button = QPushButton()
+        self.live_button.setCheckable(True)
+        self.live_button.setChecked(True)
+        self.live_button.clicked.connect(lambda checked: self.set_live(bool(checked)))
         self.window_combo = QComboBox()
-        for label, seconds in ((self.tr("5 min"), 300), (self.tr("15 min"), 900), (self.tr("1 h"), 3600)):
+        for seconds, label in WINDOWS:
             self.window_combo.addItem(label, seconds)
         self.window_combo.setCurrentIndex(1)
         self.window_combo.currentIndexChanged.connect(self._window_changed)
+        self.back_button, self.forward_button = QPushButton("<<"), QPushButton(">>")
+        self.back_button.clicked.connect(lambda: self.scroll(-0.5))
+        self.forward_button.clicked.connect(lambda: self.scroll(0.5))
+        self.zoom_in_button, self.zoom_out_button = QPushButton("+"), QPushButton("-")
+        self.zoom_in_button.clicked.connect(lambda: self.zoom(0.5))
+        self.zoom_out_button.clicked.connect(lambda: self.zoom(2.0))
+        self.axes_combo = QComboBox()
+        self.axes_combo.currentIndexChanged.connect(lambda: self.plot.set_mode(self.axes_combo.currentData()))
+        self.cursor_button = QPushButton()
+        self.cursor_button.setCheckable(True)
+        self.cursor_button.clicked.connect(lambda checked: self.plot.show_cursor(bool(checked)))
+        self.csv_button, self.png_button = QPushButton(), QPushButton()
+        self.csv_button.clicked.connect(self._ask_csv)
+        self.png_button.clicked.connect(self._ask_png)
+        self.range_label = QLabel()
+        self.range_label.setStyleSheet(f"color: {theme.TEXT_MUTED};")
+        bar = QHBoxLayout()
+        for w in (
+            self.live_button,
+            self.window_combo,
+            self.back_button,
+            self.forward_button,
+            self.zoom_in_button,
+            self.zoom_out_button,
+            self.axes_combo,
+            self.cursor_button,
+        ):
+            bar.addWidget(w)
+        bar.addWidget(self.range_label, 1)
+        bar.addWidget(self.csv_button)
+        bar.addWidget(self.png_button)
 
-        left = QVBoxLayout()
-        left.addWidget(self.filter_edit)
-        left.addWidget(self.tag_list, 1)
-        left.addWidget(self.pen_count_label)
-        window_row = QHBoxLayout()
-        window_row.addWidget(QLabel(self.tr("Time window")))
-        window_row.addWidget(self.window_combo, 1)
-        left.addLayout(window_row)
-        left_panel = QWidget()
-        left_panel.setLayout(left)
-        left_panel.setFixedWidth(340)
-
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
-        self.plot.setBackground(theme.TREND_BG)
-        item = self.plot.getPlotItem()
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")
-        item.showGrid(x=True, y=True, alpha=0.35)
-        item.setMouseEnabled(x=False, y=True)
-        item.disableAutoRange()
-        item.hideButtons()
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(theme.TEXT_MUTED))
-            axis.setTextPen(pg.mkPen(theme.TEXT))
-            axis.setTickFont(theme.font(theme.SMALL_PT))
-        self.legend = item.addLegend(offset=(10, 10), labelTextColor=theme.TEXT, labelTextSize="10pt")
-        self.legend.setBrush(pg.mkBrush(226, 226, 226, 220))
-        self.legend.setPen(pg.mkPen(theme.PANEL_BORDER))
-
+        self.plot = TrendPlotWidget()
+        self.plot.user_moved.connect(self._user_moved)
+        self.plot.cursor_moved.connect(lambda t: self.table.show_cursor(t))
+        self.table = PenTableWidget()
+        right = QVBoxLayout()
+        right.addLayout(bar)
+        right.addWidget(self.plot, 1)
+        right.addWidget(self.table)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 8, 8, 8)
         row.addWidget(left_panel)
-        row.addWidget(self.plot, 1)
-        self._update_axes()
+        row.addLayout(right, 1)
+        self.retranslate_ui()
+        self._pens_changed()
+
+    # --- language --------------------------------------------------------------------------------
+    def retranslate_ui(self) -> None:
+        """Every text in the current language."""
+        self.live_button.setText(self.tr("Live") if self.live else self.tr("Paused - resume live"))
+        self.axes_combo.blockSignals(True)
+        current = self.axes_combo.currentData() or AXIS_PER_UNIT
+        self.axes_combo.clear()
+        self.axes_combo.addItem(self.tr("Axis per unit"), AXIS_PER_UNIT)
+        self.axes_combo.addItem(self.tr("Axis per pen"), AXIS_PER_PEN)
+        self.axes_combo.setCurrentIndex(0 if current == AXIS_PER_UNIT else 1)
+        self.axes_combo.blockSignals(False)
+        self.cursor_button.setText(self.tr("Cursor"))
+        self.csv_button.setText(self.tr("Export CSV"))
+        self.png_button.setText(self.tr("Export PNG"))
+        for w, tip in (
+            (self.back_button, self.tr("Scroll back half a window")),
+            (self.forward_button, self.tr("Scroll forward half a window")),
+            (self.zoom_in_button, self.tr("Zoom in")),
+            (self.zoom_out_button, self.tr("Zoom out")),
+        ):
+            w.setToolTip(tip)
+        self.table.retranslate_ui()
+        self.browser.retranslate_ui()
+        self.sets.retranslate_ui()
+        self._pens_changed(refetch=False)
 
     # --- public API ------------------------------------------------------------------------------
     def show_tag(self, index: int) -> None:
-        """Add (and check) the pen of tag ``index``; if eight pens are shown, the oldest makes room."""
-        if index in self._pens:
+        """Add the pen of tag ``index``; if eight pens are shown, the oldest makes room."""
+        if index in self.plot.pens:
             return
-        if len(self._pens) >= theme.MAX_PENS:
-            self._set_checked(next(iter(self._pens)), False)
-        self._set_checked(index, True)
+        if len(self.plot.pens) >= theme.MAX_PENS:
+            self.remove_pen(next(iter(self.plot.pens)))
+        self.add_pen(index)
+
+    def add_pen(self, index: int) -> bool:
+        """Add a pen for tag ``index``; False if eight pens are already shown."""
+        if index in self.plot.pens:
+            return True
+        if len(self.plot.pens) >= theme.MAX_PENS:
+            self.browser.set_checked(index, False)
+            self.pen_count_label.setText(self.tr("At most %d pens - remove one first") % theme.MAX_PENS)
+            return False
+        used = {p.colour for p in self.plot.pens.values()}
+        self.plot.add_pen(self._tags[index], next(c for c in theme.PEN_COLOURS if c not in used))
+        self._buffers[index] = PenBuffer()
+        self.browser.set_checked(index, True)
+        self._pens_changed()
+        return True
+
+    def remove_pen(self, index: int) -> None:
+        """Remove the pen of tag ``index``."""
+        if index in self.plot.pens:
+            self.plot.remove_pen(index)
+            self._buffers.pop(index, None)
+            self.browser.set_checked(index, False)
+            self._pens_changed()
 
     def pen_tags(self) -> list[int]:
-        """Tag indices of the pens shown, in the order they were added."""
-        return list(self._pens)
+        """Tag indices of the pens, in the order they were added."""
+        return list(self.plot.pens)
 
-    def curve(self, index: int) -> pg.PlotDataItem:
+    def curve(self, index: int):  # noqa: ANN201 (pyqtgraph type)
         """The curve of tag ``index`` (KeyError if it is not a pen)."""
-        return self._pens[index].curve
-
-    @property
-    def normalised(self) -> bool:
-        """True while mixed units are shown as percent of display range."""
-        return self._normalised
+        return self.plot.pens[index].curve
 
     @property
     def window_s(self) -> float:
-        """Length of the live time window in seconds."""
+        """Length of the time window in seconds."""
         return self._window_s
 
+    def set_live(self, live: bool) -> None:
+        """Resume live (refetching the window) or pause: the plot then stays where it is (history mode)."""
+        self.live = live
+        self.live_button.setChecked(live)
+        self.live_button.setText(self.tr("Live") if live else self.tr("Paused - resume live"))
+        if live:
+            for buffer in self._buffers.values():
+                buffer.reset()
+            self._last_pull = -math.inf
+            if self._now is not None:
+                self._pull_live()
+
+    def show_range(self, t0: float, t1: float) -> None:
+        """Pause live and show [t0, t1] from history at once (min/max per pixel column)."""
+        self.set_live(False)
+        self._window_s = t1 - t0
+        self.plot.set_time_range(t0, t1)
+        self._fetch_history()
+
+    def scroll(self, fraction: float) -> None:
+        """Move the view by ``fraction`` of its width (negative: back in time); pauses live."""
+        t0, t1 = self.plot.time_range()
+        shift = fraction * (t1 - t0)
+        self.show_range(t0 + shift, t1 + shift)
+
+    def zoom(self, factor: float) -> None:
+        """Scale the visible range about its centre; pauses live."""
+        t0, t1 = self.plot.time_range()
+        mid, half = 0.5 * (t0 + t1), 0.5 * (t1 - t0) * factor
+        self.show_range(mid - half, mid + half)
+
+    def export_csv(self, path: str | Path) -> int:
+        """Write the visible range of every pen (raw samples, with units and quality) as CSV."""
+        t0, t1 = self.plot.time_range()
+        return write_csv(path, self._control_room, [p.tag for p in self.plot.pens.values()], t0, t1)
+
+    def export_png(self, path: str | Path) -> bool:
+        """Save the plot as it is drawn as a PNG image."""
+        return bool(self.plot.grab().save(str(path), "PNG"))
+
+    def state(self) -> dict:
+        """Pens (by tag name), window and axis mode: what a trend set or the user's session stores."""
+        return {
+            "tags": [p.tag.name for p in self.plot.pens.values()],
+            "window_s": self._window_s,
+            "axes": self.plot.mode,
+        }
+
+    def restore_state(self, state: dict) -> None:
+        """Show the pens, window and axis mode of ``state`` (unknown tags are skipped); resumes live."""
+        for index in list(self.plot.pens):
+            self.remove_pen(index)
+        names = {t.name: t.index for t in self._tags.values()}
+        self.axes_combo.setCurrentIndex(1 if state.get("axes") == AXIS_PER_PEN else 0)
+        for name in state.get("tags", [])[: theme.MAX_PENS]:
+            if name in names:
+                self.add_pen(names[name])
+        window = float(state.get("window_s", self._window_s))
+        match = self.window_combo.findData(int(window))
+        if match >= 0:
+            self.window_combo.setCurrentIndex(match)
+        self._window_s = window
+        self.set_live(True)
+
+    def save_set(self, name: str) -> None:
+        """Save the current pens as the trend set ``name``."""
+        self.sets.store.save(name, self.state())
+        self.sets.refresh()
+
+    def load_set(self, name: str) -> None:
+        """Show the trend set ``name``."""
+        self.restore_state(self.sets.store.get(name))
+
+    # --- snapshot tick ---------------------------------------------------------------------------
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        """Move the live window and pull new history, at most once per second."""
+        """Live: pull new samples once a second. History: refetch after a move. Statistics every 5 s."""
         self._now = snapshot.taken_at
-        if snapshot.taken_at - self._last_pull >= PULL_INTERVAL_S:
-            self._refresh()
+        if self.live:
+            interval = PULL_INTERVAL_S if self._window_s <= LIVE_RAW_MAX_S else LONG_LIVE_REFETCH_S
+            if self._now - self._last_pull >= interval:
+                self._pull_live()
+        elif self._dirty:
+            self._fetch_history()
+        elif self._stats_pending:
+            self.refresh_stats()
+        if self.live and self._now - self._last_stats >= STATS_INTERVAL_S:
+            self.refresh_stats()
 
-    # --- pens ------------------------------------------------------------------------------------
-    def _set_checked(self, index: int, checked: bool) -> None:
-        item = self._item(index)
-        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        if checked:
-            self.tag_list.scrollToItem(item)
-
-    def _item(self, index: int) -> QListWidgetItem:
-        for row in range(self.tag_list.count()):
-            item = self.tag_list.item(row)
-            if item.data(Qt.ItemDataRole.UserRole) == index:
-                return item
-        raise KeyError(index)
-
-    def _item_changed(self, item: QListWidgetItem) -> None:
-        index = int(item.data(Qt.ItemDataRole.UserRole))
-        checked = item.checkState() == Qt.CheckState.Checked
-        if checked and index not in self._pens:
-            if len(self._pens) >= theme.MAX_PENS:
-                item.setCheckState(Qt.CheckState.Unchecked)
-                self.pen_count_label.setText(self.tr("At most %d pens - uncheck one first") % theme.MAX_PENS)
-                return
-            self._add_pen(index)
-        elif not checked and index in self._pens:
-            self._remove_pen(index)
-
-    def _add_pen(self, index: int) -> None:
-        used = {p.colour for p in self._pens.values()}
-        colour = next(c for c in theme.PEN_COLOURS if c not in used)
-        tag = self._tags[index]
-        curve = self.plot.plot([], [], pen=pg.mkPen(colour, width=2), connect="finite")
-        self._pens[index] = _Pen(tag, colour, curve)
-        self._pens_changed()
-
-    def _remove_pen(self, index: int) -> None:
-        pen = self._pens.pop(index)
-        self.plot.removeItem(pen.curve)
-        self._pens_changed()
-
-    def _pens_changed(self) -> None:
-        self._normalised = len({p.tag.eng_unit for p in self._pens.values()}) > 1
-        self.legend.clear()
-        for pen in self._pens.values():
-            tag = pen.tag
-            if self._normalised:
-                name = (
-                    f"{tag.name}  ({tag.format(tag.range_low)}-{tag.format(tag.range_high)} {tag.eng_unit})"
-                )
+    def _pull_live(self) -> None:
+        now = self._now if self._now is not None else time.time()
+        self._last_pull = now
+        t0 = now - self._window_s
+        for index, buffer in self._buffers.items():
+            if self._window_s <= LIVE_RAW_MAX_S:
+                data = self._control_room.history(index, max(t0, buffer.last_t), now)
+                buffer.extend(data)
+                buffer.trim(t0)
+                x, y = insert_gaps(buffer.x, buffer.y, GAP_S)
             else:
-                name = f"{tag.name}  [{tag.eng_unit}]" if tag.eng_unit else tag.name
-            self.legend.addItem(pen.curve, name)
-        self.pen_count_label.setText(self.tr("%d of %d pens") % (len(self._pens), theme.MAX_PENS))
-        self._update_axes()
-        self._refresh()
+                x, y = fetch_envelope(self._control_room, index, t0, now, max(100, self.plot.width()))
+            self.fetch_count += 1
+            self.plot.set_pen_data(index, x, y)
+        self.plot.set_time_range(t0, now)
+        self._show_range_label(t0, now)
 
-    # --- drawing ---------------------------------------------------------------------------------
-    def _update_axes(self) -> None:
-        item = self.plot.getPlotItem()
-        if self._normalised:
-            item.setLabel("left", self.tr("% of display range (mixed units)"), color=theme.TEXT)
-            item.setYRange(0.0, 100.0, padding=0.02)
-        elif self._pens:
-            tags = [p.tag for p in self._pens.values()]
-            unit = tags[0].eng_unit
-            item.setLabel("left", unit or self.tr("value"), color=theme.TEXT)
-            item.setYRange(min(t.range_low for t in tags), max(t.range_high for t in tags), padding=0.02)
-        else:
-            item.setLabel("left", "", color=theme.TEXT)
-            item.setYRange(0.0, 100.0, padding=0.02)
+    def _fetch_history(self) -> None:
+        self._dirty = False
+        t0, t1 = self.plot.time_range()
+        for index in self.plot.pens:
+            x, y = fetch_envelope(self._control_room, index, t0, t1, max(100, self.plot.width()))
+            self.fetch_count += 1
+            self.plot.set_pen_data(index, x, y)
+        self._show_range_label(t0, t1)
+        self._stats_pending = True  # computed on the first tick after the view stops moving
 
-    def _refresh(self) -> None:
-        """Pull every pen's history for the window ending now and move the x range."""
-        if self._now is None:
-            return
-        self._last_pull = self._now
-        t0 = self._now - self._window_s
-        for index, pen in self._pens.items():
-            data = self._control_room.history(index, t0, self._now)
-            x, y = history_to_plot_arrays(data, pen.tag, normalise=self._normalised)
-            pen.curve.setData(x, y, connect="finite")
-        self.plot.getPlotItem().setXRange(t0, self._now, padding=0.0)
+    def _user_moved(self) -> None:
+        if self.live:
+            self.set_live(False)
+        t0, t1 = self.plot.time_range()
+        self._window_s = t1 - t0
+        self._dirty = True
 
     def _window_changed(self) -> None:
         self._window_s = float(self.window_combo.currentData())
-        self._refresh()
+        if self.live:
+            self.set_live(True)
+        else:
+            _t0, t1 = self.plot.time_range()
+            self.show_range(t1 - self._window_s, t1)
 
-    def _apply_filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        for row in range(self.tag_list.count()):
-            item = self.tag_list.item(row)
-            tag = self._tags[int(item.data(Qt.ItemDataRole.UserRole))]
-            hay = f"{tag.name} {tag.description} {tag.description_zh}".lower()
-            item.setHidden(bool(needle) and needle not in hay)
+    # --- table -----------------------------------------------------------------------------------
+    def _pens_changed(self, *, refetch: bool = True) -> None:
+        self.plot.regroup()
+        pens = list(self.plot.pens.values())
+        self.table.set_pens(pens)
+        self.pen_count_label.setText(self.tr("%d of %d pens") % (len(pens), theme.MAX_PENS))
+        if refetch and self._now is not None:
+            if self.live:
+                self._pull_live()
+            else:
+                self._fetch_history()
+            self.refresh_stats()
+
+    def refresh_stats(self) -> None:
+        """Min, max, mean and standard deviation of every pen over the visible range, into the table."""
+        self._stats_pending = False
+        self._last_stats = self._now if self._now is not None else time.time()
+        t0, t1 = self.plot.time_range()
+        self.table.show_stats([visible_stats(self._control_room, i, t0, t1) for i in self.plot.pens])
+        if self.plot.cursor.isVisible():
+            self.table.show_cursor(float(self.plot.cursor.value()))
+
+    def cursor_values(self) -> dict[str, str]:
+        """The cursor column as shown, per tag name."""
+        return self.table.cursor_values()
+
+    def _show_range_label(self, t0: float, t1: float) -> None:
+        fmt = "%Y-%m-%d %H:%M:%S"
+        self.range_label.setText(
+            f"  {time.strftime(fmt, time.localtime(t0))}  -  {time.strftime(fmt, time.localtime(t1))}"
+        )
+
+    def _toggled(self, index: int, checked: bool) -> None:
+        if checked:
+            self.add_pen(index)
+        else:
+            self.remove_pen(index)
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export visible data"), "trend.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.export_csv(path)
+
+    def _ask_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export picture"), "trend.png", "PNG (*.png)")
+        if path:
+            self.export_png(path)

@@ -66,8 +66,9 @@ def test_tag_in_alarm_is_painted_in_its_priority_colour(
     qtbot, window, running_control_room, virtual_plant
 ) -> None:
     runtime = running_control_room
-    hot = window.overview.rows[runtime.tag_index("FSF.MATTE_TEMP")]
-    calm = window.overview.rows[runtime.tag_index("FSF.OXYGEN_SP")]  # a setpoint: no alarm limits
+    window.show_screen("tags")
+    hot = window.tag_overview.rows[runtime.tag_index("FSF.MATTE_TEMP")]
+    calm = window.tag_overview.rows[runtime.tag_index("FSF.OXYGEN_SP")]  # a setpoint: no alarm limits
     virtual_plant.force("FSF.MATTE_TEMP", 1300.0)  # above HIHI 1290 (high) and HI 1270 (medium)
     try:
         qtbot.waitUntil(lambda: hot.alarm.active is Priority.HIGH, timeout=WAIT_MS)
@@ -135,13 +136,19 @@ def test_alarm_screen_lists_alarms_and_acknowledges_selected(
 
 
 @pytest.mark.e2e
-def test_clicking_an_overview_value_opens_its_trend(qtbot, window, running_control_room) -> None:
+def test_clicking_an_overview_value_opens_its_faceplate_and_from_there_its_trend(
+    qtbot, window, running_control_room
+) -> None:
     runtime = running_control_room
     idx = runtime.tag_index("FSF.SHAFT_TEMP")
     row = window.overview.rows[idx]
     with qtbot.waitSignal(window.overview.tag_activated, timeout=WAIT_MS) as signal:
         qtbot.mouseClick(row, Qt.MouseButton.LeftButton, pos=row.value_rect().center())
     assert signal.args == [idx]
+    plate = window.faceplates[idx]
+    assert plate.isVisible() and plate.tag.name == "FSF.SHAFT_TEMP"
+    assert window.current_screen() == "overview"
+    qtbot.mouseClick(plate.trend_button, Qt.MouseButton.LeftButton)
     assert window.current_screen() == "trends"
     assert window.nav.buttons["trends"].isChecked()
     assert window.trends.pen_tags() == [idx]
@@ -156,8 +163,7 @@ def test_clicking_an_overview_value_opens_its_trend(qtbot, window, running_contr
     x, y = curve.getOriginalDataset()
     assert np.all(np.diff(x) >= 0)
     assert x[-1] > time.time() - 30
-    assert 1000 <= np.nanmax(y) <= 1600  # real units: a single pen is not normalised
-    assert not window.trends.normalised
+    assert 1000 <= np.nanmax(y) <= 1600  # real units on the pen's own axis
 
 
 @pytest.mark.e2e

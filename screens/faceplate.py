@@ -1,0 +1,267 @@
+"""Level-3 faceplate: everything about one tag, one click away from any value on any screen.
+
+Value, quality and units; the analog bar with normal band and limits; a one-hour mini-trend; the
+tag's alarms from the latest snapshot; and, for writable tags, a setpoint entry bounded by the tag's
+write limits. A write is two steps (enter, then confirm the old and new values) and its result is
+shown when the runtime's Future completes. The dialog never waits on it: the 10 Hz snapshot tick
+polls ``Future.done()``, so the GUI thread never blocks on device I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import Future
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDoubleSpinBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmi_app.facade import Alarm, AlarmState, ControlRoom, Quality, Snapshot, WriteResult
+from screens import i18n, theme
+from screens.formatting import format_value
+from screens.widgets.analog import AnalogBarWidget
+from screens.widgets.mini_trend import MiniTrendWidget
+
+
+def alarm_message(alarm: Alarm) -> str:
+    """The alarm's message in the current language (the configured Chinese text where there is one)."""
+    details = getattr(alarm, "details", None)
+    return i18n.plant_text(alarm.message, getattr(details, "message_zh", "") or "")
+
+
+class FaceplateDialog(QDialog):
+    """The faceplate of one tag; ``trend_requested(int)`` asks the main window for the full trend."""
+
+    trend_requested = Signal(int)
+
+    def __init__(self, control_room: ControlRoom, tag_index: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._control_room = control_room
+        self.tag = control_room.tags[tag_index]
+        self.pending: Future[WriteResult] | None = None
+        self.last_result: WriteResult | None = None
+        self._alarm_version: int | None = None
+        self._entry_primed = False
+        self.setModal(False)
+        self.setMinimumWidth(520)
+        tag = self.tag
+
+        self.title = QLabel()
+        self.title.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.name_label = QLabel(tag.name)
+        self.name_label.setFont(theme.font(theme.SMALL_PT))
+        self.name_label.setStyleSheet(f"color: {theme.TEXT_MUTED};")
+        self.value_label = QLabel("-")
+        self.value_label.setFont(theme.font(22, bold=True))
+        self.value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.value_label.setMinimumWidth(150)
+        self.unit_label = QLabel(tag.eng_unit)
+        self.unit_label.setFont(theme.font(theme.VALUE_PT))
+        self.quality_label = QLabel()
+        self.time_label = QLabel()
+        self.time_label.setStyleSheet(f"color: {theme.TEXT_MUTED};")
+        self.bar = AnalogBarWidget(tag)
+        self.trend = MiniTrendWidget(control_room, tag)
+        self.alarms_title = QLabel()
+        self.alarms_title.setFont(theme.font(theme.BASE_PT, bold=True))
+        self.alarms_label = QLabel()
+        self.alarms_label.setWordWrap(True)
+        self.alarms_label.setTextFormat(Qt.TextFormat.RichText)
+
+        value_row = QHBoxLayout()
+        value_row.addWidget(self.value_label)
+        value_row.addWidget(self.unit_label)
+        value_row.addStretch(1)
+        facts = QVBoxLayout()
+        facts.addWidget(self.quality_label)
+        facts.addWidget(self.time_label)
+        value_row.addLayout(facts)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.name_label)
+        layout.addLayout(value_row)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.trend, 1)
+        layout.addWidget(self.alarms_title)
+        layout.addWidget(self.alarms_label)
+        self.setpoint_box = self._setpoint_box() if tag.writable else None
+        if self.setpoint_box is not None:
+            layout.addWidget(self.setpoint_box)
+        buttons = QHBoxLayout()
+        self.trend_button = QPushButton()
+        self.trend_button.clicked.connect(lambda: self.trend_requested.emit(self.tag.index))
+        self.close_button = QPushButton()
+        self.close_button.clicked.connect(self.close)
+        buttons.addWidget(self.trend_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.retranslate_ui()
+        self.trend.refresh(time.time(), force=True)
+
+    def _setpoint_box(self) -> QFrame:
+        tag = self.tag
+        box = QFrame()
+        box.setObjectName("panel")
+        grid = QGridLayout(box)
+        self.setpoint_title = QLabel()
+        self.setpoint_title.setFont(theme.font(theme.BASE_PT, bold=True))
+        self.setpoint_spin = QDoubleSpinBox()
+        self.setpoint_spin.setDecimals(tag.decimals)
+        self.setpoint_spin.setRange(tag.write_low, tag.write_high)
+        self.setpoint_spin.setSuffix(f" {tag.eng_unit}" if tag.eng_unit else "")
+        self.setpoint_spin.setFont(theme.font(theme.VALUE_PT, bold=True))
+        self.setpoint_spin.setMinimumWidth(160)
+        self.limits_label = QLabel()
+        self.write_button = QPushButton()
+        self.write_button.clicked.connect(self.request_write)
+        self.confirm_label = QLabel()
+        self.confirm_label.setWordWrap(True)
+        self.confirm_button = QPushButton()
+        self.confirm_button.clicked.connect(self.confirm_write)
+        self.cancel_button = QPushButton()
+        self.cancel_button.clicked.connect(self.cancel_write)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        grid.addWidget(self.setpoint_title, 0, 0, 1, 3)
+        grid.addWidget(self.setpoint_spin, 1, 0)
+        grid.addWidget(self.limits_label, 1, 1)
+        grid.addWidget(self.write_button, 1, 2)
+        grid.addWidget(self.confirm_label, 2, 0, 1, 3)
+        grid.addWidget(self.confirm_button, 3, 1)
+        grid.addWidget(self.cancel_button, 3, 2)
+        grid.addWidget(self.result_label, 4, 0, 1, 3)
+        self._show_confirmation(False)
+        return box
+
+    # --- language --------------------------------------------------------------------------------
+    def retranslate_ui(self) -> None:
+        """Every text in the current language."""
+        tag = self.tag
+        description = i18n.tag_description(tag)
+        self.setWindowTitle(self.tr("Faceplate - %s") % tag.name)
+        self.title.setText(description)
+        self.alarms_title.setText(self.tr("Alarms"))
+        self.trend_button.setText(self.tr("Open trend"))
+        self.close_button.setText(self.tr("Close"))
+        self._alarm_version = None
+        if self.setpoint_box is not None:
+            self.setpoint_title.setText(self.tr("Setpoint"))
+            self.limits_label.setText(
+                self.tr("limits %s ... %s") % (tag.format(tag.write_low), tag.format(tag.write_high))
+            )
+            self.write_button.setText(self.tr("Write..."))
+            self.confirm_button.setText(self.tr("Confirm write"))
+            self.cancel_button.setText(self.tr("Cancel"))
+
+    # --- live data -------------------------------------------------------------------------------
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        """Value, quality, alarms, mini-trend (every few seconds) and the pending write's result."""
+        i = self.tag.index
+        value, quality = float(snapshot.values[i]), int(snapshot.qualities[i])
+        bad = quality == Quality.BAD or math.isnan(value)
+        self.value_label.setText(theme.BAD_VALUE_TEXT if bad else format_value(self.tag, value))
+        self.quality_label.setText(self.tr("Quality: %s") % self._quality_text(quality))
+        stamp = float(snapshot.timestamps[i])
+        self.time_label.setText(time.strftime("%H:%M:%S", time.localtime(stamp)) if stamp > 0 else "")
+        self.bar.set_state(value, quality)
+        if self.setpoint_box is not None and not self._entry_primed and not bad:
+            self._entry_primed = True  # start the entry at the present setpoint, once
+            self.setpoint_spin.setValue(value)
+        if snapshot.alarm_version != self._alarm_version:
+            self._alarm_version = snapshot.alarm_version
+            self._show_alarms([a for a in snapshot.alarms if a.tag == self.tag.name])
+        self.trend.refresh(snapshot.taken_at)
+        self.poll_write()
+
+    def _quality_text(self, quality: int) -> str:
+        if quality == Quality.GOOD:
+            return self.tr("good")
+        if quality == Quality.UNCERTAIN:
+            return self.tr("uncertain")
+        return self.tr("bad")
+
+    def _show_alarms(self, alarms: list[Alarm]) -> None:
+        if not alarms:
+            self.alarms_label.setText(self.tr("No alarms"))
+            return
+        lines = []
+        for a in alarms:
+            colour = theme.PRIORITY_COLOURS[a.priority]
+            text_colour = theme.PRIORITY_TEXT[a.priority]
+            badge = (
+                f"<span style='background:{colour}; color:{text_colour};'>"
+                f"&nbsp;{theme.priority_number(a.priority)}"
+                f"&nbsp;</span>"
+            )
+            state = theme.state_label(a.state) if a.state in _LABELLED_STATES else str(a.state)
+            limit = "" if math.isnan(a.limit) else f" ({a.kind.value} {self.tag.format(a.limit)})"
+            lines.append(
+                f"{badge}&nbsp; {theme.priority_label(a.priority)} - {state}: {alarm_message(a)}{limit}"
+            )
+        self.alarms_label.setText("<br>".join(lines))
+
+    # --- setpoint write --------------------------------------------------------------------------
+    def _show_confirmation(self, shown: bool) -> None:
+        for w in (self.confirm_label, self.confirm_button, self.cancel_button):
+            w.setVisible(shown)
+        self.write_button.setEnabled(not shown and self.pending is None)
+        self.setpoint_spin.setEnabled(not shown and self.pending is None)
+
+    def request_write(self) -> None:
+        """First step: show what would be written, next to the current value, and ask to confirm."""
+        if self.setpoint_box is None:
+            return
+        tag = self.tag
+        self.confirm_label.setText(
+            self.tr("Write %s %s to %s (now %s)?")
+            % (tag.format(self.setpoint_spin.value()), tag.eng_unit, tag.name, self.value_label.text())
+        )
+        self.result_label.setText("")
+        self._show_confirmation(True)
+
+    def cancel_write(self) -> None:
+        """Abandon the write before it is sent."""
+        self._show_confirmation(False)
+
+    def confirm_write(self) -> None:
+        """Second step: queue the write on the runtime; the result is shown when the Future is done."""
+        value = float(self.setpoint_spin.value())
+        self.pending = self._control_room.write_tag(self.tag.name, value, reason="faceplate setpoint")
+        self.result_label.setText(self.tr("Writing %s ...") % self.tag.format(value))
+        self._show_confirmation(False)
+
+    def poll_write(self) -> None:
+        """Show the result of the pending write once it is done (called from the snapshot tick)."""
+        if self.pending is None or not self.pending.done():
+            return
+        future, self.pending = self.pending, None
+        try:
+            result = future.result()
+        except Exception as exc:  # a driver that failed the Future instead of returning a result
+            result = WriteResult(self.tag.name, math.nan, ok=False, reason=str(exc))
+        self.last_result = result
+        if result.ok:
+            back = (
+                ""
+                if result.readback is None
+                else self.tr(", read back %s") % self.tag.format(result.readback)
+            )
+            self.result_label.setText(self.tr("Written %s%s") % (self.tag.format(result.value), back))
+        else:
+            self.result_label.setText(self.tr("Write refused: %s") % result.reason)
+        self._show_confirmation(False)
+
+
+_LABELLED_STATES = (AlarmState.NORMAL, AlarmState.UNACK, AlarmState.ACK, AlarmState.RTN_UNACK)

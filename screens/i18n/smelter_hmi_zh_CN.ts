@@ -1,0 +1,1302 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AlarmHistoryScreen</name>
+    <message>
+        <location filename="../alarm_history.py" line="100" />
+        <source>All areas</source>
+        <translation>全部区域</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="104" />
+        <source>All priorities</source>
+        <translation>全部优先级</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="108" />
+        <source>All events</source>
+        <translation>全部事件</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="112" />
+        <source>Tag or text</source>
+        <translation>位号或文字</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="114" />
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="115" />
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="116" />
+        <source>Export CSV...</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="117" />
+        <source>Print PDF...</source>
+        <translation>打印 PDF…</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="135" />
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="136" />
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="175" />
+        <source> (limit reached)</source>
+        <translation>（已达上限）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="176" />
+        <source>%d journal lines</source>
+        <translation>%d 条日志</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="198" />
+        <source>Alarm history - %s</source>
+        <translation>报警历史 － %s</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="200" />
+        <source>Period %s; %d lines; printed by %s at %s</source>
+        <translation>时段 %s；%d 行；由 %s 于 %s 打印</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="220" />
+        <source>Alarm history</source>
+        <translation>报警历史</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="228" />
+        <source>Export alarm history</source>
+        <translation>导出报警历史</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="235" />
+        <source>Print alarm history</source>
+        <translation>打印报警历史</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmKpiScreen</name>
+    <message>
+        <location filename="../alarm_kpi.py" line="53" />
+        <source>Last shift (8 h)</source>
+        <translation>上一班（8 小时）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="54" />
+        <source>Last day</source>
+        <translation>最近一天</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="55" />
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="56" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="63" />
+        <source>Alarms per 10 min (target 1, max 2)</source>
+        <translation>每 10 分钟报警数（目标 1，最大 2）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="64" />
+        <source>Alarms per hour (target 6, max 12)</source>
+        <translation>每小时报警数（目标 6，最大 12）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="65" />
+        <source>Alarms per day (target 150, max 300)</source>
+        <translation>每天报警数（目标 150，最大 300）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="66" />
+        <source>Time in flood (&gt; 10 in 10 min; target &lt; 1 %)</source>
+        <translation>泛滥时间占比（10 分钟 &gt; 10 条；目标 &lt; 1%）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="67" />
+        <source>Peak 10-minute count (target &lt;= 10)</source>
+        <translation>10 分钟峰值（目标 ≤ 10）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="68" />
+        <source>Top-10 share of all alarms</source>
+        <translation>前 10 位报警占比</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="69" />
+        <source>Priority split low / medium / high (80 / 15 / 5)</source>
+        <translation>优先级分布 低 / 中 / 高（80 / 15 / 5）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="87" />
+        <source>Period</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="97" />
+        <source>Top 10 alarms</source>
+        <translation>前 10 位报警</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="98" />
+        <source>Chattering (&gt;= 3 in 1 min)</source>
+        <translation>振荡报警（1 分钟内 ≥ 3 次）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="99" />
+        <source>Stale (active &gt; 24 h)</source>
+        <translation>陈旧报警（持续 &gt; 24 小时）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="100" />
+        <source>Shelved / out of service</source>
+        <translation>搁置 / 停用</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="156" />
+        <source>Alarms per %s (bars) vs manageable (dashed) and maximum (solid)</source>
+        <translation>每%s报警数（柱）与可管理值（虚线）和最大值（实线）</translation>
+    </message>
+    <message>
+        <location filename="../alarm_kpi.py" line="175" />
+        <source>Priority % (dark) vs target</source>
+        <translation>优先级占比（深色）与目标</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmScreen</name>
+    <message>
+        <location filename="../alarms.py" line="87" />
+        <source>Active alarms</source>
+        <translation>当前报警</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="88" />
+        <source>Shelved / suppressed / out of service</source>
+        <translation>搁置 / 抑制 / 停用</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="90" />
+        <source>All areas</source>
+        <translation>全部区域</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="94" />
+        <source>All priorities</source>
+        <translation>全部优先级</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="101" />
+        <source>All states</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="102" />
+        <source>Unacknowledged</source>
+        <translation>未确认</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="103" />
+        <source>Active</source>
+        <translation>报警中</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="104" />
+        <source>Cleared</source>
+        <translation>已恢复</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="105" />
+        <source>Latched</source>
+        <translation>锁存</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="109" />
+        <source>Search tag or message</source>
+        <translation>搜索位号或信息</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="122" />
+        <source>Acknowledge selected</source>
+        <translation>确认所选</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="123" />
+        <source>Acknowledge page</source>
+        <translation>确认本页</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="124" />
+        <source>Acknowledge every alarm shown with the current filter</source>
+        <translation>确认当前筛选下显示的所有报警</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="125" />
+        <source>Shelve...</source>
+        <translation>搁置…</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="126" />
+        <source>Unshelve</source>
+        <translation>取消搁置</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="127" />
+        <source>Out of service...</source>
+        <translation>停用…</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="128" />
+        <source>Return to service</source>
+        <translation>恢复投用</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="129" />
+        <source>Reset latched</source>
+        <translation>复位锁存</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="169" />
+        <source>Area</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="170" />
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="171" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="274" />
+        <source>Alarm action refused</source>
+        <translation>报警操作被拒绝</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="321" />
+        <source>%d alarms shown, %d unacknowledged</source>
+        <translation>显示 %d 条报警，%d 条未确认</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmTableModel</name>
+    <message>
+        <location filename="../alarm_table.py" line="68" />
+        <source>Time raised</source>
+        <translation>发生时间</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="69" />
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="70" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="71" />
+        <source>Tag</source>
+        <translation>位号</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="72" />
+        <source>Message</source>
+        <translation>信息</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="73" />
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="74" />
+        <source>Limit</source>
+        <translation>限值</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="75" />
+        <source>Area</source>
+        <translation>区域</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsScreen</name>
+    <message>
+        <location filename="../diagnostics.py" line="90" />
+        <source>Device communication diagnostics</source>
+        <translation>设备通讯诊断</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="92" />
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="93" />
+        <source>Protocol</source>
+        <translation>协议</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="94" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="95" />
+        <source>Requests</source>
+        <translation>请求数</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="96" />
+        <source>Errors</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="97" />
+        <source>Last error</source>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="98" />
+        <source>Last error at</source>
+        <translation>最近错误时间</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="99" />
+        <source>Latency median (ms)</source>
+        <translation>延迟中位数（ms）</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="100" />
+        <source>Latency p99 (ms)</source>
+        <translation>延迟 p99（ms）</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="101" />
+        <source>Reconnects</source>
+        <translation>重连次数</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="102" />
+        <source>Scan overruns</source>
+        <translation>扫描超时</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="103" />
+        <source>Requests per scan</source>
+        <translation>每次扫描请求数</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="104" />
+        <source>Tags not good</source>
+        <translation>质量异常位号</translation>
+    </message>
+    <message>
+        <location filename="../diagnostics.py" line="132" />
+        <source>%d of %d devices connected; %d requests per scan in all</source>
+        <translation>%d / %d 台设备已连接；每次扫描共 %d 个请求</translation>
+    </message>
+</context>
+<context>
+    <name>FaceplateDialog</name>
+    <message>
+        <location filename="../faceplate.py" line="153" />
+        <source>Faceplate - %s</source>
+        <translation>面板 － %s</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="155" />
+        <source>Alarms</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="156" />
+        <source>Open trend</source>
+        <translation>打开趋势</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="157" />
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="160" />
+        <source>Setpoint</source>
+        <translation>设定值</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="162" />
+        <source>limits %s ... %s</source>
+        <translation>限值 %s … %s</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="164" />
+        <source>Write...</source>
+        <translation>写入…</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="165" />
+        <source>Confirm write</source>
+        <translation>确认写入</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="166" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="175" />
+        <source>Quality: %s</source>
+        <translation>质量：%s</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="190" />
+        <source>good</source>
+        <translation>良好</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="192" />
+        <source>uncertain</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="193" />
+        <source>bad</source>
+        <translation>坏值</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="197" />
+        <source>No alarms</source>
+        <translation>无报警</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="228" />
+        <source>Write %s %s to %s (now %s)?</source>
+        <translation>将 %s %s 写入 %s（当前 %s）？</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="242" />
+        <source>Writing %s ...</source>
+        <translation>正在写入 %s …</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="259" />
+        <source>, read back %s</source>
+        <translation>，回读 %s</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="261" />
+        <source>Written %s%s</source>
+        <translation>已写入 %s%s</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="263" />
+        <source>Write refused: %s</source>
+        <translation>写入被拒绝：%s</translation>
+    </message>
+</context>
+<context>
+    <name>FurnaceScreen</name>
+    <message>
+        <location filename="../furnace.py" line="59" />
+        <source>Feeds: setpoint / measured</source>
+        <translation>给料：设定 / 实测</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="60" />
+        <source>Process gas</source>
+        <translation>工艺气体</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="63" />
+        <source>Concentrate burner</source>
+        <translation>精矿喷嘴</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="66" />
+        <source>Reaction</source>
+        <translation>反应</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="67" />
+        <source>shaft</source>
+        <translation>塔</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="73" />
+        <source>Settler</source>
+        <translation>沉淀池</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="74" />
+        <source>slag</source>
+        <translation>渣层</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="75" />
+        <source>matte</source>
+        <translation>冰铜</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="78" />
+        <source>Uptake</source>
+        <translation>上升烟道</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="81" />
+        <source>Off-gas to boiler and acid plant</source>
+        <translation>烟气去余热锅炉和制酸</translation>
+    </message>
+    <message>
+        <location filename="../furnace.py" line="85" />
+        <source>Lab assays</source>
+        <translation>化验结果</translation>
+    </message>
+</context>
+<context>
+    <name>GasAcidScreen</name>
+    <message>
+        <location filename="../gas_acid.py" line="67" />
+        <source>Stack emissions against GB 25467-2010 limits</source>
+        <translation>烟囱排放与 GB 25467-2010 限值对比</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="73" />
+        <source>Limits (mg/Nm³): %s</source>
+        <translation>限值（mg/Nm³）：%s</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="81" />
+        <source>From furnace uptake</source>
+        <translation>来自上升烟道</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="84" />
+        <source>Waste-heat boiler</source>
+        <translation>余热锅炉</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="87" />
+        <source>Precipitator</source>
+        <translation>电收尘器</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="90" />
+        <source>Gas cleaning</source>
+        <translation>净化</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="93" />
+        <source>Drying</source>
+        <translation>干燥塔</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="94" />
+        <source>Acid-plant inlet</source>
+        <translation>制酸入口</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="100" />
+        <source>Converter (4 beds)</source>
+        <translation>转化器（四段）</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="103" />
+        <source>Interm. absorber</source>
+        <translation>中间吸收塔</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="109" />
+        <source>Final absorber</source>
+        <translation>最终吸收塔</translation>
+    </message>
+    <message>
+        <location filename="../gas_acid.py" line="112" />
+        <source>Stack</source>
+        <translation>烟囱</translation>
+    </message>
+</context>
+<context>
+    <name>GuidanceScreen</name>
+    <message>
+        <location filename="../guidance.py" line="117" />
+        <source>Predictions (model) vs latest measurements</source>
+        <translation>模型预测与最新实测对比</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="120" />
+        <source>Predicted now</source>
+        <translation>当前预测</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="121" />
+        <source>± 1σ</source>
+        <translation>± 1σ</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="122" />
+        <source>Heading to</source>
+        <translation>趋向</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="123" />
+        <source>Last measured</source>
+        <translation>最近实测</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="124" />
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="128" />
+        <source>Recommendation</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="130" />
+        <source>Current</source>
+        <translation>当前</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="130" />
+        <source>Recommended</source>
+        <translation>建议值</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="130" />
+        <source>Limited by</source>
+        <translation>受限于</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="133" />
+        <source>Accept and write setpoints…</source>
+        <translation>接受并写入设定值…</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="134" />
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="135" />
+        <source>Reason (required to reject)</source>
+        <translation>原因（拒绝时必填）</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="138" />
+        <source>Rolling accuracy (predicted for the sample time vs measured, grade) and grade forecast (h)</source>
+        <translation>滚动精度（取样时刻预测与实测品位对比）及品位预测（小时）</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="186" />
+        <source>Predicted outcome: </source>
+        <translation>预测结果：</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="186" />
+        <source>No recommendation yet</source>
+        <translation>尚无建议</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="226" />
+        <source>No measurements learnt yet</source>
+        <translation>尚无学习到的测量值</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="235" />
+        <source>Write recommended setpoints?</source>
+        <translation>写入建议的设定值？</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="251" />
+        <source>Not written (cancelled)</source>
+        <translation>未写入（已取消）</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="260" />
+        <source>Writing setpoints…</source>
+        <translation>正在写入设定值…</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="273" />
+        <source>Rejected: </source>
+        <translation>已拒绝：</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="283" />
+        <source>Setpoints written</source>
+        <translation>已写入设定值</translation>
+    </message>
+    <message>
+        <location filename="../guidance.py" line="283" />
+        <source>Write refused: </source>
+        <translation>写入被拒绝：</translation>
+    </message>
+</context>
+<context>
+    <name>HeaderBar</name>
+    <message>
+        <location filename="../header.py" line="185" />
+        <location filename="../header.py" line="250" />
+        <source>No unacknowledged alarms</source>
+        <translation>无未确认报警</translation>
+    </message>
+    <message>
+        <location filename="../header.py" line="189" />
+        <source>Silence</source>
+        <translation>消音</translation>
+    </message>
+    <message>
+        <location filename="../header.py" line="190" />
+        <source>Silence the horn; the alarms stay unacknowledged</source>
+        <translation>消除声响；报警仍为未确认</translation>
+    </message>
+    <message>
+        <location filename="../header.py" line="229" />
+        <source>Shelved %d
+Out of service %d</source>
+        <translation>搁置 %d
+停用 %d</translation>
+    </message>
+    <message>
+        <location filename="../header.py" line="236" />
+        <source>User: %s</source>
+        <translation>用户：%s</translation>
+    </message>
+    <message>
+        <location filename="../header.py" line="255" />
+        <source>%s (cleared)</source>
+        <translation>%s（已恢复）</translation>
+    </message>
+</context>
+<context>
+    <name>JournalTableModel</name>
+    <message>
+        <location filename="../alarm_history.py" line="56" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="56" />
+        <source>Event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="56" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="56" />
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="56" />
+        <source>Tag</source>
+        <translation>位号</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="57" />
+        <source>Message</source>
+        <translation>信息</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="57" />
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="57" />
+        <source>Limit</source>
+        <translation>限值</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="57" />
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="57" />
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="58" />
+        <source>Area</source>
+        <translation>区域</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="305" />
+        <source>Overview</source>
+        <translation>总貌</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="175" />
+        <location filename="../main_window.py" line="306" />
+        <source>Furnace</source>
+        <translation>闪速炉</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="176" />
+        <location filename="../main_window.py" line="307" />
+        <source>Gas and acid</source>
+        <translation>烟气制酸</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="177" />
+        <location filename="../main_window.py" line="308" />
+        <source>Tankhouse</source>
+        <translation>电解车间</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="178" />
+        <location filename="../main_window.py" line="309" />
+        <source>Tags</source>
+        <translation>位号</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="179" />
+        <location filename="../main_window.py" line="310" />
+        <source>Trends</source>
+        <translation>趋势</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="180" />
+        <location filename="../main_window.py" line="311" />
+        <source>Alarms</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="181" />
+        <source>Alarm history</source>
+        <translation>报警历史</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="182" />
+        <source>Alarm performance</source>
+        <translation>报警绩效</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="183" />
+        <source>Guidance</source>
+        <translation>操作指导</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="184" />
+        <source>Diagnostics</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="303" />
+        <source>%s - Control room</source>
+        <translation>%s － 控制室</translation>
+    </message>
+</context>
+<context>
+    <name>NavigationBar</name>
+    <message>
+        <location filename="../main_window.py" line="125" />
+        <source>Devices: %d of %d connected</source>
+        <translation>设备：%d / %d 已连接</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="127" />
+        <source>no communication: %s</source>
+        <translation>通讯中断：%s</translation>
+    </message>
+</context>
+<context>
+    <name>OverviewScreen</name>
+    <message>
+        <location filename="../overview.py" line="218" />
+        <source>Alarms by priority</source>
+        <translation>按优先级报警数</translation>
+    </message>
+    <message>
+        <location filename="../overview.py" line="219" />
+        <source>Unit screen</source>
+        <translation>单元画面</translation>
+    </message>
+    <message>
+        <location filename="../overview.py" line="223" />
+        <source>%s - last 30 minutes</source>
+        <translation>%s － 最近 30 分钟</translation>
+    </message>
+    <message>
+        <location filename="../overview.py" line="227" />
+        <source>Cells with alarms: %d of %d</source>
+        <translation>报警电解槽：%d / %d</translation>
+    </message>
+    <message>
+        <location filename="../overview.py" line="229" />
+        <source>Short circuit suspected: %s</source>
+        <translation>疑似短路：%s</translation>
+    </message>
+</context>
+<context>
+    <name>PenTableWidget</name>
+    <message>
+        <location filename="../trend_table.py" line="34" />
+        <source>Tag</source>
+        <translation>位号</translation>
+    </message>
+    <message>
+        <location filename="../trend_table.py" line="34" />
+        <source>Description</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <location filename="../trend_table.py" line="34" />
+        <source>Cursor</source>
+        <translation>游标</translation>
+    </message>
+    <message>
+        <location filename="../trend_table.py" line="34" />
+        <source>Min</source>
+        <translation>最小</translation>
+    </message>
+    <message>
+        <location filename="../trend_table.py" line="34" />
+        <source>Max</source>
+        <translation>最大</translation>
+    </message>
+    <message>
+        <location filename="../trend_table.py" line="35" />
+        <source>Mean</source>
+        <translation>平均</translation>
+    </message>
+    <message>
+        <location filename="../trend_table.py" line="35" />
+        <source>Std dev</source>
+        <translation>标准差</translation>
+    </message>
+    <message>
+        <location filename="../trend_table.py" line="35" />
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+</context>
+<context>
+    <name>PriorityCountWidget</name>
+    <message>
+        <location filename="../header.py" line="133" />
+        <source>%s priority alarms: unacknowledged / total</source>
+        <translation>%s优先级报警：未确认 / 总数</translation>
+    </message>
+</context>
+<context>
+    <name>ShelveDialog</name>
+    <message>
+        <location filename="../shelve_dialog.py" line="51" />
+        <source>Shelve alarms</source>
+        <translation>搁置报警</translation>
+    </message>
+    <message>
+        <location filename="../shelve_dialog.py" line="51" />
+        <source>Take alarms out of service</source>
+        <translation>停用报警</translation>
+    </message>
+    <message>
+        <location filename="../shelve_dialog.py" line="54" />
+        <source>Alarms (%d)</source>
+        <translation>报警（%d）</translation>
+    </message>
+    <message>
+        <location filename="../shelve_dialog.py" line="59" />
+        <source>Until the alarm clears (one-shot)</source>
+        <translation>直到报警恢复（一次性）</translation>
+    </message>
+    <message>
+        <location filename="../shelve_dialog.py" line="61" />
+        <source>Shelve for</source>
+        <translation>搁置时长</translation>
+    </message>
+    <message>
+        <location filename="../shelve_dialog.py" line="70" />
+        <source>Reason (required)</source>
+        <translation>原因（必填）</translation>
+    </message>
+    <message>
+        <location filename="../shelve_dialog.py" line="71" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>TagBrowserWidget</name>
+    <message>
+        <location filename="../trend_browser.py" line="54" />
+        <source>Search tags (name or description)</source>
+        <translation>搜索位号（名称或描述）</translation>
+    </message>
+</context>
+<context>
+    <name>TagRowWidget</name>
+    <message>
+        <location filename="../widgets/tag_row.py" line="56" />
+        <source>%s - %s
+Click for the faceplate</source>
+        <translation>%s － %s
+点击打开面板</translation>
+    </message>
+</context>
+<context>
+    <name>TankhouseScreen</name>
+    <message>
+        <location filename="../tankhouse.py" line="199" />
+        <source>Rectifier and electrolyte</source>
+        <translation>整流与电解液</translation>
+    </message>
+    <message>
+        <location filename="../tankhouse.py" line="200" />
+        <source>Cell map - section A (current / voltage)</source>
+        <translation>电解槽分布图 － A 段（电流 / 电压）</translation>
+    </message>
+    <message>
+        <location filename="../tankhouse.py" line="202" />
+        <source>Grey: normal.  Alarm colour: abnormal.  Click a cell for its voltage faceplate.</source>
+        <translation>灰色：正常。报警色：异常。点击电解槽打开其电压面板。</translation>
+    </message>
+    <message>
+        <location filename="../tankhouse.py" line="207" />
+        <source>Short circuit suspected</source>
+        <translation>疑似短路</translation>
+    </message>
+</context>
+<context>
+    <name>TrendScreen</name>
+    <message>
+        <location filename="../trends.py" line="152" />
+        <location filename="../trends.py" line="224" />
+        <source>Live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="152" />
+        <location filename="../trends.py" line="224" />
+        <source>Paused - resume live</source>
+        <translation>已暂停 － 恢复实时</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="156" />
+        <source>Axis per unit</source>
+        <translation>按单位共用坐标轴</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="157" />
+        <source>Axis per pen</source>
+        <translation>每支笔一根坐标轴</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="160" />
+        <source>Cursor</source>
+        <translation>游标</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="161" />
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="162" />
+        <source>Export PNG</source>
+        <translation>导出 PNG</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="164" />
+        <source>Scroll back half a window</source>
+        <translation>向前翻半个窗口</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="165" />
+        <source>Scroll forward half a window</source>
+        <translation>向后翻半个窗口</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="166" />
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="167" />
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="190" />
+        <source>At most %d pens - remove one first</source>
+        <translation>最多 %d 支笔 － 请先移除一支</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="355" />
+        <source>%d of %d pens</source>
+        <translation>%d / %d 支笔</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="390" />
+        <source>Export visible data</source>
+        <translation>导出可见数据</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="396" />
+        <source>Export picture</source>
+        <translation>导出图片</translation>
+    </message>
+</context>
+<context>
+    <name>TrendSetsWidget</name>
+    <message>
+        <location filename="../trend_browser.py" line="136" />
+        <source>Trend sets</source>
+        <translation>趋势组</translation>
+    </message>
+    <message>
+        <location filename="../trend_browser.py" line="137" />
+        <source>Name of a new set</source>
+        <translation>新趋势组名称</translation>
+    </message>
+    <message>
+        <location filename="../trend_browser.py" line="138" />
+        <source>Load</source>
+        <translation>载入</translation>
+    </message>
+    <message>
+        <location filename="../trend_browser.py" line="139" />
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../trend_browser.py" line="140" />
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+</context>
+<context>
+    <name>alarms</name>
+    <message>
+        <location filename="../alarm_table.py" line="297" />
+        <source>Latched - reset</source>
+        <translation>锁存 － 待复位</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="298" />
+        <source>Shelved</source>
+        <translation>已搁置</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="299" />
+        <source>Suppressed</source>
+        <translation>已抑制</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="300" />
+        <source>Out of service</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="305" />
+        <source>until %s</source>
+        <translation>至 %s</translation>
+    </message>
+    <message>
+        <location filename="../alarm_table.py" line="316" />
+        <source>ALARM FLOOD: %d alarms in 10 min, %d unacknowledged</source>
+        <translation>报警泛滥：10 分钟内 %d 条报警，%d 条未确认</translation>
+    </message>
+</context>
+<context>
+    <name>formatting</name>
+    <message>
+        <location filename="../formatting.py" line="20" />
+        <source>ON</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <location filename="../formatting.py" line="21" />
+        <source>OFF</source>
+        <translation>停止</translation>
+    </message>
+</context>
+<context>
+    <name>theme</name>
+    <message>
+        <location filename="../theme.py" line="121" />
+        <source>Critical</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="122" />
+        <source>High</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="123" />
+        <source>Medium</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="124" />
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="132" />
+        <source>Normal</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="133" />
+        <source>Active - unack</source>
+        <translation>报警 － 未确认</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="134" />
+        <source>Active - acked</source>
+        <translation>报警 － 已确认</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="135" />
+        <source>Cleared - unack</source>
+        <translation>已恢复 － 未确认</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="145" />
+        <source>UNC</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <location filename="../theme.py" line="146" />
+        <source>BAD</source>
+        <translation>坏值</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,185 @@
+"""The trend plot: one time axis, several value axes (one per unit or one per pen), a read-out cursor.
+
+Built on pyqtgraph's multiple-axes recipe: the plot item's own view box carries the first axis group;
+every further group gets its own ViewBox, X-linked to the first and kept on top of it, with its own
+AxisItem in the plot item's layout (right of the plot). Each curve clips to the view and downsamples
+in ``peak`` mode (min/max per pixel), and NaNs are drawn as gaps (``connect="finite"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+from hmi_app.facade import TagInfo
+from screens import theme
+
+AXIS_PER_UNIT = "unit"
+AXIS_PER_PEN = "pen"
+# Raster painting of lines wider than one pixel costs several times more (measured with
+# benchmarks/bench_trends.py); pens are told apart by colour and the table, not by weight.
+PEN_WIDTH = 1.0
+
+
+@dataclass
+class TrendPen:
+    """One pen: its tag, colour, curve and the view box (axis group) it is drawn in."""
+
+    tag: TagInfo
+    colour: str
+    curve: pg.PlotDataItem
+    group: int = 0
+    x: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    y: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+class TrendPlotWidget(pg.PlotWidget):
+    """Time plot with grouped value axes; ``user_moved`` fires when the operator pans or zooms time."""
+
+    user_moved = Signal()
+    cursor_moved = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.setBackground(theme.TREND_BG)
+        self.item = self.getPlotItem()
+        self.item.showGrid(x=True, y=True, alpha=0.35)
+        self.item.hideButtons()
+        self.item.setMenuEnabled(False)
+        self.item.disableAutoRange()
+        self.main_vb = self.item.getViewBox()
+        self.main_vb.setMouseEnabled(x=True, y=False)
+        self.main_vb.sigRangeChangedManually.connect(lambda *_: self.user_moved.emit())
+        self.main_vb.sigResized.connect(self._sync_views)
+        self._style_axis(self.item.getAxis("left"), theme.TEXT)
+        self._style_axis(self.item.getAxis("bottom"), theme.TEXT)
+        self._extra: list[tuple[pg.ViewBox, pg.AxisItem]] = []
+        self.pens: dict[int, TrendPen] = {}
+        self.mode = AXIS_PER_UNIT
+        self.cursor = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(theme.SELECTION_FRAME, width=1))
+        self.cursor.setVisible(False)
+        self.cursor.sigPositionChanged.connect(lambda line: self.cursor_moved.emit(float(line.value())))
+        self.item.addItem(self.cursor, ignoreBounds=True)
+
+    @staticmethod
+    def _style_axis(axis: pg.AxisItem, colour: str) -> None:
+        axis.setPen(pg.mkPen(theme.TEXT_MUTED))
+        axis.setTextPen(pg.mkPen(colour))
+        axis.setTickFont(theme.font(theme.SMALL_PT))
+
+    def _sync_views(self) -> None:
+        for vb, _axis in self._extra:
+            vb.setGeometry(self.main_vb.sceneBoundingRect())
+            vb.linkedViewChanged(self.main_vb, vb.XAxis)
+
+    # --- pens ------------------------------------------------------------------------------------
+    def add_pen(self, tag: TagInfo, colour: str) -> TrendPen:
+        """A new, empty pen for ``tag``; call :meth:`regroup` after adding or removing pens."""
+        curve = pg.PlotDataItem([], [], pen=pg.mkPen(colour, width=PEN_WIDTH), connect="finite")
+        curve.setDownsampling(auto=True, method="peak")
+        pen = TrendPen(tag, colour, curve)
+        self.pens[tag.index] = pen
+        return pen
+
+    def remove_pen(self, index: int) -> None:
+        """Drop the pen of tag ``index``."""
+        self._detach(self.pens.pop(index))
+
+    @staticmethod
+    def _detach(pen: TrendPen) -> None:
+        # Clip-to-view asks the curve's view box for its auto-range state while the curve moves between
+        # scenes and parents; off the view box that is the PlotWidget, which has none. Off while moving.
+        pen.curve.setClipToView(False)
+        view = pen.curve.parentItem()
+        while view is not None and not isinstance(view, pg.ViewBox):
+            view = view.parentItem()
+        if view is not None:
+            view.removeItem(pen.curve)
+
+    def set_mode(self, mode: str) -> None:
+        """``"unit"``: pens of one engineering unit share an axis; ``"pen"``: every pen its own axis."""
+        self.mode = mode
+        self.regroup()
+
+    def groups(self) -> list[list[TrendPen]]:
+        """Pens per value axis, in axis order."""
+        out: dict[str, list[TrendPen]] = {}
+        for pen in self.pens.values():
+            key = pen.tag.eng_unit if self.mode == AXIS_PER_UNIT else pen.tag.name
+            out.setdefault(key, []).append(pen)
+        return list(out.values())
+
+    def regroup(self) -> None:
+        """Rebuild the value axes for the current pens and mode, and put every curve in its view box."""
+        for pen in self.pens.values():
+            self._detach(pen)
+        for vb, axis in self._extra:
+            self.item.layout.removeItem(axis)
+            axis.setParentItem(None)
+            self.scene().removeItem(axis)
+            self.scene().removeItem(vb)
+        self._extra = []
+        for k, group in enumerate(self.groups()):
+            low = min(p.tag.range_low for p in group)
+            high = max(p.tag.range_high for p in group)
+            unit = group[0].tag.eng_unit
+            label = (
+                unit
+                if self.mode == AXIS_PER_UNIT
+                else f"{group[0].tag.name} [{unit}]"
+                if unit
+                else group[0].tag.name
+            )
+            colour = group[0].colour if len(group) == 1 else theme.TEXT
+            if k == 0:
+                vb, axis = self.main_vb, self.item.getAxis("left")
+            else:
+                vb = pg.ViewBox(enableMenu=False)
+                vb.setMouseEnabled(x=True, y=False)
+                vb.sigRangeChangedManually.connect(lambda *_: self.user_moved.emit())
+                axis = pg.AxisItem("right")
+                self.item.layout.addItem(axis, 2, 2 + k)
+                self.scene().addItem(vb)
+                axis.linkToView(vb)
+                vb.setXLink(self.main_vb)
+                vb.setZValue(self.main_vb.zValue() + k)
+                self._extra.append((vb, axis))
+            self._style_axis(axis, colour)
+            axis.setLabel(label, color=colour)
+            vb.setYRange(low, high, padding=0.02)
+            for pen in group:
+                pen.group = k
+                vb.addItem(pen.curve)
+                pen.curve.setClipToView(True)
+        if not self.pens:
+            self.item.getAxis("left").setLabel("")
+            self.main_vb.setYRange(0.0, 100.0, padding=0.02)
+        self._sync_views()
+
+    # --- data and ranges -------------------------------------------------------------------------
+    def set_pen_data(self, index: int, x: np.ndarray, y: np.ndarray) -> None:
+        """Replace the drawn data of one pen (NaN = gap)."""
+        pen = self.pens[index]
+        pen.x, pen.y = x, y
+        pen.curve.setData(x, y, connect="finite")
+
+    def set_time_range(self, t0: float, t1: float) -> None:
+        """Show [t0, t1] (programmatic: does not count as an operator move)."""
+        self.main_vb.setXRange(t0, t1, padding=0.0)
+        self._sync_views()
+
+    def time_range(self) -> tuple[float, float]:
+        """The visible time range."""
+        t0, t1 = self.main_vb.viewRange()[0]
+        return float(t0), float(t1)
+
+    def show_cursor(self, shown: bool) -> None:
+        """Show the read-out cursor in the middle of the visible range, or hide it."""
+        if shown:
+            t0, t1 = self.time_range()
+            self.cursor.setValue(0.5 * (t0 + t1))
+        self.cursor.setVisible(shown)
