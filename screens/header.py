@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Snapshot, TagInfo
-from screens import theme
+from screens import i18n, theme
 from screens.annunciator import HornAnnunciator
 from screens.formatting import format_value
 
@@ -172,7 +172,7 @@ class HeaderBar(QWidget):
         self._alarm_version: int | None = None
         self._second: int | None = None
 
-        self.plant_label = QLabel(control_room.plant_name)
+        self.plant_label = QLabel(i18n.plant_text(control_room.plant_name, control_room.plant_name_zh))
         self.plant_label.setFont(theme.font(theme.TITLE_PT, bold=True))
         self.clock_label = QLabel()
         self.clock_label.setFont(theme.font(theme.BASE_PT))
@@ -214,6 +214,15 @@ class HeaderBar(QWidget):
         row.addWidget(self.user_label)
         self._show_time(time.time())
 
+    def retranslate_ui(self) -> None:
+        """Language switch: plant name, buttons, and the banner/user texts at the next snapshot."""
+        room = self._control_room
+        self.plant_label.setText(i18n.plant_text(room.plant_name, room.plant_name_zh))
+        self.silence_button.setText(self.tr("Silence"))
+        self.silence_button.setToolTip(self.tr("Silence the horn; the alarms stay unacknowledged"))
+        self._alarm_version = None
+        self._second = None
+
     def update_snapshot(self, snapshot: Snapshot) -> None:
         """Refresh from a snapshot: clock once a second, alarms when their version moved, flash always."""
         second = int(snapshot.taken_at)
@@ -251,6 +260,8 @@ class HeaderBar(QWidget):
             return
         when = alarm.raised_at if alarm.raised_at is not None else alarm.changed_at
         message = alarm.message
+        if alarm.details is not None:
+            message = i18n.plant_text(message, alarm.details.message_zh)
         if alarm.state is AlarmState.RTN_UNACK:
             message = self.tr("%s (cleared)") % message
         value = (

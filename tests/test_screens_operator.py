@@ -173,12 +173,15 @@ def test_language_switches_at_run_time(qtbot, window, running_control_room) -> N
         == "冰铜温度（沉淀池）"
     )
     assert window.tankhouse.map_title.text().startswith("电解槽分布图")
+    assert window.header.silence_button.text() == "消音"
+    assert window.header.plant_label.text() == "示范铜冶炼厂"
     plate = window.open_faceplate(runtime.tag_index("FSF.CONC_FEED_SP"))
     assert plate.write_button.text() == "写入…"
     assert plate.title.text() == "精矿给料设定"
     qtbot.mouseClick(window.nav.language_button, Qt.MouseButton.LeftButton)
     assert not i18n.is_chinese()
     assert window.nav.buttons["overview"].text() == "Overview [F1]"
+    assert window.header.plant_label.text() == "Demo Copper Smelter"
     assert plate.write_button.text() == "Write..."
 
 
