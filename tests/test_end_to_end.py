@@ -217,3 +217,21 @@ def demo_config_path() -> Path:
     from hmi_app.config import DEMO_CONFIG
 
     return DEMO_CONFIG
+
+
+def test_headless_server_mode_runs_without_qt(tmp_path: Path) -> None:
+    """The acquisition server must not need Qt: block PySide6/pyqtgraph imports and run headless."""
+    out = tmp_path / "out.json"
+    script = (
+        "import sys\n"
+        "sys.modules['PySide6'] = None\n"
+        "sys.modules['pyqtgraph'] = None\n"
+        "from hmi_app.cli import main\n"
+        f"sys.exit(main(['run', '--demo', '--headless', '--duration', '6', '--snapshot-json', {str(out)!r},"
+        f" '--data-dir', {str(tmp_path / 'data')!r}]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert len(report["tags"]) == 55
+    assert all(t["quality"] == "good" for t in report["tags"].values())
