@@ -298,7 +298,10 @@ class Runtime:
         return self.guidance.view()
 
     def guidance_set_targets(self, targets: dict[str, float], user: str | None = None) -> None:
-        self.guidance.set_targets(targets, user or self.current_user)
+        """The supervisor's targets for the advice; recorded in the audit trail."""
+        who = user or self.current_user
+        self.guidance.set_targets(targets, who)
+        self.audit.record(who, "guidance targets", "furnace", repr(dict(sorted(targets.items()))), "ok")
 
     def guidance_accept(
         self, suggestion_id: int, user: str | None = None, reason: str = ""

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
+    QDoubleSpinBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -42,6 +43,12 @@ KNOB_ROWS = (
     ("fuel_tph", "Fuel", "t/h", 2),
 )
 REFRESH_S = 1.0
+# key, low, high, step, decimals of the target entries (the plausible operating window of the furnace)
+TARGET_RANGES = (
+    ("grade", 45.0, 75.0, 0.5, 1),
+    ("temp", 1150.0, 1300.0, 5.0, 0),
+    ("fe_sio2", 0.9, 1.6, 0.01, 2),
+)
 
 
 class GuidanceScreen(QWidget):
@@ -54,11 +61,21 @@ class GuidanceScreen(QWidget):
         self._shown_version = -1
         self._last_pull = 0.0
         self._pending: list[Future[WriteResult]] = []
+        self._targets_loaded = False  # the entries start from the service's targets, once
         # Asks the operator to confirm a write (None: a Yes/No dialog). Tests put a function here;
         # not a bound method by default, so the screen is not kept alive by a reference cycle that
         # the garbage collector might then break on a non-GUI thread.
         self.confirm: Callable[[str], bool] | None = None
 
+        # The supervisor's targets (grade, temperature, Fe/SiO2): the advice aims at these.
+        self.target_boxes: dict[str, QDoubleSpinBox] = {}
+        for key, lo, hi, step, decimals in TARGET_RANGES:
+            box = QDoubleSpinBox()
+            box.setRange(lo, hi)
+            box.setSingleStep(step)
+            box.setDecimals(decimals)
+            self.target_boxes[key] = box
+        self.set_targets_button = QPushButton()
         self.predictions = QTableWidget(len(OUTPUT_ROWS), 5)
         self.advice_table = QTableWidget(len(KNOB_ROWS), 3)
         self.outcome_label = QLabel()
@@ -92,7 +109,16 @@ class GuidanceScreen(QWidget):
         grid.addWidget(self.reject_button, 2, 2)
         grid.addWidget(self.status, 3, 0, 1, 3)
         self.predictions_box = QGroupBox()
-        QVBoxLayout(self.predictions_box).addWidget(self.predictions)
+        predictions_layout = QVBoxLayout(self.predictions_box)
+        predictions_layout.addWidget(self.predictions)
+        targets_row = QHBoxLayout()
+        self.target_labels: dict[str, QLabel] = {}
+        for key, box in self.target_boxes.items():
+            self.target_labels[key] = QLabel()
+            targets_row.addWidget(self.target_labels[key])
+            targets_row.addWidget(box)
+        targets_row.addWidget(self.set_targets_button)
+        predictions_layout.addLayout(targets_row)
         self.accuracy_box = QGroupBox()
         acc = QVBoxLayout(self.accuracy_box)
         acc.addWidget(self.accuracy_label)
@@ -107,6 +133,7 @@ class GuidanceScreen(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.accuracy_box, 1)
 
+        self.set_targets_button.clicked.connect(self.apply_targets)
         self.accept_button.clicked.connect(self.accept_advice)
         self.reject_button.clicked.connect(self.reject_advice)
         self.reason.textChanged.connect(self._update_buttons)
@@ -130,6 +157,14 @@ class GuidanceScreen(QWidget):
             [self.tr("Current"), self.tr("Recommended"), self.tr("Limited by")]
         )
         self.advice_table.setVerticalHeaderLabels([self.tr(label) for _, label, _, _ in KNOB_ROWS])
+        labels = {
+            "grade": self.tr("Grade target"),
+            "temp": self.tr("Temp. target"),
+            "fe_sio2": self.tr("Fe/SiO2 target"),
+        }
+        for key, label in self.target_labels.items():
+            label.setText(labels[key])
+        self.set_targets_button.setText(self.tr("Set targets"))
         self.accept_button.setText(self.tr("Accept and write setpoints…"))
         self.reject_button.setText(self.tr("Reject"))
         self.reason.setPlaceholderText(self.tr("Reason (required to reject)"))
@@ -155,6 +190,11 @@ class GuidanceScreen(QWidget):
             return
         self._shown_version = view.version
         self.view = view
+        if not self._targets_loaded:
+            for key, box in self.target_boxes.items():
+                if key in view.targets:
+                    box.setValue(view.targets[key])
+            self._targets_loaded = True
         for row, (key, _, unit, dec) in enumerate(OUTPUT_ROWS):
             cells = [
                 _fmt(view.predicted.get(key), dec, unit),
@@ -224,6 +264,17 @@ class GuidanceScreen(QWidget):
                 lo, hi = float(min(pred.min(), meas.min())), float(max(pred.max(), meas.max()))
                 self.identity.setData([lo, hi], [lo, hi])
         self.accuracy_label.setText("   ".join(texts) if texts else self.tr("No measurements learnt yet"))
+
+    def apply_targets(self) -> None:
+        """Send the supervisor's targets; the next advice aims at them (the runtime records who)."""
+        targets = {key: box.value() for key, box in self.target_boxes.items()}
+        self.cr.guidance_set_targets(targets)
+        self._targets_loaded = True
+        self.status.setText(
+            self.tr("Targets set: grade %.1f %% Cu, %.0f °C, Fe/SiO2 %.2f")
+            % (targets["grade"], targets["temp"], targets["fe_sio2"])
+        )
+        self._last_pull = 0.0
 
     def _update_buttons(self) -> None:
         has_advice = bool(self.view and self.view.advice and self.view.suggestion_id is not None)

@@ -88,3 +88,23 @@ def test_reject_is_disabled_without_a_reason_and_logged_with_it(
         rt.current_user,
     )
     assert screen.status.text() == "Rejected: slag too viscous today" and screen.reason.text() == ""
+
+
+def test_supervisor_sets_targets_and_the_advice_aims_at_them(qtbot: Any, running_control_room: Any) -> None:
+    runtime = running_control_room
+    screen = _screen(qtbot, runtime)
+    assert screen.target_boxes["grade"].value() == pytest.approx(screen.view.targets["grade"])
+    screen.target_boxes["grade"].setValue(63.0)
+    screen.target_boxes["temp"].setValue(1235.0)
+    screen.apply_targets()
+
+    def aimed() -> bool:
+        screen.refresh()
+        return screen.view is not None and screen.view.targets.get("grade") == pytest.approx(63.0)
+
+    qtbot.waitUntil(aimed, timeout=30000)
+    assert screen.view.targets["temp"] == pytest.approx(1235.0)
+    assert screen.predictions.item(0, 4).text().startswith("63.00")
+    entry = next(e for e in runtime.audit.query() if e["action"] == "guidance targets")
+    assert entry["user"] == runtime.current_user and "'grade': 63.0" in entry["detail"]
+    runtime.guidance_set_targets({"grade": 60.0, "temp": 1230.0})  # leave the module's runtime as found

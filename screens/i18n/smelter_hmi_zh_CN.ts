@@ -642,6 +642,26 @@
 <context>
     <name>GuidanceScreen</name>
     <message>
+        <source>Grade target</source>
+        <translation>品位目标</translation>
+    </message>
+    <message>
+        <source>Temp. target</source>
+        <translation>温度目标</translation>
+    </message>
+    <message>
+        <source>Fe/SiO2 target</source>
+        <translation>铁硅比目标</translation>
+    </message>
+    <message>
+        <source>Set targets</source>
+        <translation>设定目标</translation>
+    </message>
+    <message>
+        <source>Targets set: grade %.1f %% Cu, %.0f °C, Fe/SiO2 %.2f</source>
+        <translation>目标已设定：品位 %.1f %% Cu，%.0f °C，铁硅比 %.2f</translation>
+    </message>
+    <message>
         <location filename="../guidance.py" line="117" />
         <source>Predictions (model) vs latest measurements</source>
         <translation>模型预测与最新实测对比</translation>
