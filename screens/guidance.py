@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmi_app.facade import ControlRoom, GuidanceView, Snapshot, WriteResult
+from screens import theme
 
 OUTPUT_ROWS = (
     ("grade", "Matte grade", "% Cu", 2),
@@ -84,20 +86,31 @@ class GuidanceScreen(QWidget):
         self.reason = QLineEdit()
         self.status = QLabel()
         self.accuracy_label = QLabel()
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(background=theme.TREND_BG)
         self.plot.setMinimumHeight(180)
-        self.scatter = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(80, 160, 255, 200))
-        self.identity = pg.PlotDataItem(pen=pg.mkPen((160, 160, 160), style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.scatter = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(theme.PEN_COLOURS[0]))
+        self.identity = pg.PlotDataItem(pen=pg.mkPen(theme.TEXT_MUTED, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.plot.addItem(self.identity)
         self.plot.addItem(self.scatter)
-        self.forecast = pg.PlotWidget()
+        self.forecast = pg.PlotWidget(background=theme.TREND_BG)
         self.forecast.setMinimumHeight(180)
         self.forecast.addLegend()
-        self.forecast_keep = self.forecast.plot(pen=pg.mkPen((200, 200, 200), width=2), name="no change")
-        self.forecast_advised = self.forecast.plot(pen=pg.mkPen((80, 200, 120), width=2), name="recommended")
-        self.forecast_target = self.forecast.plot(
-            pen=pg.mkPen((230, 160, 60), style=pg.QtCore.Qt.PenStyle.DashLine)
+        self.forecast_keep = self.forecast.plot(pen=pg.mkPen(theme.TEXT_MUTED, width=2), name="no change")
+        self.forecast_advised = self.forecast.plot(
+            pen=pg.mkPen(theme.PEN_COLOURS[0], width=2), name="recommended"
         )
+        self.forecast_target = self.forecast.plot(
+            pen=pg.mkPen(theme.TEXT, style=pg.QtCore.Qt.PenStyle.DashLine), name="target"
+        )
+        for widget in (self.plot, self.forecast):
+            item = widget.getPlotItem()
+            item.showGrid(x=True, y=True, alpha=0.3)
+            for name in ("left", "bottom"):
+                item.getAxis(name).setTextPen(pg.mkPen(theme.TEXT))
+        self.forecast.setLabel("bottom", "h")
+        self.forecast.getAxis("bottom").enableAutoSIPrefix(False)
+        self.predictions.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.advice_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         advice_box = QGroupBox()
         self.advice_box = advice_box
