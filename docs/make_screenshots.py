@@ -23,7 +23,17 @@ from hmi_app.virtual_plant import VirtualPlant
 from screens import i18n
 
 OUT = Path(__file__).resolve().parent / "screenshots"
-SCREENS = ("overview", "furnace", "gas_acid", "tankhouse", "tags", "alarms", "alarm_kpi", "guidance", "diagnostics")
+SCREENS = (
+    "overview",
+    "furnace",
+    "gas_acid",
+    "tankhouse",
+    "tags",
+    "alarms",
+    "alarm_kpi",
+    "guidance",
+    "diagnostics",
+)
 
 
 def main() -> int:
