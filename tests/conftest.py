@@ -97,3 +97,18 @@ def running_control_room(virtual_plant: object, tmp_path_factory: pytest.TempPat
         yield runtime
     finally:
         runtime.stop()
+
+
+@pytest.fixture
+def window(qtbot: object, running_control_room: object) -> Iterator[object]:
+    """The main window on the live runtime, shown and fed at least one snapshot; English again after."""
+    from hmi_app.gui import make_main_window
+    from screens import i18n
+
+    w = make_main_window(running_control_room)
+    qtbot.addWidget(w)  # type: ignore[attr-defined]
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=15_000)  # type: ignore[attr-defined]
+    yield w
+    if i18n.is_chinese():
+        w.set_language(i18n.ENGLISH)

@@ -15,6 +15,7 @@ from test_driver_support import (
     running,
     tags_of,
     types_config,
+    types_plant,
     wait_until,
     with_device,
 )
@@ -31,12 +32,8 @@ TIMEOUT_S = 1.0
 
 @pytest.fixture
 def plant() -> Iterator[VirtualPlant]:
-    vp = VirtualPlant(types_config(), ports="auto", tick_s=0.1, noise=False, seed=5)
-    vp.start()
-    try:
+    with types_plant(seed=5, force_expected=False) as vp:
         yield vp
-    finally:
-        vp.stop()
 
 
 def _deadline(seconds: float) -> float:

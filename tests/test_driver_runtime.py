@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_driver_support import EXPECTED, FaultyProxy, tags_of, types_config, wait_until, with_device
+from test_driver_support import FaultyProxy, tags_of, types_plant, wait_until, with_device
 
 from drivers import Quality
 from hmi_app.runtime import Runtime
@@ -18,15 +18,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def plant() -> Iterator[VirtualPlant]:
-    vp = VirtualPlant(types_config(), ports="auto", tick_s=0.1, noise=False, seed=9)
-    vp.start()
-    try:
-        for tag in vp.config.tags:
-            if tag.data_type.value != "string":
-                vp.force(tag.name, EXPECTED[tag.data_type.value])
+    with types_plant(seed=9) as vp:
         yield vp
-    finally:
-        vp.stop()
 
 
 def _qualities(runtime: Runtime, names: list[str]) -> set[int]:

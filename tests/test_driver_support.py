@@ -6,15 +6,18 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch
 from hmi_app.acquisition import build_drivers
 from hmi_app.config import PlantConfig, load_config
+from hmi_app.virtual_plant import VirtualPlant
+from tests.conftest import wait_for
 
-TYPES_CONFIG = "plant_configs/test_types.yaml"
+TYPES_CONFIG = Path(__file__).resolve().parents[1] / "plant_configs" / "test_types.yaml"
 
 # Forced into the virtual plant per data type: values whose bytes differ under every byte order.
 EXPECTED = {
@@ -31,16 +34,27 @@ EXPECTED = {
 }
 
 
+wait_until = wait_for  # the driver tests' name for the shared polling helper
+
+
 def types_config() -> PlantConfig:
     return load_config(TYPES_CONFIG)
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout} s")
-        time.sleep(0.02)
+@contextmanager
+def types_plant(seed: int, *, force_expected: bool = True) -> Iterator[VirtualPlant]:
+    """The all-types virtual plant on ephemeral ports; by default every numeric tag is forced to
+    its ``EXPECTED`` value so decoding can be checked exactly."""
+    vp = VirtualPlant(types_config(), ports="auto", tick_s=0.1, noise=False, seed=seed)
+    vp.start()
+    try:
+        if force_expected:
+            for tag in vp.config.tags:
+                if tag.data_type.value != "string":
+                    vp.force(tag.name, EXPECTED[tag.data_type.value])
+        yield vp
+    finally:
+        vp.stop()
 
 
 class Recorder:

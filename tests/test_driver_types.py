@@ -13,7 +13,7 @@ from test_driver_support import (
     established,
     running,
     tags_of,
-    types_config,
+    types_plant,
     wait_until,
     with_device,
 )
@@ -28,15 +28,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def plant() -> Iterator[VirtualPlant]:
-    vp = VirtualPlant(types_config(), ports="auto", tick_s=0.1, noise=False, seed=3)
-    vp.start()
-    try:
-        for tag in vp.config.tags:
-            if tag.data_type.value != "string":
-                vp.force(tag.name, EXPECTED[tag.data_type.value])
+    with types_plant(seed=3) as vp:
         yield vp
-    finally:
-        vp.stop()
 
 
 def _expected(plant: VirtualPlant, name: str) -> float:

@@ -12,11 +12,9 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QColor
 
 from hmi_app.facade import Alarm, AlarmKind, AlarmState, HistoryData, Priority, Quality, TagInfo
-from hmi_app.gui import make_main_window
 from screens import theme
 from screens.alarms import ALARM_ID_ROLE, COL_PRIORITY, COL_TAG
 from screens.header import banner_alarm
-from screens.main_window import MainWindow
 from screens.overview import TagAlarmState, tag_alarm_states
 from screens.trends import history_to_plot_arrays
 
@@ -24,15 +22,6 @@ WAIT_MS = 15_000
 
 # Qt's offscreen platform plugin warns whenever a shown top-level window gets size constraints from
 # its layout; that is the test platform talking, not the screens.
-
-
-@pytest.fixture
-def window(qtbot, running_control_room) -> MainWindow:
-    w = make_main_window(running_control_room)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
-    return w
 
 
 def _alarm(runtime, alarm_id: str) -> Alarm | None:

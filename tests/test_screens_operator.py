@@ -13,20 +13,8 @@ from PySide6.QtCore import QSettings, Qt
 from hmi_app.facade import Priority
 from hmi_app.gui import make_main_window
 from screens import i18n, theme
-from screens.main_window import MainWindow
 
 WAIT_MS = 15_000
-
-
-@pytest.fixture
-def window(qtbot, running_control_room) -> MainWindow:
-    w = make_main_window(running_control_room)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=WAIT_MS)
-    yield w
-    if i18n.is_chinese():
-        w.set_language(i18n.ENGLISH)
 
 
 def _value(runtime, name: str) -> float:
