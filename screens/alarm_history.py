@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import ControlRoom, Priority, Snapshot
 from screens import theme
+from screens.alarm_table import area_and_priority_combos
 
 _Index = QModelIndex | QPersistentModelIndex
 EVENTS = ("activate", "clear", "acknowledge", "shelve", "unshelve", "shelve_expired", "suppress",
@@ -96,14 +97,7 @@ class AlarmHistoryScreen(QWidget):
         for edit in (self.since_edit, self.until_edit):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.area_combo = QComboBox()
-        self.area_combo.addItem(self.tr("All areas"), None)
-        for area in control_room.areas:
-            self.area_combo.addItem(area.description, area.name)
-        self.priority_combo = QComboBox()
-        self.priority_combo.addItem(self.tr("All priorities"), None)
-        for prio in sorted(Priority, reverse=True):
-            self.priority_combo.addItem(theme.priority_label(prio), int(prio))
+        self.area_combo, self.priority_combo = area_and_priority_combos(control_room, numbered=False)
         self.event_combo = QComboBox()
         self.event_combo.addItem(self.tr("All events"), None)
         for event in EVENTS:

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
+    QComboBox,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -291,15 +292,26 @@ def _state_matches(alarm: Alarm, group: str) -> bool:
     return alarm.state is AlarmState.LATCHED
 
 
+def area_and_priority_combos(
+    control_room: ControlRoom, *, numbered: bool = True
+) -> tuple[QComboBox, QComboBox]:
+    """The filter combos every alarm screen offers: 'All areas' + each area, 'All priorities' + each
+    priority (most urgent first, with its ISA number when ``numbered``). Item data: area name / int."""
+    area_combo = QComboBox()
+    area_combo.addItem(QCoreApplication.translate("alarms", "All areas"), None)
+    for area in control_room.areas:
+        area_combo.addItem(area.description, area.name)
+    priority_combo = QComboBox()
+    priority_combo.addItem(QCoreApplication.translate("alarms", "All priorities"), None)
+    for prio in sorted(Priority, reverse=True):
+        label = theme.priority_label(prio)
+        priority_combo.addItem(f"{theme.priority_number(prio)} {label}" if numbered else label, int(prio))
+    return area_combo, priority_combo
+
+
 def state_label(alarm: Alarm) -> str:
-    """Operator-facing state, including the states the theme does not know (latched, hidden)."""
-    labels = {
-        AlarmState.LATCHED: QCoreApplication.translate("alarms", "Latched - reset"),
-        AlarmState.SHELVED: QCoreApplication.translate("alarms", "Shelved"),
-        AlarmState.SUPPRESSED: QCoreApplication.translate("alarms", "Suppressed"),
-        AlarmState.OUT_OF_SERVICE: QCoreApplication.translate("alarms", "Out of service"),
-    }
-    text = labels.get(alarm.state) or theme.state_label(alarm.state)
+    """Operator-facing state of one alarm; a shelved alarm also says until when."""
+    text = theme.state_label(alarm.state)
     if alarm.shelved is not None and alarm.state is AlarmState.SHELVED:
         until = time.strftime("%H:%M", time.localtime(alarm.shelved.until))
         text += " " + QCoreApplication.translate("alarms", "until %s") % until

@@ -40,6 +40,7 @@ from screens.alarm_table import (
     AlarmFilterProxy,
     AlarmRowDelegate,
     AlarmTableModel,
+    area_and_priority_combos,
     flood_summary,
     state_label,
 )
@@ -86,16 +87,7 @@ class AlarmScreen(QWidget):
         self.view_combo = QComboBox()
         self.view_combo.addItem(self.tr("Active alarms"), "active")
         self.view_combo.addItem(self.tr("Shelved / suppressed / out of service"), "hidden")
-        self.area_combo = QComboBox()
-        self.area_combo.addItem(self.tr("All areas"), None)
-        for area in control_room.areas:
-            self.area_combo.addItem(area.description, area.name)
-        self.priority_combo = QComboBox()
-        self.priority_combo.addItem(self.tr("All priorities"), None)
-        for prio in sorted(Priority, reverse=True):
-            self.priority_combo.addItem(
-                f"{theme.priority_number(prio)} {theme.priority_label(prio)}", int(prio)
-            )
+        self.area_combo, self.priority_combo = area_and_priority_combos(control_room)
         self.state_combo = QComboBox()
         for label, key in (
             (self.tr("All states"), None),

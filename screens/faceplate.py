@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi_app.facade import Alarm, AlarmState, ControlRoom, Quality, Snapshot, WriteResult
+from hmi_app.facade import Alarm, ControlRoom, Quality, Snapshot, WriteResult
 from screens import i18n, theme
 from screens.formatting import format_value
 from screens.widgets.analog import AnalogBarWidget
@@ -205,7 +205,7 @@ class FaceplateDialog(QDialog):
                 f"&nbsp;{theme.priority_number(a.priority)}"
                 f"&nbsp;</span>"
             )
-            state = theme.state_label(a.state) if a.state in _LABELLED_STATES else str(a.state)
+            state = theme.state_label(a.state)
             limit = "" if math.isnan(a.limit) else f" ({a.kind.value} {self.tag.format(a.limit)})"
             lines.append(
                 f"{badge}&nbsp; {theme.priority_label(a.priority)} - {state}: {alarm_message(a)}{limit}"
@@ -264,4 +264,3 @@ class FaceplateDialog(QDialog):
         self._show_confirmation(False)
 
 
-_LABELLED_STATES = (AlarmState.NORMAL, AlarmState.UNACK, AlarmState.ACK, AlarmState.RTN_UNACK)

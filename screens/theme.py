@@ -133,6 +133,10 @@ def state_label(state: AlarmState) -> str:
         AlarmState.UNACK: QCoreApplication.translate("theme", "Active - unack"),
         AlarmState.ACK: QCoreApplication.translate("theme", "Active - acked"),
         AlarmState.RTN_UNACK: QCoreApplication.translate("theme", "Cleared - unack"),
+        AlarmState.LATCHED: QCoreApplication.translate("theme", "Latched - reset"),
+        AlarmState.SHELVED: QCoreApplication.translate("theme", "Shelved"),
+        AlarmState.SUPPRESSED: QCoreApplication.translate("theme", "Suppressed"),
+        AlarmState.OUT_OF_SERVICE: QCoreApplication.translate("theme", "Out of service"),
     }
     return labels[AlarmState(state)]
 

@@ -356,3 +356,17 @@ def test_main_window_registers_history_and_performance_on_f4_f5(qtbot, tmp_path:
         window.close()
     finally:
         runtime.stop()
+
+
+def test_every_alarm_state_has_an_operator_label_in_both_languages(qtbot) -> None:
+    from screens import i18n, theme
+
+    english = {state: theme.state_label(state) for state in AlarmState}
+    assert english[AlarmState.SHELVED] == "Shelved" and english[AlarmState.LATCHED] == "Latched - reset"
+    assert len(set(english.values())) == len(AlarmState)  # no two states read the same
+    i18n.set_language(i18n.CHINESE)
+    try:
+        assert theme.state_label(AlarmState.OUT_OF_SERVICE) == "已停用"
+        assert theme.state_label(AlarmState.SHELVED) == "已搁置"
+    finally:
+        i18n.set_language(i18n.ENGLISH)

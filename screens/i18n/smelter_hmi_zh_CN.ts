@@ -1223,6 +1223,14 @@ Click for the faceplate</source>
 <context>
     <name>alarms</name>
     <message>
+        <source>All areas</source>
+        <translation>全部区域</translation>
+    </message>
+    <message>
+        <source>All priorities</source>
+        <translation>全部优先级</translation>
+    </message>
+    <message>
         <location filename="../alarm_table.py" line="297" />
         <source>Latched - reset</source>
         <translation>锁存 － 待复位</translation>
@@ -1268,6 +1276,22 @@ Click for the faceplate</source>
 </context>
 <context>
     <name>theme</name>
+    <message>
+        <source>Latched - reset</source>
+        <translation>锁存 － 待复位</translation>
+    </message>
+    <message>
+        <source>Shelved</source>
+        <translation>已搁置</translation>
+    </message>
+    <message>
+        <source>Suppressed</source>
+        <translation>已抑制</translation>
+    </message>
+    <message>
+        <source>Out of service</source>
+        <translation>已停用</translation>
+    </message>
     <message>
         <location filename="../theme.py" line="121" />
         <source>Critical</source>
