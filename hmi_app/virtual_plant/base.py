@@ -206,6 +206,55 @@ class DeviceServer(ABC):
         """
 
 
+class LoopDeviceServer(DeviceServer):
+    """A device server living on its own asyncio loop thread (pymodbus, asyncua).
+
+    Subclasses build ``self._server`` on the loop in ``open`` and provide the coroutines that start
+    and stop serving and that exchange values; the thread, listening state and shutdown are here.
+    """
+
+    def __init__(self, name: str, port: int, tags: Sequence[ServedTag]) -> None:
+        super().__init__(name, port, tags)
+        self._thread = LoopThread(f"virtual-plant-{name}")
+        self._server: Any = None
+
+    @abstractmethod
+    async def _start_serving(self) -> None:
+        """Open the listening socket (runs on the loop)."""
+
+    @abstractmethod
+    async def _stop_serving(self) -> None:
+        """Close the listening socket and client connections (runs on the loop)."""
+
+    @abstractmethod
+    async def _exchange(
+        self, reads: Sequence[ServedTag], writes: Sequence[tuple[ServedTag, float]]
+    ) -> list[float]:
+        """``exchange`` on the loop, so client requests and plant updates never interleave."""
+
+    def listen(self) -> None:
+        if self.listening:
+            return
+        assert self._server is not None
+        self._thread.call(self._start_serving())
+        self.listening = True
+
+    def unlisten(self) -> None:
+        if not self.listening:
+            return
+        assert self._server is not None
+        self._thread.call(self._stop_serving())
+        self.listening = False
+
+    def close(self) -> None:
+        if self._thread.thread.is_alive():
+            self.unlisten()
+        self._thread.stop()
+
+    def exchange(self, reads: Sequence[ServedTag], writes: Sequence[tuple[ServedTag, float]]) -> list[float]:
+        return self._thread.call(self._exchange(reads, writes))
+
+
 def done_future() -> Future[None]:
     future: Future[None] = Future()
     future.set_result(None)

@@ -25,7 +25,7 @@ from pymodbus.simulator import SimData, SimDevice
 from drivers import codec
 from drivers.settings import ModbusAddress, ModbusDeviceConfig
 from drivers.types import DataType
-from hmi_app.virtual_plant.base import DeviceServer, LoopThread, ServedTag
+from hmi_app.virtual_plant.base import LoopDeviceServer, ServedTag
 
 TABLES = ("co", "di", "hr", "ir")  # the order SimDevice expects
 FUNCTION_CODE = {"co": 1, "di": 2, "hr": 3, "ir": 4}
@@ -53,12 +53,10 @@ def table_sizes(tags: Sequence[ServedTag]) -> dict[int, dict[str, int]]:
     return units
 
 
-class ModbusDeviceServer(DeviceServer):
+class ModbusDeviceServer(LoopDeviceServer):
     def __init__(self, device: ModbusDeviceConfig, port: int, tags: Sequence[ServedTag]) -> None:
         super().__init__(device.name, port, tags)
         self.sizes = table_sizes(self.tags) or {device.unit_id: dict.fromkeys(TABLES, 1)}
-        self._thread = LoopThread(f"virtual-plant-{device.name}")
-        self._server: ModbusTcpServer | None = None
 
     @staticmethod
     def _simdevice(unit: int, sizes: dict[str, int]) -> SimDevice:
@@ -75,27 +73,11 @@ class ModbusDeviceServer(DeviceServer):
 
         return self._thread.submit(create())
 
-    def listen(self) -> None:
-        if self.listening:
-            return
-        assert self._server is not None
-        self._thread.call(self._server.serve_forever(background=True))
-        self.listening = True
+    async def _start_serving(self) -> None:
+        await self._server.serve_forever(background=True)
 
-    def unlisten(self) -> None:
-        if not self.listening:
-            return
-        assert self._server is not None
-        self._thread.call(self._server.shutdown())
-        self.listening = False
-
-    def close(self) -> None:
-        if self._thread.thread.is_alive():
-            self.unlisten()
-        self._thread.stop()
-
-    def exchange(self, reads: Sequence[ServedTag], writes: Sequence[tuple[ServedTag, float]]) -> list[float]:
-        return self._thread.call(self._exchange(reads, writes))
+    async def _stop_serving(self) -> None:
+        await self._server.shutdown()
 
     async def _exchange(
         self, reads: Sequence[ServedTag], writes: Sequence[tuple[ServedTag, float]]

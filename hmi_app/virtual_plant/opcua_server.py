@@ -28,7 +28,7 @@ from asyncua.crypto.permission_rules import User, UserRole
 from drivers.opcua import VARIANT_TYPES
 from drivers.settings import OpcUaDeviceConfig
 from drivers.types import DataType
-from hmi_app.virtual_plant.base import DeviceServer, LoopThread, ServedTag
+from hmi_app.virtual_plant.base import LoopDeviceServer, ServedTag
 
 __all__ = ["VARIANT_TYPES", "OpcUaDeviceServer", "self_signed_certificate"]
 NAMESPACE_URI = "urn:smelter-hmi:virtual-plant:{device}"
@@ -107,7 +107,7 @@ def _split_uri(address: str) -> tuple[str | None, str]:
     return None, address
 
 
-class OpcUaDeviceServer(DeviceServer):
+class OpcUaDeviceServer(LoopDeviceServer):
     rewrite_every_tick = False
 
     def __init__(self, device: OpcUaDeviceConfig, port: int, tags: Sequence[ServedTag]) -> None:
@@ -125,8 +125,6 @@ class OpcUaDeviceServer(DeviceServer):
         for t in self.tags:
             if self.node_ids[t.index].NamespaceIndex < FIRST_SERVER_NAMESPACE:
                 raise ValueError(f"{t.name}: node id {t.address!r} must be in a namespace >= 2 (ns=2;s=...)")
-        self._thread = LoopThread(f"virtual-plant-{device.name}")
-        self._server: Server | None = None
 
     def open(self) -> Future[None]:
         self._thread.start()
@@ -179,27 +177,11 @@ class OpcUaDeviceServer(DeviceServer):
                 await var.set_writable()
         self._server = server
 
-    def listen(self) -> None:
-        if self.listening:
-            return
-        assert self._server is not None
-        self._thread.call(self._server.start())
-        self.listening = True
+    async def _start_serving(self) -> None:
+        await self._server.start()
 
-    def unlisten(self) -> None:
-        if not self.listening:
-            return
-        assert self._server is not None
-        self._thread.call(self._server.stop())
-        self.listening = False
-
-    def close(self) -> None:
-        if self._thread.thread.is_alive():
-            self.unlisten()
-        self._thread.stop()
-
-    def exchange(self, reads: Sequence[ServedTag], writes: Sequence[tuple[ServedTag, float]]) -> list[float]:
-        return self._thread.call(self._exchange(reads, writes))
+    async def _stop_serving(self) -> None:
+        await self._server.stop()
 
     async def _exchange(
         self, reads: Sequence[ServedTag], writes: Sequence[tuple[ServedTag, float]]
