@@ -12,8 +12,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from drivers import Quality
+from hmi_app import __version__
 from hmi_app.config import DEMO_CONFIG, ConfigError, PlantConfig, load_config
+
+if TYPE_CHECKING:
+    from hmi_app.runtime import Runtime
 
 log = logging.getLogger("hmi_app")
 
@@ -27,8 +33,21 @@ def default_data_dir() -> Path:
     return Path(base) / "smelter-hmi"
 
 
+class UsageError(Exception):
+    """The command line asks for something that cannot be done; one line for the user, exit 2."""
+
+
 def _load(path: str | None, demo: bool) -> PlantConfig:
-    return load_config(path or DEMO_CONFIG) if (path or demo) else load_config(DEMO_CONFIG)
+    """The plant to run: ``--config FILE``, or the demo plant only when ``--demo`` asks for it."""
+    if path and demo:
+        raise UsageError("give either --config FILE or --demo, not both")
+    if path:
+        return load_config(path)
+    if demo:
+        return load_config(DEMO_CONFIG)
+    raise UsageError(
+        "no plant given: use --config FILE for your plant, or --demo for the built-in virtual smelter"
+    )
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -58,7 +77,7 @@ def _stop_event_on_signals() -> threading.Event:
 def cmd_sim(args: argparse.Namespace) -> int:
     from hmi_app.virtual_plant import VirtualPlant
 
-    config = _load(args.config, True)
+    config = load_config(args.config or DEMO_CONFIG)
     plant = VirtualPlant(config, seed=args.seed)
     stop = _stop_event_on_signals()
     plant.start()
@@ -84,45 +103,69 @@ def cmd_run(args: argparse.Namespace) -> int:
         plant = VirtualPlant(config, ports="auto", seed=args.seed)
         plant.start()
         config = plant.config
-    runtime = Runtime(config, Path(args.data_dir) if args.data_dir else default_data_dir(), user=args.user)
-    runtime.start()
     try:
-        if args.headless:
-            return _run_headless(runtime, args)
-        from hmi_app.gui import run_gui
+        data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+        runtime = Runtime(config, data_dir, user=args.user)
+        runtime.start()
+        try:
+            if args.headless:
+                return _run_headless(runtime, args)
+            from hmi_app.gui import run_gui
 
-        return run_gui(runtime, screenshot=args.screenshot, screenshot_after_s=args.screenshot_after)
+            return run_gui(runtime, screenshot=args.screenshot, screenshot_after_s=args.screenshot_after)
+        finally:
+            runtime.stop()
     finally:
-        runtime.stop()
         if plant is not None:
             plant.stop()
 
 
-def _run_headless(runtime: object, args: argparse.Namespace) -> int:
+def _run_headless(runtime: Runtime, args: argparse.Namespace) -> int:
     stop = _stop_event_on_signals()
-    deadline = time.monotonic() + args.duration if args.duration else None
+    started = time.monotonic()
+    deadline = started + args.duration if args.duration else None
+    ever_good = False
     while not stop.is_set():
+        ever_good = ever_good or _any_good(runtime)
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             break
-        stop.wait(min(1.0, remaining) if remaining is not None else 1.0)
-    report = runtime.snapshot_json()  # type: ignore[attr-defined]
+        stop.wait(min(0.2, remaining) if remaining is not None else 0.2)
+    ever_good = ever_good or _any_good(runtime)
+    report = runtime.snapshot_json()
     if args.snapshot_json:
         Path(args.snapshot_json).write_text(
             json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
         )
     good = sum(1 for t in report["tags"].values() if t["quality"] == "good")
     print(f"{good}/{len(report['tags'])} tags good, {len(report['alarms'])} alarms active", flush=True)
+    if not ever_good and report["tags"]:
+        print(_no_data_reason(report, time.monotonic() - started), file=sys.stderr, flush=True)
+        return 1
     return 0
+
+
+def _any_good(runtime: Runtime) -> bool:
+    return bool((runtime.snapshot().qualities == Quality.GOOD).any())
+
+
+def _no_data_reason(report: dict[str, Any], seconds: float) -> str:
+    """One line: no tag ever became good, and what each device said about it."""
+    devices = report.get("devices", {})
+    said = "; ".join(
+        f"{name}: {d.get('last_error') or d.get('state', 'no answer')}" for name, d in devices.items()
+    )
+    return f"no tag became good in {seconds:.0f} s — {said or 'no devices configured'}"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hmi-app", description="Smelter control-room HMI")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the control room")
-    run.add_argument("--config", help="plant configuration YAML (default: the demo smelter)")
+    run.add_argument("--config", help="plant configuration YAML (or --demo)")
     run.add_argument(
         "--demo", action="store_true", help="start the built-in virtual smelter and connect to it"
     )
@@ -174,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         for line in exc.messages:
             print(line, file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"hmi-app {args.command}: {exc}", file=sys.stderr)
         return 2
 
 

@@ -11,6 +11,9 @@ SYSTEM_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 fonts-wqy-microhei xvfb xauth
   libpulse0 poppler-utils
+  # QtMultimedia's FFmpeg plugin dlopens VA-API when the horn looks for audio outputs; without these
+  # Qt warns "Couldn't load va-x11/va-drm/va library", which the strict test settings fail on.
+  libva2 libva-x11-2 libva-drm2
 )
 
 missing=()
