@@ -48,6 +48,11 @@ mkdir -p "$root/dev/shm"
 mount -t tmpfs shm "$root/dev/shm"
 mounted+=("$root/dev/shm")
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The workplace's network setting, not the project's: the registries are reached through this
+# machine's certificate authorities (a fresh machine here has the same bundle).
+host_ca="${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}"
+mkdir -p "$root/etc/ssl/certs"
+cp "$host_ca" "$root/etc/ssl/host-ca.crt"
 
 # The project as committed (what a clean clone holds), never the developer's working files.
 mkdir -p "$root/project"
@@ -55,6 +60,7 @@ git -C "$project" archive HEAD | tar -x -C "$root/project"
 
 in_fresh() {
   chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PIP_CERT=/etc/ssl/host-ca.crt SSL_CERT_FILE=/etc/ssl/host-ca.crt PIP_DISABLE_PIP_VERSION_CHECK=1 \
     CI="${CI:-}" /bin/bash -c "$1"
 }
 
