@@ -119,6 +119,8 @@ class Runtime:
                 Priority.HIGH,
                 f"Communication failure: {device.description or device.name}",
             )
+        # Issue 10: a system alarm says when alarm-journal lines wait in memory (disk full, locked).
+        self.alarms.add_journal_alarm()
         # Stale: a good tag with no update for stale_periods poll periods (+ timeout) turns uncertain.
         devices = {d.name: d for d in config.devices}
         self._stale_after = np.asarray(
@@ -141,6 +143,8 @@ class Runtime:
 
     # ---- life cycle -----------------------------------------------------------------------------
     def start(self) -> None:
+        # Issue 10: alarm states come back from the journal before any device or model reports.
+        self.alarms.restore_from_journal()
         self.historian.start()
         self._processor.start()
         for driver in self.drivers.values():
