@@ -255,10 +255,13 @@ class AlarmJournal:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(_INSERT, rows)
+            conn.execute("COMMIT")  # in WAL mode the pages are written here: this can fail too
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (SQLITE_FULL): a second ROLLBACK
+            # would fail and hide the real reason.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     def last_states(self) -> dict[str, dict[str, Any]]:
         """The newest line of every alarm (journal order), with its ``detail`` decoded (None if absent).
