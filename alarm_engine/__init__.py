@@ -12,7 +12,6 @@ from alarm_engine.journal import AlarmJournal, JournalWriteError
 from alarm_engine.journal_schema import JournalFileError
 from alarm_engine.kpi import BANDS, PRIORITY_TARGET, AlarmKpis, HiddenAlarm, compute_kpis
 from alarm_engine.limits import LimitTable, parse_condition
-from alarm_engine.persistence import JOURNAL_ALARM_ID
 from alarm_engine.logic import (
     ACKNOWLEDGE,
     ACTIVATE,
@@ -35,6 +34,7 @@ from alarm_engine.model import (
     ShelveInfo,
     rollup,
 )
+from alarm_engine.persistence import JOURNAL_ALARM_ID
 
 __all__ = [
     "ACKNOWLEDGE",

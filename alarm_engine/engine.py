@@ -19,7 +19,6 @@ import numpy as np
 
 from alarm_engine.actions import OperatorActions
 from alarm_engine.journal import AlarmJournal, JournalEntry
-from alarm_engine.persistence import JournalKeeping
 from alarm_engine.limits import LimitTable
 from alarm_engine.logic import (
     ACTIVATE,
@@ -31,6 +30,7 @@ from alarm_engine.logic import (
     apply_event,
 )
 from alarm_engine.model import Alarm, AlarmKind, AlarmState, LimitRule, Priority
+from alarm_engine.persistence import JournalKeeping
 
 log = logging.getLogger(__name__)
 

@@ -145,7 +145,9 @@ class AlarmJournal:
                 str(self.path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
             )
         except sqlite3.Error as exc:
-            raise JournalFileError(self.path, f"cannot be opened ({exc})", "check the data directory") from None
+            raise JournalFileError(
+                self.path, f"cannot be opened ({exc})", "check the data directory"
+            ) from None
         try:
             prepare(conn, self.path)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -156,7 +158,8 @@ class AlarmJournal:
         except sqlite3.Error as exc:
             conn.close()
             raise JournalFileError(
-                self.path, f"cannot be prepared as an alarm journal ({failure_reason(exc)})",
+                self.path,
+                f"cannot be prepared as an alarm journal ({failure_reason(exc)})",
                 "free space or fix the permissions of the data directory, then start again",
             ) from None
         self._conn: sqlite3.Connection | None = conn
@@ -213,7 +216,9 @@ class AlarmJournal:
             try:
                 self._write([*self._backlog, *rows])
             except _WRITE_ERRORS as exc:
-                raise JournalWriteError(f"the alarm journal cannot be written: {failure_reason(exc)}") from exc
+                raise JournalWriteError(
+                    f"the alarm journal cannot be written: {failure_reason(exc)}"
+                ) from exc
             self._backlog.clear()
 
     def append(self, entries: Iterable[JournalEntry]) -> bool:
@@ -269,7 +274,7 @@ class AlarmJournal:
         This is what a restarted engine restores each alarm from.
         """
         sql = (
-            f'SELECT {", ".join(chr(34) + c + chr(34) for c in _COLUMNS)}, detail FROM {TABLE} '
+            f"SELECT {', '.join(chr(34) + c + chr(34) for c in _COLUMNS)}, detail FROM {TABLE} "
             f"WHERE id IN (SELECT MAX(id) FROM {TABLE} GROUP BY alarm_id)"
         )
         with self._lock:
@@ -360,7 +365,9 @@ class AlarmJournal:
             if not self._flush_locked():
                 log.error(
                     "alarm journal %s closed with %d lines not written: %s",
-                    self.path, len(self._backlog), self._backlog_reason,
+                    self.path,
+                    len(self._backlog),
+                    self._backlog_reason,
                 )
             self._conn.close()
             self._conn = None

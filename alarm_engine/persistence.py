@@ -176,5 +176,7 @@ def restored_alarm(alarm: Alarm, line: dict[str, Any]) -> Alarm | None:
     if hidden is not None and hidden is not state:
         restored = dataclasses.replace(restored, state=hidden)
     elif hidden is None and state.hidden:  # flags and state disagree: the condition decides
-        restored = dataclasses.replace(restored, state=AlarmState.UNACK if restored.active else AlarmState.NORMAL)
+        restored = dataclasses.replace(
+            restored, state=AlarmState.UNACK if restored.active else AlarmState.NORMAL
+        )
     return restored

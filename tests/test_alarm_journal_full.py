@@ -54,10 +54,13 @@ def plant(tmp_path: Path) -> Iterator[tuple[AlarmEngine, AlarmJournal, FakeClock
     clock = FakeClock(1000.0)
     journal = AlarmJournal(tmp_path / "alarms.db")
     rule = LimitRule(alarm_id="FSF.MATTE_TEMP.HI", tag="FSF.MATTE_TEMP", tag_index=0, kind=AlarmKind.HI,
-                     limit=1270.0, deadband=3.0, priority=Priority.HIGH, message="Matte hot", area="FSF")  # fmt: skip
+                     limit=1270.0, deadband=3.0, priority=Priority.HIGH, message="Matte hot",
+                     area="FSF")  # fmt: skip
     engine = AlarmEngine([rule], n_tags=1, journal=journal, clock=clock)
     for name in ("fsf_plc", "gas_analyzers"):
-        engine.add_discrete(f"{name}.COMM", name, AlarmKind.COMM, Priority.HIGH, f"Communication failure: {name}")
+        engine.add_discrete(
+            f"{name}.COMM", name, AlarmKind.COMM, Priority.HIGH, f"Communication failure: {name}"
+        )
     engine.add_journal_alarm()
     yield engine, journal, clock
     journal.close()
@@ -67,7 +70,9 @@ def lines(journal: AlarmJournal) -> list[tuple[str, str, float]]:
     return [(ln["alarm_id"], ln["event"], ln["ts"]) for ln in journal.search(limit=None, newest_first=False)]
 
 
-def fill_the_disk(engine: AlarmEngine, journal: AlarmJournal, clock: FakeClock) -> list[tuple[str, str, float]]:
+def fill_the_disk(
+    engine: AlarmEngine, journal: AlarmJournal, clock: FakeClock
+) -> list[tuple[str, str, float]]:
     """Cap the file, then let a chattering device write until the disk is really full.
 
     Pages still have room for some lines after the cap; the device keeps failing and recovering
@@ -101,7 +106,10 @@ def test_changes_wait_in_order_while_the_disk_is_full_and_are_written_when_space
     produced.append(("fsf_plc.COMM", "activate", clock.now))
     waiting = journal.backlog
     assert waiting >= 3
-    assert engine.get(JOURNAL_ALARM_ID).message == f"alarm journal behind: {waiting} records waiting: {FULL_REASON}"
+    assert (
+        engine.get(JOURNAL_ALARM_ID).message
+        == f"alarm journal behind: {waiting} records waiting: {FULL_REASON}"
+    )
     assert engine.get("fsf_plc.COMM").state is AlarmState.UNACK  # annunciated although not on disk yet
 
     clock.now += 5.0
@@ -145,8 +153,9 @@ def test_an_acknowledgement_that_cannot_be_committed_is_refused_and_changes_noth
     assert acked.state is AlarmState.ACK and journal.backlog == 0
     assert engine.get(JOURNAL_ALARM_ID).active is False
     last = lines(journal)[-3:]
-    assert [line[:2] for line in last] == [(JOURNAL_ALARM_ID, "activate"), ("FSF.MATTE_TEMP.HI", "acknowledge"),
-                                           (JOURNAL_ALARM_ID, "clear")]  # fmt: skip
+    assert [line[:2] for line in last] == [
+        (JOURNAL_ALARM_ID, "activate"), ("FSF.MATTE_TEMP.HI", "acknowledge"), (JOURNAL_ALARM_ID, "clear")
+    ]  # fmt: skip
     assert last[1][2] == clock.now
 
 
@@ -168,5 +177,6 @@ def test_a_journal_locked_by_another_program_is_behind_with_that_reason(plant) -
     clock.now += 2.0
     engine.tick()
     assert journal.backlog == 0
-    assert [line[:2] for line in lines(journal)] == [("fsf_plc.COMM", "activate"), (JOURNAL_ALARM_ID, "activate"),
-                                                     (JOURNAL_ALARM_ID, "clear")]  # fmt: skip
+    assert [line[:2] for line in lines(journal)] == [
+        ("fsf_plc.COMM", "activate"), (JOURNAL_ALARM_ID, "activate"), (JOURNAL_ALARM_ID, "clear")
+    ]  # fmt: skip

@@ -9,24 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 
 from alarm_engine import JOURNAL_ALARM_ID
 from hmi_app.facade import AlarmState
 from hmi_app.runtime import Runtime
 from screens.alarms import AlarmScreen
+from tests.test_alarm_screens import select
 
 WAIT_MS = 10_000
-REFUSED = "Alarm action refused: the alarm journal cannot be written: the disk or the journal database is full"
-
-
-def select(screen: AlarmScreen, alarm_ids: list[str]) -> None:
-    model = screen.table.selectionModel()
-    model.clearSelection()
-    for r, alarm_id in enumerate(screen.visible_alarm_ids()):
-        if alarm_id in alarm_ids:
-            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-            model.select(screen.proxy.index(r, 0), flags)
+REFUSED = (
+    "Alarm action refused: the alarm journal cannot be written: the disk or the journal database is full"
+)
 
 
 @pytest.fixture
@@ -87,5 +81,7 @@ def test_an_acknowledgement_the_journal_cannot_commit_is_refused_with_the_reason
     assert not screen.message_label.isVisible()
     (line,) = runtime.alarm_search(event="acknowledge", tag=runtime.config.devices[0].name)
     assert line["user"] == runtime.current_user
-    qtbot.waitUntil(lambda: runtime.alarms.get(JOURNAL_ALARM_ID).state is AlarmState.RTN_UNACK, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: runtime.alarms.get(JOURNAL_ALARM_ID).state is AlarmState.RTN_UNACK, timeout=WAIT_MS
+    )
     assert runtime.journal.backlog == 0

@@ -34,9 +34,18 @@ class FakeClock:
 def rules() -> list[LimitRule]:
     """One HI alarm at 100 per tag (tag i for IDS[i]); the fourth one latches."""
     return [
-        LimitRule(alarm_id=alarm_id, tag=f"T{i}", tag_index=i, kind=AlarmKind.HI, limit=100.0,
-                  deadband=2.0, priority=Priority.HIGH, message=f"{alarm_id} high", area="FSF",
-                  latching=alarm_id == "LATCHED")  # fmt: skip
+        LimitRule(
+            alarm_id=alarm_id,
+            tag=f"T{i}",
+            tag_index=i,
+            kind=AlarmKind.HI,
+            limit=100.0,
+            deadband=2.0,
+            priority=Priority.HIGH,
+            message=f"{alarm_id} high",
+            area="FSF",
+            latching=alarm_id == "LATCHED",
+        )  # fmt: skip
         for i, alarm_id in enumerate(IDS)
     ]
 
@@ -73,6 +82,15 @@ def first_run(path: Path) -> None:
     engine._journal.close()  # type: ignore[union-attr]  # the process stops
 
 
+def restarted(path: Path, now: float) -> tuple[AlarmEngine, int]:
+    """After :func:`first_run`, a new engine restored at ``now``; and the number of lines before it."""
+    first_run(path)
+    written = len(lines_of(path))
+    engine = engine_on(path, FakeClock(now))
+    engine.restore_from_journal()
+    return engine, written
+
+
 def test_every_state_comes_back_after_a_restart_and_timers_keep_their_time(tmp_path: Path) -> None:
     path = tmp_path / "alarms.db"
     first_run(path)
@@ -84,7 +102,11 @@ def test_every_state_comes_back_after_a_restart_and_timers_keep_their_time(tmp_p
     assert {a.alarm_id for a in restored} == {*IDS, "PLC.COMM"}
     states = {i: engine.get(i) for i in (*IDS, "PLC.COMM")}
     assert [states[i].state for i in IDS] == [A, U, R, L, AlarmState.SHELVED, AlarmState.OUT_OF_SERVICE, A]
-    assert (states["ACKED"].acked_by, states["ACKED"].acked_at, states["ACKED"].active) == ("li.wei", 1010.0, True)
+    assert (states["ACKED"].acked_by, states["ACKED"].acked_at, states["ACKED"].active) == (
+        "li.wei",
+        1010.0,
+        True,
+    )
     assert (states["PLC.COMM"].state, states["PLC.COMM"].acked_by) == (A, "li.wei")
     shelve = states["SHELVED"].shelved
     assert shelve is not None and (shelve.user, shelve.reason, shelve.until) == (
@@ -118,10 +140,7 @@ def test_every_state_comes_back_after_a_restart_and_timers_keep_their_time(tmp_p
 
 def test_an_unacknowledged_alarm_that_cleared_while_down_waits_for_acknowledgement(tmp_path: Path) -> None:
     path = tmp_path / "alarms.db"
-    first_run(path)
-    written = len(lines_of(path))
-    engine = engine_on(path, FakeClock(2000.0))
-    engine.restore_from_journal()
+    engine, written = restarted(path, 2000.0)
     scan(engine, [50.0] * 7, 2000.0)  # everything normal now
     assert engine.get("UNACKED").state is R  # cleared, still not acknowledged
     assert engine.get("ACKED").state is N
@@ -138,10 +157,7 @@ def test_an_unacknowledged_alarm_that_cleared_while_down_waits_for_acknowledgeme
 
 def test_bad_data_at_the_first_scan_neither_clears_nor_raises_a_restored_alarm(tmp_path: Path) -> None:
     path = tmp_path / "alarms.db"
-    first_run(path)
-    written = len(lines_of(path))
-    engine = engine_on(path, FakeClock(1300.0))
-    engine.restore_from_journal()
+    engine, written = restarted(path, 1300.0)
     values = np.full(7, math.nan)
     engine.evaluate(values, np.zeros(7, dtype=bool), ts=1300.0)
     assert engine.get("ACKED").state is A and engine.get("UNACKED").state is U
@@ -167,7 +183,12 @@ def with_hi_limits(config: PlantConfig, limits: dict[str, float]) -> PlantConfig
 def test_runtime_restart_keeps_acknowledged_shelved_and_unacknowledged_alarms(
     virtual_plant: object, tmp_path: Path
 ) -> None:
-    acked, unacked, cleared, shelved = "STACK.SO2.HI", "STACK.PARTICULATE.HI", "STACK.ACID_MIST.HI", "GAS.UPTAKE_O2.HI"
+    acked, unacked, cleared, shelved = (
+        "STACK.SO2.HI",
+        "STACK.PARTICULATE.HI",
+        "STACK.ACID_MIST.HI",
+        "GAS.UPTAKE_O2.HI",
+    )
     tags = {alarm_id.removesuffix(".HI"): ALWAYS for alarm_id in (acked, unacked, cleared, shelved)}
     config = with_hi_limits(fast_config(virtual_plant.config), tags)  # type: ignore[attr-defined]
     with Runtime(config, tmp_path, user="zhang") as first:
