@@ -209,3 +209,33 @@ def test_runtime_restart_keeps_acknowledged_shelved_and_unacknowledged_alarms(
         # One activation per episode: the restart raised nothing a second time.
         assert sorted(ln["alarm_id"] for ln in activations) == sorted([acked, unacked, cleared, shelved])
         assert [ln["event"] for ln in second.alarm_search(tag="STACK.ACID_MIST")][:1] == ["clear"]
+
+
+def test_a_journal_from_before_restore_details_restores_the_annunciation_states(tmp_path: Path) -> None:
+    path = tmp_path / "alarms.db"
+    with sqlite3.connect(path) as conn:  # as the previous release wrote it (areas, no detail, no version)
+        conn.execute(
+            "CREATE TABLE alarm_journal (id INTEGER PRIMARY KEY, ts REAL NOT NULL, alarm_id TEXT NOT NULL, "
+            "tag TEXT NOT NULL, kind TEXT NOT NULL, event TEXT NOT NULL, state TEXT NOT NULL, priority "
+            "INTEGER NOT NULL, value REAL, \"limit\" REAL, user TEXT, comment TEXT NOT NULL DEFAULT '', "
+            "message TEXT NOT NULL DEFAULT '', area TEXT NOT NULL DEFAULT '')"
+        )
+        conn.executemany(
+            "INSERT INTO alarm_journal (ts, alarm_id, tag, kind, event, state, priority, value, user) "
+            "VALUES (?, ?, 'T', 'HI', ?, ?, 3, 150.0, ?)",
+            [
+                (1.0, "ACKED", "activate", "unacknowledged", None),
+                (2.0, "ACKED", "acknowledge", "acknowledged", "li.wei"),
+                (3.0, "UNACKED", "activate", "unacknowledged", None),
+                (4.0, "SHELVED", "shelve", "shelved", "li.wei"),  # no end time on record: not restored
+            ],
+        )
+    engine = engine_on(path, FakeClock(100.0))
+    assert {a.alarm_id for a in engine.restore_from_journal()} == {"ACKED", "UNACKED"}
+    acked = engine.get("ACKED")
+    assert (acked.state, acked.active, acked.acked_by, acked.acked_at) == (A, True, "li.wei", 2.0)
+    assert engine.get("UNACKED").state is U and engine.get("SHELVED").state is N
+    scan(engine, [150.0] * 7, 100.0)
+    assert engine.get("ACKED").state is A and engine.get("UNACKED").state is U  # no second activation
+    assert [line[1] for line in lines_of(path)].count("activate") == 2 + 5  # the five never restored
+    engine._journal.close()  # type: ignore[union-attr]
