@@ -165,8 +165,8 @@ class AlarmJournal:
         self._conn: sqlite3.Connection | None = conn
 
     def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError(f"alarm journal {self.path} is closed")
+        if self._conn is None:  # a RuntimeError, and a write failure like any other for append()
+            raise JournalWriteError(f"the alarm journal {self.path} is closed")
         return self._conn
 
     @property

@@ -180,3 +180,31 @@ def test_a_journal_locked_by_another_program_is_behind_with_that_reason(plant) -
     assert [line[:2] for line in lines(journal)] == [
         ("fsf_plc.COMM", "activate"), (JOURNAL_ALARM_ID, "activate"), (JOURNAL_ALARM_ID, "clear")
     ]  # fmt: skip
+
+
+def test_closing_writes_what_waits_or_says_in_the_log_how_much_could_not_be(plant, caplog) -> None:
+    engine, journal, clock = plant
+    fill_the_disk(engine, journal, clock)
+    waiting = journal.backlog
+    journal.close()  # the disk is still full: memory was all these lines had
+    (record,) = [r for r in caplog.records if r.name == "alarm_engine.journal"]
+    assert record.getMessage() == (
+        f"alarm journal {journal.path} closed with {waiting} lines not written: {FULL_REASON}"
+    )
+    clock.now += 5.0
+    engine.set_condition("fsf_plc.COMM", True)  # after close: annunciated, kept, never raised into the caller
+    assert engine.get("fsf_plc.COMM").state is AlarmState.UNACK
+    assert "is closed" in engine.get(JOURNAL_ALARM_ID).message
+
+
+def test_a_backlog_is_written_when_the_journal_closes_with_space(plant) -> None:
+    engine, journal, clock = plant
+    produced = fill_the_disk(engine, journal, clock)
+    space_returns(journal)
+    journal.close()  # before any retry: closing writes the backlog
+    reopened = AlarmJournal(journal.path)
+    written = [
+        (ln["alarm_id"], ln["event"], ln["ts"]) for ln in reopened.search(limit=None, newest_first=False)
+    ]
+    reopened.close()
+    assert [line for line in written if line[0] != JOURNAL_ALARM_ID] == produced
