@@ -37,11 +37,11 @@ class JournalFileError(RuntimeError):
     can print it as one line and exit with status 2.
     """
 
-    def __init__(self, path: Path, problem: str, advice: str) -> None:
-        super().__init__(f"{path}: {problem}; {advice}")
+    def __init__(self, path: Path, problem: str, remedy: str) -> None:
+        super().__init__(f"{path}: {problem}; {remedy}")
         self.path = path
         self.problem = problem
-        self.advice = advice
+        self.remedy = remedy
 
 
 def prepare(conn: sqlite3.Connection, path: Path) -> None:

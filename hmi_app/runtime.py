@@ -109,6 +109,8 @@ class Runtime:
         self.audit = AuditTrail(self.data_dir / "audit.db")
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
         self.max_shelve_s = self.alarms.max_shelve_s
+        # Issue 10: a system alarm says when alarm-journal lines wait in memory (disk full, locked).
+        self.alarms.add_journal_alarm()
         # One communication alarm per device, not one per tag. It has no area of its own: screens
         # list it under every area the device serves.
         for device in config.devices:
@@ -119,8 +121,6 @@ class Runtime:
                 Priority.HIGH,
                 f"Communication failure: {device.description or device.name}",
             )
-        # Issue 10: a system alarm says when alarm-journal lines wait in memory (disk full, locked).
-        self.alarms.add_journal_alarm()
         # Stale: a good tag with no update for stale_periods poll periods (+ timeout) turns uncertain.
         devices = {d.name: d for d in config.devices}
         self._stale_after = np.asarray(
