@@ -72,7 +72,7 @@ def test_a_version_1_journal_is_migrated_keeping_its_lines_and_then_searchable(t
 
 
 @pytest.mark.parametrize(
-    ("make", "problem", "advice"),
+    ("make", "problem", "remedy"),
     [
         (
             lambda c: c.execute("CREATE TABLE samples (tag INTEGER, ts REAL)"),
@@ -93,7 +93,7 @@ def test_a_version_1_journal_is_migrated_keeping_its_lines_and_then_searchable(t
     ids=["other-program", "extra-table", "newer-version"],
 )
 def test_a_foreign_or_newer_database_is_refused_naming_the_file_and_left_alone(
-    tmp_path: Path, make, problem: str, advice: str
+    tmp_path: Path, make, problem: str, remedy: str
 ) -> None:
     path = tmp_path / "alarms.db"
     with sqlite3.connect(path) as conn:
@@ -102,7 +102,7 @@ def test_a_foreign_or_newer_database_is_refused_naming_the_file_and_left_alone(
     with pytest.raises(JournalFileError) as refused:
         AlarmJournal(path)
     message = str(refused.value)
-    assert message.startswith(f"{path}: {problem}; {advice}")
+    assert message.startswith(f"{path}: {problem}; {remedy}")
     assert "\n" not in message and refused.value.path == path
     assert path.read_bytes() == before  # not migrated, not touched
 
