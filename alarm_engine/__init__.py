@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from alarm_engine.engine import DEFAULT_MAX_SHELVE_S, AlarmEngine, AlarmListener
 from alarm_engine.export import export_csv, journal_csv
-from alarm_engine.journal import AlarmJournal
+from alarm_engine.journal import AlarmJournal, JournalWriteError
+from alarm_engine.journal_schema import JournalFileError
 from alarm_engine.kpi import BANDS, PRIORITY_TARGET, AlarmKpis, HiddenAlarm, compute_kpis
 from alarm_engine.limits import LimitTable, parse_condition
 from alarm_engine.logic import (
@@ -33,6 +34,7 @@ from alarm_engine.model import (
     ShelveInfo,
     rollup,
 )
+from alarm_engine.persistence import JOURNAL_ALARM_ID
 
 __all__ = [
     "ACKNOWLEDGE",
@@ -40,6 +42,7 @@ __all__ = [
     "BANDS",
     "CLEAR",
     "DEFAULT_MAX_SHELVE_S",
+    "JOURNAL_ALARM_ID",
     "EVENTS",
     "LATCHING_TRANSITIONS",
     "PRIORITY_TARGET",
@@ -54,6 +57,8 @@ __all__ = [
     "AlarmState",
     "Condition",
     "HiddenAlarm",
+    "JournalFileError",
+    "JournalWriteError",
     "LimitRule",
     "LimitTable",
     "Priority",

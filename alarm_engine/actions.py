@@ -27,6 +27,7 @@ class OperatorActions:
     _version: int
     _listeners: list[Callable[[list[Alarm]], None]]
     max_shelve_s: float
+    _watch_journal: Callable[[float], list[JournalEntry]]  # from JournalKeeping
 
     def _store(self, alarm: Alarm) -> None:
         raise NotImplementedError
@@ -39,9 +40,10 @@ class OperatorActions:
         """Acknowledge alarms on behalf of ``user``; return the alarms whose state changed.
 
         Alarms that are not awaiting acknowledgement are ignored. The acknowledgements are
-        committed to the journal before anything changes or this returns; if the journal write
-        fails the exception propagates and no alarm is acknowledged, so the operator never sees an
-        acknowledgement that is not on record. Unknown ids raise ``KeyError`` and change nothing.
+        committed to the journal before anything changes or this returns; if the journal cannot
+        commit them :class:`~alarm_engine.journal.JournalWriteError` (with the reason) is raised
+        and no alarm is acknowledged, so the operator never sees an acknowledgement that is not on
+        record. Unknown ids raise ``KeyError`` and change nothing. The same holds for every action.
         """
         return self._operator_action(alarm_ids, ACKNOWLEDGE, user, comment)
 
@@ -112,11 +114,15 @@ class OperatorActions:
                     changed.append(new)
             if not changed:
                 return []
+            entries = [(a, event) for a in changed]
             if self._journal is not None:
-                self._journal.record_many([(a, event) for a in changed], user=user, comment=comment, ts=now)
+                # Raises JournalWriteError before anything changed: the action is refused. On
+                # success any backlog went to disk first, so the journal alarm may clear.
+                self._journal.record_many(entries, user=user, comment=comment, ts=now)
             for alarm in changed:
                 self._store(alarm)
+            entries += self._watch_journal(now)
             self._version += 1
             listeners = list(self._listeners)
-        self._notify(listeners, [(a, event) for a in changed])
+        self._notify(listeners, entries)
         return changed

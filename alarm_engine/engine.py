@@ -30,6 +30,7 @@ from alarm_engine.logic import (
     apply_event,
 )
 from alarm_engine.model import Alarm, AlarmKind, AlarmState, LimitRule, Priority
+from alarm_engine.persistence import JournalKeeping
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ AlarmListener = Callable[[list[Alarm]], None]
 DEFAULT_MAX_SHELVE_S = 8 * 3600.0
 
 
-class AlarmEngine(OperatorActions):
+class AlarmEngine(OperatorActions, JournalKeeping):
     """Rule-based and externally driven alarms with the complete ISA-18.2 state set."""
 
     def __init__(
@@ -139,6 +140,7 @@ class AlarmEngine(OperatorActions):
             entries = self._apply_suppression(suppress_changed, shown, now)
             entries += self._apply_conditions(changed_rules, shown, now)
             entries += self._run_timers(now)
+            entries += self._journal_changes(entries, now)
             listeners = self._commit_condition_changes(entries)
         return self._notify(listeners, entries)
 
@@ -149,6 +151,7 @@ class AlarmEngine(OperatorActions):
             changed_rules = self._limits.advance(now)
             entries = self._apply_conditions(changed_rules, None, now)
             entries += self._run_timers(now)
+            entries += self._journal_changes(entries, now)
             listeners = self._commit_condition_changes(entries)
         return self._notify(listeners, entries)
 
@@ -220,21 +223,17 @@ class AlarmEngine(OperatorActions):
             if new is old:
                 return None
             self._store(new)
-            listeners = self._commit_condition_changes([(new, event)])
-        self._notify(listeners, [(new, event)])
+            entries = [(new, event)]
+            entries += self._journal_changes(entries, now)
+            listeners = self._commit_condition_changes(entries)
+        self._notify(listeners, entries)
         return new
 
     def _commit_condition_changes(self, entries: list[JournalEntry]) -> list[AlarmListener]:
-        """Bump the version and journal condition changes; call with the lock held."""
+        """Bump the version after changes (already journaled); call with the lock held."""
         if not entries:
             return []
         self._version += 1
-        if self._journal is not None:
-            try:
-                self._journal.record_many(entries)
-            except Exception:
-                # Annunciating the alarm matters more than its journal line: keep processing.
-                log.exception("alarm journal write failed for %d condition changes", len(entries))
         return list(self._listeners)
 
     # ---- what screens read -----------------------------------------------------------------------

@@ -88,6 +88,20 @@ class LimitTable:
         self.condition_state = np.zeros(len(self.conditions) + 1, dtype=bool)  # last slot: "never"
         self.suppressed = np.zeros(n, dtype=bool)
 
+    def seed(self, rule: int, active: bool, suppressed: bool) -> None:
+        """Start rule ``rule`` from a restored state instead of "inactive, not suppressed".
+
+        A restarted engine seeds the conditions it restored from the journal, so the first update
+        reports only real changes since: a still-active alarm is not raised again, and a restored
+        active one whose value is now normal clears (after its deadband and off-delay as usual).
+        """
+        self.raw[rule] = self.condition[rule] = bool(active)
+        self.pending_since[rule] = np.nan
+        group = self.suppress_group[rule]
+        if suppressed and group >= 0:
+            self.suppressed[rule] = True
+            self.condition_state[group] = True
+
     def update(
         self, values: np.ndarray, valid: np.ndarray, now: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -61,6 +61,7 @@ class AlarmKind(StrEnum):
     DISC = "DISC"  # discrete state: value equals (or, negated, differs from) the alarm value
     BADQ = "BADQ"  # the tag's quality is bad
     COMM = "COMM"  # device communication failure, set from outside
+    SYSTEM = "SYSTEM"  # the control system's own health (e.g. the alarm journal is behind), from outside
 
     @property
     def is_high_limit(self) -> bool:
@@ -171,8 +172,8 @@ class LimitRule:
     details: AlarmDetails | None = None
 
     def __post_init__(self) -> None:
-        if self.kind is AlarmKind.COMM:
-            raise ValueError(f"{self.alarm_id}: kind COMM is a discrete alarm, not a rule")
+        if self.kind in (AlarmKind.COMM, AlarmKind.SYSTEM):
+            raise ValueError(f"{self.alarm_id}: kind {self.kind} is a discrete alarm, not a rule")
         if self.kind is not AlarmKind.BADQ and not math.isfinite(self.limit):
             raise ValueError(f"{self.alarm_id}: limit must be finite, got {self.limit}")
         if not (math.isfinite(self.deadband) and self.deadband >= 0.0):

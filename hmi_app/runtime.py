@@ -109,6 +109,8 @@ class Runtime:
         self.audit = AuditTrail(self.data_dir / "audit.db")
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
         self.max_shelve_s = self.alarms.max_shelve_s
+        # Issue 10: a system alarm says when alarm-journal lines wait in memory (disk full, locked).
+        self.alarms.add_journal_alarm()
         # One communication alarm per device, not one per tag. It has no area of its own: screens
         # list it under every area the device serves.
         for device in config.devices:
@@ -141,6 +143,8 @@ class Runtime:
 
     # ---- life cycle -----------------------------------------------------------------------------
     def start(self) -> None:
+        # Issue 10: alarm states come back from the journal before any device or model reports.
+        self.alarms.restore_from_journal()
         self.historian.start()
         self._processor.start()
         for driver in self.drivers.values():

@@ -9,6 +9,9 @@ journals it before returning, so a button's effect is on record before the table
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,7 +20,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -63,6 +65,7 @@ __all__ = [
     "state_label",
 ]
 DEFAULT_MAX_SHELVE_S = 8 * 3600.0
+log = logging.getLogger(__name__)
 
 
 class AlarmScreen(QWidget):
@@ -126,6 +129,14 @@ class AlarmScreen(QWidget):
         self.unshelve_button.clicked.connect(lambda: self._act(self._control_room.unshelve))
         self.return_button.clicked.connect(lambda: self._act(self._control_room.return_to_service))
         self.reset_button.clicked.connect(lambda: self._act(self._control_room.reset))
+        # Why the last alarm action was refused (journal full, no reason given ...), shown until the
+        # next action succeeds: a control room must see that an acknowledgement did not happen.
+        self.message_label = QLabel()
+        self.message_label.setObjectName("alarmActionMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setFont(theme.font(theme.BASE_PT, bold=True))
+        self.message_label.hide()
 
         self.table = QTableView()
         self.table.setObjectName("alarmTable")
@@ -183,6 +194,7 @@ class AlarmScreen(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.flood_label)
         layout.addLayout(actions)
+        layout.addWidget(self.message_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.guidance_label)
         self._update_summary()
@@ -237,7 +249,7 @@ class AlarmScreen(QWidget):
         todo = [i for i in ids if i in waiting]
         if not todo:
             return []
-        return self._control_room.acknowledge(todo)
+        return self._perform(lambda: self._control_room.acknowledge(todo))
 
     def open_dialog(self, mode: str) -> ShelveDialog | None:
         """Open the shelve ('shelve') or out-of-service ('service') dialog for the selection (non-modal)."""
@@ -255,20 +267,46 @@ class AlarmScreen(QWidget):
         if dialog is None:
             return
         ids = [a.alarm_id for a in dialog.alarms]
-        try:
-            if dialog.mode == "shelve":
-                self._control_room.shelve(
-                    ids, dialog.duration_s(), dialog.reason(), one_shot=dialog.one_shot()
-                )
-            else:
-                self._control_room.remove_from_service(ids, dialog.reason())
-        except ValueError as exc:  # e.g. no reason, or longer than the maximum shelve time
-            QMessageBox.warning(self, self.tr("Alarm action refused"), str(exc))
+        if dialog.mode == "shelve":
+            duration, reason, one_shot = dialog.duration_s(), dialog.reason(), dialog.one_shot()
+            self._perform(lambda: self._control_room.shelve(ids, duration, reason, one_shot=one_shot))
+        else:
+            reason = dialog.reason()
+            self._perform(lambda: self._control_room.remove_from_service(ids, reason))
         dialog.deleteLater()
 
-    def _act(self, action) -> list[Alarm]:  # noqa: ANN001 (a facade method taking ids)
+    def _act(self, action: Callable[[list[str]], list[Alarm]]) -> list[Alarm]:
         ids = self.selected_alarm_ids()
-        return action(ids) if ids else []
+        return self._perform(lambda: action(ids)) if ids else []
+
+    def _perform(self, action: Callable[[], list[Alarm]]) -> list[Alarm]:
+        """Run one alarm action; a refusal is shown on the screen, never raised into a Qt slot.
+
+        The facade refuses with a reason: a missing reason or too long a shelve (ValueError), an
+        alarm that no longer exists (KeyError), or a journal that cannot commit the action (the
+        disk is full, the file locked): the alarms then keep their state.
+        """
+        try:
+            changed = action()
+        except Exception as exc:  # noqa: BLE001 (slots must not raise; the reason is shown instead)
+            if not isinstance(exc, (ValueError, KeyError, RuntimeError, OSError)):
+                log.exception("alarm action failed")
+            reason = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            self.show_refusal(reason or type(exc).__name__)
+            return []
+        self.message_label.clear()
+        self.message_label.hide()
+        return changed
+
+    def show_refusal(self, reason: str) -> None:
+        """Show why an alarm action did not happen, framed, until the next action succeeds."""
+        self.message_label.setText(f"{self.tr('Alarm action refused')}: {reason}")
+        # ISA-101: colour belongs to alarms; a refused action is framed in neutral grey instead.
+        self.message_label.setStyleSheet(
+            f"color: {theme.TEXT}; background: {theme.BAR_NORMAL}; "
+            f"border: 2px solid {theme.SELECTION_FRAME}; padding: 4px;"
+        )
+        self.message_label.show()
 
     def _double_clicked(self, index: QModelIndex) -> None:
         """Open the screen the alarm's guidance names, else the tag's trend."""
