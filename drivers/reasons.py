@@ -34,8 +34,8 @@ def explain(exc: BaseException, where: str = "") -> str:
     if text and not _ONLY_A_NUMBER.fullmatch(text):
         return _clip(text)
     sentence = _sentence(exc)
-    if text:  # the library gave only a code: keep it, but say what it is
-        sentence = f"{sentence} (the library reported only the code {text})"
+    if text:  # the library gave only a code: keep it for the expert, after the words
+        sentence = f"{sentence} (code {text})"
     elif where:
         sentence = f"{sentence} by {where}" if sentence.startswith("connection") else f"{sentence} ({where})"
     return _clip(f"{name}: {sentence}")
