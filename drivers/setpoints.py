@@ -17,7 +17,7 @@ from drivers.types import DataType, TagBinding
 
 # A scaled setpoint lands on an integer register only if it is a whole raw count; floating point
 # arithmetic in the scaling (12.3 -> 123.00000000000001) must not count as a fraction.
-RAW_INTEGRAL_TOLERANCE = 1e-6
+RAW_INTEGRAL_TOLERANCE = 1e-9  # relative
 
 
 def write_refusal(binding: TagBinding | None, tag: str, value: object) -> str:
@@ -41,9 +41,9 @@ def write_refusal(binding: TagBinding | None, tag: str, value: object) -> str:
         whole = round(raw)
         if abs(raw - whole) > RAW_INTEGRAL_TOLERANCE * max(1.0, abs(raw)):
             if binding.scaling is None:
-                return f"{number:g} is not a whole number; tag {tag!r} holds {binding.data_type.value} values"
+                return f"{number!r} is not a whole number; tag {tag!r} holds {binding.data_type.value} values"
             return (
-                f"{number:g} would be raw {raw:.6g}, not a whole number; tag {tag!r} holds scaled "
+                f"{number!r} would be raw {raw:.10g}, not a whole number; tag {tag!r} holds scaled "
                 f"{binding.data_type.value} values (nothing is rounded silently)"
             )
         if not limits[0] <= whole <= limits[1]:
