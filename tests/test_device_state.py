@@ -69,7 +69,7 @@ def test_connected_only_after_a_good_scan_and_every_reconnect_counted(
         assert rec.bad(tags_of(config, "mb_gateway"))
         garbage_proxy.garbage = False
         wait_until(lambda: drivers["mb_gateway"].status.state == "connected", timeout=15)
-        assert rec.good(tags_of(config, "mb_gateway"))
+        wait_until(lambda: rec.good(tags_of(config, "mb_gateway")))  # published just after the state
         assert drivers["mb_gateway"].status.reconnects >= len(failures)
 
 
