@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from drivers.codec import int_range
-from drivers.types import DataType, Quality, SampleBatch, TagBinding
+from drivers.reasons import explain
+from drivers.setpoints import write_refusal
+from drivers.types import Quality, SampleBatch, TagBinding
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,12 @@ class DeviceStatus:
 
     name: str
     protocol: str
-    state: str = "connecting"  # connecting | connected | failed | stopped
+    # connecting (never scanned yet) | connected (the last scan was good) | failed (the last connect
+    # or scan failed; stays so while reconnecting, until a scan is good again) | stopped
+    state: str = "connecting"
     requests: int = 0
     errors: int = 0
-    reconnects: int = 0
+    reconnects: int = 0  # connections re-established after a failure (whatever the scan then did)
     overruns: int = 0
     last_error: str = ""
     last_error_at: float | None = None
@@ -58,6 +61,13 @@ class WriteResult:
     reason: str = ""
     readback: float | None = None
 
+    @classmethod
+    def refused(cls, tag: str, value: object, reason: str) -> Future[WriteResult]:
+        """An already resolved Future refusing the write with ``reason``: callers never wait for it."""
+        future: Future[WriteResult] = Future()
+        future.set_result(cls(tag, value, ok=False, reason=reason))  # type: ignore[arg-type]
+        return future
+
 
 class CommunicationError(Exception):
     """The device did not answer, or answered with something that cannot be used."""
@@ -77,12 +87,10 @@ class _ReadResult:
         return cls(values=[math.nan] * n, qualities=[int(Quality.BAD)] * n)
 
     def good(self, pos: int, value: float) -> None:
-        """Store a decoded value; a non-finite raw value is bad ("out-of-range raw value")."""
-        if math.isfinite(value):
-            self.values[pos] = value
-            self.qualities[pos] = int(Quality.GOOD)
-        else:
-            self.reasons[pos] = f"out-of-range raw value {value!r}"
+        """Store a decoded value as good; the base driver then judges its plausibility (a non-finite
+        value, or one outside the tag's valid range, is published bad as "implausible value")."""
+        self.values[pos] = value
+        self.qualities[pos] = int(Quality.GOOD)
 
 
 class DeviceDriver(threading.Thread):
@@ -120,6 +128,10 @@ class DeviceDriver(threading.Thread):
         self._by_name = {b.name: b for b in self.bindings}
         self._tag_idx = np.asarray([b.index for b in self.bindings], dtype=np.int32)
         self._last_stamps = np.zeros(self._tag_idx.size)
+        ranges = [b.valid_range or (-math.inf, math.inf) for b in self.bindings]
+        self._valid_low = np.asarray([r[0] for r in ranges], dtype=np.float64)
+        self._valid_high = np.asarray([r[1] for r in ranges], dtype=np.float64)
+        self._failed_before = False  # a connect or scan has failed: the next connect is a reconnect
 
     # ---- protocol hooks -------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -141,13 +153,15 @@ class DeviceDriver(threading.Thread):
         return self._status
 
     def write(self, tag: str, value: float) -> Future[WriteResult]:
-        """Queue a write; the Future resolves on the driver thread after the read-back."""
-        future: Future[WriteResult] = Future()
+        """Queue a write; the Future resolves on the driver thread after the read-back.
+
+        A value that must not be written (see :func:`drivers.setpoints.write_refusal`) is refused at
+        once: the Future is already resolved with ``ok=False`` and the reason; nothing raises."""
         binding = self._by_name.get(tag)
         refusal = self._refusal(binding, tag, value)
         if refusal:
-            future.set_result(WriteResult(tag=tag, value=value, ok=False, reason=refusal))
-            return future
+            return WriteResult.refused(tag, value, refusal)
+        future: Future[WriteResult] = Future()
         assert binding is not None
         self._writes.put((binding, float(value), future))
         self._wake.set()
@@ -165,18 +179,20 @@ class DeviceDriver(threading.Thread):
         next_poll = time.monotonic()
         try:
             while not self._stop_event.is_set():
-                if not self._connected:
-                    if not self._try_connect():
-                        self._fail_pending_writes("device not connected")
-                        self._wait(backoff)
-                        backoff = min(backoff * 2, BACKOFF_MAX_S)
-                        next_poll = time.monotonic()
-                        continue
-                    backoff = BACKOFF_FIRST_S
+                if not self._connected and not self._try_connect():
+                    backoff = self._back_off(backoff)
+                    next_poll = time.monotonic()
+                    continue
                 self._process_writes()
                 if time.monotonic() >= next_poll:
                     started = time.monotonic()
-                    self._poll_once()
+                    if not self._poll_once():
+                        # A device that accepts the connection but fails every scan is retried with
+                        # the same growing back-off as one that refuses it, not hammered at poll rate.
+                        backoff = self._back_off(backoff)
+                        next_poll = time.monotonic()
+                        continue
+                    backoff = BACKOFF_FIRST_S  # only a good scan proves the device is back
                     next_poll += self.poll_period
                     if time.monotonic() > next_poll:
                         self._set_status(overruns=self._status.overruns + 1)
@@ -193,32 +209,50 @@ class DeviceDriver(threading.Thread):
             self._wake.wait(seconds)
         self._wake.clear()
 
+    def _back_off(self, backoff: float) -> float:
+        """After a failure: refuse queued writes, wait ``backoff``, return the next (longer) wait."""
+        self._fail_pending_writes("device not connected")
+        self._wait(backoff)
+        return min(backoff * 2, BACKOFF_MAX_S)
+
+    def _where(self) -> str:
+        """``host:port`` of the device for reasons (every protocol's settings carry both)."""
+        config = getattr(self, "config", None)
+        host, port = getattr(config, "host", None), getattr(config, "port", None)
+        return f"{host}:{port}" if host and port else ""
+
     def _try_connect(self) -> bool:
+        """Open the connection. The state stays as it was: only a good scan makes it "connected"."""
         try:
             self._connect()
         except Exception as exc:  # any library error means: not connected yet
-            self._on_failure(f"connect failed: {exc or type(exc).__name__}")
+            self._on_failure(f"connect failed: {explain(exc, self._where())}")
             return False
         self._connected = True
-        reconnects = self._status.reconnects + (1 if self._status.requests else 0)
-        self._set_status(state="connected", reconnects=reconnects)
+        if self._failed_before:
+            self._set_status(reconnects=self._status.reconnects + 1)
         return True
 
-    def _poll_once(self) -> None:
+    def _poll_once(self) -> bool:
+        """One scan, published; False when the whole scan failed (the connection is then dropped)."""
         started = time.monotonic()
         try:
             result = self._read()
         except Exception as exc:
-            self._on_failure(f"communication failure: {exc or type(exc).__name__}")
+            self._on_failure(f"communication failure: {explain(exc, self._where())}")
             self._connected = False
             self._safe_disconnect()
-            return
+            return False
         elapsed = (time.monotonic() - started) * 1e3
         requests = max(result.requests, 1)
         self._latencies.append(elapsed / requests)  # round trip of one request
         lat = np.fromiter(self._latencies, dtype=np.float64)
-        qualities = np.asarray(result.qualities, dtype=np.uint8)
+        values = np.asarray(result.values, dtype=np.float64)
+        qualities = np.array(result.qualities, dtype=np.uint8)
+        reasons = dict(result.reasons)
+        self._judge_plausibility(values, qualities, reasons)
         self._set_status(
+            state="connected",
             requests=self._status.requests + requests,
             scans=self._status.scans + 1,
             requests_per_scan=requests,
@@ -237,11 +271,10 @@ class DeviceDriver(threading.Thread):
             fresh = np.isfinite(source) & (source > self._last_stamps)
             stamps = np.where(fresh, source, np.maximum(now, self._last_stamps))
         self._last_stamps = stamps
-        values = np.asarray(result.values, dtype=np.float64)
         texts = {int(self._tag_idx[p]): t for p, t in result.texts.items()} or None
         # One batch for everything good, one more per distinct reason, so every tag carries its own.
         groups: dict[str, list[int]] = {}
-        for pos, why in result.reasons.items():
+        for pos, why in reasons.items():
             groups.setdefault(why, []).append(pos)
         if groups:
             explained = np.zeros(self._tag_idx.size, dtype=bool)
@@ -262,6 +295,26 @@ class DeviceDriver(threading.Thread):
                     texts=texts if why == "" else None,
                 )
             )
+        return True
+
+    def _judge_plausibility(self, values: np.ndarray, qualities: np.ndarray, reasons: dict[int, str]) -> None:
+        """Mark implausible values bad, in place and vectorised, for every protocol alike.
+
+        A value the device calls good (or uncertain) that cannot be true, not finite or outside the
+        tag's ``valid_range``, would otherwise reach alarms, models and history as a fact.
+        """
+        finite = np.isfinite(values)
+        outside = finite & ((values < self._valid_low) | (values > self._valid_high))
+        wrong = np.flatnonzero((qualities != Quality.BAD) & (~finite | outside))
+        for pos in wrong.tolist():
+            value = float(values[pos])
+            if math.isfinite(value):
+                low, high = self._valid_low[pos], self._valid_high[pos]
+                reasons[pos] = f"implausible value {value:g} outside valid range [{low:g}, {high:g}]"
+            else:
+                reasons[pos] = f"implausible value {value!r}: not a finite number"
+        qualities[wrong] = Quality.BAD
+        values[wrong[~finite[wrong]]] = np.nan  # an infinity must not reach history or the models
 
     def _on_failure(self, reason: str) -> None:
         # Log the first failure loudly; the retries that follow only at debug level.
@@ -271,6 +324,7 @@ class DeviceDriver(threading.Thread):
             self.device_name,
             reason,
         )
+        self._failed_before = True
         self._set_status(
             state="failed", errors=self._status.errors + 1, last_error=reason, last_error_at=time.time()
         )
@@ -294,25 +348,8 @@ class DeviceDriver(threading.Thread):
 
     # ---- writes ---------------------------------------------------------------------------------
     @staticmethod
-    def _refusal(binding: TagBinding | None, tag: str, value: float) -> str:
-        if binding is None:
-            return f"tag {tag!r} is not served by this device"
-        if binding.data_type is DataType.STRING:
-            return f"tag {tag!r} is a string; only numeric setpoints can be written"
-        if not binding.writable:
-            return f"tag {tag!r} is read-only"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            return f"value {value!r} is not a finite number"
-        if binding.data_type is DataType.BOOL and value not in (0, 1):
-            return f"{value:g} is not a valid bool (0 or 1)"
-        if not binding.write_low <= value <= binding.write_high:
-            return f"{value:g} is outside the write limits [{binding.write_low:g}, {binding.write_high:g}]"
-        limits = int_range(binding.data_type)
-        if limits is not None:
-            raw = round(binding.unscale(float(value)))
-            if not limits[0] <= raw <= limits[1]:
-                return f"raw value {raw} does not fit {binding.data_type.value}"
-        return ""
+    def _refusal(binding: TagBinding | None, tag: str, value: object) -> str:
+        return write_refusal(binding, tag, value)
 
     def _process_writes(self) -> None:
         while True:
@@ -323,7 +360,9 @@ class DeviceDriver(threading.Thread):
             try:
                 readback = self._write_raw(binding, value)
             except Exception as exc:
-                future.set_result(WriteResult(binding.name, value, ok=False, reason=f"write failed: {exc}"))
+                future.set_result(
+                    WriteResult(binding.name, value, ok=False, reason=f"write failed: {explain(exc)}")
+                )
                 continue
             ok = math.isclose(readback, value, rel_tol=1e-4, abs_tol=_resolution(binding))
             reason = "" if ok else f"read-back {readback:g} differs from written {value:g}"

@@ -114,6 +114,7 @@ class TagBinding:
     writable: bool = False
     write_low: float = float("-inf")
     write_high: float = float("inf")
+    valid_range: tuple[float, float] | None = None  # engineering values outside it are implausible
 
     def scale(self, raw: float) -> float:
         return self.scaling.to_eng(raw) if self.scaling else float(raw)

@@ -1,4 +1,8 @@
-"""CSV export of history for process engineers (and the trend screen's export action)."""
+"""CSV export of history for process engineers (and the trend screen's export action).
+
+Files are UTF-8 with a byte-order mark, so that Excel (also on Chinese Windows) reads ``°C`` and
+Chinese text; text cells never start like a formula (see :func:`spreadsheet_text`).
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,28 @@ from historian._types import QUALITY_GOOD, HistoryData
 if TYPE_CHECKING:
     from historian.historian import Historian
 
+# A spreadsheet evaluates a cell that starts with one of these (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8; Python readers use the same name
 SLICE_SECONDS = 3600.0  # export in slices: bounded memory and a progress report per slice
 
 
 def header(names: Sequence[str], units: Sequence[str] | None) -> list[str]:
     """``time_utc, epoch_s, NAME [unit], ...`` (no brackets for a tag without unit)."""
     units = units or [""] * len(names)
-    return ["time_utc", "epoch_s"] + [f"{n} [{u}]" if u else n for n, u in zip(names, units, strict=True)]
+    cells = [f"{n} [{u}]" if u else n for n, u in zip(names, units, strict=True)]
+    return ["time_utc", "epoch_s", *map(spreadsheet_text, cells)]
+
+
+def spreadsheet_text(cell: object) -> str:
+    """A text cell as a spreadsheet must show it: one starting like a formula gets a leading ``'``
+    (the OWASP recipe), so ``=HYPERLINK(...)`` is shown, not run. Numbers are not passed here.
+
+    Its twin is ``alarm_engine.export.spreadsheet_text``: the two layers may not import each other,
+    and ``tests/test_csv_safety.py`` holds both to the same table.
+    """
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def write_csv(
@@ -49,7 +68,7 @@ def write_csv(
     span = max(t1 - t0, 1e-9)
     # An interval grid must stay on t0 + k * interval across slices.
     step = SLICE_SECONDS if interval is None else max(1, int(SLICE_SECONDS // interval)) * interval
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    with open(path, "w", newline="", encoding=CSV_ENCODING) as f:
         writer = csv.writer(f)
         writer.writerow(header(names, units))
         start = t0

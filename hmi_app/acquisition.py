@@ -39,6 +39,7 @@ def binding_for(index: int, tag: TagConfig, device: Any) -> TagBinding:
         writable=tag.writable,
         write_low=low,
         write_high=high,
+        valid_range=tag.valid_range,
     )
 
 

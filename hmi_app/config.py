@@ -123,6 +123,19 @@ class TagConfig(_Model):
     byte_order: Literal["big", "little"] | None = Field(default=None, description="Modbus: device default")
     word_order: Literal["big", "little"] | None = Field(default=None, description="Modbus: device default")
     unit_id: int | None = Field(default=None, ge=0, le=255, description="Modbus unit behind a gateway")
+    valid_range: tuple[float, float] | None = Field(
+        default=None, description="low, high (engineering units): a value outside is implausible, bad"
+    )
+
+    @model_validator(mode="after")
+    def _valid_range(self) -> TagConfig:
+        if self.valid_range is not None:
+            low, high = self.valid_range
+            if not -float("inf") < low < high < float("inf"):  # false for NaN as well
+                raise ValueError(
+                    f"valid_range [{low:g}, {high:g}] must be two finite numbers, low below high"
+                )
+        return self
 
     @model_validator(mode="after")
     def _ranges(self) -> TagConfig:

@@ -16,9 +16,11 @@ import numpy as np
 from alarm_engine import Alarm, AlarmKind, AlarmKpis, AlarmState, Priority
 from drivers import DeviceStatus, Quality, WriteResult
 from historian import BucketData, HistoryData
+from historian.export import CSV_ENCODING, spreadsheet_text
 from hmi_app.guidance_service import GuidanceView
 
 __all__ = [
+    "CSV_ENCODING",
     "Alarm",
     "AlarmKind",
     "AlarmKpis",
@@ -34,6 +36,7 @@ __all__ = [
     "Snapshot",
     "TagInfo",
     "WriteResult",
+    "spreadsheet_text",
 ]
 
 

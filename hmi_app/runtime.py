@@ -30,6 +30,7 @@ from alarm_engine import (
     export_csv,
 )
 from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResult
+from drivers.reasons import explain, show_value
 from historian import Historian
 from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
@@ -42,6 +43,7 @@ from hmi_app.tag_table import CurrentValueTable
 log = logging.getLogger(__name__)
 
 STALE_CHECK_S = 0.5  # how often the processor looks for stale tags when no batch arrives
+
 
 def tag_infos(config: PlantConfig) -> list[TagInfo]:
     infos = []
@@ -380,30 +382,48 @@ class Runtime:
     ) -> Future[WriteResult]:
         """Queue a setpoint write on the owning device; the result (with read-back) arrives later.
 
-        The request and its outcome are both recorded in the audit trail with user and reason.
+        The request and its outcome are both recorded in the audit trail with user and reason. A
+        request that cannot be carried out (unknown tag, a value that is no setpoint, no reason text,
+        an audit trail that cannot be written) is refused: the Future is already resolved with
+        ``ok=False`` and the reason, the refusal is audited, and nothing raises to the caller.
         """
         who = user or self.current_user
-        index = self._index.get(name)
+        shown = show_value(value)
+        index = self._index.get(name) if isinstance(name, str) else None
         if index is None:
-            future: Future[WriteResult] = Future()
-            future.set_result(WriteResult(name, value, ok=False, reason=f"unknown tag {name!r}"))
-            return future
-        driver = self.drivers[self.tags[index].device]
-        self.audit.record(who, "write requested", name, f"value={value!r} reason={reason!r}")
-        future = driver.write(name, value)
+            return self._refuse_write(who, name, value, f"unknown tag {show_value(name)}")
+        if not isinstance(reason, str):
+            return self._refuse_write(who, name, value, f"the reason must be text, not {show_value(reason)}")
+        try:
+            self.audit.record(who, "write requested", name, f"value={shown} reason={reason!r}")
+        except Exception as exc:  # an action that cannot be audited is not performed
+            log.warning("could not audit a write request for %s: %s", name, exc)
+            return WriteResult.refused(
+                name, value, f"the audit trail cannot be written ({explain(exc)}); nothing was written"
+            )
+        future = self.drivers[self.tags[index].device].write(name, value)
 
         def _record(f: Future[WriteResult]) -> None:
             result = f.result()
             outcome = "ok" if result.ok else f"refused: {result.reason}"
             try:
                 self.audit.record(
-                    who, "write result", name, f"value={value!r} readback={result.readback!r}", outcome
+                    who, "write result", name, f"value={shown} readback={result.readback!r}", outcome
                 )
             except Exception:  # audit closed during shutdown
                 log.warning("could not audit write result for %s", name)
 
         future.add_done_callback(_record)
         return future
+
+    def _refuse_write(self, who: str, name: object, value: object, why: str) -> Future[WriteResult]:
+        """A write refused before it reached a driver: audited like every other refusal."""
+        target = name if isinstance(name, str) else show_value(name)
+        try:
+            self.audit.record(who, "write result", target, f"value={show_value(value)}", f"refused: {why}")
+        except Exception as exc:
+            log.warning("could not audit a refused write to %s: %s", target, exc)
+        return WriteResult.refused(target, value, why)
 
     # ---- headless reporting ---------------------------------------------------------------------
     def snapshot_json(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from hmi_app.facade import ControlRoom, HistoryData, Quality, TagInfo
+from hmi_app.facade import CSV_ENCODING, ControlRoom, HistoryData, Quality, TagInfo, spreadsheet_text
 
 RAW_STATS_MAX_SPAN_S = 86_400.0
 
@@ -169,19 +169,20 @@ def visible_stats(control_room: ControlRoom, tag: int, t0: float, t1: float) -> 
 
 
 def write_csv(path: str | Path, control_room: ControlRoom, tags: list[TagInfo], t0: float, t1: float) -> int:
-    """Write every raw sample of ``tags`` in [t0, t1] as CSV with units and quality; returns rows written."""
+    """Write every raw sample of ``tags`` in [t0, t1] as CSV with units and quality; returns rows written.
+
+    UTF-8 with a byte-order mark (Excel reads ``°C``); text cells never start like a formula."""
     rows = 0
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    with open(path, "w", newline="", encoding=CSV_ENCODING) as f:
         out = csv.writer(f)
         out.writerow(["timestamp_utc", "epoch_s", "tag", "description", "value", "unit", "quality"])
         for tag in tags:
+            name, description, unit = map(spreadsheet_text, (tag.name, tag.description, tag.eng_unit))
             data = control_room.history(tag.index, t0, t1)
             for t, v, q in zip(data.timestamps, data.values, data.qualities, strict=True):
                 when = datetime.fromtimestamp(float(t), UTC).isoformat(timespec="milliseconds")
                 value = "" if math.isnan(v) else tag.format(float(v))
-                out.writerow(
-                    [when, f"{t:.3f}", tag.name, tag.description, value, tag.eng_unit, Quality(int(q)).label]
-                )
+                out.writerow([when, f"{t:.3f}", name, description, value, unit, Quality(int(q)).label])
                 rows += 1
     return rows
 

@@ -20,7 +20,7 @@ T0 = 1.7e9  # 2023-11-14T22:13:20Z
 
 
 def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.reader(f))
 
 

@@ -283,7 +283,7 @@ def test_retention_by_size_removes_oldest_and_shrinks_file_on_the_writer_thread(
 
 
 def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.reader(f))
 
 

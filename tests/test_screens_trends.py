@@ -137,7 +137,7 @@ def test_cursor_statistics_and_export(qtbot, screen, running_control_room, tmp_p
 
     path = tmp_path / "trend.csv"
     rows = s.export_csv(path)
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:
         table = list(csv.DictReader(f))
     assert rows == len(table) > 0
     assert {r["unit"] for r in table if r["tag"] == "FSF.MATTE_TEMP"} == {"°C"}
