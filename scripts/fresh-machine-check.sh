@@ -32,7 +32,10 @@ trap cleanup EXIT
 step() { echo "fresh-machine-check: $*"; }
 
 step "debootstrap bookworm (minbase) into $root"
+# One retry: a registry hiccup should not fail the check, a missing package should.
 debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$root.log" 2>&1 \
+  || { rm -rf --one-file-system "$root" && mkdir -p "$root" \
+       && debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$root.log" 2>&1; } \
   || { tail -20 "$root.log" >&2; exit 1; }
 rm -f "$root.log"
 
@@ -65,6 +68,7 @@ in_fresh() {
 }
 
 step "installing what the README presumes: Python 3 with venv"
+echo 'Acquire::Retries "3";' > "$root/etc/apt/apt.conf.d/80retries"
 in_fresh "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   python3 python3-venv ca-certificates >/dev/null"
 
