@@ -65,9 +65,7 @@ class OperatorActions:
         duration may not exceed :attr:`max_shelve_s`: both raise ``ValueError`` before anything
         changes. Shelved alarms come back by themselves when the time is up (see :meth:`tick`).
         """
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("shelving needs a reason")
+        reason = _text(reason, "shelving needs a reason")
         duration = self.max_shelve_s if duration_s is None else float(duration_s)
         if not 0.0 < duration <= self.max_shelve_s:
             raise ValueError(f"shelve duration must be in (0, {self.max_shelve_s:g}] s, got {duration:g}")
@@ -81,9 +79,7 @@ class OperatorActions:
 
     def remove_from_service(self, alarm_ids: Iterable[str], reason: str, user: str) -> list[Alarm]:
         """Take alarms out of service for maintenance; ``reason`` is required (``ValueError``)."""
-        reason = reason.strip()
-        if not reason:
-            raise ValueError("taking an alarm out of service needs a reason")
+        reason = _text(reason, "taking an alarm out of service needs a reason")
         info = ServiceInfo(user=user, reason=reason, since=self._clock())
         return self._operator_action(alarm_ids, REMOVE, user, reason, info)
 
@@ -126,3 +122,10 @@ class OperatorActions:
             listeners = list(self._listeners)
         self._notify(listeners, entries)
         return changed
+
+
+def _text(reason: object, refusal: str) -> str:
+    """A required reason, stripped; anything that is not words (None, a number, blanks) is refused."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError(refusal)
+    return reason.strip()

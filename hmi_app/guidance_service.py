@@ -350,7 +350,7 @@ class GuidanceService:
 
     def reject(self, suggestion_id: int, user: str, reason: str) -> int:
         """Record a rejection; a reason is required."""
-        if not reason.strip():
+        if not isinstance(reason, str) or not reason.strip():
             raise ValueError("a reason is required to reject a suggestion")
         self._current(suggestion_id)
         now = self.clock()

@@ -317,7 +317,9 @@ class Runtime:
 
     def guidance_reject(self, suggestion_id: int, reason: str, user: str | None = None) -> int:
         """Log a rejection (reason required)."""
-        return self.guidance.reject(suggestion_id, user or self.current_user, reason)
+        who = user or self.current_user
+        why = self._required_reason(who, "reject advice", f"suggestion {suggestion_id}", reason)
+        return self.guidance.reject(suggestion_id, who, why)
 
     def guidance_decisions(self, limit: int = 200) -> list[dict[str, Any]]:
         return self.guidance.decisions(limit)
@@ -337,7 +339,9 @@ class Runtime:
         one_shot: bool = False,
     ) -> list[Alarm]:
         """Shelve alarms (reason required, at most the maximum shelve time); journaled before return."""
-        return self.alarms.shelve(alarm_ids, duration_s, reason, user or self.current_user, one_shot)
+        who = user or self.current_user
+        why = self._required_reason(who, "shelve", ",".join(map(str, alarm_ids)), reason)
+        return self.alarms.shelve(alarm_ids, duration_s, why, who, one_shot)
 
     def unshelve(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
         """Unshelve alarms; the condition is re-evaluated. Journaled before return."""
@@ -345,7 +349,20 @@ class Runtime:
 
     def remove_from_service(self, alarm_ids: list[str], reason: str, user: str | None = None) -> list[Alarm]:
         """Take alarms out of service for maintenance (reason required); journaled before return."""
-        return self.alarms.remove_from_service(alarm_ids, reason, user or self.current_user)
+        who = user or self.current_user
+        why = self._required_reason(who, "remove from service", ",".join(map(str, alarm_ids)), reason)
+        return self.alarms.remove_from_service(alarm_ids, why, who)
+
+    def _required_reason(self, who: str, action: str, target: str, reason: object) -> str:
+        """The stripped reason; a missing or non-text reason is refused (``ValueError``) and audited."""
+        if isinstance(reason, str) and reason.strip():
+            return reason.strip()
+        why = f"{action} needs a reason in words (got {reason!r})"
+        try:
+            self.audit.record(who, action, target, "", f"refused: {why}")
+        except Exception as exc:  # the refusal stands even when it cannot be recorded
+            log.warning("could not audit a refused %s: %s", action, exc)
+        raise ValueError(why)
 
     def return_to_service(
         self, alarm_ids: list[str], user: str | None = None, comment: str = ""

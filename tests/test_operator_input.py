@@ -138,3 +138,18 @@ def test_a_write_that_cannot_be_audited_is_not_performed(plant: VirtualPlant, tm
         assert result.reason.endswith("); nothing was written")
     finally:
         rt.stop()
+
+
+@pytest.mark.parametrize("action", ["shelve", "remove_from_service"])
+@pytest.mark.parametrize("reason", [None, 42, "   "], ids=["None", "number", "blank"])
+def test_an_alarm_action_without_a_reason_in_words_is_refused_and_audited(
+    runtime: Runtime, action: str, reason: object
+) -> None:
+    alarm = runtime.alarms.all_alarms()[0]
+    before = alarm.state
+    args = ([alarm.alarm_id], 600.0, reason) if action == "shelve" else ([alarm.alarm_id], reason)
+    with pytest.raises(ValueError, match="needs a reason in words"):
+        getattr(runtime, action)(*args, user="refused-op")
+    assert runtime.alarms.get(alarm.alarm_id).state == before  # nothing changed
+    rows = _audit_rows(runtime, alarm.alarm_id)
+    assert any(r[0] == "refused-op" and r[2] == "" and r[3].startswith("refused: ") for r in rows)
