@@ -93,24 +93,20 @@ def test_unusable_data_gives_one_line_and_exit_2(
     assert {p: p.read_bytes() for p in before} == before  # refused files are left exactly as they were
 
 
-def test_read_only_data_dir_gives_one_line_and_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("mount", "says"),
+    [
+        ("read_only", "the file system is read-only; mount it read-write"),
+        ("full", "the disk is full; free space on that disk"),
+    ],
+)
+def test_read_only_or_full_data_dir_gives_one_line_and_exit_2(mount: str, says: str, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    result = run_cli_isolated([*RUN, str(data_dir)], read_only=[data_dir])
+    SampleStore(data_dir / "history.db", ["A"]).stop()  # a data dir in use before (hidden by a full tmpfs)
+    result = run_cli_isolated([*RUN, str(data_dir)], **{mount: [data_dir]})  # type: ignore[arg-type]
     assert result.returncode == 2, result.stderr
-    line = one_line(result.stderr)
-    assert (
-        line == f"{data_dir}: the file system is read-only; mount it read-write or choose another --data-dir"
-    )
-
-
-def test_full_disk_gives_one_line_and_exit_2(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    result = run_cli_isolated([*RUN, str(data_dir)], full=[data_dir])
-    assert result.returncode == 2, result.stderr
-    line = one_line(result.stderr)
-    assert line == f"{data_dir}: the disk is full; free space on that disk or choose another --data-dir"
+    assert one_line(result.stderr) == f"{data_dir}: {says} or choose another --data-dir"
 
 
 def test_full_disk_seen_by_sqlite_names_the_database(tmp_path: Path) -> None:
