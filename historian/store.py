@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from historian import _chunks, _schema, _sqlite, retention
 from historian._reader import StoreReader
-from historian._types import Batch, make_batch
+from historian._types import Batch, empty_batch, join_batches, last_per_tag, make_batch, split_batches
 from historian.compression import DEFAULT_MAX_INTERVAL, make_compressor
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,12 @@ class SampleStore(StoreReader):
     The writer thread flushes every ``flush_interval`` seconds. When the database cannot be
     written (read-only, locked, disk full, missing directory) the error is logged, kept in
     ``last_error``, the samples stay queued (at most ``max_pending``; beyond that the oldest
-    are dropped and counted in ``dropped``) and the write is retried on the next interval.
+    are dropped and counted in ``dropped``) and the write is retried on the next interval. Once
+    writing works again the backlog goes out oldest first in transactions of at most
+    ``max_transaction`` samples, so it catches up even when little space has come back; listeners
+    (``add_error_listener``) hear when writing fails and when it recovers. A file that is not a
+    history database (damaged, another program's, a newer version's) is never written into; a
+    first-release file is converted to the current layout on opening.
 
     ``connect`` replaces the writer's connection factory (for example to open the file with
     ``?mode=ro`` in tests or to tune timeouts); it is called again after every failed write,
@@ -88,7 +93,7 @@ class SampleStore(StoreReader):
         # Per tag: points in unsealed fragments on disk and the time of the first one.
         self._frag_count = np.zeros(n, dtype=np.int64)
         self._frag_t0 = np.full(n, np.nan)
-        self._snapshot_retry = _empty_batch()
+        self._snapshot_retry = empty_batch()
         self._recovered = False
         self._flush_interval = float(flush_interval)
         self._max_pending = int(max_pending)
@@ -157,7 +162,8 @@ class SampleStore(StoreReader):
     def add_error_listener(self, listener: ErrorListener) -> None:
         """Call ``listener(last_error)`` whenever writing starts failing (text) or recovers (None).
 
-        Called on the thread that writes (normally ``historian-writer``), outside the store's locks.
+        Called on the thread that writes (normally ``historian-writer``) with the store's write lock
+        held: a listener may raise an alarm, but must not flush this store.
         """
         self._error_listeners.append(listener)
 
@@ -255,12 +261,12 @@ class SampleStore(StoreReader):
                 self._pending.clear()
                 self._pending_count = 0
                 self._inflight = count
-                snapshot = _last_per_tag(_join([self._snapshot_retry, self._compressor.provisional()]))
+                snapshot = last_per_tag(join_batches([self._snapshot_retry, self._compressor.provisional()]))
                 self._snapshot_retry = snapshot
             if not batches and not len(snapshot) and not final:
                 return
-            pieces = _split(batches, self._max_transaction)
-            empty = _empty_batch()
+            pieces = split_batches(batches, self._max_transaction)
+            empty = empty_batch()
             try:
                 conn = self._open_writer()
                 while pieces:  # oldest first; the held points go with the last piece
@@ -285,7 +291,7 @@ class SampleStore(StoreReader):
                 self._drop_logged = False
                 with self._lock:
                     self._inflight = 0
-                    self._snapshot_retry = _empty_batch()
+                    self._snapshot_retry = empty_batch()
             finally:
                 if self._stopped:
                     self._close_writer()
@@ -321,7 +327,7 @@ class SampleStore(StoreReader):
         """One transaction; the fragment bookkeeping changes only once it has committed."""
         counts, starts = self._frag_count.copy(), self._frag_t0.copy()
         with _sqlite.transaction(conn):
-            _chunks.write_points(conn, self._disk_ids, counts, starts, _join(batches))
+            _chunks.write_points(conn, self._disk_ids, counts, starts, join_batches(batches))
             _chunks.write_snapshot(conn, self._disk_ids, snapshot, final)
         self._frag_count, self._frag_t0 = counts, starts
 
@@ -393,40 +399,3 @@ class SampleStore(StoreReader):
                     listener(message)
                 except Exception:  # a listener's failure must not stop the writer
                     logger.exception("historian: write-state listener failed")
-
-
-def _empty_batch() -> Batch:
-    return Batch(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, np.uint8))
-
-
-def _split(batches: list[Batch], limit: int) -> list[list[Batch]]:
-    """Cut queued batches (in submit order) into runs of at most ``limit`` samples each."""
-    pieces: list[list[Batch]] = [[]]
-    room = limit
-    for batch in batches:
-        while len(batch):
-            if room == 0:
-                pieces.append([])
-                room = limit
-            head = batch.select(slice(0, room))
-            pieces[-1].append(head)
-            room -= len(head)
-            batch = batch.select(slice(len(head), None))
-    return [p for p in pieces if p] or [[]]
-
-
-def _join(batches: list[Batch]) -> Batch:
-    parts = [b for b in batches if len(b)]
-    if not parts:
-        return _empty_batch()
-    if len(parts) == 1:
-        return parts[0]
-    return Batch(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
-
-
-def _last_per_tag(points: Batch) -> Batch:
-    """Keep only the newest snapshot point of each tag (bounds the retry list while failing)."""
-    if len(points) <= 1:
-        return points
-    _, idx = np.unique(points.tags[::-1], return_index=True)
-    return points.select(np.sort(len(points) - 1 - idx))

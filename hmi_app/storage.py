@@ -180,8 +180,12 @@ def _check_history(path: Path, report: StorageReport, clock: Callable[[], float]
     try:
         inspect_store(path)  # an older layout of ours passes: the store converts it on opening
     except StoreFileError as exc:
-        if exc.kind not in ("corrupt", "foreign"):
+        if exc.kind == "newer":
             raise StorageError(path, exc.problem, f"use the version that wrote it or {OTHER_DIR}") from exc
+        if exc.kind not in ("corrupt", "foreign"):
+            raise StorageError(
+                path, exc.problem, f"check its permissions and the disk, or {OTHER_DIR}"
+            ) from exc
         with opening(path):
             moved = _move_aside(path, exc.kind, clock)
         log.error("history database %s: %s; moved aside to %s, starting a new one", path, exc.problem, moved)
