@@ -9,6 +9,7 @@ tmpfs is mounted and filled (ENOSPC, as on a full disk). The mounts vanish with 
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -23,12 +24,15 @@ def run_cli_isolated(
     *,
     read_only: Sequence[Path] = (),
     full: Sequence[Path] = (),
+    tmpdir: Path | None = None,
     timeout: float = 90.0,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``hmi-app ARGV`` with ``read_only`` directories mounted read-only and ``full`` ones full.
 
-    Each ``full`` directory becomes an empty 1 MiB tmpfs filled to the last byte.
+    Each ``full`` directory becomes an empty 1 MiB tmpfs filled to the last byte; ``tmpdir`` is
+    the command's temporary directory (to check that it leaves nothing there).
     """
+    env = dict(os.environ, TMPDIR=str(tmpdir)) if tmpdir is not None else None
     steps = []
     for folder in read_only:
         q = shlex.quote(str(folder))
@@ -41,7 +45,9 @@ def run_cli_isolated(
         )
     steps.append("exec " + shlex.join([sys.executable, "-m", "hmi_app.cli", *argv]))
     command = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", " && ".join(steps)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False, env=env
+    )
 
 
 def one_line(text: str) -> str:

@@ -121,11 +121,13 @@ def make_history(folder: Path, seconds: int = 600) -> None:
     hist.stop()
 
 
-def export(data_dir: Path, out: Path, t1: float, read_only: bool = True, t0: float = T0) -> tuple[int, str]:
+def export(
+    data_dir: Path, out: Path, t1: float, read_only: bool = True, t0: float = T0, tmpdir: Path | None = None
+) -> tuple[int, str]:
     """``hmi-app history export`` of FSF.CONC_FEED over [t0, t1], the data dir mounted read-only."""
     argv = ["history", "export", "--tags", FEED, "--from", str(t0), "--to", str(t1), "--out", str(out),
             "--data-dir", str(data_dir), "--config", str(DEMO_CONFIG)]  # fmt: skip
-    result = run_cli_isolated(argv, read_only=[data_dir] if read_only else [])
+    result = run_cli_isolated(argv, read_only=[data_dir] if read_only else [], tmpdir=tmpdir)
     return result.returncode, result.stderr
 
 
@@ -171,8 +173,11 @@ def test_export_reads_samples_still_in_the_wal_on_a_read_only_mount(tmp_path: Pa
     assert (backup / "history.db-wal").stat().st_size > 0
 
     out = tmp_path / "out.csv"
-    code, err = export(backup, out, T0 + 599)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    code, err = export(backup, out, T0 + 599, tmpdir=scratch)
     assert code == 0, err
+    assert list(scratch.iterdir()) == []  # the temporary copy it read is gone
     assert csv_times(out)[-300:] == list(ts) and len(csv_times(out)) >= 599  # the held last point aside
     assert sorted(p.name for p in backup.iterdir()) == ["history.db", "history.db-wal"]
 
