@@ -82,12 +82,13 @@ def classify(conn: sqlite3.Connection, path: Path) -> str:
 
 
 def inspect(path: Path) -> str:
-    """Classify the file at ``path`` without changing it (``"missing"`` if there is none)."""
+    """Classify the file at ``path``, reading only its schema (``"missing"`` if there is none)."""
     if not path.exists():
         return "missing"
     if path.is_dir():
         raise StoreFileError(path, "foreign", "it is a directory, not a history database")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    # rw (never creates): the last connection to close tidies the -wal/-shm files away, ro would leave them
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
     try:
         return classify(conn, path)
     except sqlite3.OperationalError as exc:
