@@ -87,8 +87,9 @@ def inspect(path: Path) -> str:
         return "missing"
     if path.is_dir():
         raise StoreFileError(path, "foreign", "it is a directory, not a history database")
-    # rw (never creates): the last connection to close tidies the -wal/-shm files away, ro would leave them
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
+    # Read-only: a read-write connection to a damaged file can delete its -wal on closing - data
+    # that may still be recovered. Its -shm may stay behind; the writer's own connection tidies up.
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         return classify(conn, path)
     except sqlite3.OperationalError as exc:

@@ -165,7 +165,7 @@ def _check_evidence(path: Path, tables: set[str]) -> None:
     """Refuse a damaged or foreign journal, audit trail or guidance log (never moved: evidence)."""
     if not path.exists():
         return
-    uri = f"{path.resolve().as_uri()}?mode=rw"  # never creates; rw tidies -wal/-shm away on closing
+    uri = f"{path.resolve().as_uri()}?mode=ro"  # read-only: never touches its -wal (see _schema.inspect)
     with opening(path), closing(sqlite3.connect(uri, uri=True)) as conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if names and not names & tables:

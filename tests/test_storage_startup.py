@@ -31,6 +31,12 @@ def random_bytes(path: Path) -> bytes:
     return data
 
 
+def damaged_with_wal(path: Path) -> None:
+    """A damaged database with a WAL beside it: both must survive untouched (it may be recoverable)."""
+    random_bytes(path)
+    Path(f"{path}-wal").write_bytes(np.random.default_rng(9).bytes(4096))
+
+
 def foreign_db(path: Path) -> None:
     with closing(sqlite3.connect(path)) as conn:
         conn.execute("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT)")
@@ -66,7 +72,7 @@ def with_file(name: str, make: Callable[[Path], object]) -> Callable[[Path], Pat
 CASES = {
     "data dir is a file": (data_dir_is_a_file, "data", "not a directory; move it away"),
     "data dir cannot be created": (data_dir_under_a_file, "data", "a file is in the way"),
-    "corrupt audit.db": (with_file("audit.db", random_bytes), "audit.db", "not a database"),
+    "corrupt audit.db": (with_file("audit.db", damaged_with_wal), "audit.db", "not a database"),
     "corrupt alarms.db": (with_file("alarms.db", random_bytes), "alarms.db", "not a database"),
     "corrupt guidance.db": (with_file("guidance.db", random_bytes), "guidance.db", "not a database"),
     "foreign audit.db": (
@@ -85,7 +91,7 @@ def test_unusable_data_gives_one_line_and_exit_2(
 ) -> None:
     build, named, says = CASES[case]
     data_dir = build(tmp_path)
-    before = {p: p.read_bytes() for p in data_dir.glob("*.db")} if data_dir.is_dir() else {}
+    before = {p: p.read_bytes() for p in data_dir.glob("*.db*")} if data_dir.is_dir() else {}
     assert main([*RUN, str(data_dir)]) == 2
     line = one_line(capsys.readouterr().err)
     assert line.startswith(str(data_dir)) and named in line and says in line
