@@ -65,7 +65,7 @@ def classify(conn: sqlite3.Connection, path: Path) -> str:
         tables = _tables(conn)
     except sqlite3.DatabaseError as exc:
         if is_corruption(exc):
-            raise StoreFileError(path, "corrupt", f"it is not a readable history database ({exc})") from exc
+            raise StoreFileError(path, "corrupt", f"it is damaged or not a database ({exc})") from exc
         raise
     if version > SCHEMA_VERSION:
         raise StoreFileError(

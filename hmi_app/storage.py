@@ -127,8 +127,8 @@ def announce(alarms: AlarmEngine, report: StorageReport, store: SampleStore) -> 
     """System alarms: a history file moved aside at start-up, and history writes being delayed."""
     for original, moved, problem in report.moved_aside:
         message = (
-            f"History file {original.name} could not be used ({problem}); moved aside to {moved.name}. "
-            "Recording continues in a new file."
+            f"History file {original.name} could not be used: {problem}. "
+            f"Moved aside to {moved.name}; recording continues in a new file."
         )
         alarms.add_discrete(HISTORY_FILE_ALARM, original.name, AlarmKind.DISC, Priority.HIGH, message)
         alarms.set_condition(HISTORY_FILE_ALARM, True)

@@ -167,7 +167,7 @@ def test_bad_history_db_is_moved_aside_and_raises_a_system_alarm(kind: str, tmp_
 
         alarm = runtime.alarms.get(storage.HISTORY_FILE_ALARM)
         assert alarm.active and alarm.state.value != "normal"
-        assert main_file[0].name in alarm.message and "Recording continues" in alarm.message
+        assert main_file[0].name in alarm.message and "recording continues in a new file" in alarm.message
         assert alarm in runtime.snapshot().alarms
 
         # Recording goes on in a fresh file.
