@@ -7,6 +7,8 @@ Tags are identified by an int index 0..n_tags-1; qualities are uint8 (0 bad, 1 u
 
 from __future__ import annotations
 
+from historian._schema import StoreFileError
+from historian._schema import inspect as inspect_store
 from historian._types import QUALITY_BAD, QUALITY_GOOD, QUALITY_UNCERTAIN, BucketData, HistoryData
 from historian.historian import Historian
 from historian.ring import RingBuffers
@@ -21,4 +23,6 @@ __all__ = [
     "HistoryData",
     "RingBuffers",
     "SampleStore",
+    "StoreFileError",
+    "inspect_store",
 ]

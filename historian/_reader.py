@@ -6,12 +6,14 @@ import logging
 import math
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from historian import _sqlite
+from historian import _readonly, _schema, _sqlite
+from historian._schema import StoreFileError
 from historian._types import HistoryData
 
 logger = logging.getLogger(__name__)
@@ -20,7 +22,9 @@ logger = logging.getLogger(__name__)
 class StoreReader:
     """Queries on the store's file; WAL lets them run while the writer thread commits.
 
-    Base of :class:`historian.store.SampleStore`, which sets the attributes below.
+    Base of :class:`historian.store.SampleStore`, which sets the attributes below. A live store
+    answers a failed query with no rows (a trend must never raise); a read-only one (an export)
+    raises :class:`StoreFileError`, so "the file could not be read" never looks like "no data".
     """
 
     _path: Path
@@ -29,6 +33,8 @@ class StoreReader:
     _read_lock: threading.Lock
     _reader: sqlite3.Connection | None
     _stopped: bool
+    _read_only: bool
+    _reader_cleanup: Callable[[], None] | None = None
 
     def query(self, tag: int, t0: float, t1: float) -> HistoryData:
         """Return the stored samples of ``tag`` with ``t0 <= t <= t1``, ascending.
@@ -83,6 +89,20 @@ class StoreReader:
         """Disk ids of the tags by name (-1 for a tag the file does not know)."""
         if not self._path.exists():
             raise FileNotFoundError(f"no history database at {self._path}")
+        with self._read_lock:
+            try:
+                kind = _schema.classify(self._open_reader(), self._path)
+            except (sqlite3.Error, OSError, StoreFileError) as exc:
+                self._close_reader()
+                if isinstance(exc, StoreFileError):
+                    raise
+                raise StoreFileError(self._path, "unreadable", f"it cannot be read ({exc})") from exc
+        if kind == "v1":
+            raise StoreFileError(
+                self._path, "older", "it has the first release's layout; open it once in the control room"
+            )
+        if kind == "empty":
+            return np.full(len(self._tag_names), -1, dtype=np.int64)
         ids = dict(self._read("SELECT name, id FROM tags", ()))  # type: ignore[arg-type]
         return np.array([ids.get(name, -1) for name in self._tag_names], dtype=np.int64)
 
@@ -99,9 +119,7 @@ class StoreReader:
         """
         with self._read_lock:
             try:
-                if self._reader is None:
-                    self._reader = _sqlite.connect_reader(self._path)
-                cursor = self._reader.execute(sql, params)
+                cursor = self._open_reader().execute(sql, params)
                 if until <= 0:
                     rows = cursor.fetchall()
                 else:
@@ -112,14 +130,34 @@ class StoreReader:
                         if points >= until:
                             break
                     cursor.close()
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
+                if self._read_only:
+                    self._close_reader()
+                    raise StoreFileError(self._path, "unreadable", f"it cannot be read ({exc})") from exc
                 logger.warning("historian: query on %s failed: %s", self._path, exc)
                 rows = []
             finally:
-                if self._stopped and self._reader is not None:
-                    self._reader.close()
-                    self._reader = None
+                if self._stopped:
+                    self._close_reader()
         return rows
+
+    def _open_reader(self) -> sqlite3.Connection:
+        """The reader connection (``_read_lock`` held); read-only stores also read read-only mounts."""
+        if self._reader is None:
+            if self._read_only:
+                self._reader, self._reader_cleanup = _readonly.open_read_only(self._path)
+            else:
+                self._reader = _sqlite.connect_reader(self._path)
+        return self._reader
+
+    def _close_reader(self) -> None:
+        """Close the reader connection (``_read_lock`` held) and drop a temporary copy it read."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._reader_cleanup is not None:
+            self._reader_cleanup()
+            self._reader_cleanup = None
 
     def _check_tag(self, tag: int) -> None:
         if not 0 <= tag < len(self._tag_names):

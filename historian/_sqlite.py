@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from historian._types import QUALITY_GOOD, Batch, HistoryData
 
+SCHEMA_VERSION = 2  # PRAGMA user_version; 1 was the first release's row-per-sample table (_schema)
 CREATE_TAGS = "CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE)"
 CREATE_CHUNKS = (
     "CREATE TABLE IF NOT EXISTS chunks("
@@ -41,6 +42,7 @@ CREATE_SNAPSHOT = (
     "CREATE TABLE IF NOT EXISTS snapshot("
     "tag_id INTEGER PRIMARY KEY, ts REAL NOT NULL, value REAL, quality INTEGER NOT NULL)"
 )
+SCHEMA = (CREATE_TAGS, CREATE_CHUNKS, CREATE_CHUNK_INDEX, CREATE_AGE_INDEX, CREATE_SNAPSHOT)
 INSERT_CHUNK = f"INSERT INTO chunks VALUES ({', '.join('?' * 18)})"
 UPSERT_SNAPSHOT = "INSERT OR REPLACE INTO snapshot(tag_id, ts, value, quality) VALUES (?, ?, ?, ?)"
 SUMMARY_COLUMNS = (
@@ -84,8 +86,10 @@ def prepare_writer(conn: sqlite3.Connection, tag_names: Sequence[str]) -> npt.ND
     conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    for statement in (CREATE_TAGS, CREATE_CHUNKS, CREATE_CHUNK_INDEX, CREATE_AGE_INDEX, CREATE_SNAPSHOT):
+    for statement in SCHEMA:
         conn.execute(statement)
+    if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     ids = dict(conn.execute("SELECT name, id FROM tags").fetchall())
     missing = [(name,) for name in tag_names if name not in ids]
     if missing:

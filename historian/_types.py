@@ -119,3 +119,42 @@ def make_batch(
     if len(batch) and (batch.tags.min() < 0 or batch.tags.max() >= n_tags):
         raise ValueError(f"tag index out of range 0..{n_tags - 1}")
     return batch
+
+
+def empty_batch() -> Batch:
+    """A batch of no samples with the canonical dtypes."""
+    return Batch(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, np.uint8))
+
+
+def split_batches(batches: list[Batch], limit: int) -> list[list[Batch]]:
+    """Cut queued batches (in submit order) into runs of at most ``limit`` samples each."""
+    pieces: list[list[Batch]] = [[]]
+    room = limit
+    for batch in batches:
+        while len(batch):
+            if room == 0:
+                pieces.append([])
+                room = limit
+            head = batch.select(slice(0, room))
+            pieces[-1].append(head)
+            room -= len(head)
+            batch = batch.select(slice(len(head), None))
+    return [p for p in pieces if p] or [[]]
+
+
+def join_batches(batches: list[Batch]) -> Batch:
+    """One batch of all samples, in order (no copy for a single non-empty batch)."""
+    parts = [b for b in batches if len(b)]
+    if not parts:
+        return empty_batch()
+    if len(parts) == 1:
+        return parts[0]
+    return Batch(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
+
+
+def last_per_tag(points: Batch) -> Batch:
+    """Keep only the newest snapshot point of each tag (bounds the retry list while failing)."""
+    if len(points) <= 1:
+        return points
+    _, idx = np.unique(points.tags[::-1], return_index=True)
+    return points.select(np.sort(len(points) - 1 - idx))

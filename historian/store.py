@@ -15,17 +15,22 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from historian import _chunks, _sqlite, retention
+from historian import _chunks, _schema, _sqlite, retention
 from historian._reader import StoreReader
-from historian._types import Batch, make_batch
+from historian._types import Batch, empty_batch, join_batches, last_per_tag, make_batch, split_batches
 from historian.compression import DEFAULT_MAX_INTERVAL, make_compressor
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 1_000_000
+# A backlog (after the disk was full or read-only) is written in transactions of at most this many
+# samples, oldest first: when only a little space comes back, history still catches up piece by
+# piece instead of failing all-or-nothing on one transaction larger than the free space.
+DEFAULT_MAX_TRANSACTION = 100_000
 RETENTION_INTERVAL = 60.0  # seconds between retention passes on the writer thread
 
 Connector = Callable[[Path], sqlite3.Connection]
+ErrorListener = Callable[[str | None], None]
 
 
 class SampleStore(StoreReader):
@@ -35,7 +40,12 @@ class SampleStore(StoreReader):
     The writer thread flushes every ``flush_interval`` seconds. When the database cannot be
     written (read-only, locked, disk full, missing directory) the error is logged, kept in
     ``last_error``, the samples stay queued (at most ``max_pending``; beyond that the oldest
-    are dropped and counted in ``dropped``) and the write is retried on the next interval.
+    are dropped and counted in ``dropped``) and the write is retried on the next interval. Once
+    writing works again the backlog goes out oldest first in transactions of at most
+    ``max_transaction`` samples, so it catches up even when little space has come back; listeners
+    (``add_error_listener``) hear when writing fails and when it recovers. A file that is not a
+    history database (damaged, another program's, a newer version's) is never written into; a
+    first-release file is converted to the current layout on opening.
 
     ``connect`` replaces the writer's connection factory (for example to open the file with
     ``?mode=ro`` in tests or to tune timeouts); it is called again after every failed write,
@@ -64,6 +74,7 @@ class SampleStore(StoreReader):
         retention_interval: float = RETENTION_INTERVAL,
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
+        max_transaction: int = DEFAULT_MAX_TRANSACTION,
     ) -> None:
         self._path = Path(path)
         self._tag_names = tuple(tag_names)
@@ -82,10 +93,11 @@ class SampleStore(StoreReader):
         # Per tag: points in unsealed fragments on disk and the time of the first one.
         self._frag_count = np.zeros(n, dtype=np.int64)
         self._frag_t0 = np.full(n, np.nan)
-        self._snapshot_retry = _empty_batch()
+        self._snapshot_retry = empty_batch()
         self._recovered = False
         self._flush_interval = float(flush_interval)
         self._max_pending = int(max_pending)
+        self._max_transaction = max(1, int(max_transaction))
         self._connect: Connector = connect or _sqlite.default_connect
 
         self._lock = threading.Lock()  # queue, compressor state, counters
@@ -98,9 +110,12 @@ class SampleStore(StoreReader):
         self._rejected = 0
         self._drop_logged = False
         self._last_error: str | None = None
+        self._last_exception: Exception | None = None
+        self._error_listeners: list[ErrorListener] = []
         self._writer: sqlite3.Connection | None = None
         self._disk_ids: npt.NDArray[np.int64] = np.empty(0, np.int64)
         self._reader: sqlite3.Connection | None = None
+        self._reader_cleanup: Callable[[], None] | None = None
         self._thread: threading.Thread | None = None
         self._stop_event = threading.Event()
         self._stopped = False
@@ -138,6 +153,19 @@ class SampleStore(StoreReader):
     def last_error(self) -> str | None:
         """Text of the last failed write, ``None`` once a write has succeeded again."""
         return self._last_error
+
+    @property
+    def last_exception(self) -> Exception | None:
+        """The exception behind ``last_error`` (its SQLite error code tells full from read-only)."""
+        return self._last_exception
+
+    def add_error_listener(self, listener: ErrorListener) -> None:
+        """Call ``listener(last_error)`` whenever writing starts failing (text) or recovers (None).
+
+        Called on the thread that writes (normally ``historian-writer``) with the store's write lock
+        held: a listener may raise an alarm, but must not flush this store.
+        """
+        self._error_listeners.append(listener)
 
     @property
     def dropped(self) -> int:
@@ -188,9 +216,7 @@ class SampleStore(StoreReader):
         with self._write_lock:
             self._close_writer()
         with self._read_lock:
-            if self._reader is not None:
-                self._reader.close()
-                self._reader = None
+            self._close_reader()
 
     def submit(
         self,
@@ -235,28 +261,37 @@ class SampleStore(StoreReader):
                 self._pending.clear()
                 self._pending_count = 0
                 self._inflight = count
-                snapshot = _last_per_tag(_join([self._snapshot_retry, self._compressor.provisional()]))
+                snapshot = last_per_tag(join_batches([self._snapshot_retry, self._compressor.provisional()]))
                 self._snapshot_retry = snapshot
             if not batches and not len(snapshot) and not final:
                 return
+            pieces = split_batches(batches, self._max_transaction)
+            empty = empty_batch()
             try:
-                self._write(self._open_writer(), batches, snapshot, final)
+                conn = self._open_writer()
+                while pieces:  # oldest first; the held points go with the last piece
+                    last = len(pieces) == 1
+                    self._write(conn, pieces[0], snapshot if last else empty, final and last)
+                    done = sum(len(b) for b in pieces.pop(0))
+                    with self._lock:
+                        self._inflight -= done
+                    count -= done
             except Exception as exc:  # the historian must outlive any write failure
                 self._close_writer()
                 self._record_error(exc)
                 with self._lock:
-                    self._pending.extendleft(reversed(batches))
+                    self._pending.extendleft(reversed([b for piece in pieces for b in piece]))
                     self._pending_count += count
                     self._inflight = 0
                     self._enforce_bound()
             else:
                 if self._last_error is not None:
-                    logger.warning("historian: writing to %s again (%d samples written)", self._path, count)
-                self._last_error = None
+                    logger.warning("historian: writing to %s again (all waiting samples written)", self._path)
+                    self._set_error(None, None)
                 self._drop_logged = False
                 with self._lock:
                     self._inflight = 0
-                    self._snapshot_retry = _empty_batch()
+                    self._snapshot_retry = empty_batch()
             finally:
                 if self._stopped:
                     self._close_writer()
@@ -292,7 +327,7 @@ class SampleStore(StoreReader):
         """One transaction; the fragment bookkeeping changes only once it has committed."""
         counts, starts = self._frag_count.copy(), self._frag_t0.copy()
         with _sqlite.transaction(conn):
-            _chunks.write_points(conn, self._disk_ids, counts, starts, _join(batches))
+            _chunks.write_points(conn, self._disk_ids, counts, starts, join_batches(batches))
             _chunks.write_snapshot(conn, self._disk_ids, snapshot, final)
         self._frag_count, self._frag_t0 = counts, starts
 
@@ -301,6 +336,7 @@ class SampleStore(StoreReader):
         if self._writer is None:
             conn = self._connect(self._path)
             try:
+                _schema.upgrade(conn, self._path)  # refuses a file that is not ours
                 self._disk_ids = _sqlite.prepare_writer(conn, self._tag_names)
                 if not self._recovered:
                     _chunks.recover(conn)
@@ -351,25 +387,15 @@ class SampleStore(StoreReader):
                 self.pending,
                 self._flush_interval,
             )
-        self._last_error = message
+        self._set_error(message, exc)
 
-
-def _empty_batch() -> Batch:
-    return Batch(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, np.uint8))
-
-
-def _join(batches: list[Batch]) -> Batch:
-    parts = [b for b in batches if len(b)]
-    if not parts:
-        return _empty_batch()
-    if len(parts) == 1:
-        return parts[0]
-    return Batch(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
-
-
-def _last_per_tag(points: Batch) -> Batch:
-    """Keep only the newest snapshot point of each tag (bounds the retry list while failing)."""
-    if len(points) <= 1:
-        return points
-    _, idx = np.unique(points.tags[::-1], return_index=True)
-    return points.select(np.sort(len(points) - 1 - idx))
+    def _set_error(self, message: str | None, exc: Exception | None) -> None:
+        """Keep the write state and tell the listeners when it changes (on the writing thread)."""
+        changed = message != self._last_error
+        self._last_error, self._last_exception = message, exc
+        if changed:
+            for listener in list(self._error_listeners):
+                try:
+                    listener(message)
+                except Exception:  # a listener's failure must not stop the writer
+                    logger.exception("historian: write-state listener failed")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from drivers import Quality
 from hmi_app import __version__
 from hmi_app.config import DEMO_CONFIG, ConfigError, PlantConfig, load_config
+from hmi_app.storage import StorageError
 
 if TYPE_CHECKING:
     from hmi_app.runtime import Runtime
@@ -220,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except UsageError as exc:
         print(f"hmi-app {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except StorageError as exc:  # a data file or directory that cannot be used: one line, no traceback
+        print(exc, file=sys.stderr)
         return 2
 
 

@@ -32,6 +32,7 @@ from alarm_engine import (
 from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResult
 from drivers.reasons import explain, show_value
 from historian import Historian
+from hmi_app import storage
 from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
@@ -79,7 +80,7 @@ class Runtime:
     def __init__(self, config: PlantConfig, data_dir: str | Path, user: str = "operator") -> None:
         self.config = config
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        stored = storage.prepare_data_dir(self.data_dir)  # one-line StorageError; bad history moved aside
         self.current_user = user
         self.plant_name = config.plant.name
         self.plant_name_zh = config.plant.name_zh
@@ -107,8 +108,11 @@ class Runtime:
             retention_s=config.historian.retention_days * 86400.0,
             max_db_bytes=int(config.historian.max_db_mb * 1e6),
         )
-        self.journal = AlarmJournal(self.data_dir / "alarms.db")
-        self.audit = AuditTrail(self.data_dir / "audit.db")
+        storage.check_history_store(self.historian.store)
+        with storage.opening(self.data_dir / "alarms.db"):
+            self.journal = AlarmJournal(self.data_dir / "alarms.db")
+        with storage.opening(self.data_dir / "audit.db"):
+            self.audit = AuditTrail(self.data_dir / "audit.db")
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
         self.max_shelve_s = self.alarms.max_shelve_s
         # Issue 10: a system alarm says when alarm-journal lines wait in memory (disk full, locked).
@@ -123,6 +127,7 @@ class Runtime:
                 Priority.HIGH,
                 f"Communication failure: {device.description or device.name}",
             )
+        storage.announce(self.alarms, stored, self.historian.store)
         # Stale: a good tag with no update for stale_periods poll periods (+ timeout) turns uncertain.
         devices = {d.name: d for d in config.devices}
         self._stale_after = np.asarray(
@@ -139,7 +144,8 @@ class Runtime:
         self._status_lock = threading.Lock()
         self.drivers: dict[str, DeviceDriver] = build_drivers(config, self._batches.put, self._on_status)
         self._processor = threading.Thread(target=self._process_loop, name="runtime-processor", daemon=True)
-        self.guidance = GuidanceService(self)  # furnace models, advice, short-circuit alarms
+        with storage.opening(self.data_dir / "guidance.db"):
+            self.guidance = GuidanceService(self)  # furnace models, advice, short-circuit alarms
         self._started = False
         self._stopped = False
 

@@ -63,7 +63,7 @@ class ProgressBar:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from historian import Historian
+    from historian import Historian, StoreFileError
     from hmi_app.cli import default_data_dir
 
     config = load_config(args.config or DEMO_CONFIG)
@@ -82,6 +82,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except StoreFileError as exc:
+        print(f"{exc.path}: {exc.problem}; nothing exported", file=sys.stderr)
+        return 2
     try:
         indices = [names.index(n) for n in wanted]
         units = [config.tags[i].eng_unit for i in indices]
@@ -95,10 +98,22 @@ def cmd_export(args: argparse.Namespace) -> int:
             units=units,
             progress=ProgressBar() if long_export and not args.quiet else None,
         )
+    except StoreFileError as exc:  # the file became unreadable part way: the CSV is incomplete
+        print(f"{exc.path}: {exc.problem}; {args.out} is incomplete", file=sys.stderr)
+        return 2
     finally:
         historian.stop()
+    if rows == 0:
+        span = f"{_iso(getattr(args, 'from'))} .. {_iso(args.to)}"
+        print(f"{db}: no samples of {', '.join(wanted)} between {span}; {args.out} has only its header",
+              file=sys.stderr)  # fmt: skip
+        return 1
     print(f"{args.out}: {rows} rows, {len(wanted)} tags", file=sys.stderr)
     return 0
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def register(sub: Any) -> None:

@@ -1,0 +1,146 @@
+"""What a history file holds, and bringing an older one of ours up to the current layout.
+
+``PRAGMA user_version`` carries the layout: 1 is the first release's row-per-sample table
+(``tags``, ``samples``), 2 the chunked layout of :mod:`historian._sqlite`. Files written before the
+version was recorded carry 0 and are recognised by their tables. A file that is not SQLite, or
+whose tables are not ours, must never be written into: the caller decides what to do with it
+(the control room moves it aside and starts afresh; an export refuses it).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from historian import _chunks, _sqlite
+from historian._sqlite import SCHEMA_VERSION
+from historian._types import HistoryData
+
+logger = logging.getLogger(__name__)
+
+CURRENT_TABLES = frozenset({"tags", "chunks", "snapshot"})
+V1_TABLES = frozenset({"tags", "samples"})
+MIGRATE_ROWS = 65_536  # rows of the old table converted per step: bounded memory for huge files
+
+# Extended SQLite result codes reduced to their primary code (``errorcode & 0xFF``).
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+
+
+class StoreFileError(Exception):
+    """A history file that cannot be used as it is.
+
+    ``kind`` is ``"corrupt"`` (not an SQLite database, or damaged), ``"foreign"`` (SQLite, but
+    not our tables), ``"newer"`` (written by a later version) or ``"unreadable"`` (the file
+    system refused it); ``problem`` is a sentence for people, naming no file.
+    """
+
+    def __init__(self, path: Path, kind: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.kind = kind
+        self.problem = problem
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """True for SQLite errors that say the file itself is damaged or not a database."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB)
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows if not name.startswith("sqlite_")}
+
+
+def classify(conn: sqlite3.Connection, path: Path) -> str:
+    """``"empty"``, ``"current"`` or ``"v1"`` for files we can use; raise :class:`StoreFileError` else.
+
+    Reads only the schema, never the data: cheap on a file of any size.
+    """
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = _tables(conn)
+    except sqlite3.DatabaseError as exc:
+        if is_corruption(exc):
+            raise StoreFileError(path, "corrupt", f"it is damaged or not a database ({exc})") from exc
+        raise
+    if version > SCHEMA_VERSION:
+        raise StoreFileError(
+            path, "newer", f"it was written by a newer version of this program (layout {version})"
+        )
+    if not tables:
+        return "empty"
+    if CURRENT_TABLES <= tables and version in (0, SCHEMA_VERSION):
+        return "current"
+    if tables == V1_TABLES and version in (0, 1):
+        return "v1"
+    shown = ", ".join(sorted(tables)[:5])
+    raise StoreFileError(path, "foreign", f"it is an SQLite database of another program (tables: {shown})")
+
+
+def inspect(path: Path) -> str:
+    """Classify the file at ``path``, reading only its schema (``"missing"`` if there is none)."""
+    if not path.exists():
+        return "missing"
+    if path.is_dir():
+        raise StoreFileError(path, "foreign", "it is a directory, not a history database")
+    # Read-only: a read-write connection to a damaged file can delete its -wal on closing - data
+    # that may still be recovered. Its -shm may stay behind; the writer's own connection tidies up.
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return classify(conn, path)
+    except sqlite3.OperationalError as exc:
+        raise StoreFileError(path, "unreadable", f"it cannot be read ({exc})") from exc
+    finally:
+        conn.close()
+
+
+def migrate_v1(conn: sqlite3.Connection) -> int:
+    """Convert the row-per-sample table into sealed chunks, in the caller's transaction.
+
+    Streams each tag's rows in time order, so memory stays bounded; returns the rows converted.
+    The old table is dropped only in the same transaction that wrote its chunks: a failure
+    (e.g. a full disk) leaves the file exactly as it was.
+    """
+    tag_ids = [r[0] for r in conn.execute("SELECT DISTINCT tag_id FROM samples ORDER BY tag_id")]
+    converted = 0
+    for tag_id in tag_ids:
+        cursor = conn.execute(
+            "SELECT ts, value, quality FROM samples WHERE tag_id = ? ORDER BY ts", (tag_id,)
+        )
+        while rows := cursor.fetchmany(MIGRATE_ROWS):
+            ts, vals, quals = zip(*rows, strict=True)
+            data = HistoryData(
+                np.asarray(ts, np.float64),
+                np.asarray([np.nan if v is None else v for v in vals], np.float64),
+                np.asarray(quals, np.uint8),
+            )
+            _chunks.seal(conn, int(tag_id), data)
+            converted += len(rows)
+    conn.execute("DROP TABLE samples")
+    return converted
+
+
+def upgrade(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that is not ours; bring a first-release file to the current layout.
+
+    Runs before :func:`historian._sqlite.prepare_writer`, which creates (or confirms) the
+    current tables and records the layout version.
+    """
+    if classify(conn, path) != "v1":
+        return
+    conn.isolation_level = None
+    with _sqlite.transaction(conn):
+        for statement in _sqlite.SCHEMA:
+            conn.execute(statement)
+        converted = migrate_v1(conn)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    logger.warning("historian: %s converted from the row-per-sample layout (%d samples)", path, converted)
+    try:  # auto_vacuum changes only with a VACUUM; without it retention frees pages but keeps the size
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        conn.execute("VACUUM")
+    except sqlite3.OperationalError as exc:
+        logger.warning("historian: %s kept its size after conversion (%s)", path, exc)
