@@ -63,13 +63,13 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
         raise JournalFileError(
             path,
             f"is not an alarm journal (it holds the tables {', '.join(foreign)})",
-            "choose another data directory, or move this file aside if it is not needed here",
+            "choose another --data-dir, or move this file aside if it is not needed here",
         )
     if version > CURRENT_VERSION:
         raise JournalFileError(
             path,
             f"alarm journal schema version {version} is newer than this program's ({CURRENT_VERSION})",
-            "run the newer program version, or choose another data directory",
+            "run the newer program version, or choose another --data-dir",
         )
     if tables and TABLE not in tables:
         raise JournalFileError(path, "holds a search index without its journal table", "move the file aside")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alarm_engine import AlarmEngine, AlarmKind, Priority
+from alarm_engine import AlarmEngine, AlarmKind, JournalFileError, Priority
 from historian import SampleStore, StoreFileError, inspect_store
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ def opening(path: Path) -> Iterator[None]:
     """Turn a failure to open the database at ``path`` into a one-line :class:`StorageError`."""
     try:
         yield
+    except JournalFileError as exc:  # the journal's own refusal (foreign or newer schema)
+        raise StorageError(exc.path, exc.problem, exc.remedy) from exc
     except sqlite3.Error as exc:
         raise StorageError(path, *sqlite_problem(exc)) from exc
     except OSError as exc:

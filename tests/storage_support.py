@@ -2,7 +2,7 @@
 
 Root ignores permission bits (``chmod 0o555`` stops nothing), so a "read-only data directory"
 made with chmod tests nothing. Instead the command runs in its own user and mount namespace
-(``unshare --user --map-root-user --mount``, no privileges needed): there a directory is
+(``unshare --mount`` as root, ``unshare --user --map-root-user --mount`` otherwise): there a directory is
 bind-mounted read-only over itself (the kernel answers EROFS, as on a read-only mount) or a small
 tmpfs is mounted and filled (ENOSPC, as on a full disk). The mounts vanish with the process.
 """
@@ -44,7 +44,10 @@ def run_cli_isolated(
             f"mount -t tmpfs -o size=1m tmpfs {q} && {{ cat /dev/zero > {filler} 2>/dev/null; true; }}"
         )
     steps.append("exec " + shlex.join([sys.executable, "-m", "hmi_app.cli", *argv]))
-    command = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", " && ".join(steps)]
+    # Root gets a private mount namespace directly; a user namespace would also work for root, but
+    # not inside a chroot (the kernel refuses CLONE_NEWUSER there: scripts/fresh-machine-check.sh).
+    isolate = ["--mount"] if os.geteuid() == 0 else ["--user", "--map-root-user", "--mount"]
+    command = ["unshare", *isolate, "--propagation", "private", "sh", "-c", " && ".join(steps)]
     return subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False, env=env
     )

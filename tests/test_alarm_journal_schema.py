@@ -77,12 +77,12 @@ def test_a_version_1_journal_is_migrated_keeping_its_lines_and_then_searchable(t
         (
             lambda c: c.execute("CREATE TABLE samples (tag INTEGER, ts REAL)"),
             "is not an alarm journal (it holds the tables samples)",
-            "choose another data directory",
+            "choose another --data-dir",
         ),
         (
             lambda c: (c.execute(V1_TABLE), c.execute("CREATE TABLE users (name TEXT)")),
             "is not an alarm journal (it holds the tables users)",
-            "choose another data directory",
+            "choose another --data-dir",
         ),
         (
             lambda c: (c.execute(V1_TABLE), c.execute("PRAGMA user_version = 7")),

@@ -50,6 +50,14 @@ def newer_history(path: Path) -> None:
         conn.execute("PRAGMA user_version=99")
 
 
+def newer_journal(path: Path) -> None:
+    from alarm_engine import AlarmJournal
+
+    AlarmJournal(path).close()
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA user_version=99")
+
+
 def data_dir_is_a_file(tmp: Path) -> Path:
     (tmp / "data").write_text("not a directory")
     return tmp / "data"
@@ -82,6 +90,7 @@ CASES = {
     ),
     "foreign alarms.db": (with_file("alarms.db", foreign_db), "alarms.db", "another program"),
     "newer history.db": (with_file("history.db", newer_history), "history.db", "newer version"),
+    "newer alarms.db": (with_file("alarms.db", newer_journal), "alarms.db", "newer"),
 }
 
 
