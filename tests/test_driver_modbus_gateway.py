@@ -1,0 +1,212 @@
+"""Modbus gateways: a unit id that never answers is that unit's fault, not the connection's.
+
+Against the virtual plant's real pymodbus gateway (units 1-3) behind the fault proxy, which swallows
+or holds back the requests of one unit id: what a gateway does whose meter is off or slow. (A bare
+pymodbus 3.16 server cannot play the silent unit: with its SimDevice store,
+``ignore_missing_devices`` still answers an unknown unit with exception 4.)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from test_driver_support import (
+    EXPECTED,
+    Recorder,
+    established,
+    running,
+    tags_of,
+    types_plant,
+    wait_until,
+    with_device,
+)
+
+from drivers.modbus import ModbusDriver
+from drivers.types import Quality, SampleBatch
+from hmi_app.virtual_plant import VirtualPlant
+from tests.fault_proxy import FaultProxy
+
+pytestmark = pytest.mark.e2e
+
+POLL_S = 0.2
+TIMEOUT_S = 1.0
+
+
+class UnitGate:
+    """Client-to-server filter for the fault proxy: splits the Modbus TCP stream into frames (MBAP
+    header: length at bytes 4-5, unit id at byte 6) and swallows or holds back one unit's requests."""
+
+    def __init__(self, unit: int) -> None:
+        self.unit = unit
+        self.hold_s = 0.0  # > 0: forward the unit's requests this late (its answers come late)
+        self.swallow = False
+        self._buffer = b""
+        self._stop = threading.Event()
+
+    def __call__(self, data: bytes) -> bytes:
+        self._buffer += data
+        out = bytearray()
+        while len(self._buffer) >= 7:
+            size = 6 + int.from_bytes(self._buffer[4:6], "big")
+            if len(self._buffer) < size:
+                break
+            frame, self._buffer = self._buffer[:size], self._buffer[size:]
+            if frame[6] == self.unit and self.swallow:
+                continue
+            if frame[6] == self.unit and self.hold_s:
+                self._stop.wait(self.hold_s)
+            out += frame
+        return bytes(out)
+
+    def release(self) -> None:
+        self._stop.set()
+
+
+def _values_of(
+    rec: Recorder, names: list[str]
+) -> tuple[Callable[[SampleBatch], None], list[tuple[str, float]]]:
+    """A sink that records every value the named tags ever got, besides feeding the recorder."""
+    seen: list[tuple[str, float]] = []
+    wanted = {i for i, n in rec.names.items() if n in names}
+
+    def sink(batch: SampleBatch) -> None:
+        rec.sink(batch)
+        for i, v, q in zip(batch.tag_idx, batch.values, batch.qualities, strict=True):
+            if int(i) in wanted and q == Quality.GOOD:
+                seen.append((rec.names[int(i)], float(v)))
+
+    return sink, seen
+
+
+@pytest.fixture
+def plant() -> Iterator[VirtualPlant]:
+    with types_plant(seed=11) as vp:
+        vp.force("MB.U3.FLOAT32", 777.25)  # unit 3's answers must never land on unit 2's tags
+        yield vp
+
+
+def test_a_silent_unit_goes_bad_alone_and_the_socket_is_kept(plant: VirtualPlant) -> None:
+    gate = UnitGate(3)
+    gate.swallow = True  # the meter behind the gateway is off from the start
+    proxy = FaultProxy(plant.ports["mb_gateway"])
+    try:
+        proxy.request_filter = gate
+        config = with_device(plant.config, "mb_gateway", port=proxy.port)
+        unit3 = ["MB.U3.FLOAT32", "MB.U3.INT16"]
+        others = [n for n in tags_of(config, "mb_gateway") if n not in unit3]
+        with running(config, "mb_gateway") as (drivers, rec):
+            driver = drivers["mb_gateway"]
+            assert isinstance(driver, ModbusDriver)
+            wait_until(lambda: rec.good(others) and rec.bad(unit3), timeout=20)
+            assert {rec.reasons[n] for n in unit3} == {"unit 3 did not answer within 1 s"}
+            assert rec.values["MB.U2.FLOAT32"] == EXPECTED["float32"]
+            assert rec.values["MB.INT32.BB"] == EXPECTED["int32"]
+            assert driver.silent_units == [3]
+            # Long enough for unit 3 to be asked again (and time out again) at least twice.
+            scans, started = driver.status.scans, time.monotonic()
+            wait_until(
+                lambda: (
+                    driver.status.scans >= scans + 3
+                    and time.monotonic() - started > 2 * driver.unit_retry_s + TIMEOUT_S
+                ),
+                timeout=20,
+            )
+            assert rec.good(others) and rec.bad(unit3)
+            status = driver.status
+            assert status.state == "connected" and status.reconnects == 0 and status.errors == 0
+            assert status.bad_tags == 2
+            assert proxy.connections == 1 and established(plant.ports["mb_gateway"]) == 1
+            assert all(s.state != "failed" for s in rec.statuses)
+    finally:
+        proxy.close()
+
+
+def test_late_answers_of_a_slow_unit_do_not_shift_other_units_and_it_recovers(plant: VirtualPlant) -> None:
+    gate = UnitGate(3)
+    proxy = FaultProxy(plant.ports["mb_gateway"])
+    try:
+        proxy.request_filter = gate
+        config = with_device(plant.config, "mb_gateway", port=proxy.port)
+        own = tags_of(config, "mb_gateway")
+        unit3 = ["MB.U3.FLOAT32", "MB.U3.INT16"]
+        others = [n for n in own if n not in unit3]
+        with running(config, "mb_gateway") as (drivers, rec):
+            driver = drivers["mb_gateway"]
+            assert isinstance(driver, ModbusDriver)
+            wait_until(lambda: rec.good(own), timeout=20)
+            sink, seen = _values_of(rec, ["MB.U2.FLOAT32"])
+            driver._sink = sink  # watch every value unit 2's float gets from now on
+            gate.hold_s = 1.5 * TIMEOUT_S  # unit 3 answers, but after the driver gave up on it
+            slow = time.monotonic()
+            wait_until(lambda: rec.bad(unit3), timeout=POLL_S + 2 * TIMEOUT_S + 3)
+            fault_to_bad = time.monotonic() - slow
+            assert rec.reasons["MB.U3.FLOAT32"] == "unit 3 did not answer within 1 s"
+            scans = driver.status.scans
+            wait_until(lambda: driver.status.scans >= scans + 4, timeout=20)  # late answers arrived
+            assert rec.good(others)
+            assert {v for n, v in seen} == {1234.5}  # never 777.25 from a late unit-3 frame
+            gate.hold_s = 0.0
+            gate.release()
+            healed = time.monotonic()
+            wait_until(lambda: rec.good(unit3), timeout=driver.unit_retry_s + POLL_S + 2 * TIMEOUT_S + 5)
+            clear_to_good = time.monotonic() - healed
+            assert rec.values["MB.U3.FLOAT32"] == 777.25
+            assert driver.status.reconnects == 0 and proxy.connections == 1
+            print(f"\nmodbus slow unit: fault->bad {fault_to_bad:.2f} s, cleared->good {clear_to_good:.2f} s")
+    finally:
+        gate.release()
+        proxy.close()
+
+
+def test_only_every_unit_silent_fails_the_device(plant: VirtualPlant) -> None:
+    gate = UnitGate(3)
+    proxy = FaultProxy(plant.ports["mb_gateway"])
+    try:
+        proxy.request_filter = gate
+        config = with_device(plant.config, "mb_gateway", port=proxy.port)
+        own = tags_of(config, "mb_gateway")
+        unit3 = ["MB.U3.FLOAT32", "MB.U3.INT16"]
+        with running(config, "mb_gateway") as (drivers, rec):
+            driver = drivers["mb_gateway"]
+            wait_until(lambda: rec.good(own), timeout=20)
+            gate.swallow = True
+            wait_until(lambda: rec.bad(unit3), timeout=POLL_S + 2 * TIMEOUT_S + 3)
+            assert driver.status.state == "connected" and driver.status.errors == 0
+            proxy.stall = True  # now nothing answers at all: the device has failed
+            stalled = time.monotonic()
+            wait_until(lambda: driver.status.state == "failed", timeout=POLL_S + 4 * TIMEOUT_S + 3)
+            wait_until(lambda: rec.bad(own))
+            fault_to_bad = time.monotonic() - stalled
+            assert driver.status.last_error.startswith("communication failure: no unit answered: unit ")
+            assert "did not answer within 1 s" in rec.reasons["MB.INT16"]
+            proxy.heal()
+            gate.swallow = False
+            healed = time.monotonic()
+            wait_until(lambda: rec.good(own), timeout=20)
+            clear_to_good = time.monotonic() - healed
+            assert driver.status.state == "connected" and driver.status.reconnects >= 1
+            print(f"\nmodbus stall: fault->bad {fault_to_bad:.2f} s, cleared->good {clear_to_good:.2f} s")
+    finally:
+        proxy.close()
+
+
+def test_a_write_to_a_silent_unit_fails_with_the_reason_and_the_device_stays_up(plant: VirtualPlant) -> None:
+    gate = UnitGate(1)
+    proxy = FaultProxy(plant.ports["mb_gateway"])
+    try:
+        proxy.request_filter = gate
+        config = with_device(plant.config, "mb_gateway", port=proxy.port)
+        own = tags_of(config, "mb_gateway")
+        with running(config, "mb_gateway") as (drivers, rec):
+            driver = drivers["mb_gateway"]
+            wait_until(lambda: rec.good(own), timeout=20)
+            gate.swallow = True
+            result = driver.write("MB.INT32.BB", 17).result(POLL_S + 3 * TIMEOUT_S + 5)
+            assert not result.ok and result.reason == "write failed: unit 1 did not answer within 1 s"
+            assert driver.status.state == "connected" and driver.status.reconnects == 0
+            assert rec.good(["MB.U2.FLOAT32", "MB.U3.FLOAT32"])
+    finally:
+        proxy.close()
