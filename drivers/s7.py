@@ -209,7 +209,7 @@ class S7Driver(DeviceDriver):
                 if isinstance(answer, str):
                     self._mark(result, span, answer)
                 elif isinstance(answer, int):
-                    self._mark(result, span, f"refused by the PLC: {refusal(answer)} ({span.where})")
+                    self._mark(result, span, _refused(span, refusal(answer)))
                     if answer == OUT_OF_RANGE and len(span.positions) > 1:
                         self._split(span)
                 else:
@@ -246,12 +246,10 @@ class S7Driver(DeviceDriver):
             except S7ProtocolError as exc:
                 if exc.error_code is None:
                     raise CommunicationError(f"unusable answer from the PLC ({exc})") from exc
-                answer = f"refused by the PLC: {_sentence(exc)} ({span.where})"
-            if isinstance(answer, int):
-                why = f"refused by the PLC: {refusal(answer)} ({span.where})"
+                answer = _refused(span, _sentence(exc))
+            if not isinstance(answer, bytearray):  # a code stays a code: _read may split the span
+                why = answer if isinstance(answer, str) else _refused(span, refusal(answer))
                 self._refused[span] = (self._scan + self.refused_retry_scans, why)
-            elif isinstance(answer, str):
-                self._refused[span] = (self._scan + self.refused_retry_scans, answer)
             answers.append(answer)
         return answers
 
@@ -296,6 +294,10 @@ class S7Driver(DeviceDriver):
             self._client.write_area(area, addr.db, addr.offset, bytearray(data))
         back = self._client.read_area(area, addr.db, addr.offset, _size(binding))
         return binding.scale(codec.decode(back, 0, binding.data_type, addr.bit))
+
+
+def _refused(span: S7Span, words: str) -> str:
+    return f"refused by the PLC: {words} ({span.where})"
 
 
 def _sentence(exc: S7ProtocolError) -> str:
