@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from pymodbus.client import ModbusTcpClient
-from pymodbus.exceptions import ModbusIOException
+from pymodbus.exceptions import ConnectionException, ModbusIOException
 
 from drivers import codec
 from drivers.base import CommunicationError, DeviceDriver, DeviceStatus, _ReadResult
@@ -158,6 +158,11 @@ class ModbusDriver(DeviceDriver):
         assert self._client is not None
         try:
             return getattr(self._client, method)(*args, device_id=unit, **kwargs)
+        except ConnectionException as exc:  # pymodbus' text is a paragraph with its own port number
+            closed = " (closed by the device)" if "closed" in str(exc) else ""
+            raise CommunicationError(
+                f"connection to {self.config.host}:{self.config.port} lost{closed}"
+            ) from exc
         except ModbusIOException as exc:
             if not self._client.connected:
                 raise CommunicationError(f"connection lost while asking unit {unit}") from exc

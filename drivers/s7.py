@@ -184,7 +184,12 @@ class S7Driver(DeviceDriver):
             self._lost = f"no answer from the PLC within {self.timeout:g} s"
             raise CommunicationError(self._lost) from exc
         except (S7ConnectionError, OSError) as exc:
-            self._lost = f"connection to the PLC lost ({exc or type(exc).__name__})"
+            text = str(exc) or type(exc).__name__
+            # snap7 reports a reply it cannot frame ("Invalid TPKT version") as a connection error.
+            what = (
+                "unusable answer from the PLC" if "invalid" in text.lower() else "connection to the PLC lost"
+            )
+            self._lost = f"{what} ({text})"
             raise CommunicationError(self._lost) from exc
 
     def _read(self) -> _ReadResult:

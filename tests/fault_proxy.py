@@ -13,7 +13,8 @@ Faults (attributes, switchable at any time while connections are open):
 - ``closing``: every connection is closed as soon as it is accepted (a device that resets
   connections); ``drop_connections()`` cuts the connections open now, once.
 - ``request_filter``: a callable that sees each chunk a client sends and returns the bytes to
-  forward (a protocol-aware test can swallow single requests, e.g. one Modbus unit id).
+  forward (a protocol-aware test can swallow single requests: ``ModbusUnitGate`` does so for one
+  Modbus unit id, as a gateway whose meter is off).
 
 The proxy counts accepted connections (``connections``) so a test can see whether a driver kept
 its socket or reconnected. ``close()`` ends every thread it started.
@@ -144,6 +145,36 @@ class FaultProxy:
             half = len(data) // 2
             return data[:half] + bytes(b ^ 0xA5 for b in data[half:])
         return data
+
+
+class ModbusUnitGate:
+    """Client-to-server filter for the fault proxy: splits the Modbus TCP stream into frames (MBAP
+    header: length at bytes 4-5, unit id at byte 6) and swallows or holds back one unit's requests."""
+
+    def __init__(self, unit: int) -> None:
+        self.unit = unit
+        self.hold_s = 0.0  # > 0: forward the unit's requests this late (its answers come late)
+        self.swallow = False
+        self._buffer = b""
+        self._stop = threading.Event()
+
+    def __call__(self, data: bytes) -> bytes:
+        self._buffer += data
+        out = bytearray()
+        while len(self._buffer) >= 7:
+            size = 6 + int.from_bytes(self._buffer[4:6], "big")
+            if len(self._buffer) < size:
+                break
+            frame, self._buffer = self._buffer[:size], self._buffer[size:]
+            if frame[6] == self.unit and self.swallow:
+                continue
+            if frame[6] == self.unit and self.hold_s:
+                self._stop.wait(self.hold_s)
+            out += frame
+        return bytes(out)
+
+    def release(self) -> None:
+        self._stop.set()
 
 
 def _close(s: socket.socket) -> None:

@@ -8,7 +8,6 @@ pymodbus 3.16 server cannot play the silent unit: with its SimDevice store,
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,42 +28,12 @@ from test_driver_support import (
 from drivers.modbus import ModbusDriver
 from drivers.types import Quality, SampleBatch
 from hmi_app.virtual_plant import VirtualPlant
-from tests.fault_proxy import FaultProxy
+from tests.fault_proxy import FaultProxy, ModbusUnitGate
 
 pytestmark = pytest.mark.e2e
 
 POLL_S = 0.2
 TIMEOUT_S = 1.0
-
-
-class UnitGate:
-    """Client-to-server filter for the fault proxy: splits the Modbus TCP stream into frames (MBAP
-    header: length at bytes 4-5, unit id at byte 6) and swallows or holds back one unit's requests."""
-
-    def __init__(self, unit: int) -> None:
-        self.unit = unit
-        self.hold_s = 0.0  # > 0: forward the unit's requests this late (its answers come late)
-        self.swallow = False
-        self._buffer = b""
-        self._stop = threading.Event()
-
-    def __call__(self, data: bytes) -> bytes:
-        self._buffer += data
-        out = bytearray()
-        while len(self._buffer) >= 7:
-            size = 6 + int.from_bytes(self._buffer[4:6], "big")
-            if len(self._buffer) < size:
-                break
-            frame, self._buffer = self._buffer[:size], self._buffer[size:]
-            if frame[6] == self.unit and self.swallow:
-                continue
-            if frame[6] == self.unit and self.hold_s:
-                self._stop.wait(self.hold_s)
-            out += frame
-        return bytes(out)
-
-    def release(self) -> None:
-        self._stop.set()
 
 
 def _values_of(
@@ -94,7 +63,7 @@ def plant() -> Iterator[VirtualPlant]:
 class Gateway:
     """The virtual plant's gateway behind the fault proxy, one unit's requests gated, driver running."""
 
-    gate: UnitGate
+    gate: ModbusUnitGate
     proxy: FaultProxy
     driver: ModbusDriver
     rec: Recorder
@@ -103,7 +72,7 @@ class Gateway:
 
 @contextmanager
 def gated(plant: VirtualPlant, unit: int, *, swallow: bool = False) -> Iterator[Gateway]:
-    gate = UnitGate(unit)
+    gate = ModbusUnitGate(unit)
     gate.swallow = swallow
     proxy = FaultProxy(plant.ports["mb_gateway"])
     proxy.request_filter = gate
@@ -204,3 +173,18 @@ def test_a_write_to_a_silent_unit_fails_with_the_reason_and_the_device_stays_up(
         assert not result.ok and result.reason == "write failed: unit 1 did not answer within 1 s"
         assert gw.driver.status.state == "connected" and gw.driver.status.reconnects == 0
         assert gw.rec.good(["MB.U2.FLOAT32", "MB.U3.FLOAT32"])
+
+
+def test_a_gateway_that_resets_the_connection_fails_the_device_with_a_sentence(plant: VirtualPlant) -> None:
+    with gated(plant, 3) as gw:
+        wait_until(lambda: gw.rec.good(gw.own), timeout=20)
+        gw.proxy.closing = True
+        gw.proxy.drop_connections()
+        wait_until(lambda: gw.driver.status.state == "failed" and gw.rec.bad(gw.own), timeout=20)
+        first = next(s for s in gw.rec.statuses if s.state == "failed")  # later ones are connect attempts
+        # "(closed by the device)" follows when pymodbus saw the close on a read, not on a send
+        assert first.last_error.startswith(
+            f"communication failure: connection to 127.0.0.1:{gw.proxy.port} lost"
+        )
+        gw.proxy.heal()
+        wait_until(lambda: gw.rec.good(gw.own), timeout=20)

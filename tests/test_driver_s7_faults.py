@@ -208,3 +208,25 @@ def test_a_write_through_a_stalled_plc_fails_within_the_timeout(plant: VirtualPl
         elapsed = time.monotonic() - started
         assert not result.ok and result.reason == "write failed: no answer from the PLC within 1 s"
         assert elapsed <= TIMEOUT_S + MARGIN_S  # it took 7 s with the library's time-outs
+
+
+@pytest.mark.parametrize("fault", ["garbage", "closing"])
+def test_a_plc_answering_garbage_or_resetting_connections_fails_with_a_sentence(
+    plant: VirtualPlant, fault: str
+) -> None:
+    proxy, config, own = _through_proxy(plant)
+    with proxy, running(config, "plc") as (drivers, rec):
+        wait_until(lambda: rec.good(own), timeout=20)
+        setattr(proxy, fault, True)
+        if fault == "closing":
+            proxy.drop_connections()
+        wait_until(lambda: drivers["plc"].status.state == "failed" and rec.bad(own), timeout=20)
+        expected = {
+            "garbage": "communication failure: unusable answer from the PLC (Invalid TPKT version: ",
+            "closing": "communication failure: connection to the PLC lost (Connection closed by peer)",
+        }
+        first = next(s for s in rec.statuses if s.state == "failed")  # later ones are connect attempts
+        assert first.last_error.startswith(expected[fault])
+        proxy.heal()
+        wait_until(lambda: rec.good(own), timeout=20)
+        assert drivers["plc"].status.state == "connected"
