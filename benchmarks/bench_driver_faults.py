@@ -36,7 +36,8 @@ def measure(device: str, fault: str, runs: int) -> dict[str, object]:
     with types_plant(seed=3) as plant:
         proxy = FaultProxy(plant.ports[device])
         gate = ModbusUnitGate(3)
-        proxy.request_filter = gate
+        if fault == "silent-unit":
+            proxy.request_filter = gate  # it frames Modbus TCP: only in front of a Modbus device
         try:
             config = with_device(plant.config, device, port=proxy.port)
             names = UNIT3 if fault == "silent-unit" else tags_of(config, device)

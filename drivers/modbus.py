@@ -165,7 +165,7 @@ class ModbusDriver(DeviceDriver):
             ) from exc
         except ModbusIOException as exc:
             if not self._client.connected:
-                raise CommunicationError(f"connection lost while asking unit {unit}") from exc
+                raise CommunicationError(f"connection to {self.config.host}:{self.config.port} lost") from exc
             if "no response" in str(exc).lower():
                 raise _UnitSilent(f"unit {unit} did not answer within {self.timeout:g} s") from exc
             raise _UnitSilent(f"unit {unit} sent a reply that cannot be decoded") from exc
@@ -188,7 +188,8 @@ class ModbusDriver(DeviceDriver):
         result = _ReadResult(values=np.full(n, np.nan), qualities=np.zeros(n, dtype=np.uint8))  # type: ignore[arg-type]
         limit = {"co": self.config.max_bits, "di": self.config.max_bits}
         now = time.monotonic()
-        answered = timed_out = False
+        answered = False
+        timed_out: dict[int, str] = {}  # unit -> why, in this scan
         for block, (decoders, rest) in zip(self.blocks, self._decoders, strict=True):
             if block.count > limit.get(block.table, self.config.max_registers):
                 for pos in block.positions:
@@ -196,7 +197,8 @@ class ModbusDriver(DeviceDriver):
                 continue
             unit = self._unit(block.unit)
             retry_at, why = self._silent.get(unit, (0.0, ""))
-            if why and (now < retry_at or retry_at < 0):  # < 0: timed out earlier in this scan
+            why = timed_out.get(unit) or (why if now < retry_at else "")
+            if why:  # silent earlier in this scan, or not yet due to be asked again
                 for pos in block.positions:
                     result.reasons[pos] = why
                 continue
@@ -204,8 +206,7 @@ class ModbusDriver(DeviceDriver):
             try:
                 data = self._request(block.table, block.start, block.count, block.unit)
             except _UnitSilent as exc:
-                timed_out = True
-                self._silent[unit] = (-1.0, str(exc))
+                timed_out[unit] = str(exc)
                 for pos in block.positions:
                     result.reasons[pos] = str(exc)
                 continue
@@ -234,13 +235,9 @@ class ModbusDriver(DeviceDriver):
                 for pos in rest:
                     decode_into(result, pos, self.bindings[pos], raw, block.start)
         retry_at = time.monotonic() + self.unit_retry_s
-        for unit, (at, why) in list(self._silent.items()):
-            if at < 0:
-                self._silent[unit] = (retry_at, why)
+        self._silent.update({unit: (retry_at, why) for unit, why in timed_out.items()})
         if timed_out and not answered:  # every unit asked was silent: the gateway or the link is
-            raise CommunicationError(
-                "no unit answered: " + "; ".join(sorted({w for _, w in self._silent.values()}))
-            )
+            raise CommunicationError("no unit answered: " + "; ".join(timed_out.values()))
         return result
 
     def _write_raw(self, binding: TagBinding, value: float) -> float:
