@@ -42,6 +42,7 @@ TAGS = {
     "MW10": ("M", 0, 10, DataType.INT16),
 }
 GOOD = ["DB1.W0", "DB1.D4", "DB2.B0", "MW10"]
+STRING_CHARS = 254  # an S7 STRING[254] is 256 bytes: two of them do not share one 480-byte PDU
 
 
 def _free_port() -> int:
@@ -79,6 +80,9 @@ class BarePlc:
         server.register_area(SrvArea.DB, 1, self.db1)
         server.register_area(SrvArea.DB, 2, self.db2)
         server.register_area(SrvArea.MK, 0, self.merkers)
+        self.db3 = bytearray(300)  # room for one full S7 STRING
+        self.db3[0:7] = bytes([STRING_CHARS, 5]) + b"Heat7"
+        server.register_area(SrvArea.DB, 3, self.db3)
         server.start_to("127.0.0.1", tcp_port=self.port)
 
     def load_db7(self, value: int) -> None:
@@ -95,10 +99,12 @@ def plc(request: pytest.FixtureRequest) -> Iterator[BarePlc]:
         server.stop()
 
 
-def _driver(port: int) -> tuple[S7Driver, Recorder]:
+def _driver(port: int, tags: dict[str, tuple[str, int, int, DataType]] = TAGS) -> tuple[S7Driver, Recorder]:
     bindings = [
-        TagBinding(i, name, dt, S7Address(db, offset, None, area))
-        for i, (name, (area, db, offset, dt)) in enumerate(TAGS.items())
+        TagBinding(
+            i, name, dt, S7Address(db, offset, None, area, STRING_CHARS if dt is DataType.STRING else 0)
+        )
+        for i, (name, (area, db, offset, dt)) in enumerate(tags.items())
     ]
     rec = Recorder(SimpleNamespace(tags=bindings))  # type: ignore[arg-type]
     config = S7DeviceConfig(
@@ -141,6 +147,22 @@ def test_steady_scans_do_not_re_read_the_culprits(plc: BarePlc) -> None:
         wait_until(lambda: driver.status.scans >= scans + 5, timeout=15)
         assert driver.status.requests_per_scan == 1  # one multi-variable read, culprits left out or answered
         assert rec.reasons["DB7.W0"] == "refused by the PLC: object does not exist (DB7, bytes 0-1)"
+    finally:
+        driver.stop()
+
+
+def test_a_refused_request_of_one_span_marks_only_that_span(plc: BarePlc) -> None:
+    tags = {"DB3.S0": ("DB", 3, 0, DataType.STRING), "DB7.S0": ("DB", 7, 0, DataType.STRING)}
+    driver, rec = _driver(plc.port, tags)
+    assert [len(p) for p in driver.packets] == [1, 1]  # each string is a request of its own
+    driver.start()
+    try:
+        wait_until(lambda: rec.good(["DB3.S0"]) and rec.bad(["DB7.S0"]), timeout=15)
+        assert rec.texts["DB3.S0"] == "Heat7"
+        assert rec.reasons["DB7.S0"] == "refused by the PLC: object does not exist (DB7, bytes 0-255)"
+        scans = driver.status.scans
+        wait_until(lambda: driver.status.scans >= scans + 5, timeout=15)
+        assert rec.good(["DB3.S0"]) and driver.status.reconnects == 0 and driver.status.errors == 0
     finally:
         driver.stop()
 
