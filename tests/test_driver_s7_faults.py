@@ -11,6 +11,7 @@ import socket
 import struct
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,9 +19,11 @@ import pytest
 from snap7.type import SrvArea
 from test_driver_support import Recorder, running, tags_of, types_plant, wait_until, with_device
 
+from drivers import Quality
 from drivers.s7 import S7Driver
 from drivers.settings import S7Address, S7DeviceConfig
 from drivers.types import DataType, TagBinding
+from hmi_app.runtime import Runtime
 from hmi_app.virtual_plant import VirtualPlant
 from hmi_app.virtual_plant.s7_server import _ClosingServer
 from tests.fault_proxy import FaultProxy
@@ -206,6 +209,24 @@ def test_a_plc_answering_in_3_s_with_a_1_s_timeout_is_failed(plant: VirtualPlant
         wait_until(lambda: len(rec.statuses) >= since + 3, timeout=20)
         assert rec.bad(own) and all(s.state == "failed" for s in rec.statuses[since:])
         assert "no answer from the PLC within 1 s" in drivers["plc"].status.last_error
+
+
+def test_a_plc_answering_in_3_s_raises_its_comm_alarm_in_the_runtime(
+    plant: VirtualPlant, tmp_path: Path
+) -> None:
+    proxy, config, own = _through_proxy(plant)
+    runtime = Runtime(config, tmp_path)
+    with proxy:
+        runtime.start()
+        try:
+            snap = runtime.snapshot
+            rows = [runtime.tag_index(n) for n in own]
+            wait_until(lambda: set(snap().qualities[rows].tolist()) == {Quality.GOOD}, timeout=20)
+            proxy.delay = 3.0  # the library's 5 s time-out never ran out on this: no alarm, ever
+            wait_until(lambda: any(a.alarm_id == "plc.COMM" for a in snap().alarms), timeout=20)
+            assert set(snap().qualities[rows].tolist()) == {Quality.BAD}
+        finally:
+            runtime.stop()
 
 
 def test_connecting_to_a_stalled_plc_gives_up_after_the_timeout(plant: VirtualPlant) -> None:
