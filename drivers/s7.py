@@ -10,8 +10,10 @@ only its own tags bad, with the PLC's reason; the rest of the PLC stays good and
 kept. The PLC answers each item of a multi-variable read with its own return code, which the driver
 reads (``drivers.s7_wire``); a PLC that refuses the whole request instead gets the packet's items
 re-read one by one, and a culprit found that way is left out of the request and asked again every
-``REFUSED_RETRY_SCANS`` scans (a data block downloaded later becomes good). Time-outs are the
-device's ``timeout_ms`` for connecting, reading and writing.
+``REFUSED_RETRY_SCANS`` scans (a data block downloaded later becomes good). A merged span that
+reaches past its block's end is split into one item per tag, so its neighbours stay good.
+Time-outs are the device's ``timeout_ms`` for connecting, reading and writing; after one the
+connection is dropped, because a late answer would be out of step.
 """
 
 from __future__ import annotations
