@@ -4,16 +4,26 @@ Several unit ids behind one gateway share this driver's single connection and ar
 sequence (one request in flight at a time), never at once: that is what keeps a serial gateway
 from drowning in a request storm. Function codes: 1/2/3/4 to read; 5/6 (single) or 15/16
 (multiple) to write.
+
+A unit that does not answer (a meter behind the gateway is off) is that unit's fault, not the
+connection's: its tags go bad with the reason, the other units keep their values and the socket is
+kept. The silent unit is skipped for ``UNIT_RETRY_S`` and then asked again, so it costs one time-out
+per retry instead of one per block per scan. Only a socket-level failure, or a scan in which every
+unit asked timed out, fails the device (and reconnects). An answer that arrives after its time-out
+is harmless: pymodbus skips frames whose unit id or transaction id is not the one awaited.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pymodbus.client import ModbusTcpClient
+from pymodbus.exceptions import ConnectionException, ModbusIOException
 
 from drivers import codec
 from drivers.base import CommunicationError, DeviceDriver, DeviceStatus, _ReadResult
@@ -28,6 +38,10 @@ logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 MAX_REGISTERS = 125
 MAX_BITS = 2000
 BIT_TABLES = ("co", "di")
+UNIT_RETRY_S = 2.0  # a silent unit is asked again after this long (a device comes back within ~2 s)
+# pymodbus closes the socket itself after a few time-outs in a row; the driver decides instead
+# (a silent unit is not a dead connection), so that limit is set out of reach.
+MAX_NO_RESPONSES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -103,10 +117,17 @@ class ModbusDriver(DeviceDriver):
             for b in self.blocks
         ]
         self._client: ModbusTcpClient | None = None
+        self.unit_retry_s = UNIT_RETRY_S
+        self._silent: dict[int, tuple[float, str]] = {}  # unit -> (ask again at, why it is bad)
 
     @property
     def requests_per_scan(self) -> int:
         return len(self.blocks)
+
+    @property
+    def silent_units(self) -> list[int]:
+        """Unit ids that timed out and are skipped until their next retry."""
+        return sorted(self._silent)
 
     def _connect(self) -> None:
         client = ModbusTcpClient(
@@ -115,7 +136,9 @@ class ModbusDriver(DeviceDriver):
         if not client.connect():
             client.close()
             raise CommunicationError(f"no connection to {self.config.host}:{self.config.port}")
+        client.set_max_no_responses(MAX_NO_RESPONSES)
         self._client = client
+        self._silent.clear()  # a new connection asks every unit again
 
     def _disconnect(self) -> None:
         if self._client is not None:
@@ -125,9 +148,30 @@ class ModbusDriver(DeviceDriver):
     def _unit(self, unit: int | None) -> int:
         return self.config.unit_id if unit is None else unit
 
-    def _request(self, table: str, start: int, count: int, unit: int | None) -> list[int] | list[bool]:
+    def _call(self, method: str, unit: int, *args: object, **kwargs: object) -> Any:
+        """One pymodbus request; a time-out or unusable reply of one unit raises ``_UnitSilent``.
+
+        pymodbus reports a unit that never answers with ``ModbusIOException`` (not an exception
+        response). With the socket still open that is the unit's fault; a closed socket is the
+        connection's and propagates as a communication failure.
+        """
         assert self._client is not None
-        rr = getattr(self._client, _READ_CALLS[table])(start, count=count, device_id=self._unit(unit))
+        try:
+            return getattr(self._client, method)(*args, device_id=unit, **kwargs)
+        except ConnectionException as exc:  # pymodbus' text is a paragraph with its own port number
+            closed = " (closed by the device)" if "closed" in str(exc) else ""
+            raise CommunicationError(
+                f"connection to {self.config.host}:{self.config.port} lost{closed}"
+            ) from exc
+        except ModbusIOException as exc:
+            if not self._client.connected:
+                raise CommunicationError(f"connection to {self.config.host}:{self.config.port} lost") from exc
+            if "no response" in str(exc).lower():
+                raise _UnitSilent(f"unit {unit} did not answer within {self.timeout:g} s") from exc
+            raise _UnitSilent(f"unit {unit} sent a reply that cannot be decoded") from exc
+
+    def _request(self, table: str, start: int, count: int, unit: int | None) -> list[int] | list[bool]:
+        rr = self._call(_READ_CALLS[table], self._unit(unit), start, count=count)
         if rr.isError():
             code = getattr(rr, "exception_code", "?")
             raise _DeviceException(
@@ -143,18 +187,36 @@ class ModbusDriver(DeviceDriver):
         n = len(self.bindings)
         result = _ReadResult(values=np.full(n, np.nan), qualities=np.zeros(n, dtype=np.uint8))  # type: ignore[arg-type]
         limit = {"co": self.config.max_bits, "di": self.config.max_bits}
+        now = time.monotonic()
+        answered = False
+        timed_out: dict[int, str] = {}  # unit -> why, in this scan
         for block, (decoders, rest) in zip(self.blocks, self._decoders, strict=True):
             if block.count > limit.get(block.table, self.config.max_registers):
                 for pos in block.positions:
                     result.reasons[pos] = f"configuration error: {block.count} registers exceed one request"
                 continue
+            unit = self._unit(block.unit)
+            retry_at, why = self._silent.get(unit, (0.0, ""))
+            why = timed_out.get(unit) or (why if now < retry_at else "")
+            if why:  # silent earlier in this scan, or not yet due to be asked again
+                for pos in block.positions:
+                    result.reasons[pos] = why
+                continue
             result.requests += 1
             try:
                 data = self._request(block.table, block.start, block.count, block.unit)
-            except _DeviceException as exc:
+            except _UnitSilent as exc:
+                timed_out[unit] = str(exc)
                 for pos in block.positions:
                     result.reasons[pos] = str(exc)
                 continue
+            except _DeviceException as exc:
+                answered = True
+                for pos in block.positions:
+                    result.reasons[pos] = str(exc)
+                continue
+            answered = True
+            self._silent.pop(unit, None)
             if block.table in BIT_TABLES:
                 for pos in block.positions:
                     rel = self.bindings[pos].address.offset - block.start  # type: ignore[attr-defined]
@@ -172,6 +234,10 @@ class ModbusDriver(DeviceDriver):
                 raw = buf.tobytes()
                 for pos in rest:
                     decode_into(result, pos, self.bindings[pos], raw, block.start)
+        retry_at = time.monotonic() + self.unit_retry_s
+        self._silent.update({unit: (retry_at, why) for unit, why in timed_out.items()})
+        if timed_out and not answered:  # every unit asked was silent: the gateway or the link is
+            raise CommunicationError("no unit answered: " + "; ".join(timed_out.values()))
         return result
 
     def _write_raw(self, binding: TagBinding, value: float) -> float:
@@ -185,9 +251,9 @@ class ModbusDriver(DeviceDriver):
             )
         if addr.table == "co":
             if single:
-                rr = self._client.write_coil(addr.offset, bool(value), device_id=unit)  # FC 5
+                rr = self._call("write_coil", unit, addr.offset, bool(value))  # FC 5
             else:
-                rr = self._client.write_coils(addr.offset, [bool(value)], device_id=unit)  # FC 15
+                rr = self._call("write_coils", unit, addr.offset, [bool(value)])  # FC 15
         else:
             if binding.data_type is DataType.BOOL:  # one bit of a register: read, modify, write
                 (word,) = self._request("hr", addr.offset, 1, addr.unit)
@@ -197,9 +263,9 @@ class ModbusDriver(DeviceDriver):
                 data = codec.encode(binding.unscale(value), binding.data_type)
                 registers = codec.bytes_to_registers(codec.to_wire(data, addr.byte_order, addr.word_order))
             if single and len(registers) == 1:
-                rr = self._client.write_register(addr.offset, registers[0], device_id=unit)  # FC 6
+                rr = self._call("write_register", unit, addr.offset, registers[0])  # FC 6
             else:
-                rr = self._client.write_registers(addr.offset, registers, device_id=unit)  # FC 16
+                rr = self._call("write_registers", unit, addr.offset, registers)  # FC 16
         if rr.isError():
             code = getattr(rr, "exception_code", "?")
             raise CommunicationError(
@@ -252,3 +318,7 @@ _EXCEPTIONS = {
 
 class _DeviceException(Exception):
     """The device answered, but with a Modbus exception or an unusable reply: only its block is bad."""
+
+
+class _UnitSilent(CommunicationError):
+    """One unit id did not answer in time (or answered nonsense); the socket is still fine."""

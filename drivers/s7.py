@@ -4,19 +4,31 @@ Tags of one area (a data block, the merkers M, the inputs I or the outputs Q) ar
 contiguous spans (across gaps up to ``MAX_GAP`` bytes); the spans are then packed into requests:
 a span alone is one area read, several small spans share one multi-variable read, as many as the
 negotiated PDU size (and the protocol's 20 items) allow.
+
+An item the PLC refuses (a data block it does not have, an offset past a block's end, DB 0) marks
+only its own tags bad, with the PLC's reason; the rest of the PLC stays good and the connection is
+kept. The PLC answers each item of a multi-variable read with its own return code, which the driver
+reads (``drivers.s7_wire``); a PLC that refuses the whole request instead gets the packet's items
+re-read one by one, and a culprit found that way is left out of the request and asked again every
+``REFUSED_RETRY_SCANS`` scans (a data block downloaded later becomes good). A merged span that
+reaches past its block's end is split into one item per tag, so its neighbours stay good.
+Time-outs are the device's ``timeout_ms`` for connecting, reading and writing; after one the
+connection is dropped, because a late answer would be out of step.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-import snap7
+from snap7.error import S7ConnectionError, S7ProtocolError, S7TimeoutError
 from snap7.type import Area
 
 from drivers import codec
-from drivers.base import DeviceDriver, DeviceStatus, _ReadResult
+from drivers.base import CommunicationError, DeviceDriver, DeviceStatus, _ReadResult
+from drivers.s7_wire import TimedClient, read_items, refusal
 from drivers.settings import S7Address, S7DeviceConfig
 from drivers.types import DataType, SampleBatch, TagBinding
 
@@ -33,6 +45,8 @@ MAX_GAP = 64
 AREAS = {"DB": Area.DB, "M": Area.MK, "I": Area.PE, "Q": Area.PA}
 # Kept for callers that plan without a connection (the demo's negotiated PDU is 480 bytes).
 MAX_READ_BYTES = DEFAULT_PDU - READ_RESPONSE_OVERHEAD - 2
+OUT_OF_RANGE = 0x05  # item return code: the address lies outside the block
+REFUSED_RETRY_SCANS = 25  # a culprit found by re-reading a refused request is asked again this often
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,16 @@ class S7Span:
     size: int
     positions: tuple[int, ...]
     area: str = "DB"
+
+    @property
+    def where(self) -> str:
+        """The span as a commissioning engineer names it, e.g. "DB7, bytes 0-3"."""
+        block = f"DB{self.db}" if self.area == "DB" else self.area
+        return f"{block}, bytes {self.start}-{self.start + self.size - 1}"
+
+    @property
+    def spec(self) -> tuple[int, int, int, int]:
+        return (int(AREAS[self.area]), self.db, self.start, self.size)
 
 
 def _size(binding: TagBinding) -> int:
@@ -117,21 +141,29 @@ class S7Driver(DeviceDriver):
         self.pdu = DEFAULT_PDU
         self.spans = plan_spans(self.bindings)
         self.packets = pack_requests(self.spans, self.pdu)
-        self._client: snap7.Client | None = None
+        self._client: TimedClient | None = None
+        self.refused_retry_scans = REFUSED_RETRY_SCANS
+        self._refused: dict[S7Span, tuple[int, str]] = {}  # culprit -> (scan to ask again, why)
+        self._scan = 0
+        self._lost = ""  # why the connection is unusable (a time-out leaves it out of step)
 
     @property
     def requests_per_scan(self) -> int:
         return len(self.packets)
 
     def _connect(self) -> None:
-        client = snap7.Client()
+        client = TimedClient(self.timeout)
         try:
             client.connect(self.config.host, self.config.rack, self.config.slot, tcp_port=self.config.port)
             pdu = int(client.get_pdu_length()) or DEFAULT_PDU
+        except S7TimeoutError as exc:  # TCP accepted, but the PLC never finished the set-up
+            client.destroy()
+            raise CommunicationError(f"no answer from the PLC within {self.timeout:g} s") from exc
         except Exception:
             client.destroy()
             raise
-        self._client = client
+        self._client, self._lost = client, ""
+        self._refused.clear()  # the PLC may have been loaded with new blocks meanwhile
         if pdu != self.pdu:  # plan again for the PDU size this PLC negotiated
             self.pdu = pdu
             self.spans = plan_spans(self.bindings, pdu - READ_RESPONSE_OVERHEAD - 2)
@@ -145,30 +177,97 @@ class S7Driver(DeviceDriver):
             finally:
                 client.destroy()
 
+    @contextmanager
+    def _plc_errors(self) -> Iterator[None]:
+        """snap7's errors about the connection as one sentence; the connection is unusable after them."""
+        try:
+            yield
+        except S7TimeoutError as exc:
+            self._lost = f"no answer from the PLC within {self.timeout:g} s"
+            raise CommunicationError(self._lost) from exc
+        except (S7ConnectionError, OSError) as exc:
+            text = str(exc) or type(exc).__name__
+            # snap7 reports a reply it cannot frame ("Invalid TPKT version") as a connection error.
+            what = (
+                "unusable answer from the PLC" if "invalid" in text.lower() else "connection to the PLC lost"
+            )
+            self._lost = f"{what} ({text})"
+            raise CommunicationError(self._lost) from exc
+
     def _read(self) -> _ReadResult:
         assert self._client is not None
+        if self._lost:  # a write timed out: answers may still be on their way, start afresh
+            raise CommunicationError(self._lost)
         result = _ReadResult.empty(len(self.bindings))
+        self._scan += 1
         for packet in self.packets:
+            ask = [span for span in packet if not self._still_refused(result, span)]
+            if not ask:
+                continue
             result.requests += 1
-            if len(packet) == 1:
-                span = packet[0]
-                datas = [self._client.read_area(AREAS[span.area], span.db, span.start, span.size)]
-            else:
-                items = [
-                    {"area": AREAS[s.area], "db_number": s.db, "start": s.start, "size": s.size}
-                    for s in packet
-                ]
-                _, datas = self._client.read_multi_vars(items)
-            for span, data in zip(packet, datas, strict=True):
-                self._decode_span(result, span, data)
+            with self._plc_errors():
+                try:
+                    answers = read_items(self._client, [span.spec for span in ask])
+                except S7ProtocolError as exc:
+                    if exc.error_code is None:  # not a refusal: an answer that makes no sense
+                        raise CommunicationError(f"unusable answer from the PLC ({exc})") from exc
+                    answers = self._one_by_one(result, ask)
+            for span, answer in zip(ask, answers, strict=True):
+                if isinstance(answer, str):
+                    self._mark(result, span, answer)
+                elif isinstance(answer, int):
+                    self._mark(result, span, _refused(span, refusal(answer)))
+                    if answer == OUT_OF_RANGE and len(span.positions) > 1:
+                        self._split(span)
+                else:
+                    self._refused.pop(span, None)
+                    self._decode_span(result, span, answer)
         return result
+
+    def _split(self, span: S7Span) -> None:
+        """A merged span reaches past the end of its block: from the next scan on each of its tags
+        is an item of its own, so only the tags really out of range stay bad."""
+        alone = [
+            S7Span(span.db, self.bindings[p].address.offset, _size(self.bindings[p]), (p,), span.area)  # type: ignore[attr-defined]
+            for p in span.positions
+        ]
+        self.spans = [s for s in self.spans if s != span] + alone
+        self.packets = pack_requests(self.spans, self.pdu)
+
+    def _still_refused(self, result: _ReadResult, span: S7Span) -> bool:
+        """A culprit remembered from a refused request, not yet due to be asked again."""
+        retry_at, why = self._refused.get(span, (0, ""))
+        if why and self._scan < retry_at:
+            self._mark(result, span, why)
+            return True
+        return False
+
+    def _one_by_one(self, result: _ReadResult, spans: list[S7Span]) -> list[bytearray | int | str]:
+        """The PLC refused a whole request: ask each item alone to find the culprit(s)."""
+        assert self._client is not None
+        answers: list[bytearray | int | str] = []
+        for span in spans:
+            result.requests += 1
+            try:
+                (answer,) = read_items(self._client, [span.spec])
+            except S7ProtocolError as exc:
+                if exc.error_code is None:
+                    raise CommunicationError(f"unusable answer from the PLC ({exc})") from exc
+                answer = _refused(span, _sentence(exc))
+            if not isinstance(answer, bytearray):  # a code stays a code: _read may split the span
+                why = answer if isinstance(answer, str) else _refused(span, refusal(answer))
+                self._refused[span] = (self._scan + self.refused_retry_scans, why)
+            answers.append(answer)
+        return answers
+
+    @staticmethod
+    def _mark(result: _ReadResult, span: S7Span, why: str) -> None:
+        for pos in span.positions:
+            result.reasons[pos] = why
 
     def _decode_span(self, result: _ReadResult, span: S7Span, data: bytes | bytearray) -> None:
         if len(data) < span.size:
-            for pos in span.positions:
-                result.reasons[pos] = (
-                    f"short reply from {span.area}{span.db or ''} ({len(data)} of {span.size} bytes)"
-                )
+            self._mark(result, span, f"short reply from the PLC for {span.where} ({len(data)} bytes)")
             return
         for pos in span.positions:
             b = self.bindings[pos]
@@ -183,6 +282,13 @@ class S7Driver(DeviceDriver):
 
     def _write_raw(self, binding: TagBinding, value: float) -> float:
         assert self._client is not None
+        if self._lost:
+            raise CommunicationError(self._lost)
+        with self._plc_errors():
+            return self._write_and_read_back(binding, value)
+
+    def _write_and_read_back(self, binding: TagBinding, value: float) -> float:
+        assert self._client is not None
         addr: S7Address = binding.address  # type: ignore[assignment]
         area = AREAS[addr.area]
         if binding.data_type is DataType.BOOL:
@@ -195,3 +301,13 @@ class S7Driver(DeviceDriver):
             self._client.write_area(area, addr.db, addr.offset, bytearray(data))
         back = self._client.read_area(area, addr.db, addr.offset, _size(binding))
         return binding.scale(codec.decode(back, 0, binding.data_type, addr.bit))
+
+
+def _refused(span: S7Span, words: str) -> str:
+    return f"refused by the PLC: {words} ({span.where})"
+
+
+def _sentence(exc: S7ProtocolError) -> str:
+    """snap7's protocol error text without its class/code prefix, e.g. "object does not exist"."""
+    text = str(exc).split("): ", 1)[-1].strip() or type(exc).__name__
+    return text[0].lower() + text[1:]

@@ -3,7 +3,6 @@ watch what it publishes, the way the runtime would receive it."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from hmi_app.acquisition import build_drivers
 from hmi_app.config import PlantConfig, load_config
 from hmi_app.virtual_plant import VirtualPlant
 from tests.conftest import wait_for
+from tests.fault_proxy import FaultProxy
 
 TYPES_CONFIG = Path(__file__).resolve().parents[1] / "plant_configs" / "test_types.yaml"
 
@@ -132,71 +132,4 @@ def established(port: int) -> int:
     return count
 
 
-class FaultyProxy:
-    """A TCP proxy in front of a device: forwards faithfully, or delays replies, or answers garbage."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target = target_port
-        self.delay = 0.0
-        self.garbage = False
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
-        self._accept = threading.Thread(target=self._serve, name="faulty-proxy", daemon=True)
-        self._accept.start()
-
-    def _serve(self) -> None:
-        self._listener.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=2)
-            except OSError:
-                client.close()
-                continue
-            self._sockets += [client, upstream]
-            for src, dst, replies in ((client, upstream, False), (upstream, client, True)):
-                t = threading.Thread(
-                    target=self._pipe, args=(src, dst, replies), name="faulty-proxy-pipe", daemon=True
-                )
-                t.start()
-                self._threads.append(t)
-
-    def _pipe(self, src: socket.socket, dst: socket.socket, replies: bool) -> None:
-        src.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                data = src.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if not data:
-                return
-            if replies and self.delay:
-                self._stop.wait(self.delay)
-            if replies and self.garbage:
-                data = bytes((b * 7 + 13) & 0xFF for b in data[: max(3, len(data) // 2)])
-            try:
-                dst.sendall(data)
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self._stop.set()
-        self._listener.close()
-        for s in self._sockets:
-            try:
-                s.close()
-            except OSError:
-                pass
-        self._accept.join(2)
-        for t in self._threads:
-            t.join(2)
+FaultyProxy = FaultProxy  # the name the older driver tests use
