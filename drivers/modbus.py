@@ -226,10 +226,8 @@ class ModbusDriver(DeviceDriver):
             for dec in decoders:
                 values = dec.decode(buf)
                 result.values[dec.positions] = values  # type: ignore[call-overload]
-                finite = np.isfinite(values)
-                result.qualities[dec.positions[finite]] = Quality.GOOD  # type: ignore[call-overload]
-                for pos, value in zip(dec.positions[~finite], values[~finite], strict=True):
-                    result.reasons[int(pos)] = f"out-of-range raw value {value!r}"
+                # Good as decoded; the base driver judges plausibility (NaN, inf, valid_range).
+                result.qualities[dec.positions] = Quality.GOOD  # type: ignore[call-overload]
             if rest:
                 raw = buf.tobytes()
                 for pos in rest:

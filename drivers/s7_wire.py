@@ -4,9 +4,10 @@ multi-variable read that returns every item's own answer instead of one error fo
 Why not ``Client.read_multi_vars``: with its read optimiser on (the default) it re-plans the
 request the driver already packed to the PDU (merging, re-packing, and firing up to four requests
 at once although snap7 itself negotiated one job at a time, max AmQ 1, with the PLC); with the
-optimiser off it degrades to one ``read_area`` per item. Either way a refused item raises one ``S7ProtocolError`` for the whole
-request. So the driver switches the optimiser off and sends its own packet as one request, built
-and parsed with snap7's public protocol pieces, reading each item's return code itself.
+optimiser off it degrades to one ``read_area`` per item. Either way a refused item raises one
+``S7ProtocolError`` for the whole request. So the driver switches the optimiser off and sends its
+own packet as one request, built and parsed with snap7's public protocol pieces, reading each
+item's return code itself.
 """
 
 from __future__ import annotations

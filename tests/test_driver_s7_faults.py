@@ -224,7 +224,8 @@ def test_a_plc_answering_in_3_s_raises_its_comm_alarm_in_the_runtime(
             wait_until(lambda: set(snap().qualities[rows].tolist()) == {Quality.GOOD}, timeout=20)
             proxy.delay = 3.0  # the library's 5 s time-out never ran out on this: no alarm, ever
             wait_until(lambda: any(a.alarm_id == "plc.COMM" for a in snap().alarms), timeout=20)
-            assert set(snap().qualities[rows].tolist()) == {Quality.BAD}
+            # The status (alarm) and the bad samples travel separately; both must arrive.
+            wait_until(lambda: set(snap().qualities[rows].tolist()) == {Quality.BAD}, timeout=5)
         finally:
             runtime.stop()
 

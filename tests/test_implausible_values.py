@@ -26,6 +26,7 @@ IMPLAUSIBLE = {
     "S7.DB_LREAL": (math.inf, "implausible value inf: not a finite number"),
     "UA.INT32": (3e8, "implausible value 3e+08 outside valid range [-2e+08, 2e+08]"),
     "UA.FLOAT64": (math.nan, "implausible value nan: not a finite number"),
+    "MB.FLOAT32.LB": (math.nan, "implausible value nan: not a finite number"),
 }
 PLAUSIBLE = {
     "MB.INT16": 1500.0,
@@ -33,6 +34,7 @@ PLAUSIBLE = {
     "S7.DB_LREAL": -9876.5,
     "UA.INT32": 42.0,
     "UA.FLOAT64": 7.25,
+    "MB.FLOAT32.LB": 12.5,
 }
 
 
