@@ -274,9 +274,10 @@ def test_client_names_itself_with_the_uri_of_its_certificate(tmp_path: Path) -> 
             assert drivers[GATEWAY].status.state == "connected"
 
 
-@pytest.fixture(scope="module")
-def secure_plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VirtualPlant, Path]]:
-    folder = tmp_path_factory.mktemp("secure")
+@contextmanager
+def secure_types_plant(folder: Path) -> Iterator[VirtualPlant]:
+    """The all-types plant whose gateway offers Basic256Sha256 only; a client certificate for it
+    (URI urn:smelter-hmi:hmi) is written to ``folder`` as client.der and client.pem."""
     cert, key = client_certificate(folder, "urn:smelter-hmi:hmi")
     config = with_device(
         types_config(),
@@ -289,9 +290,16 @@ def secure_plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Vir
     vp = VirtualPlant(config, ports="auto", tick_s=0.1, noise=False, seed=3)
     vp.start()
     try:
-        yield vp, folder
+        yield vp
     finally:
         vp.stop()
+
+
+@pytest.fixture(scope="module")
+def secure_plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VirtualPlant, Path]]:
+    folder = tmp_path_factory.mktemp("secure")
+    with secure_types_plant(folder) as vp:
+        yield vp, folder
 
 
 def test_a_server_certificate_in_the_trust_list_is_accepted(
