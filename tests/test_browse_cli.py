@@ -12,26 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_driver_opcua_faults import client_certificate, readable, secure_types_plant, server_certificate
+from test_driver_opcua_faults import client_certificate, readable, secure_plant_fixture, server_certificate
 from test_driver_support import tags_of, types_plant
 
 from hmi_app.virtual_plant import VirtualPlant
 from hmi_app.virtual_plant.opcua_server import self_signed_certificate
 
 pytestmark = pytest.mark.e2e
+secure_plant = secure_plant_fixture  # the Basic256Sha256-only plant, one per module
 
 
 @pytest.fixture(scope="module")
 def plant() -> Iterator[VirtualPlant]:
     with types_plant(seed=13) as vp:
         yield vp
-
-
-@pytest.fixture(scope="module")
-def secure_plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VirtualPlant, Path]]:
-    folder = tmp_path_factory.mktemp("secure")
-    with secure_types_plant(folder) as vp:
-        yield vp, folder
 
 
 def browse(*args: str) -> subprocess.CompletedProcess[str]:

@@ -295,11 +295,13 @@ def secure_types_plant(folder: Path) -> Iterator[VirtualPlant]:
         vp.stop()
 
 
-@pytest.fixture(scope="module")
-def secure_plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VirtualPlant, Path]]:
+def _secure_plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VirtualPlant, Path]]:
     folder = tmp_path_factory.mktemp("secure")
     with secure_types_plant(folder) as vp:
         yield vp, folder
+
+
+secure_plant_fixture = pytest.fixture(scope="module", name="secure_plant")(_secure_plant)
 
 
 def test_a_server_certificate_in_the_trust_list_is_accepted(
