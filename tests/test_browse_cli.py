@@ -12,11 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_driver_opcua_faults import client_certificate, readable, secure_plant_fixture, server_certificate
+from test_driver_opcua_faults import (
+    client_certificate,
+    other_server_certificate,
+    readable,
+    secure_plant_fixture,
+    server_certificate,
+)
 from test_driver_support import tags_of, types_plant
 
 from hmi_app.virtual_plant import VirtualPlant
-from hmi_app.virtual_plant.opcua_server import self_signed_certificate
 
 pytestmark = pytest.mark.e2e
 secure_plant = secure_plant_fixture  # the Basic256Sha256-only plant, one per module
@@ -61,10 +66,9 @@ def test_a_server_that_is_not_opc_ua_is_one_line(plant: VirtualPlant) -> None:
 def test_a_refused_secure_channel_is_one_line(plant: VirtualPlant, tmp_path: Path) -> None:
     """The server offers no Basic256Sha256: the secure channel itself is refused."""
     cert, key = client_certificate(tmp_path, "urn:smelter-hmi:hmi")
-    other, _ = self_signed_certificate("expected server", "urn:expected")
-    (tmp_path / "server.der").write_bytes(other)
+    expected = other_server_certificate(tmp_path / "server.der")
     endpoint = plant.config.device("gateway").endpoint
-    security = f"Basic256Sha256,SignAndEncrypt,{cert},{key},{tmp_path / 'server.der'}"
+    security = f"Basic256Sha256,SignAndEncrypt,{cert},{key},{expected}"
     assert_one_line_failure(browse(endpoint, "--security", security), endpoint)
 
 
@@ -80,12 +84,11 @@ def test_an_untrusted_server_certificate_is_one_line(
     secure_plant: tuple[VirtualPlant, Path], tmp_path: Path
 ) -> None:
     vp, folder = secure_plant
-    other, _ = self_signed_certificate("some other server", "urn:elsewhere")
-    (tmp_path / "other.der").write_bytes(other)
+    other = other_server_certificate(tmp_path / "other.der")
     endpoint = vp.config.device("gateway").endpoint
     security = f"Basic256Sha256,SignAndEncrypt,{folder / 'client.der'},{folder / 'client.pem'}"
     reason = assert_one_line_failure(
-        browse(endpoint, "--security", security, "--trust", str(tmp_path / "other.der")), endpoint
+        browse(endpoint, "--security", security, "--trust", str(other)), endpoint
     )
     assert "is not trusted" in reason
 

@@ -69,6 +69,13 @@ def server_certificate(endpoint: str) -> bytes:
     return asyncio.run(fetch())
 
 
+def other_server_certificate(path: Path) -> Path:
+    """Write a certificate of some other server to ``path``: trusting it must not trust ours."""
+    cert, _key = self_signed_certificate("some other server", "urn:elsewhere")
+    path.write_bytes(cert)
+    return path
+
+
 def client_certificate(folder: Path, uri: str) -> tuple[str, str]:
     cert, key = self_signed_certificate("smelter-hmi test client", uri)
     (folder / "client.der").write_bytes(cert)
@@ -322,15 +329,14 @@ def test_a_server_certificate_not_in_the_trust_list_is_refused_with_the_reason(
     secure_plant: tuple[VirtualPlant, Path], tmp_path: Path
 ) -> None:
     vp, _ = secure_plant
-    other, _key = self_signed_certificate("some other server", "urn:elsewhere")
-    (tmp_path / "other.der").write_bytes(other)
-    config = with_device(vp.config, GATEWAY, trusted_certificates=[str(tmp_path / "other.der")])
+    other = other_server_certificate(tmp_path / "other.der")
+    config = with_device(vp.config, GATEWAY, trusted_certificates=[str(other)])
     names = tags_of(config, GATEWAY)
     with running(config, GATEWAY) as (drivers, rec):
         wait_until(lambda: drivers[GATEWAY].status.state == "failed" and rec.bad(names), timeout=20)
         reason = drivers[GATEWAY].status.last_error
     assert reason.startswith("connect failed: server certificate 'Virtual smelter gateway' (SHA-1 ")
-    assert f"is not trusted: it is not in trusted_certificates ['{tmp_path / 'other.der'}']" in reason
+    assert f"is not trusted: it is not in trusted_certificates ['{other}']" in reason
     assert drivers[GATEWAY].status.scans == 0  # nothing was read from an untrusted server
 
 
