@@ -263,19 +263,25 @@ class OpcUaDriver(DeviceDriver):
             deadband.Trigger = ua.DataChangeTrigger.StatusValue
             deadband.DeadbandType = 1  # absolute
             deadband.DeadbandValue = self.config.deadband
-        numeric = [p for p in self._nodes if self._variants[p] in NUMERIC_VARIANTS]
-        others = [p for p in self._nodes if self._variants[p] not in NUMERIC_VARIANTS]
         # A deadband only on numbers: on Boolean and String items servers refuse the whole item.
-        for group, mfilter in ((numeric, deadband), (others, None)):
-            if not group:
-                continue
-            handles = await sub._subscribe(
-                [self._nodes[p] for p in group], mfilter=mfilter, sampling_interval=float(sampling)
+        # One request for all items, so every first value comes with the first publish.
+        items = list(self._nodes)
+        requests = [
+            sub._make_monitored_item_request(
+                self._nodes[p],
+                ua.AttributeIds.Value,
+                deadband if self._variants[p] in NUMERIC_VARIANTS else None,
+                0,
+                ua.MonitoringMode.Reporting,
+                float(sampling),
             )
-            with self._cache.lock:
-                for pos, handle in zip(group, handles, strict=True):
-                    if isinstance(handle, ua.StatusCode):
-                        self._cache.result.reasons[pos] = _status_reason(handle, self.bindings[pos].address)
+            for p in items
+        ]
+        handles = await sub.create_monitored_items(requests) if requests else []
+        with self._cache.lock:
+            for pos, handle in zip(items, handles, strict=True):
+                if isinstance(handle, ua.StatusCode):
+                    self._cache.result.reasons[pos] = _status_reason(handle, self.bindings[pos].address)
         self.subscriptions_created += 1
 
     def _run_quietly(self, coro: Coroutine[Any, Any, Any], limit: float = 1.0) -> None:
