@@ -130,6 +130,8 @@ def test_writes_use_the_nodes_real_data_type_not_the_declared_one(plant: Virtual
     with running(config, GATEWAY) as (drivers, rec):
         wait_until(lambda: rec.good(["UA.FLOAT64", "UA.INT32"]), timeout=20)
         try:
+            plant.release("UA.FLOAT64")  # a forced value would be served again over the written one
+            plant.release("UA.INT32")
             first = drivers[GATEWAY].write("UA.FLOAT64", 12.25).result(10)
             second = drivers[GATEWAY].write("UA.INT32", -1234).result(10)
             assert (first.ok, first.readback, first.reason) == (True, 12.25, "")
