@@ -108,11 +108,15 @@ def _load_certificate(path: Path) -> x509.Certificate:
 
 
 def certificate_name(cert: x509.Certificate) -> str:
-    """``'Virtual smelter gateway' (SHA-1 ab:cd:...)``: what an engineer compares on both ends."""
+    """The certificate's common name, what an engineer recognises on both ends."""
     names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    common = str(names[0].value) if names else cert.subject.rfc4514_string()
+    return repr(str(names[0].value) if names else cert.subject.rfc4514_string())
+
+
+def thumbprint(cert: x509.Certificate) -> str:
+    """``SHA-1 ab:cd:...``, the fingerprint OPC UA tools show next to a certificate."""
     digest = hashlib.sha1(cert.public_bytes(Encoding.DER)).hexdigest()  # noqa: S324
-    return f"{common!r} (SHA-1 {':'.join(digest[i : i + 2] for i in range(0, 40, 2))})"
+    return "SHA-1 " + ":".join(digest[i : i + 2] for i in range(0, 40, 2))
 
 
 class _TrustList(TrustStore):
@@ -147,28 +151,24 @@ async def server_certificate_check(locations: Sequence[str]) -> CertificateCheck
         try:
             await validator.validate(cert, server)
         except ServiceError as exc:
-            raise ua.UaError(_refusal(exc.code, cert, server, locations)) from None
+            raise ua.UaError(_refusal(exc.code, cert, server)) from None
 
     return check
 
 
-def _refusal(
-    code: int, cert: x509.Certificate, server: ua.ApplicationDescription, locations: Sequence[str]
-) -> str:
-    who = certificate_name(cert)
+def _refusal(code: int, cert: x509.Certificate, server: ua.ApplicationDescription) -> str:
+    # The sentence first and the thumbprint last: a faceplate that clips a long reason keeps the why.
+    who, print_ = certificate_name(cert), thumbprint(cert)
     if code == ua.StatusCodes.BadCertificateUntrusted:
-        return (
-            f"server certificate {who} is not trusted: it is not in trusted_certificates "
-            f"{list(locations)} (check it with the device's owner, then copy it there)"
-        )
+        return f"server certificate {who} is not trusted: it is not in the trust list ({print_})"
     if code == ua.StatusCodes.BadCertificateTimeInvalid:
         return (
-            f"server certificate {who} is not valid now (valid from "
-            f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})"
+            f"server certificate {who} is not valid now: valid from {cert.not_valid_before_utc:%Y-%m-%d} "
+            f"to {cert.not_valid_after_utc:%Y-%m-%d} ({print_})"
         )
     if code == ua.StatusCodes.BadCertificateUriInvalid:
-        return f"server certificate {who} does not name the server's URI {server.ApplicationUri!r}"
-    return f"server certificate {who} refused: {status_text(code)}"
+        return f"server certificate {who} does not name the server's URI {server.ApplicationUri!r} ({print_})"
+    return f"server certificate {who} refused: {status_text(code)} ({print_})"
 
 
 def write_value(raw: float, variant: ua.VariantType) -> object:
