@@ -34,6 +34,8 @@ from drivers.opcua_support import (
     NUMERIC_VARIANTS,
     close_client,
     describe,
+    item_reason,
+    resolve_node_id,
     server_certificate_check,
     status_text,
     use_certificate,
@@ -59,22 +61,11 @@ VARIANT_TYPES = {  # declared data type -> variant (the virtual plant serves the
     DataType.STRING: ua.VariantType.String,
 }
 SERVER_CURRENT_TIME = ua.NodeId(ua.ObjectIds.Server_ServerStatus_CurrentTime)
-CONFIG_STATUSES = {"BadNodeIdUnknown", "BadNodeIdInvalid", "BadAttributeIdInvalid", "BadTypeMismatch"}
 MAPPABLE_VARIANTS = NUMERIC_VARIANTS | {ua.VariantType.Boolean, ua.VariantType.String}
 
 # asyncua logs every failed connect attempt with a traceback at WARNING/ERROR; the driver reports
 # the failure itself (status, quality, communication alarm), so keep the library quiet.
 logging.getLogger("asyncua").setLevel(logging.CRITICAL)
-
-
-def resolve_node_id(text: str, namespaces: Sequence[str]) -> ua.NodeId:
-    """A node id string; ``nsu=<uri>;`` is replaced by the index of that URI on this server."""
-    if text.startswith("nsu="):
-        uri, _, rest = text[4:].partition(";")
-        if uri not in namespaces:
-            raise ValueError(f"configuration error: {text} - namespace {uri!r} is not on the server")
-        text = f"ns={list(namespaces).index(uri)};{rest}"
-    return ua.NodeId.from_string(text)
 
 
 class _Cache:
@@ -213,7 +204,7 @@ class OpcUaDriver(DeviceDriver):
         for pos, dv in zip(positions, data_values, strict=True):
             address = self.bindings[pos].address
             if dv.StatusCode is not None and not dv.StatusCode.is_good():
-                problems[pos] = _status_reason(dv.StatusCode, address)
+                problems[pos] = item_reason(dv.StatusCode, address)
                 continue
             data_type = dv.Value.Value
             if data_type not in known:
@@ -281,7 +272,7 @@ class OpcUaDriver(DeviceDriver):
         with self._cache.lock:
             for pos, handle in zip(items, handles, strict=True):
                 if isinstance(handle, ua.StatusCode):
-                    self._cache.result.reasons[pos] = _status_reason(handle, self.bindings[pos].address)
+                    self._cache.result.reasons[pos] = item_reason(handle, self.bindings[pos].address)
         self.subscriptions_created += 1
 
     def _run_quietly(self, coro: Coroutine[Any, Any, Any], limit: float = 1.0) -> None:
@@ -369,12 +360,6 @@ class OpcUaDriver(DeviceDriver):
             raise CommunicationError(f"server refused the write: {describe(exc)}") from exc
 
 
-def _status_reason(status: ua.StatusCode, address: object) -> str:
-    if status.name in CONFIG_STATUSES:
-        return f"configuration error: {address} - {status_text(status)}"
-    return f"server status {status_text(status)}"
-
-
 def _decode(result: _ReadResult, pos: int, b: TagBinding, dv: Any) -> None:
     """One DataValue into ``result`` at ``pos``: value, quality, reason, source timestamp."""
     if result.timestamps is not None:
@@ -382,7 +367,7 @@ def _decode(result: _ReadResult, pos: int, b: TagBinding, dv: Any) -> None:
         result.timestamps[pos] = ts.timestamp() if ts is not None else time.time()
     status = dv.StatusCode
     if status is not None and not status.is_good():
-        result.reasons[pos] = _status_reason(status, b.address)
+        result.reasons[pos] = item_reason(status, b.address)
         if not status.is_uncertain() or dv.Value is None:
             return
     raw = dv.Value.Value if dv.Value is not None else None

@@ -1,5 +1,6 @@
-"""OPC UA helpers shared by the driver and ``hmi-app browse``: readable reasons, the client's
-application URI, the server-certificate trust check and values in a node's real data type.
+"""OPC UA helpers shared by the driver and ``hmi-app browse``: readable reasons, node ids by namespace
+URI, the client's application URI, the server-certificate trust check, values in a node's real
+data type and closing a client without leaking its socket.
 
 Kept apart from :mod:`drivers.opcua` so the driver module stays about its loop and its scans, and so
 the command-line browser refuses, explains and identifies itself exactly as the driver does.
@@ -58,6 +59,7 @@ SERVER_CHECKS = (
     | CertificateValidatorOptions.REVOKED
     | CertificateValidatorOptions.PEER_SERVER
 )
+CONFIG_STATUSES = {"BadNodeIdUnknown", "BadNodeIdInvalid", "BadAttributeIdInvalid", "BadTypeMismatch"}
 CertificateCheck = Callable[[x509.Certificate, ua.ApplicationDescription], Awaitable[None]]
 
 
@@ -210,6 +212,7 @@ async def use_certificate(client: Client, certificate: str) -> None:
 
 
 async def close_client(client: Client, limit: float) -> None:
+    """Close the session if the server still answers within ``limit`` s; the socket in any case."""
     try:
         await asyncio.wait_for(client.disconnect(), limit)
     except Exception as exc:  # a lost session gives no answer to its goodbye
@@ -222,3 +225,20 @@ async def close_client(client: Client, limit: float) -> None:
         if protocol is not None:
             protocol.disconnect_socket()
         client.disconnect_socket()
+
+
+def resolve_node_id(text: str, namespaces: Sequence[str]) -> ua.NodeId:
+    """A node id string; ``nsu=<uri>;`` is replaced by the index of that URI on this server."""
+    if text.startswith("nsu="):
+        uri, _, rest = text[4:].partition(";")
+        if uri not in namespaces:
+            raise ValueError(f"configuration error: {text} - namespace {uri!r} is not on the server")
+        text = f"ns={list(namespaces).index(uri)};{rest}"
+    return ua.NodeId.from_string(text)
+
+
+def item_reason(status: ua.StatusCode, address: object) -> str:
+    """Why one item is bad: a status that means the address is wrong is a configuration error."""
+    if status.name in CONFIG_STATUSES:
+        return f"configuration error: {address} - {status_text(status)}"
+    return f"server status {status_text(status)}"
