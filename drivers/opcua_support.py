@@ -75,6 +75,8 @@ def describe(exc: BaseException) -> str:
     """A human sentence for an exception from asyncua, asyncio or the socket layer."""
     if isinstance(exc, ua.UaStatusCodeError) and not isinstance(exc, ua.UaStatusCodeErrors):
         return status_text(exc.code)
+    if isinstance(exc, ua.UaError) and str(exc).startswith("No matching endpoints"):
+        return _no_endpoint(str(exc))
     if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
         return "the server did not answer in time"
     if isinstance(exc, ConnectionRefusedError):
@@ -85,6 +87,20 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, AssertionError) or not text:  # asyncua asserts on replies it did not expect
         return f"unexpected reply from the server ({type(exc).__name__})"
     return text
+
+
+def _no_endpoint(text: str) -> str:
+    """asyncua's "No matching endpoints: 1, http://...#None" as a sentence."""
+    mode, _, policy = text.partition(":")[2].partition(",")
+    try:
+        mode = ua.MessageSecurityMode(int(mode)).name.rstrip("_")  # None_ is None
+    except ValueError:
+        mode = mode.strip()
+    policy = policy.strip().rpartition("#")[2]
+    return (
+        f"the server offers no endpoint with security policy {policy} and mode {mode} at this address "
+        "(check the path and the security settings)"
+    )
 
 
 def certificate_uri(path: str | Path) -> str | None:

@@ -77,7 +77,11 @@ def test_a_secure_only_server_browsed_without_security_is_one_line(
 ) -> None:
     vp, _ = secure_plant
     endpoint = vp.config.device("gateway").endpoint
-    assert_one_line_failure(browse(endpoint), endpoint)
+    reason = assert_one_line_failure(browse(endpoint), endpoint)
+    assert reason == (
+        "the server offers no endpoint with security policy None and mode None at this address "
+        "(check the path and the security settings)"
+    )
 
 
 def test_an_untrusted_server_certificate_is_one_line(
