@@ -61,6 +61,10 @@ class OpcUaDeviceConfig(_DeviceBase):
     certificate: str = Field(default="", description="client certificate (PEM/DER file)")
     private_key: str = Field(default="", description="client private key (PEM file)")
     server_certificate: str = Field(default="", description="expected server certificate (optional)")
+    trusted_certificates: list[str] = Field(
+        default_factory=list,
+        description="files or folders of trusted server (or issuing CA) certificates, PEM or DER",
+    )
     username_env: str = Field(default="", description="environment variable holding the user name")
     password_env: str = Field(default="", description="environment variable holding the password")
 
@@ -70,6 +74,13 @@ class OpcUaDeviceConfig(_DeviceBase):
             raise ValueError("security_policy and security_mode must both be None or both be set")
         if self.security_policy != "None" and not (self.certificate and self.private_key):
             raise ValueError(f"security {self.security_policy} needs certificate and private_key files")
+        if self.security_policy != "None" and not (self.trusted_certificates or self.server_certificate):
+            # Without a trust list any server, or anyone in between, would be accepted and given
+            # the user's password: the server's certificate must be known beforehand.
+            raise ValueError(
+                f"security {self.security_policy} needs the server's certificate: trusted_certificates "
+                "(files or folders) or server_certificate"
+            )
         if bool(self.username_env) != bool(self.password_env):
             raise ValueError("username_env and password_env go together")
         return self

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_driver_opcua_faults import server_certificate
 from test_driver_support import (
     EXPECTED,
     FaultyProxy,
@@ -121,6 +122,7 @@ def _secure_config(plant_config: object, tmp_path: Path, mode: str) -> object:
         private_key=str(tmp_path / "client.pem"),
         username_env="TEST_UA_USER",
         password_env="TEST_UA_PASSWORD",
+        trusted_certificates=[str(tmp_path / "trusted")],  # filled once the server has its certificate
     )
 
 
@@ -134,6 +136,10 @@ def test_opcua_basic256sha256_with_certificate_and_user_from_environment(
     vp = VirtualPlant(secure, ports="auto", tick_s=0.1, noise=False, seed=5)  # type: ignore[arg-type]
     vp.start()
     try:
+        (tmp_path / "trusted").mkdir()
+        (tmp_path / "trusted" / "gateway.der").write_bytes(
+            server_certificate(vp.config.device("gateway").endpoint)
+        )
         vp.force("UA.FLOAT64", EXPECTED["float64"])
         names = tags_of(vp.config, "gateway")
         with running(vp.config, "gateway") as (drivers, rec):

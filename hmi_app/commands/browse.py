@@ -3,8 +3,11 @@
 A commissioning engineer points it at a DCS or gateway and pastes the rows into a plant config.
 Node ids are written with the namespace index (``ns=2;s=...``) or, with ``--uris``, with the
 namespace URI (``nsu=urn:...;s=...``), which survives a server that reorders its namespaces.
-Security and login as for the driver: Basic256Sha256 with a client certificate, and a user whose
-name and password come from environment variables (never from the command line).
+Security and login as for the driver: Basic256Sha256 with a client certificate (the client names
+itself with the certificate's URI), optionally only towards a server whose certificate is in
+``--trust``, and a user whose name and password come from environment variables (never from the
+command line). Every failure is one line on stderr and exit code 2; ``browse ... | head`` ends
+quietly when the reader has seen enough.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import sys
 from typing import Any
 
 from asyncua import Client, Node, ua
+
+from drivers.opcua_support import describe, server_certificate_check, use_certificate
 
 COLUMNS = ("name", "address", "data_type", "writable", "description", "device")
 DATA_TYPES = {
@@ -33,6 +38,7 @@ DATA_TYPES = {
     ua.VariantType.Double: "float64",
     ua.VariantType.String: "string",
 }
+POLICIES = ("Basic256Sha256", "Aes128Sha256RsaOaep", "Aes256Sha256RsaPss")
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -52,20 +58,39 @@ async def browse_rows(
     security: str = "",
     user_env: str = "",
     password_env: str = "",
+    trust: list[str] | None = None,
 ) -> list[dict[str, str]]:
     """Rows for every variable of a supported type under the Objects folder (Server node skipped)."""
     client = Client(endpoint, timeout=timeout)
     if user_env:
-        client.set_user(os.environ[user_env])
-        client.set_password(os.environ[password_env])
+        user, password = os.environ.get(user_env), os.environ.get(password_env)
+        if user is None or password is None:
+            raise ValueError(
+                f"environment variables {user_env} and {password_env} must hold the user name and password"
+            )
+        client.set_user(user)
+        client.set_password(password)
     if security:
-        await client.set_security_string(security)
+        await _secure(client, security, trust or [])
     async with client:
         namespaces = await client.get_namespace_array()
         rows: list[dict[str, str]] = []
         seen: set[ua.NodeId] = set()
         await _walk(client.nodes.objects, [], rows, seen, namespaces, device, uris, max_depth)
         return rows
+
+
+async def _secure(client: Client, security: str, trust: list[str]) -> None:
+    parts = security.split(",")
+    if len(parts) < 4 or parts[0] not in POLICIES or parts[1] not in ("Sign", "SignAndEncrypt"):
+        raise ValueError(
+            f"--security {security!r}: expected Policy,Mode,certificate,private_key[,server_certificate] "
+            f"with Policy one of {', '.join(POLICIES)} and Mode Sign or SignAndEncrypt"
+        )
+    await use_certificate(client, parts[2])
+    if trust:
+        client.certificate_validator = await server_certificate_check(trust)
+    await client.set_security_string(security)
 
 
 async def _walk(
@@ -136,14 +161,21 @@ def cmd_browse(args: argparse.Namespace) -> int:
                 security=args.security or "",
                 user_env=args.user_env or "",
                 password_env=args.password_env or "",
+                trust=args.trust,
             )
         )
-    except (OSError, TimeoutError, ua.UaError, KeyError) as exc:
-        print(f"browse {args.endpoint} failed: {exc or type(exc).__name__}", file=sys.stderr)
+    except Exception as exc:  # whatever the server, network or arguments did: one line, no traceback
+        print(f"browse {args.endpoint} failed: {describe(exc)}", file=sys.stderr)
         return 2
-    writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    try:
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (``| head``) has all it wants. Point stdout at /dev/null so the interpreter's
+        # last flush does not complain about the closed pipe either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
@@ -158,6 +190,12 @@ def register(sub: Any) -> None:
     browse.add_argument(
         "--security",
         help="asyncua security string, e.g. Basic256Sha256,SignAndEncrypt,client.der,client.pem",
+    )
+    browse.add_argument(
+        "--trust",
+        action="append",
+        metavar="PATH",
+        help="trusted server certificate file or folder (repeatable); others are refused",
     )
     browse.add_argument("--user-env", help="environment variable holding the user name")
     browse.add_argument("--password-env", help="environment variable holding the password")
