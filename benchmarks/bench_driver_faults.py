@@ -1,4 +1,4 @@
-"""Fault detection and recovery times of the Modbus and S7 drivers, for the issue's closing note.
+"""Fault detection and recovery times of the Modbus, S7 and OPC UA drivers.
 
 For each fault, against the all-types virtual plant (poll 200 ms, timeout 1 s) with the test
 suite's fault proxy in front of the device: the time from the fault until every affected tag is
@@ -7,7 +7,7 @@ runtime, no GUI). Median, minimum and maximum of ``--runs`` runs; one JSON objec
 
 Faults: ``stall`` (the proxy swallows every byte, connections stay open), ``kill`` (the device's
 server stops listening and drops its connections), ``silent-unit`` (Modbus only: the gateway never
-answers unit 3; only unit 3's tags count).
+answers unit 3; only unit 3's tags count). OPC UA runs in both modes (subscribe and poll).
 
 Usage: .venv/bin/python benchmarks/bench_driver_faults.py [--runs 5]
 """
@@ -30,7 +30,7 @@ from tests.test_driver_support import running, tags_of, types_plant, wait_until,
 UNIT3 = ["MB.U3.FLOAT32", "MB.U3.INT16"]
 
 
-def measure(device: str, fault: str, runs: int) -> dict[str, object]:
+def measure(device: str, fault: str, runs: int, **changes: object) -> dict[str, object]:
     to_bad: list[float] = []
     to_good: list[float] = []
     with types_plant(seed=3) as plant:
@@ -39,7 +39,9 @@ def measure(device: str, fault: str, runs: int) -> dict[str, object]:
         if fault == "silent-unit":
             proxy.request_filter = gate  # it frames Modbus TCP: only in front of a Modbus device
         try:
-            config = with_device(plant.config, device, port=proxy.port)
+            config = with_device(
+                plant.config, device, port=proxy.port, poll_ms=200, timeout_ms=1000, **changes
+            )
             names = UNIT3 if fault == "silent-unit" else tags_of(config, device)
             start: Callable[[], None]
             stop: Callable[[], None]
@@ -84,7 +86,11 @@ def main() -> None:
         ("plc", "stall"),
         ("plc", "kill"),
     ]
-    report = {f"{'modbus' if d == 'mb_gateway' else 's7'} {f}": measure(d, f, args.runs) for d, f in cases}
+    names = {"mb_gateway": "modbus", "plc": "s7"}
+    report = {f"{names[d]} {f}": measure(d, f, args.runs) for d, f in cases}
+    for mode in ("subscribe", "poll"):
+        for fault in ("stall", "kill"):
+            report[f"opcua-{mode} {fault}"] = measure("gateway", fault, args.runs, mode=mode)
     print(json.dumps(report, indent=2))
 
 
