@@ -66,20 +66,20 @@ def decode(raw: bytes) -> str:
 
 def read_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     """Compose and construct one YAML document: (root node for line look-ups, plain data)."""
-    loader = StrictLoader(text)
     try:
+        loader = StrictLoader(text)  # the reader checks every character here
         try:
             root = loader.get_single_node()
-        except RecursionError:
-            raise YamlProblem(_deep_line(text), f"nested deeper than {MAX_DEPTH} levels") from None
-        if root is None:
-            return None, None
-        _check_shape(root)
-        return root, loader.construct_document(root)
+            if root is None:
+                return None, None
+            _check_shape(root)
+            return root, loader.construct_document(root)
+        finally:
+            loader.dispose()
+    except RecursionError:
+        raise YamlProblem(_deep_line(text), f"nested deeper than {MAX_DEPTH} levels") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(_error_line(exc, text), f"YAML syntax error: {_problem(exc)}") from None
-    finally:
-        loader.dispose()
 
 
 def _error_line(exc: yaml.YAMLError, text: str) -> int | None:
