@@ -176,7 +176,9 @@ RING_BYTES_PER_SAMPLE = 17  # float64 time + float64 value + uint8 quality (hist
 
 class HistorianConfig(_Model):
     ring_seconds: float = Field(default=3600, gt=0, le=7 * 86400, description="recent history kept in memory")
-    flush_interval_s: float = Field(default=1.0, gt=0, le=60)
+    flush_interval_s: float = Field(
+        default=1.0, ge=0.05, le=60, description="a shorter interval would keep the writer thread busy"
+    )
     retention_days: float = Field(default=400, gt=0, le=36_500, description="delete history older than this")
     max_db_mb: float = Field(
         default=20_000, gt=0, le=1e9, description="delete the oldest history beyond this size"
