@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alarm_engine import parse_condition
 from drivers.settings import DeviceConfig, parse_address
@@ -22,10 +22,12 @@ from hmi_app.config_yaml import MAX_FILE_BYTES, YamlProblem, decode, format_prob
 NAME = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
 
 
+Finite = Annotated[float, AllowInfNan(False)]
+"""The type of every configured float: a NaN limit never trips, an infinite span breaks scaling."""
+
+
 class _Model(BaseModel):
-    # allow_inf_nan=False: a NaN limit never trips and an infinite span breaks scaling, so no
-    # configured float may be NaN or infinite.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class AlarmSpec(_Model):
@@ -34,9 +36,11 @@ class AlarmSpec(_Model):
     priority: Literal["low", "medium", "high", "critical"] = "medium"
     message: str = ""
     message_zh: str = ""
-    on_delay_s: float = Field(default=0.0, ge=0, description="condition must persist this long to alarm")
-    off_delay_s: float = Field(default=0.0, ge=0, description="normal must persist this long to clear")
-    realarm_s: float = Field(default=0.0, ge=0, description="acknowledged and still active: re-alarm (0 off)")
+    on_delay_s: Finite = Field(default=0.0, ge=0, description="condition must persist this long to alarm")
+    off_delay_s: Finite = Field(default=0.0, ge=0, description="normal must persist this long to clear")
+    realarm_s: Finite = Field(
+        default=0.0, ge=0, description="acknowledged and still active: re-alarm (0 off)"
+    )
     latched: bool = Field(default=False, description="stays latched after clearing until reset")
     suppress_when: str | None = Field(default=None, description='e.g. "FSF.BURNER_ON == 0"')
     cause: str = ""
@@ -46,21 +50,21 @@ class AlarmSpec(_Model):
 
 
 class LimitSpec(AlarmSpec):
-    value: float
+    value: Finite
 
 
 class RateSpec(AlarmSpec):
-    value: float = Field(gt=0, description="largest allowed rate, engineering units per minute")
-    window_s: float = Field(default=10.0, gt=0, description="rate measured over this window")
+    value: Finite = Field(gt=0, description="largest allowed rate, engineering units per minute")
+    window_s: Finite = Field(default=10.0, gt=0, description="rate measured over this window")
 
 
 class DeviationSpec(AlarmSpec):
-    value: float = Field(gt=0, description="largest allowed absolute deviation")
+    value: Finite = Field(gt=0, description="largest allowed absolute deviation")
     from_tag: str = Field(description="setpoint or other tag the value is compared with")
 
 
 class DiscreteSpec(AlarmSpec):
-    value: float = Field(description="the alarm value")
+    value: Finite = Field(description="the alarm value")
     differs: bool = Field(default=False, description="alarm when the value differs from `value`")
 
 
@@ -69,7 +73,7 @@ class AlarmLimits(_Model):
     hi: LimitSpec | None = None
     lo: LimitSpec | None = None
     lolo: LimitSpec | None = None
-    deadband: float = Field(default=0.0, ge=0)
+    deadband: Finite = Field(default=0.0, ge=0)
     rate_of_change: RateSpec | None = None
     deviation: DeviationSpec | None = None
     discrete: DiscreteSpec | None = None
@@ -96,8 +100,8 @@ class AlarmLimits(_Model):
 
 
 class ScalingSpec(_Model):
-    raw: tuple[float, float]
-    eng: tuple[float, float]
+    raw: tuple[Finite, Finite]
+    eng: tuple[Finite, Finite]
 
     @model_validator(mode="after")
     def _spans(self) -> ScalingSpec:
@@ -123,11 +127,11 @@ class TagConfig(_Model):
     data_type: DataType
     address: str
     scaling: ScalingSpec | None = None
-    range: tuple[float, float] = Field(description="display range low, high (engineering units)")
+    range: tuple[Finite, Finite] = Field(description="display range low, high (engineering units)")
     decimals: int = Field(default=1, ge=0, le=6)
-    deadband: float = Field(default=0.0, ge=0, description="historian deadband (engineering units)")
+    deadband: Finite = Field(default=0.0, ge=0, description="historian deadband (engineering units)")
     writable: bool = False
-    write_limits: tuple[float, float] | None = None
+    write_limits: tuple[Finite, Finite] | None = None
     limits: AlarmLimits | None = None
     sim: str | None = Field(default=None, description="virtual-plant signal serving this tag")
     length: int | None = Field(default=None, ge=1, le=254, description="characters of a string tag")
@@ -175,12 +179,14 @@ RING_BYTES_PER_SAMPLE = 17  # float64 time + float64 value + uint8 quality (hist
 
 
 class HistorianConfig(_Model):
-    ring_seconds: float = Field(default=3600, gt=0, le=7 * 86400, description="recent history kept in memory")
-    flush_interval_s: float = Field(
+    ring_seconds: Finite = Field(
+        default=3600, gt=0, le=7 * 86400, description="recent history kept in memory"
+    )
+    flush_interval_s: Finite = Field(
         default=1.0, ge=0.05, le=60, description="a shorter interval would keep the writer thread busy"
     )
-    retention_days: float = Field(default=400, gt=0, le=36_500, description="delete history older than this")
-    max_db_mb: float = Field(
+    retention_days: Finite = Field(default=400, gt=0, le=36_500, description="delete history older than this")
+    max_db_mb: Finite = Field(
         default=20_000, gt=0, le=1e9, description="delete the oldest history beyond this size"
     )
     compression: Literal["deadband", "swinging_door"] = Field(

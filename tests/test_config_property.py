@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,7 @@ def _start_and_stop(cfg: PlantConfig, data_dir: Path, closed_port: int) -> None:
     assert len(report["tags"]) == len(cfg.tags)
 
 
+@pytest.mark.timeout(300)  # about 40 s here; hypothesis may shrink a failure for a while
 def test_check_config_never_raises_and_every_config_it_accepts_starts() -> None:
     outcomes: Counter[str] = Counter()
     with socket.socket() as closed:
