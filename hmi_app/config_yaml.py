@@ -30,9 +30,19 @@ class YamlProblem(Exception):
 
 
 class StrictLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a mapping key given twice (PyYAML keeps the last one silently)."""
+    """A SafeLoader that refuses a mapping key given twice (PyYAML keeps the last one silently),
+    and reports a scalar its constructors cannot convert (``!!timestamp x``, an int of 5,000
+    digits) with its line instead of the constructor's ValueError or AttributeError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except _CONSTRUCTOR_ERRORS:
+            raise YamlProblem(node.start_mark.line + 1, _not_valid(node)) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # e.g. "!!map [1]"
+            raise YamlProblem(node.start_mark.line + 1, _not_valid(node))
         first: dict[Any, int] = {}
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
@@ -47,6 +57,18 @@ class StrictLoader(yaml.SafeLoader):
                 )
             first[key] = line
         return super().construct_mapping(node, deep)
+
+
+# What PyYAML's constructors raise for a well-formed scalar they cannot convert.
+_CONSTRUCTOR_ERRORS = (ValueError, TypeError, AttributeError, OverflowError, KeyError, IndexError)
+
+
+def _not_valid(node: yaml.Node) -> str:
+    kind = str(node.tag).rsplit(":", 1)[-1]
+    if not isinstance(node, yaml.ScalarNode):
+        return f"a {node.id} is not a valid {kind}"
+    text = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+    return f"{text!r} is not a valid {kind}"
 
 
 def decode(raw: bytes) -> str:
@@ -80,6 +102,8 @@ def read_yaml(text: str) -> tuple[yaml.Node | None, Any]:
         raise YamlProblem(_deep_line(text), f"nested deeper than {MAX_DEPTH} levels") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(_error_line(exc, text), f"YAML syntax error: {_problem(exc)}") from None
+    except _CONSTRUCTOR_ERRORS as exc:  # a constructor failing outside construct_object
+        raise YamlProblem(None, f"YAML that cannot be read: {exc}") from None
 
 
 def _error_line(exc: yaml.YAMLError, text: str) -> int | None:

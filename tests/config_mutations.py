@@ -252,7 +252,29 @@ def non_utf8(pick: Pick, text: bytes) -> bytes:
     return text.decode("utf-8").encode(encoding, errors="replace")
 
 
-TEXT_MUTATIONS = [duplicate_key, random_bytes, deep_nesting, truncate, non_utf8]
+ODD_SCALARS = [
+    b"9" * 5000,
+    b"!!timestamp x",
+    b"!!bool maybe",
+    b"!!map [1]",
+    b"!!set x",
+    b"&a *a",
+    b"*nowhere",
+]
+
+
+def odd_scalar(pick: Pick, text: bytes) -> bytes:
+    """A value PyYAML parses but its constructors cannot convert (or an alias to nothing)."""
+    lines = text.split(b"\n")
+    keyed = [i for i, line in enumerate(lines) if b": " in line]
+    if not keyed:
+        return text
+    i = _choose(pick, keyed)
+    lines[i] = lines[i].split(b": ", 1)[0] + b": " + _choose(pick, ODD_SCALARS)
+    return b"\n".join(lines)
+
+
+TEXT_MUTATIONS = [duplicate_key, random_bytes, deep_nesting, truncate, non_utf8, odd_scalar]
 
 
 def mutate(pick: Pick) -> tuple[bytes, list[str]]:

@@ -279,6 +279,22 @@ def test_a_control_character_is_refused_with_its_line() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("9" * 5000, "'9999999999999999999999999999999999999999...' is not a valid int"),
+        ("!!timestamp x", "'x' is not a valid timestamp"),
+        ("!!bool maybe", "'maybe' is not a valid bool"),
+        ("!!float nan1", "'nan1' is not a valid float"),
+        ("!!map [1]", "a sequence is not a valid map"),
+    ],
+)
+def test_a_scalar_yaml_cannot_convert_is_refused_at_its_line(value: str, expected: str) -> None:
+    text = DEMO_TEXT.replace("port: 15020", f"port: {value}", 1)
+    (message,) = _errors(text)
+    assert message == f"plant.yaml:{_line_of(text, f'port: {value}')}: {expected}"
+
+
 def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     path = tmp_path / "plant.yaml"
     with path.open("wb") as f:
