@@ -270,6 +270,15 @@ def test_an_alias_bomb_is_refused_before_it_is_expanded() -> None:
     assert message.startswith("plant.yaml:") and "aliases expand to more than 5,000,000 values" in message
 
 
+def test_an_alias_inside_its_own_anchor_is_refused() -> None:
+    text = DEMO_TEXT + "extra: &loop\n  - *loop\n"
+    (message,) = _errors(text)
+    assert (
+        message
+        == f"plant.yaml:{_line_of(text, 'extra: &loop')}: an alias refers to the node that contains it"
+    )
+
+
 def test_a_control_character_is_refused_with_its_line() -> None:
     text = DEMO_TEXT.replace("description: Dry concentrate feed", "description: Dry concentrate\x07feed", 1)
     (message,) = _errors(text)
