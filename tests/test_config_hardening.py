@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drivers.settings import parse_modbus_address, parse_opcua_address, parse_s7_address
+from drivers.settings import ModbusAddress, S7Address, parse_address
 from drivers.types import DataType
 from hmi_app.cli import main
 from hmi_app.config import MAX_RING_BYTES, ConfigError, load_config, parse_config
@@ -155,71 +155,56 @@ def test_duplicate_area_and_unit_names_are_refused() -> None:
 
 
 # ---- addresses inside the protocol's address space -----------------------------------------------
+FLOAT32, INT16, BOOL, STRING = DataType.FLOAT32, DataType.INT16, DataType.BOOL, DataType.STRING
+
+
+class Refused(str):
+    """The expected outcome is a ValueError whose text contains this."""
+
+
 @pytest.mark.parametrize(
-    ("address", "data_type", "length", "refused"),
+    ("protocol", "address", "data_type", "length", "outcome"),
     [
-        ("hr:65535", DataType.FLOAT32, None, "hr:65535..65536 runs past the last address 65535"),
-        ("ir:65533", DataType.FLOAT64, None, "ir:65533..65536"),
-        ("hr:65530", DataType.STRING, 14, "takes 7 registers"),
-        ("hr:65534", DataType.FLOAT32, None, None),
-        ("hr:65535", DataType.UINT16, None, None),
-        ("hr:65535.15", DataType.BOOL, None, None),
-        ("co:65535", DataType.BOOL, None, None),
-        ("di:65535", DataType.BOOL, None, None),
+        ("modbus", "hr:65535", FLOAT32, None, Refused("hr:65535..65536 runs past the last address 65535")),
+        ("modbus", "ir:65533", DataType.FLOAT64, None, Refused("ir:65533..65536 runs past")),
+        ("modbus", "hr:65530", STRING, 14, Refused("takes 7 registers, hr:65530..65536 runs past")),
+        ("modbus", "hr:65534", FLOAT32, None, ModbusAddress("hr", 65534)),
+        ("modbus", "hr:65535", DataType.UINT16, None, ModbusAddress("hr", 65535)),
+        ("modbus", "hr:65535.15", BOOL, None, ModbusAddress("hr", 65535, 15)),
+        ("modbus", "co:65535", BOOL, None, ModbusAddress("co", 65535)),
+        ("s7", "DB0.DBD0", FLOAT32, None, Refused("data block numbers run from 1 to 65535, not 0")),
+        ("s7", "DB65536.DBW0", INT16, None, Refused("data block numbers run from 1 to 65535, not 65536")),
+        ("s7", "DB1.DBD65533", FLOAT32, None, Refused("4 byte(s) from byte 65533 run past byte 65535")),
+        ("s7", "MW65535", INT16, None, Refused("2 byte(s) from byte 65535 run past")),
+        ("s7", "DB1.DBS65500", STRING, 40, Refused("42 byte(s) from byte 65500 run past")),
+        ("s7", "DB65535.DBW0", INT16, None, S7Address(65535, 0)),
+        ("s7", "DB1.DBD65532", FLOAT32, None, S7Address(1, 65532)),
+        ("s7", "DB1.DBX65535.7", BOOL, None, S7Address(1, 65535, 7)),
+        ("opcua", "ns=70000;s=Level", FLOAT32, None, Refused("namespace indexes run from 0 to 65535")),
+        ("opcua", "ns=2;i=4294967296", FLOAT32, None, Refused("numeric node ids run from 0 to 4294967295")),
+        pytest.param(
+            "opcua",
+            "ns=" + "9" * 5000 + ";i=1",
+            FLOAT32,
+            None,
+            Refused("namespace indexes run from 0 to 65535"),
+            id="opcua-ns-of-5000-digits",
+        ),
+        ("opcua", "ns=65535;i=4294967295", FLOAT32, None, "ns=65535;i=4294967295"),
+        ("opcua", "ns=" + "0" * 50 + "2;i=7", FLOAT32, None, "ns=" + "0" * 50 + "2;i=7"),
     ],
 )
-def test_modbus_values_must_end_inside_the_register_space(
-    address: str, data_type: DataType, length: int | None, refused: str | None
+def test_addresses_must_lie_inside_the_protocol_address_space(
+    protocol: str, address: str, data_type: DataType, length: int | None, outcome: object
 ) -> None:
-    if refused is None:
-        assert parse_modbus_address(address, data_type, length).offset == int(address[3:].split(".")[0])
-        return
-    with pytest.raises(ValueError, match="runs past") as info:
-        parse_modbus_address(address, data_type, length)
-    assert refused in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("address", "data_type", "length", "refused"),
-    [
-        ("DB0.DBD0", DataType.FLOAT32, None, "data block numbers run from 1 to 65535, not 0"),
-        ("DB65536.DBW0", DataType.INT16, None, "not 65536"),
-        ("DB1.DBD65533", DataType.FLOAT32, None, "4 byte(s) from byte 65533 run past byte 65535"),
-        ("MW65535", DataType.INT16, None, "2 byte(s) from byte 65535"),
-        ("DB1.DBS65500", DataType.STRING, 40, "42 byte(s) from byte 65500"),
-        ("DB65535.DBW0", DataType.INT16, None, None),
-        ("DB1.DBD65532", DataType.FLOAT32, None, None),
-        ("DB1.DBX65535.7", DataType.BOOL, None, None),
-    ],
-)
-def test_s7_items_must_name_a_real_data_block_and_end_inside_it(
-    address: str, data_type: DataType, length: int | None, refused: str | None
-) -> None:
-    if refused is None:
-        assert parse_s7_address(address, data_type, length).db in (0, 1, 65535)
-        return
-    with pytest.raises(ValueError) as info:
-        parse_s7_address(address, data_type, length)
-    assert refused in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("node", "refused"),
-    [
-        ("ns=70000;s=Level", "namespace indexes run from 0 to 65535"),
-        ("ns=2;i=4294967296", "numeric node ids run from 0 to 4294967295"),
-        ("ns=" + "9" * 5000 + ";i=1", "namespace indexes"),
-        ("ns=65535;i=4294967295", None),
-        ("ns=" + "0" * 50 + "2;i=7", None),
-    ],
-)
-def test_opcua_node_ids_fit_their_wire_types(node: str, refused: str | None) -> None:
-    if refused is None:
-        assert parse_opcua_address(node, DataType.FLOAT64) == node
-        return
-    with pytest.raises(ValueError) as info:
-        parse_opcua_address(node, DataType.FLOAT64)
-    assert refused in str(info.value)
+    """Modbus values end at register 65535, S7 items name DB 1..65535 and end at byte 65535, OPC UA
+    namespace indexes and numeric ids fit their wire types; values just inside are accepted."""
+    if isinstance(outcome, Refused):
+        with pytest.raises(ValueError) as info:
+            parse_address(protocol, address, data_type, length)
+        assert outcome in str(info.value)
+    else:
+        assert parse_address(protocol, address, data_type, length) == outcome
 
 
 def test_a_32_bit_value_at_the_last_register_is_refused_in_the_config_with_its_line() -> None:
@@ -291,7 +276,9 @@ def test_a_control_character_is_refused_with_its_line() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("9" * 5000, "'9999999999999999999999999999999999999999...' is not a valid int"),
+        pytest.param(
+            "9" * 5000, "'9999999999999999999999999999999999999999...' is not a valid int", id="5000-digits"
+        ),
         ("!!timestamp x", "'x' is not a valid timestamp"),
         ("!!bool maybe", "'maybe' is not a valid bool"),
         ("!!float nan1", "'nan1' is not a valid float"),
