@@ -17,7 +17,14 @@ from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError,
 from alarm_engine import parse_condition
 from drivers.settings import DeviceConfig, parse_address
 from drivers.types import DataType, Scaling
-from hmi_app.config_yaml import MAX_FILE_BYTES, YamlProblem, decode, format_problem, read_yaml
+from hmi_app.config_yaml import (
+    MAX_FILE_BYTES,
+    YamlProblem,
+    decode,
+    format_problem,
+    read_yaml,
+    validation_problem,
+)
 
 NAME = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
 
@@ -348,7 +355,7 @@ def parse_config(text: str, path: str = "<string>") -> PlantConfig:
     try:
         root, data = read_yaml(text)
     except YamlProblem as exc:
-        raise ConfigError([_yaml_message(path, exc)]) from None
+        raise ConfigError([exc.located(path)]) from None
     if not isinstance(data, dict):
         raise ConfigError(
             [f"{path}:1: <top level>: expected a mapping with schema_version, plant, areas, devices, tags"]
@@ -356,35 +363,12 @@ def parse_config(text: str, path: str = "<string>") -> PlantConfig:
     try:
         cfg = PlantConfig.model_validate(data)
     except ValidationError as exc:
-        messages = [
-            format_problem(path, root, _strip_union_tag(tuple(e["loc"])), _message(e), data)
-            for e in exc.errors(include_url=False)
-        ]
+        messages = [validation_problem(path, root, e, data) for e in exc.errors(include_url=False)]
         raise ConfigError(messages) from None
     problems = _cross_check(cfg)
     if problems:
         raise ConfigError([format_problem(path, root, loc, msg, data) for loc, msg in problems])
     return cfg
-
-
-def _strip_union_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """pydantic puts the discriminator value into the location (devices.0.modbus.port): drop it."""
-    if len(loc) > 2 and loc[0] == "devices" and loc[2] in ("modbus", "s7", "opcua"):
-        return loc[:2] + loc[3:]
-    return loc
-
-
-def _message(error: Any) -> str:
-    msg = str(error["msg"])
-    if error["type"] == "extra_forbidden":
-        return "unknown field (misspelt?)"
-    if error["type"] == "missing":
-        return "field required"
-    return msg.removeprefix("Value error, ")
-
-
-def _yaml_message(path: str, problem: YamlProblem) -> str:
-    return f"{path}:{problem.line}: {problem.message}" if problem.line else f"{path}: {problem.message}"
 
 
 def load_config(path: str | Path) -> PlantConfig:
@@ -399,7 +383,7 @@ def load_config(path: str | Path) -> PlantConfig:
     try:
         text = decode(raw)
     except YamlProblem as exc:
-        raise ConfigError([_yaml_message(str(p), exc)]) from None
+        raise ConfigError([exc.located(str(p))]) from None
     return parse_config(text, str(p))
 
 

@@ -28,6 +28,10 @@ class YamlProblem(Exception):
         self.line = line
         self.message = message
 
+    def located(self, path: str) -> str:
+        """``file:line: problem`` (without the line where it is not known)."""
+        return f"{path}:{self.line}: {self.message}" if self.line else f"{path}: {self.message}"
+
 
 class StrictLoader(yaml.SafeLoader):
     """A SafeLoader that refuses a mapping key given twice (PyYAML keeps the last one silently),
@@ -202,6 +206,20 @@ def format_problem(path: str, root: yaml.Node | None, loc: tuple[Any, ...], msg:
     field = describe(loc, data)
     where = f"{path}:{line}" if line else path
     return f"{where}: {field or '<top level>'}: {msg}"
+
+
+def validation_problem(path: str, root: yaml.Node | None, error: Any, data: Any) -> str:
+    """One pydantic error as ``file:line: field: problem``, in a commissioning engineer's words."""
+    loc = tuple(error["loc"])
+    if len(loc) > 2 and loc[0] == "devices" and loc[2] in ("modbus", "s7", "opcua"):
+        loc = loc[:2] + loc[3:]  # pydantic puts the discriminator into the location: drop it
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (misspelt?)"
+    elif error["type"] == "missing":
+        message = "field required"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+    return format_problem(path, root, loc, message, data)
 
 
 def describe(loc: tuple[Any, ...], data: Any) -> str:
