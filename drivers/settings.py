@@ -17,11 +17,12 @@ from drivers.types import DataType
 
 
 class _DeviceBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinite float anywhere in a device's settings (e.g. an OPC UA deadband).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     description: str = ""
-    host: str = "127.0.0.1"
+    host: str = Field(default="127.0.0.1", min_length=1)
     port: int = Field(ge=0, le=65535)
     poll_ms: int = Field(default=1000, ge=50, le=3_600_000)
     timeout_ms: int = Field(default=1000, ge=50, le=60_000)
@@ -121,6 +122,7 @@ class ModbusAddress:
         return max(1, data_type.size // 2)
 
 
+MODBUS_LAST_ADDRESS = 65535  # addresses are 16-bit on the wire
 _MODBUS_RE = re.compile(r"^(hr|ir|co|di):(\d{1,5})(?:\.(\d{1,2}))?$")
 
 
@@ -129,8 +131,8 @@ def parse_modbus_address(text: str, data_type: DataType, length: int | None = No
     if not m:
         raise ValueError(f"{text!r} is not a Modbus address; expected hr:N, ir:N, co:N or di:N (e.g. hr:100)")
     table, offset, bit = m.group(1), int(m.group(2)), m.group(3)
-    if offset > 65535:
-        raise ValueError(f"Modbus address {offset} is beyond 65535")
+    if offset > MODBUS_LAST_ADDRESS:
+        raise ValueError(f"Modbus address {offset} is beyond {MODBUS_LAST_ADDRESS}")
     if table in ("co", "di") and data_type is not DataType.BOOL:
         raise ValueError(f"{table}: holds single bits; data_type must be bool, not {data_type.value}")
     if bit is not None and (data_type is not DataType.BOOL or table in ("co", "di") or int(bit) > 15):
@@ -140,7 +142,15 @@ def parse_modbus_address(text: str, data_type: DataType, length: int | None = No
     if data_type is DataType.UINT8:
         raise ValueError("Modbus registers are 16 bits wide; use uint16 (or a bool bit), not uint8")
     n = _string_length(data_type, length, 250)
-    return ModbusAddress(table, offset, int(bit) if bit is not None else None, length=n)
+    address = ModbusAddress(table, offset, int(bit) if bit is not None else None, length=n)
+    last = offset + address.width(data_type) - 1
+    if last > MODBUS_LAST_ADDRESS:
+        unit = "bits" if address.is_bit_table else "registers"
+        raise ValueError(
+            f"{text!r}: a {data_type.value} takes {address.width(data_type)} {unit}, "
+            f"{table}:{offset}..{last} runs past the last address {MODBUS_LAST_ADDRESS}"
+        )
+    return address
 
 
 def _string_length(data_type: DataType, length: int | None, most: int) -> int:
@@ -168,13 +178,14 @@ class S7Address:
         return data_type.size
 
 
+S7_LAST = 65535  # largest data block number and byte offset an S7 request can carry
 _S7_DB_RE = re.compile(r"^DB(\d{1,5})\.DB([XBWDLS])(\d{1,5})(?:\.([0-7]))?$")
 _S7_AREA_RE = re.compile(r"^([MIQE A])([XBWDLS]?)(\d{1,5})(?:\.([0-7]))?$".replace(" ", ""))
 _S7_WIDTH = {"X": 1, "B": 1, "W": 2, "D": 4, "L": 8}
 _S7_AREAS = {"M": "M", "I": "I", "E": "I", "Q": "Q", "A": "Q"}
 
 
-def parse_s7_address(text: str, data_type: DataType, length: int | None = None) -> S7Address:
+def _parse_s7(text: str, data_type: DataType, length: int | None = None) -> S7Address:
     """DBn.DBXo.b / DBn.DBBo / DBn.DBWo / DBn.DBDo / DBn.DBLo (8 bytes) / DBn.DBSo (STRING), and the
     same widths in the M, I and Q areas (Mo.b or MXo.b, MBo, MWo, MDo, MLo, MSo; E/A German aliases)."""
     t = text.strip().upper()
@@ -213,20 +224,44 @@ def parse_s7_address(text: str, data_type: DataType, length: int | None = None) 
     return S7Address(db, offset, None, area)
 
 
+def parse_s7_address(text: str, data_type: DataType, length: int | None = None) -> S7Address:
+    """An S7 address (see ``_parse_s7``) that a PLC can serve: data block numbers and byte offsets
+    are 16-bit in an S7 request, and DB 0 does not exist."""
+    address = _parse_s7(text, data_type, length)
+    if address.area == "DB" and not 1 <= address.db <= S7_LAST:
+        raise ValueError(f"{text!r}: data block numbers run from 1 to {S7_LAST}, not {address.db}")
+    size = 1 if address.bit is not None else address.size(data_type)
+    if address.offset + size - 1 > S7_LAST:
+        raise ValueError(f"{text!r}: {size} byte(s) from byte {address.offset} run past byte {S7_LAST}")
+    return address
+
+
 _NODE_RE = re.compile(r"^((ns=\d+|nsu=[^;]+);)?(i=\d+|s=.+|g=[0-9a-fA-F-]{36}|b=.+)$")
 
 
 def parse_opcua_address(text: str, data_type: DataType, length: int | None = None) -> str:
     """Node ids of every form: numeric (i=), string (s=), GUID (g=), opaque (b=); the namespace by
     index (ns=2;) or by URI (nsu=urn:...;), resolved against the server's namespace array."""
-    if not _NODE_RE.match(text.strip()):
+    m = _NODE_RE.match(text.strip())
+    if not m:
         raise ValueError(
             f"{text!r} is not an OPC UA node id; expected e.g. ns=2;s=Furnace.Level, ns=2;i=1001, "
             "ns=3;g=<GUID> or nsu=urn:plant;s=Level"
         )
+    namespace, identifier = m.group(2) or "", m.group(3)
+    if namespace.startswith("ns=") and _above(namespace[3:], 65535):
+        raise ValueError(f"{text!r}: namespace indexes run from 0 to 65535")
+    if identifier.startswith("i=") and _above(identifier[2:], 2**32 - 1):
+        raise ValueError(f"{text!r}: numeric node ids run from 0 to {2**32 - 1}")
     if length and data_type is not DataType.STRING:
         raise ValueError(f"length is only for string tags, not {data_type.value}")
     return text.strip()
+
+
+def _above(digits: str, most: int) -> bool:
+    """``int(digits) > most`` without converting thousands of digits (Python refuses those)."""
+    significant = digits.lstrip("0")
+    return len(significant) > len(str(most)) or int(significant or "0") > most
 
 
 PARSERS = {"modbus": parse_modbus_address, "s7": parse_s7_address, "opcua": parse_opcua_address}

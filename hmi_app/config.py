@@ -1,19 +1,36 @@
 """Plant configuration: pydantic models for the YAML plant description, and a loader whose errors
-name the file, the line and the field."""
+name the file, the line and the field.
+
+What ``check-config`` accepts, ``run`` must start: every number is finite, every size can be
+allocated, every reference and condition resolves, every address fits its protocol's space.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from alarm_engine import parse_condition
 from drivers.settings import DeviceConfig, parse_address
 from drivers.types import DataType, Scaling
+from hmi_app.config_yaml import (
+    MAX_FILE_BYTES,
+    YamlProblem,
+    decode,
+    format_problem,
+    read_yaml,
+    validation_problem,
+)
 
 NAME = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
+
+
+Finite = Annotated[float, AllowInfNan(False)]
+"""The type of every configured float: a NaN limit never trips, an infinite span breaks scaling."""
 
 
 class _Model(BaseModel):
@@ -26,9 +43,11 @@ class AlarmSpec(_Model):
     priority: Literal["low", "medium", "high", "critical"] = "medium"
     message: str = ""
     message_zh: str = ""
-    on_delay_s: float = Field(default=0.0, ge=0, description="condition must persist this long to alarm")
-    off_delay_s: float = Field(default=0.0, ge=0, description="normal must persist this long to clear")
-    realarm_s: float = Field(default=0.0, ge=0, description="acknowledged and still active: re-alarm (0 off)")
+    on_delay_s: Finite = Field(default=0.0, ge=0, description="condition must persist this long to alarm")
+    off_delay_s: Finite = Field(default=0.0, ge=0, description="normal must persist this long to clear")
+    realarm_s: Finite = Field(
+        default=0.0, ge=0, description="acknowledged and still active: re-alarm (0 off)"
+    )
     latched: bool = Field(default=False, description="stays latched after clearing until reset")
     suppress_when: str | None = Field(default=None, description='e.g. "FSF.BURNER_ON == 0"')
     cause: str = ""
@@ -38,21 +57,21 @@ class AlarmSpec(_Model):
 
 
 class LimitSpec(AlarmSpec):
-    value: float
+    value: Finite
 
 
 class RateSpec(AlarmSpec):
-    value: float = Field(gt=0, description="largest allowed rate, engineering units per minute")
-    window_s: float = Field(default=10.0, gt=0, description="rate measured over this window")
+    value: Finite = Field(gt=0, description="largest allowed rate, engineering units per minute")
+    window_s: Finite = Field(default=10.0, gt=0, description="rate measured over this window")
 
 
 class DeviationSpec(AlarmSpec):
-    value: float = Field(gt=0, description="largest allowed absolute deviation")
+    value: Finite = Field(gt=0, description="largest allowed absolute deviation")
     from_tag: str = Field(description="setpoint or other tag the value is compared with")
 
 
 class DiscreteSpec(AlarmSpec):
-    value: float = Field(description="the alarm value")
+    value: Finite = Field(description="the alarm value")
     differs: bool = Field(default=False, description="alarm when the value differs from `value`")
 
 
@@ -61,7 +80,7 @@ class AlarmLimits(_Model):
     hi: LimitSpec | None = None
     lo: LimitSpec | None = None
     lolo: LimitSpec | None = None
-    deadband: float = Field(default=0.0, ge=0)
+    deadband: Finite = Field(default=0.0, ge=0)
     rate_of_change: RateSpec | None = None
     deviation: DeviationSpec | None = None
     discrete: DiscreteSpec | None = None
@@ -88,13 +107,16 @@ class AlarmLimits(_Model):
 
 
 class ScalingSpec(_Model):
-    raw: tuple[float, float]
-    eng: tuple[float, float]
+    raw: tuple[Finite, Finite]
+    eng: tuple[Finite, Finite]
 
     @model_validator(mode="after")
     def _spans(self) -> ScalingSpec:
         if self.raw[0] == self.raw[1] or self.eng[0] == self.eng[1]:
             raise ValueError("raw and eng spans must not be empty")
+        gain = (self.eng[1] - self.eng[0]) / (self.raw[1] - self.raw[0])
+        if not (math.isfinite(gain) and gain != 0.0 and math.isfinite(1.0 / gain)):
+            raise ValueError(f"raw {list(self.raw)} to eng {list(self.eng)} is not a usable scale factor")
         return self
 
     def to_scaling(self) -> Scaling:
@@ -112,11 +134,11 @@ class TagConfig(_Model):
     data_type: DataType
     address: str
     scaling: ScalingSpec | None = None
-    range: tuple[float, float] = Field(description="display range low, high (engineering units)")
+    range: tuple[Finite, Finite] = Field(description="display range low, high (engineering units)")
     decimals: int = Field(default=1, ge=0, le=6)
-    deadband: float = Field(default=0.0, ge=0, description="historian deadband (engineering units)")
+    deadband: Finite = Field(default=0.0, ge=0, description="historian deadband (engineering units)")
     writable: bool = False
-    write_limits: tuple[float, float] | None = None
+    write_limits: tuple[Finite, Finite] | None = None
     limits: AlarmLimits | None = None
     sim: str | None = Field(default=None, description="virtual-plant signal serving this tag")
     length: int | None = Field(default=None, ge=1, le=254, description="characters of a string tag")
@@ -171,11 +193,22 @@ class PlantInfo(_Model):
     site: str = ""
 
 
+MAX_RING_BYTES = 2 * 2**30
+"""Largest in-memory history the ring buffers may take: a workstation must keep room for the rest."""
+RING_BYTES_PER_SAMPLE = 17  # float64 time + float64 value + uint8 quality (historian.ring)
+
+
 class HistorianConfig(_Model):
-    ring_seconds: float = Field(default=3600, gt=0)
-    flush_interval_s: float = Field(default=1.0, gt=0, le=60)
-    retention_days: float = Field(default=400, gt=0, description="delete history older than this")
-    max_db_mb: float = Field(default=20_000, gt=0, description="delete the oldest history beyond this size")
+    ring_seconds: Finite = Field(
+        default=3600, gt=0, le=7 * 86400, description="recent history kept in memory"
+    )
+    flush_interval_s: Finite = Field(
+        default=1.0, ge=0.05, le=60, description="a shorter interval would keep the writer thread busy"
+    )
+    retention_days: Finite = Field(default=400, gt=0, le=36_500, description="delete history older than this")
+    max_db_mb: Finite = Field(
+        default=20_000, gt=0, le=1e9, description="delete the oldest history beyond this size"
+    )
     compression: Literal["deadband", "swinging_door"] = Field(
         default="swinging_door", description="per-tag deviation is the tag's `deadband`"
     )
@@ -188,6 +221,15 @@ class PlantConfig(_Model):
     devices: list[DeviceConfig] = Field(min_length=1)
     tags: list[TagConfig] = Field(min_length=1)
     historian: HistorianConfig = HistorianConfig()
+
+    def ring_capacity(self) -> int:
+        """Samples per tag in the historian's ring: ``ring_seconds`` at the fastest poll rate."""
+        fastest_s = min(d.poll_ms for d in self.devices) / 1e3
+        return max(60, int(self.historian.ring_seconds / fastest_s))
+
+    def ring_bytes(self) -> int:
+        """Memory the historian's ring buffers take for this plant."""
+        return len(self.tags) * self.ring_capacity() * RING_BYTES_PER_SAMPLE
 
     def device(self, name: str) -> Any:
         return next(d for d in self.devices if d.name == name)
@@ -211,59 +253,9 @@ class ConfigError(Exception):
         self.messages = messages
 
 
-def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the YAML node at ``loc`` (or of its deepest existing parent)."""
-    node, line = root, None
-    for key in loc:
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            node = None
-    if node is not None:
-        line = node.start_mark.line + 1
-    return line
-
-
-def _format(path: str, root: yaml.Node | None, loc: tuple[Any, ...], msg: str, data: Any) -> str:
-    line = _line_of(root, loc)
-    field = _describe(loc, data)
-    where = f"{path}:{line}" if line else path
-    return f"{where}: {field or '<top level>'}: {msg}"
-
-
-def _describe(loc: tuple[Any, ...], data: Any) -> str:
-    """tags[3](FSF.MATTE_TEMP).limits.hi — indices plus the item's name when it has one."""
-    parts: list[str] = []
-    node = data
-    for key in loc:
-        if isinstance(key, int):
-            label = f"[{key}]"
-            if (
-                isinstance(node, list)
-                and key < len(node)
-                and isinstance(node[key], dict)
-                and "name" in node[key]
-            ):
-                label += f"({node[key]['name']})"
-            parts.append(label)
-        else:
-            parts.append(("." if parts else "") + str(key))
-        node = node[key] if isinstance(node, (list, dict)) and _has(node, key) else None
-    return "".join(parts)
-
-
-def _has(node: list[Any] | dict[str, Any], key: Any) -> bool:
-    return key in node if isinstance(node, dict) else isinstance(key, int) and key < len(node)
-
-
 def _cross_check(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
-    """Checks that span several parts of the file: names, references, addresses."""
-    errors: list[tuple[tuple[Any, ...], str]] = []
+    """Checks that span several parts of the file: names, references, addresses, sizes."""
+    errors = _check_areas(cfg) + _check_ring_memory(cfg)
     seen: dict[str, int] = {}
     for i, d in enumerate(cfg.devices):
         if d.name in seen:
@@ -299,9 +291,46 @@ def _cross_check(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
     return errors
 
 
+def _check_areas(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
+    """Area names are unique, and unit names are unique inside their area (tags name both)."""
+    errors: list[tuple[tuple[Any, ...], str]] = []
+    areas: dict[str, int] = {}
+    for i, area in enumerate(cfg.areas):
+        if area.name in areas:
+            errors.append(
+                (("areas", i, "name"), f"duplicate area name {area.name!r} (also areas[{areas[area.name]}])")
+            )
+        areas.setdefault(area.name, i)
+        units: dict[str, int] = {}
+        for j, unit in enumerate(area.units):
+            if unit.name in units:
+                also = f"(also units[{units[unit.name]}])"
+                message = f"duplicate unit name {unit.name!r} in area {area.name!r} {also}"
+                errors.append((("areas", i, "units", j, "name"), message))
+            units.setdefault(unit.name, j)
+    return errors
+
+
+def _check_ring_memory(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
+    """The historian's ring buffers are allocated at start: refuse a plant whose rings cannot fit."""
+    need = cfg.ring_bytes()
+    if need <= MAX_RING_BYTES:
+        return []
+    fastest = min(d.poll_ms for d in cfg.devices)
+    return [
+        (
+            ("historian", "ring_seconds"),
+            f"the history ring buffers would take {need / 2**30:,.1f} GiB ({len(cfg.tags)} tags x "
+            f"{cfg.ring_capacity():,} samples at the fastest poll_ms {fastest}); at most "
+            f"{MAX_RING_BYTES / 2**30:g} GiB: shorten ring_seconds or poll less often",
+        )
+    ]
+
+
 def _check_alarm_references(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
-    """Deviation and suppression conditions must name existing tags."""
+    """Deviation tags must exist; suppression conditions must parse as the alarm engine parses them."""
     names = {t.name for t in cfg.tags}
+    index_of = {t.name: i for i, t in enumerate(cfg.tags)}
     errors: list[tuple[tuple[Any, ...], str]] = []
     for i, t in enumerate(cfg.tags):
         if t.limits is None:
@@ -314,21 +343,32 @@ def _check_alarm_references(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str
         for loc, text in refs:
             if text is None:
                 continue
-            tag = re.split(r"==|!=|<=|>=|<|>", text, maxsplit=1)[0].strip()
-            if tag not in names:
-                errors.append((loc, f"unknown tag {tag!r} in {text!r}"))
+            problem = _condition_problem(text, index_of)
+            if problem:
+                errors.append((loc, problem))
     return errors
+
+
+def _condition_problem(text: str, index_of: dict[str, int]) -> str | None:
+    """What is wrong with a suppression condition, parsed as the alarm engine will parse it."""
+    tag = re.split(r"==|!=|<=|>=|<|>", text, maxsplit=1)[0].strip()
+    if tag not in index_of:
+        return f"unknown tag {tag!r} in {text!r}"
+    try:
+        condition = parse_condition(text, index_of)
+    except ValueError as exc:
+        return str(exc)
+    if not math.isfinite(condition.value):
+        return f"condition {text!r}: the constant must be a finite number"
+    return None
 
 
 def parse_config(text: str, path: str = "<string>") -> PlantConfig:
     """Validate YAML text; raise :class:`ConfigError` listing every problem with file and line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else path
-        raise ConfigError([f"{where}: YAML syntax error: {getattr(exc, 'problem', exc)}"]) from exc
+        root, data = read_yaml(text)
+    except YamlProblem as exc:
+        raise ConfigError([exc.located(path)]) from None
     if not isinstance(data, dict):
         raise ConfigError(
             [f"{path}:1: <top level>: expected a mapping with schema_version, plant, areas, devices, tags"]
@@ -336,39 +376,27 @@ def parse_config(text: str, path: str = "<string>") -> PlantConfig:
     try:
         cfg = PlantConfig.model_validate(data)
     except ValidationError as exc:
-        messages = [
-            _format(path, root, _strip_union_tag(tuple(e["loc"])), _message(e), data)
-            for e in exc.errors(include_url=False)
-        ]
+        messages = [validation_problem(path, root, e, data) for e in exc.errors(include_url=False)]
         raise ConfigError(messages) from None
     problems = _cross_check(cfg)
     if problems:
-        raise ConfigError([_format(path, root, loc, msg, data) for loc, msg in problems])
+        raise ConfigError([format_problem(path, root, loc, msg, data) for loc, msg in problems])
     return cfg
 
 
-def _strip_union_tag(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """pydantic puts the discriminator value into the location (devices.0.modbus.port): drop it."""
-    if len(loc) > 2 and loc[0] == "devices" and loc[2] in ("modbus", "s7", "opcua"):
-        return loc[:2] + loc[3:]
-    return loc
-
-
-def _message(error: Any) -> str:
-    msg = str(error["msg"])
-    if error["type"] == "extra_forbidden":
-        return "unknown field (misspelt?)"
-    if error["type"] == "missing":
-        return "field required"
-    return msg.removeprefix("Value error, ")
-
-
 def load_config(path: str | Path) -> PlantConfig:
+    """Read and validate a plant config file; every problem is a :class:`ConfigError`."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError([f"{p}: larger than {MAX_FILE_BYTES // 2**20} MB; not a plant config"])
+        raw = p.read_bytes()
     except OSError as exc:
         raise ConfigError([f"{p}: cannot read: {exc.strerror or exc}"]) from exc
+    try:
+        text = decode(raw)
+    except YamlProblem as exc:
+        raise ConfigError([exc.located(str(p))]) from None
     return parse_config(text, str(p))
 
 

@@ -97,7 +97,7 @@ class Runtime:
         self._index = {t.name: t.index for t in self.tags}
         n = len(self.tags)
         self.table = CurrentValueTable(n)
-        ring = max(60, int(config.historian.ring_seconds / min(d.poll_ms / 1e3 for d in config.devices)))
+        ring = config.ring_capacity()  # validated against MAX_RING_BYTES by the config loader
         self.historian = Historian(
             self.data_dir / "history.db",
             [t.name for t in config.tags],
