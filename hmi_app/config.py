@@ -12,7 +12,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alarm_engine import parse_condition
 from drivers.settings import DeviceConfig, parse_address
@@ -159,10 +167,18 @@ class TagConfig(_Model):
                 )
         return self
 
+    @field_validator("range")
+    @classmethod
+    def _display_range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if not low < high:
+            raise ValueError(f"range low {low:g} must be below high {high:g}")
+        if not math.isfinite(high - low):  # analog bars and trend axes divide by the span
+            raise ValueError(f"range [{low:g}, {high:g}] is too wide to display")
+        return value
+
     @model_validator(mode="after")
     def _ranges(self) -> TagConfig:
-        if not self.range[0] < self.range[1]:
-            raise ValueError(f"range low {self.range[0]:g} must be below high {self.range[1]:g}")
         if self.write_limits and not self.write_limits[0] <= self.write_limits[1]:
             raise ValueError("write_limits low must not exceed high")
         if self.write_limits and not self.writable:

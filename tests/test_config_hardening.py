@@ -72,6 +72,12 @@ def test_a_scale_factor_that_overflows_is_refused() -> None:
     assert "(GAS.UPTAKE_SO2).scaling: " in message and "not a usable scale factor" in message
 
 
+def test_a_range_too_wide_to_display_is_refused() -> None:
+    new = "range: [-1.0e+308, 1.0e+308]"
+    message = _one_error(DEMO_TEXT.replace("range: [0, 220]", new, 1), new)
+    assert "(FSF.CONC_FEED_SP).range: " in message and "too wide to display" in message
+
+
 # ---- sizes that cannot be allocated --------------------------------------------------------------
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
