@@ -132,12 +132,12 @@ def announce(alarms: AlarmEngine, report: StorageReport, store: SampleStore) -> 
             f"History file {original.name} could not be used: {problem}. "
             f"Moved aside to {moved.name}; recording continues in a new file."
         )
-        alarms.add_discrete(HISTORY_FILE_ALARM, original.name, AlarmKind.DISC, Priority.HIGH, message)
+        alarms.add_discrete(HISTORY_FILE_ALARM, original.name, AlarmKind.SYSTEM, Priority.HIGH, message)
         alarms.set_condition(HISTORY_FILE_ALARM, True)
     alarms.add_discrete(
         HISTORY_WRITE_ALARM,
         store.path.name,
-        AlarmKind.DISC,
+        AlarmKind.SYSTEM,
         Priority.HIGH,
         "History recording delayed: the history database cannot be written; samples wait in memory "
         "and are written when it can be",
