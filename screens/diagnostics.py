@@ -2,9 +2,13 @@
 
 Shows what the drivers report in ``Snapshot.devices``: connection state, requests, errors, the last
 error and when it happened, round-trip latency (median and 99th percentile), reconnects, scan
-overruns, requests per scan and the tags not good in the last scan. The table is rebuilt only when a
-device status changed (statuses are immutable values, compared as a tuple). Failed devices are shown
-in bold on the dark "bad" background: a quality indication, not an alarm colour.
+overruns, requests per scan and the tags not good. The table is rebuilt only when a device status or
+a count changed (statuses are immutable values, compared as a tuple). Failed devices are shown in bold
+on the dark "bad" background: a quality indication, not an alarm colour.
+
+"Tags not good" is counted from the snapshot's current-value table, not taken from the driver's last
+scan: a device that never connected has scanned nothing, so its driver reports 0 while every one of its
+tags is bad - the figure an operator needs most exactly then.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
+
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from hmi_app.facade import ControlRoom, DeviceStatus, Snapshot
+from hmi_app.facade import ControlRoom, DeviceStatus, Quality, Snapshot
 from screens import theme
 
 COLUMNS = (
@@ -43,8 +49,11 @@ def _time(ts: float | None) -> str:
     return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
-def row_texts(status: DeviceStatus) -> list[str]:
-    """The cells of one device row, in ``COLUMNS`` order."""
+def row_texts(status: DeviceStatus, bad_tags: int | None = None) -> list[str]:
+    """The cells of one device row, in ``COLUMNS`` order.
+
+    ``bad_tags``: the device's tags not good in the current-value table (default: the driver's count).
+    """
     return [
         status.name,
         status.protocol,
@@ -58,7 +67,7 @@ def row_texts(status: DeviceStatus) -> list[str]:
         str(status.reconnects),
         str(status.overruns),
         str(status.requests_per_scan),
-        str(status.bad_tags),
+        str(status.bad_tags if bad_tags is None else bad_tags),
     ]
 
 
@@ -68,7 +77,10 @@ class DiagnosticsScreen(QWidget):
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._control_room = control_room
-        self._shown: tuple[DeviceStatus, ...] | None = None
+        self._shown: tuple[tuple[DeviceStatus, ...], tuple[int, ...]] | None = None
+        # Device number of every tag (-1: a device this screen does not list), for one bincount a tick.
+        self._device_names: tuple[str, ...] = ()
+        self._tag_device = np.zeros(0, dtype=np.int64)
         self.title = QLabel()
         self.title.setFont(theme.font(theme.TITLE_PT, bold=True))
         self.summary = QLabel()
@@ -106,17 +118,34 @@ class DiagnosticsScreen(QWidget):
         self.table.setHorizontalHeaderLabels(headers)
         self._shown = None  # redraw the summary in the new language on the next snapshot
 
+    def bad_tag_counts(self, snapshot: Snapshot) -> tuple[int, ...]:
+        """Per device of ``snapshot.devices``: how many of its tags are not good in the value table."""
+        names = tuple(d.name for d in snapshot.devices)
+        if names != self._device_names:
+            number = {name: i for i, name in enumerate(names)}
+            self._device_names = names
+            self._tag_device = np.asarray(
+                [number.get(t.device, -1) for t in self._control_room.tags], dtype=np.int64
+            )
+        qualities = np.asarray(snapshot.qualities)
+        if qualities.shape != self._tag_device.shape:  # a snapshot of another plant: trust the drivers
+            return tuple(d.bad_tags for d in snapshot.devices)
+        bad = (qualities != Quality.GOOD) & (self._tag_device >= 0)
+        counts = np.bincount(self._tag_device[bad], minlength=len(names))
+        return tuple(int(c) for c in counts)
+
     def update_snapshot(self, snapshot: Snapshot) -> None:
         devices = tuple(snapshot.devices)
-        if devices == self._shown:
+        counts = self.bad_tag_counts(snapshot)
+        if (devices, counts) == self._shown:
             return
-        self._shown = devices
+        self._shown = (devices, counts)
         self.table.setRowCount(len(devices))
         bad_bg, bad_fg = QBrush(QColor(theme.BAD_BG)), QBrush(QColor(theme.BAD_TEXT))
         bold = theme.font(theme.BASE_PT, bold=True)
         for row, status in enumerate(devices):
             failed = status.state == "failed"
-            for col, text in enumerate(row_texts(status)):
+            for col, text in enumerate(row_texts(status, counts[row])):
                 item = self.table.item(row, col)
                 if item is None:
                     item = QTableWidgetItem()

@@ -11,7 +11,7 @@ import math
 import time
 from collections import Counter
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -35,6 +35,28 @@ def banner_alarm(alarms: tuple[Alarm, ...] | list[Alarm]) -> Alarm | None:
         return (1 if a.state is AlarmState.UNACK else 0, int(a.priority), newest)
 
     return max(waiting, key=key)
+
+
+def place_below_header(header: QWidget, window: QWidget, cascade: int = 0) -> None:
+    """Put the top-level ``window`` (a faceplate) just below ``header``, so it never hides the banner.
+
+    Qt centres a dialog over its parent, which at 1280x800 put a faceplate over the alarm banner; the
+    banner must stay visible on every screen. The window is centred on the header horizontally, shifted
+    by ``cascade`` steps so several open faceplates do not hide each other completely, and made shorter
+    (down to its minimum) when it would run off the bottom of the screen.
+    """
+    if not window.isVisible() and not window.testAttribute(Qt.WidgetAttribute.WA_Resized):
+        window.resize(window.sizeHint())  # before the first show its size is still Qt's default
+    step = 28 * (cascade % 6)
+    top = header.mapToGlobal(QPoint(0, header.height())).y() + 4 + step
+    centre = header.mapToGlobal(QPoint(header.width() // 2, 0)).x()
+    screen = header.screen().availableGeometry() if header.screen() is not None else None
+    frame = max(0, window.frameGeometry().height() - window.geometry().height())
+    if screen is not None:
+        room = screen.bottom() - top - frame
+        if window.height() > room:
+            window.resize(window.width(), max(room, window.minimumSizeHint().height()))
+    window.move(centre - window.width() // 2 + step, top)
 
 
 class AlarmBannerWidget(QWidget):
@@ -198,6 +220,18 @@ class HeaderBar(QWidget):
         self.user_label.setFont(theme.font(theme.BASE_PT))
         self.user_label.setMinimumWidth(150)
         self.user_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # The horn is part of the alarm system: when it cannot sound, say so where the operator looks
+        # for alarms (dark "bad" quality style, not an alarm colour). Checked at the first snapshot,
+        # not here, so building a header does not load QtMultimedia.
+        self.horn_notice = QLabel()
+        self.horn_notice.setObjectName("hornNotice")
+        self.horn_notice.setFont(theme.font(theme.SMALL_PT, bold=True))
+        self.horn_notice.setStyleSheet(
+            f"QLabel#hornNotice {{ background: {theme.BAD_BG}; color: {theme.BAD_TEXT}; padding: 1px 6px; }}"
+        )
+        self.horn_notice.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.horn_notice.hide()
+        self._horn_checked = False
 
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 6, 12, 6)
@@ -211,7 +245,11 @@ class HeaderBar(QWidget):
         row.addWidget(self.silence_button)
         row.addWidget(self.hidden_label)
         row.addSpacing(8)
-        row.addWidget(self.user_label)
+        right = QVBoxLayout()
+        right.setSpacing(2)
+        right.addWidget(self.user_label)
+        right.addWidget(self.horn_notice)
+        row.addLayout(right)
         self._show_time(time.time())
 
     def retranslate_ui(self) -> None:
@@ -222,9 +260,22 @@ class HeaderBar(QWidget):
         self.silence_button.setToolTip(self.tr("Silence the horn; the alarms stay unacknowledged"))
         self._alarm_version = None
         self._second = None
+        self._show_horn_notice()
+
+    def _show_horn_notice(self) -> None:
+        """Show "Horn: no audio output" when the horn has nowhere to play (after the first check)."""
+        mute = self._horn_checked and not self.annunciator.audio_available
+        self.horn_notice.setText(self.tr("Horn: no audio output") if mute else "")
+        self.horn_notice.setToolTip(
+            self.tr("No loudspeaker was found: alarms are shown but the horn cannot sound.") if mute else ""
+        )
+        self.horn_notice.setVisible(mute)
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         """Refresh from a snapshot: clock once a second, alarms when their version moved, flash always."""
+        if not self._horn_checked:
+            self._horn_checked = True
+            self._show_horn_notice()
         second = int(snapshot.taken_at)
         if second != self._second:
             self._show_time(snapshot.taken_at)

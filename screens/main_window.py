@@ -42,7 +42,7 @@ from screens.faceplate import FaceplateDialog
 from screens.furnace import FurnaceScreen
 from screens.gas_acid import GasAcidScreen
 from screens.guidance import GuidanceScreen
-from screens.header import HeaderBar
+from screens.header import HeaderBar, place_below_header
 from screens.overview import OverviewScreen
 from screens.tag_overview import TagOverviewScreen
 from screens.tankhouse import TankhouseScreen
@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         self.faceplates[tag_index] = plate
         if self.last_snapshot is not None:
             plate.update_snapshot(self.last_snapshot)
+        place_below_header(self.header, plate, len(self.faceplates) - 1)  # never over the alarm banner
         plate.show()
         return plate
 

@@ -1343,4 +1343,15 @@ Click for the faceplate</source>
         <translation>坏值</translation>
     </message>
 </context>
+<context>
+    <name>HeaderBar</name>
+    <message>
+        <source>Horn: no audio output</source>
+        <translation>报警喇叭：无音频输出</translation>
+    </message>
+    <message>
+        <source>No loudspeaker was found: alarms are shown but the horn cannot sound.</source>
+        <translation>未找到扬声器：报警照常显示，但报警喇叭无法发声。</translation>
+    </message>
+</context>
 </TS>
