@@ -29,9 +29,25 @@ log = logging.getLogger("hmi_app")
 EXTRA_COMMANDS: list[str] = ["hmi_app.commands.history", "hmi_app.commands.model", "hmi_app.commands.browse"]
 
 
-def default_data_dir() -> Path:
+def default_data_dir(*, demo: bool = False) -> Path:
+    """Where history, alarm journal and audit live unless ``--data-dir`` says otherwise.
+
+    The demo keeps its own folder (``smelter-hmi-demo``): a virtual smelter's history and alarms must
+    never be mixed into a real plant's records, nor a real plant's into the demo's.
+    """
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "smelter-hmi"
+    return Path(base) / ("smelter-hmi-demo" if demo else "smelter-hmi")
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` (e.g. ``1280x800``) as a pair of pixels; argparse reports a bad one."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 1280x800") from None
+    if width < 200 or height < 200:
+        raise argparse.ArgumentTypeError(f"'{text}' is too small for the control room (at least 200x200)")
+    return width, height
 
 
 class UsageError(Exception):
@@ -105,15 +121,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         plant.start()
         config = plant.config
     try:
-        data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+        data_dir = Path(args.data_dir) if args.data_dir else default_data_dir(demo=args.demo)
         runtime = Runtime(config, data_dir, user=args.user)
         runtime.start()
         try:
             if args.headless:
                 return _run_headless(runtime, args)
-            from hmi_app.gui import run_gui
+            from hmi_app.gui import UnknownScreenError, run_gui
 
-            return run_gui(runtime, screenshot=args.screenshot, screenshot_after_s=args.screenshot_after)
+            try:
+                return run_gui(
+                    runtime,
+                    screenshot=args.screenshot,
+                    screenshot_after_s=args.screenshot_after,
+                    screen=args.screen,
+                    size=args.window_size,
+                    language=args.language,
+                )
+            except UnknownScreenError as exc:
+                raise UsageError(str(exc)) from None
         finally:
             runtime.stop()
     finally:
@@ -178,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--snapshot-json", help="headless: write tags and alarms to this JSON file at the end")
     run.add_argument(
-        "--data-dir", help=f"where history, alarm journal and audit live (default {default_data_dir()})"
+        "--data-dir",
+        help=f"where history, alarm journal and audit live (default {default_data_dir()}; "
+        f"with --demo {default_data_dir(demo=True)})",
     )
     run.add_argument(
         "--user", default=os.environ.get("USER", "operator"), help="acting user recorded with actions"
@@ -188,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot", help="save a PNG of the window after --screenshot-after seconds and exit"
     )
     run.add_argument("--screenshot-after", type=float, default=6.0)
+    run.add_argument(
+        "--screen", help="screen to show first (and to photograph): overview, alarms, trends, diagnostics, …"
+    )
+    run.add_argument("--window-size", type=_window_size, help="window size, e.g. 1280x800")
+    run.add_argument("--language", choices=("en", "zh_CN"), help="language of the screens")
     run.set_defaults(func=cmd_run)
 
     sim = sub.add_parser("sim", help="serve the virtual plant on 127.0.0.1 until stopped")

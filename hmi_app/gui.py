@@ -1,15 +1,22 @@
 """The Qt application shell: builds the main window on a ControlRoom and runs the event loop.
 
 Kept apart from the runtime so that headless (server) mode never imports Qt. ``run_gui`` can also save a
-screenshot after a delay and quit, which keeps the README's pictures of the control room current.
+screenshot of any screen (by name) after a delay and quit, which keeps the README's pictures of the
+control room current. SIGINT (Ctrl+C) and SIGTERM close the window as the close button does: the session
+(geometry, screen, language) is saved and the runtime stops cleanly.
 """
 
 from __future__ import annotations
 
+import logging
+import signal
+import socket
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, QTimer
+from PySide6.QtCore import QSettings, QSocketNotifier, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 from hmi_app.facade import ControlRoom
@@ -17,6 +24,11 @@ from screens import theme
 from screens.main_window import MainWindow
 
 DEFAULT_SIZE = (1600, 1000)
+log = logging.getLogger(__name__)
+
+
+class UnknownScreenError(ValueError):
+    """``--screen`` names no screen of the main window; the message lists the names there are."""
 
 
 def _application() -> QApplication:
@@ -59,29 +71,96 @@ def make_main_window(control_room: ControlRoom, settings: QSettings | None = Non
     return window
 
 
+def show_named_screen(window: MainWindow, name: str) -> None:
+    """Show the screen called ``name`` (its key, e.g. ``alarms``); :class:`UnknownScreenError` if none."""
+    if name not in window.screens:
+        raise UnknownScreenError(f"there is no screen '{name}'; screens: {', '.join(window.screens)}")
+    window.show_screen(name, record=False)
+
+
+def capture(window: MainWindow, path: str | Path, screen: str | None = None) -> bool:
+    """Save the window (showing ``screen`` first, if given) as a PNG at ``path``; False if not written."""
+    if screen is not None:
+        show_named_screen(window, screen)
+        window.tick()  # the screen draws the current snapshot before it is photographed
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return bool(window.grab().save(str(target)))
+
+
+@contextmanager
+def closing_on_signals(close: Callable[[], None]) -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM call ``close`` on the GUI thread (then the old handlers return).
+
+    Python runs signal handlers only between bytecodes, and Qt's event loop runs none while idle: the
+    signal is written to a socket (``signal.set_wakeup_fd``) that a QSocketNotifier watches, so the
+    close happens at once, in the event loop, as if the operator had closed the window.
+    """
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
+
+    def on_signal() -> None:
+        try:
+            numbers = reader.recv(64)
+        except OSError:
+            return
+        if numbers:
+            log.info("signal %s: closing the control room", ", ".join(str(n) for n in numbers))
+            close()
+
+    notifier.activated.connect(on_signal)
+    old_fd = signal.set_wakeup_fd(writer.fileno())
+    old = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(old_fd)
+        notifier.setEnabled(False)
+        notifier.deleteLater()
+        reader.close()
+        writer.close()
+
+
 def run_gui(
-    control_room: ControlRoom, *, screenshot: str | None = None, screenshot_after_s: float = 5.0
+    control_room: ControlRoom,
+    *,
+    screenshot: str | None = None,
+    screenshot_after_s: float = 5.0,
+    screen: str | None = None,
+    size: tuple[int, int] | None = None,
+    language: str | None = None,
 ) -> int:
     """Show the control room and run the Qt event loop until the window closes; returns the exit code.
 
-    With ``screenshot`` the window is saved as a PNG at that path after ``screenshot_after_s`` seconds,
-    then the application quits.
+    ``screen`` is shown first (by name, e.g. ``alarms``), ``size`` sets the window size and ``language``
+    the language (``en`` or ``zh_CN``). With ``screenshot`` the window is saved as a PNG at that path
+    after ``screenshot_after_s`` seconds, then the application quits (no session is read or saved).
     """
     app = _application()
     window = make_main_window(control_room, None if screenshot is not None else user_settings())
+    if language is not None:
+        window.set_language(language)
+    if screen is not None:
+        show_named_screen(window, screen)
+    if size is not None:
+        window.resize(*size)
     window.show()
+    log.info("control room shown: %s", window.current_screen())
     if screenshot is not None:
-        path = Path(screenshot)
 
         def shoot() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            saved = window.grab().save(str(path))
+            saved = capture(window, screenshot)
             if not saved:
-                print(f"could not save screenshot to {path}", file=sys.stderr)
+                print(f"could not save screenshot to {screenshot}", file=sys.stderr)
             window.close()
             app.exit(0 if saved else 1)
 
         QTimer.singleShot(int(screenshot_after_s * 1000), shoot)
-    code = app.exec()
+    with closing_on_signals(window.close):
+        code = app.exec()
     window.timer.stop()
     return code
