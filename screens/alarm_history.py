@@ -28,11 +28,13 @@ from PySide6.QtWidgets import (
 from hmi_app.facade import ControlRoom, Priority, Snapshot
 from screens import theme
 from screens.alarm_table import area_and_priority_combos
+from screens.live_query import BackgroundQuery
 
 _Index = QModelIndex | QPersistentModelIndex
 EVENTS = ("activate", "clear", "acknowledge", "shelve", "unshelve", "shelve_expired", "suppress",
           "unsuppress", "out_of_service", "return_to_service", "reset", "realarm")  # fmt: skip
 MAX_ROWS = 5000
+LIVE_MIN_INTERVAL_S = 1.0  # while visible: search again at most once a second when alarms changed
 _COLUMNS = ("ts", "event", "state", "priority", "tag", "message", "value", "limit", "user", "comment", "area")
 
 
@@ -91,6 +93,8 @@ class AlarmHistoryScreen(QWidget):
         super().__init__(parent)
         self._control_room = control_room
         self._alarm_version: int | None = None
+        self._live: BackgroundQuery[list[dict[str, Any]]] = BackgroundQuery("alarm-history-search")
+        self._live_at = -float("inf")
         now = QDateTime.currentDateTime()
         self.since_edit = QDateTimeEdit(now.addDays(-1))
         self.until_edit = QDateTimeEdit(now.addDays(1))
@@ -165,16 +169,42 @@ class AlarmHistoryScreen(QWidget):
     def search(self) -> list[dict[str, Any]]:
         """Run the search and show the lines (newest first, at most MAX_ROWS)."""
         lines = self._control_room.alarm_search(**self.filters())
+        self._show_lines(lines)
+        return lines
+
+    def _show_lines(self, lines: list[dict[str, Any]]) -> None:
         self.model.set_lines(lines)
         more = self.tr(" (limit reached)") if len(lines) >= MAX_ROWS else ""
         self.count_label.setText(self.tr("%d journal lines") % len(lines) + more)
-        return lines
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        """Search once when first shown; afterwards only on request (the journal is history)."""
-        if self._alarm_version is None:
-            self._alarm_version = snapshot.alarm_version
-            self.search()
+        """Live while visible: search again (off the GUI thread) whenever the alarms changed.
+
+        Every journal line comes with an alarm change (activation, acknowledgement, shelving, ...), so
+        the alarm version says when to look; at most once per ``LIVE_MIN_INTERVAL_S``. A search whose
+        "to" time has passed keeps following the present, so a screen left open stays current.
+        """
+        self._take_live_result()
+        if snapshot.alarm_version == self._alarm_version:
+            return
+        if snapshot.taken_at - self._live_at < LIVE_MIN_INTERVAL_S or self._live.busy:
+            return
+        self._alarm_version = snapshot.alarm_version
+        self._live_at = snapshot.taken_at
+        if self.until_edit.dateTime().toSecsSinceEpoch() < snapshot.taken_at:
+            self.until_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(snapshot.taken_at) + 3600))
+        filters = self.filters()
+        self._live.start(lambda: self._control_room.alarm_search(**filters))
+
+    def _take_live_result(self) -> None:
+        done = self._live.take()
+        if done is None:
+            return
+        error = done.exception()
+        if error is not None:
+            self.count_label.setText(self.tr("The alarm journal could not be read: %s") % error)
+            return
+        self._show_lines(done.result())
 
     def export_csv(self, path: str) -> int:
         """Write the lines shown to ``path`` as CSV; returns the rows written."""

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import AlarmKpis, ControlRoom, Snapshot
 from screens import theme
+from screens.live_query import BackgroundQuery
 
 PERIODS: dict[str, tuple[float, str, float]] = {
     # key: (length s, bin of the plot, bin width s)
@@ -35,6 +36,10 @@ PERIODS: dict[str, tuple[float, str, float]] = {
 }
 BANDS = {"10min": (1.0, 2.0), "hour": (6.0, 12.0), "day": (150.0, 300.0)}
 PRIORITY_TARGET = (("low", 80.0), ("medium", 15.0), ("high", 5.0))
+# While visible the report follows the plant: recomputed (off the GUI thread) when the alarms changed,
+# at most every LIVE_MIN_INTERVAL_S, and every LIVE_MAX_AGE_S anyway because the period rolls on.
+LIVE_MIN_INTERVAL_S = 5.0
+LIVE_MAX_AGE_S = 60.0
 
 
 def _age(seconds: float) -> str:
@@ -43,12 +48,15 @@ def _age(seconds: float) -> str:
 
 
 class AlarmKpiScreen(QWidget):
-    """Supervisor's alarm-performance report; recomputed on Refresh or when the period changes."""
+    """Supervisor's alarm-performance report; live while visible, and on Refresh or a period change."""
 
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._control_room = control_room
         self.kpis: AlarmKpis | None = None
+        self._live: BackgroundQuery[tuple[AlarmKpis, str]] = BackgroundQuery("alarm-kpi-query")
+        self._live_at = -float("inf")
+        self._alarm_version: int | None = None
         self.period_combo = QComboBox()
         self.period_combo.addItem(self.tr("Last shift (8 h)"), "shift")
         self.period_combo.addItem(self.tr("Last day"), "day")
@@ -110,15 +118,34 @@ class AlarmKpiScreen(QWidget):
         layout.addLayout(lists, 1)
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        """Compute once when first shown; afterwards on Refresh (the report is not a live display)."""
-        if self.kpis is None:
-            self.refresh(snapshot.taken_at)
+        """Live while visible: recompute off the GUI thread when alarms changed or the figures aged."""
+        done = self._live.take()
+        if done is not None:
+            if done.exception() is None:
+                self._show(*done.result())
+            else:
+                self.figures["10min"].setText(
+                    self.tr("The alarm journal could not be read: %s") % done.exception()
+                )
+        age = snapshot.taken_at - self._live_at
+        changed = snapshot.alarm_version != self._alarm_version
+        if self._live.busy or age < LIVE_MIN_INTERVAL_S or not (changed or age >= LIVE_MAX_AGE_S):
+            return
+        self._alarm_version, self._live_at = snapshot.alarm_version, snapshot.taken_at
+        now = snapshot.taken_at
+        length, per, _ = PERIODS[self.period_combo.currentData()]
+        self._live.start(lambda: (self._control_room.alarm_kpis(now - length, now), per))
 
     def refresh(self, now: float | None = None) -> AlarmKpis:
         """Recompute the figures for the chosen period ending ``now`` and show them."""
         now = time.time() if now is None else now
         length, per, _ = PERIODS[self.period_combo.currentData()]
-        self.kpis = k = self._control_room.alarm_kpis(now - length, now)
+        k = self._control_room.alarm_kpis(now - length, now)
+        self._show(k, per)
+        return k
+
+    def _show(self, k: AlarmKpis, per: str) -> None:
+        self.kpis = k
         self.figures["10min"].setText(f"{k.avg_per_10min:.2f}  ({k.band('10min')})")
         self.figures["hour"].setText(f"{k.avg_per_hour:.1f}  ({k.band('hour')})")
         self.figures["day"].setText(f"{k.avg_per_day:.0f}  ({k.band('day')})")
@@ -140,7 +167,6 @@ class AlarmKpiScreen(QWidget):
                 for h in k.hidden
             ],
         )
-        return k
 
     def _plot_rates(self, k: AlarmKpis, per: str) -> None:
         counts = {"10min": k.per_10min, "hour": k.per_hour, "day": k.per_day}[per]

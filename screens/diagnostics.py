@@ -17,7 +17,6 @@ import math
 import time
 
 import numpy as np
-
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 

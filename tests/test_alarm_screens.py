@@ -282,8 +282,7 @@ def test_history_search_csv_and_pdf(qtbot, room: Runtime, tmp_path: Path) -> Non
     room.shelve(["T00002.HI"], 600, "lens cleaning", user="zhao")
     screen = AlarmHistoryScreen(room)
     qtbot.addWidget(screen)
-    screen.update_snapshot(room.snapshot())
-    assert screen.model.rowCount() == 6
+    qtbot.waitUntil(lambda: (screen.update_snapshot(room.snapshot()), screen.model.rowCount())[1] == 6)
     screen.user_edit.setText("wang")
     lines = screen.search()
     assert [(ln["event"], ln["alarm_id"], ln["comment"]) for ln in lines] == [

@@ -118,7 +118,9 @@ def test_an_unknown_screen_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in output
 
 
-def test_demo_and_plant_data_dirs_differ_and_sizes_parse(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_demo_and_plant_data_dirs_differ_and_sizes_parse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_data_dir() == tmp_path / "smelter-hmi"
     assert default_data_dir(demo=True) == tmp_path / "smelter-hmi-demo"

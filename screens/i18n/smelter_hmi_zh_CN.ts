@@ -1354,4 +1354,18 @@ Click for the faceplate</source>
         <translation>未找到扬声器：报警照常显示，但报警喇叭无法发声。</translation>
     </message>
 </context>
+<context>
+    <name>AlarmHistoryScreen</name>
+    <message>
+        <source>The alarm journal could not be read: %s</source>
+        <translation>无法读取报警日志：%s</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmKpiScreen</name>
+    <message>
+        <source>The alarm journal could not be read: %s</source>
+        <translation>无法读取报警日志：%s</translation>
+    </message>
+</context>
 </TS>
