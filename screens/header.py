@@ -11,7 +11,7 @@ import math
 import time
 from collections import Counter
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -183,7 +183,12 @@ class PriorityCountWidget(QWidget):
 
 
 class HeaderBar(QWidget):
-    """Plant name, date and time, logged-in user, alarm counts and the alarm banner."""
+    """Plant name, date and time, logged-in user, alarm counts and the alarm banner.
+
+    ``help_requested`` fires when the operator presses the help button (the window shows its help).
+    """
+
+    help_requested = Signal()
 
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -232,6 +237,11 @@ class HeaderBar(QWidget):
         self.horn_notice.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.horn_notice.hide()
         self._horn_checked = False
+        self.help_button = QPushButton("?")
+        self.help_button.setObjectName("helpButton")
+        self.help_button.setFixedSize(QSize(40, 46))
+        self.help_button.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.help_button.clicked.connect(self.help_requested)
 
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 6, 12, 6)
@@ -250,6 +260,7 @@ class HeaderBar(QWidget):
         right.addWidget(self.user_label)
         right.addWidget(self.horn_notice)
         row.addLayout(right)
+        row.addWidget(self.help_button)
         self._show_time(time.time())
 
     def retranslate_ui(self) -> None:
@@ -260,6 +271,7 @@ class HeaderBar(QWidget):
         self.silence_button.setToolTip(self.tr("Silence the horn; the alarms stay unacknowledged"))
         self._alarm_version = None
         self._second = None
+        self.help_button.setToolTip(self.tr("Help: keys and screens [? or Shift+F1]"))
         self._show_horn_notice()
 
     def _show_horn_notice(self) -> None:

@@ -43,6 +43,7 @@ from screens.furnace import FurnaceScreen
 from screens.gas_acid import GasAcidScreen
 from screens.guidance import GuidanceScreen
 from screens.header import HeaderBar, place_below_header
+from screens.help_overlay import install_help
 from screens.overview import OverviewScreen
 from screens.tag_overview import TagOverviewScreen
 from screens.tankhouse import TankhouseScreen
@@ -201,6 +202,7 @@ class MainWindow(QMainWindow):
         self.alarms.trend_requested.connect(self.open_trend)
         self.alarms.screen_requested.connect(self._show_known_screen)
         self.show_screen("overview", record=False)
+        self.help = install_help(self)  # "?", Shift+F1 and the header's button
         self.retranslate_ui()
 
         self.timer = QTimer(self)
@@ -318,7 +320,7 @@ class MainWindow(QMainWindow):
             )
         self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
         self._devices_key = None
-        for widget in [self.header, *self.screens.values(), *self.faceplates.values()]:
+        for widget in [self.header, self.help, *self.screens.values(), *self.faceplates.values()]:
             retranslate = getattr(widget, "retranslate_ui", None)
             if retranslate is not None:
                 retranslate()

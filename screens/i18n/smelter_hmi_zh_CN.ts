@@ -1368,4 +1368,106 @@ Click for the faceplate</source>
         <translation>无法读取报警日志：%s</translation>
     </message>
 </context>
+<context>
+    <name>HelpOverlay</name>
+    <message>
+        <source>Level 1: the whole plant at a glance - key figures of every area and their trends.</source>
+        <translation>一级画面：全厂总览——各区域关键指标及其趋势。</translation>
+    </message>
+    <message>
+        <source>Level 2: the flash smelting furnace - feeds, blast, temperatures and setpoints.</source>
+        <translation>二级画面：闪速炉——加料、鼓风、温度与设定值。</translation>
+    </message>
+    <message>
+        <source>Level 2: off-gas train and acid plant - gas analysers, SO2 and stack emissions.</source>
+        <translation>二级画面：烟气系统与制酸——烟气分析仪、SO2 与烟囱排放。</translation>
+    </message>
+    <message>
+        <source>Level 2: electrolytic refining - cell voltages and currents, short circuits.</source>
+        <translation>二级画面：电解精炼——槽电压、槽电流与短路。</translation>
+    </message>
+    <message>
+        <source>Level 3: every tag with its value, quality and limits; click one for its faceplate.</source>
+        <translation>三级画面：全部位号的数值、质量与限值；点击位号打开操作面板。</translation>
+    </message>
+    <message>
+        <source>Trends of any tags, live or from history: pan, zoom, read-out cursor, CSV export.</source>
+        <translation>任意位号的实时或历史趋势：平移、缩放、读数光标、导出 CSV。</translation>
+    </message>
+    <message>
+        <source>Active alarms, most urgent first: acknowledge, shelve, take out of service.</source>
+        <translation>当前报警，最紧急的在前：确认、搁置、退出服务。</translation>
+    </message>
+    <message>
+        <source>The alarm journal: every alarm change and operator action; search, export, print.</source>
+        <translation>报警日志：每次报警变化与操作员操作；查询、导出、打印。</translation>
+    </message>
+    <message>
+        <source>Alarm-system performance (ISA-18.2): alarm rates, floods, top ten, chattering.</source>
+        <translation>报警系统绩效（ISA-18.2）：报警率、报警泛滥、前十报警、振荡报警。</translation>
+    </message>
+    <message>
+        <source>Model guidance: predictions and setpoint advice to accept or reject, with reasons.</source>
+        <translation>模型指导：预测与设定值建议，可说明理由后采纳或拒绝。</translation>
+    </message>
+    <message>
+        <source>Level 4: communication with every device - state, errors, latency, tags not good.</source>
+        <translation>四级画面：各设备通讯——状态、错误、延时、质量不良的位号。</translation>
+    </message>
+    <message>
+        <source>Back to the previous screen / forward again</source>
+        <translation>返回上一画面 / 再前进</translation>
+    </message>
+    <message>
+        <source>Show or hide this help</source>
+        <translation>显示或隐藏本帮助</translation>
+    </message>
+    <message>
+        <source>Close this help or a dialog</source>
+        <translation>关闭本帮助或对话框</translation>
+    </message>
+    <message>
+        <source>Click on a value</source>
+        <translation>点击数值</translation>
+    </message>
+    <message>
+        <source>Its faceplate: value, limits, alarms, trend and setpoint</source>
+        <translation>打开其操作面板：数值、限值、报警、趋势与设定值</translation>
+    </message>
+    <message>
+        <source>Help: keys and screens</source>
+        <translation>帮助：按键与画面</translation>
+    </message>
+    <message>
+        <source>Close [Esc]</source>
+        <translation>关闭 [Esc]</translation>
+    </message>
+    <message>
+        <source>Screens</source>
+        <translation>画面</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>Screen</source>
+        <translation>画面</translation>
+    </message>
+    <message>
+        <source>What it is for</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <source>Other keys</source>
+        <translation>其他按键</translation>
+    </message>
+</context>
+<context>
+    <name>HeaderBar</name>
+    <message>
+        <source>Help: keys and screens [? or Shift+F1]</source>
+        <translation>帮助：按键与画面 [? 或 Shift+F1]</translation>
+    </message>
+</context>
 </TS>

@@ -1,0 +1,158 @@
+"""The help overlay: which key does what, and what each screen is for ("?" or Shift+F1, or the header).
+
+New operators and relief shifts ask the same two questions: "which function key was the furnace?" and
+"what is this screen for?". The overlay answers both over the screen area, below the header, so the
+alarm banner stays visible while it is open. The key list is read from the navigation bar itself, so
+it cannot drift from the real shortcuts; the purposes are translatable sentences per screen key.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout
+
+from screens import theme
+
+if TYPE_CHECKING:
+    from screens.main_window import MainWindow
+
+HELP_KEYS = ("?", "Shift+F1")
+
+
+def screen_purposes() -> dict[str, str]:
+    """What each known screen is for, in the current language (screen key -> sentence)."""
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("HelpOverlay", text)
+
+    return {
+        "overview": tr("Level 1: the whole plant at a glance - key figures of every area and their trends."),
+        "furnace": tr("Level 2: the flash smelting furnace - feeds, blast, temperatures and setpoints."),
+        "gas_acid": tr("Level 2: off-gas train and acid plant - gas analysers, SO2 and stack emissions."),
+        "tankhouse": tr("Level 2: electrolytic refining - cell voltages and currents, short circuits."),
+        "tags": tr("Level 3: every tag with its value, quality and limits; click one for its faceplate."),
+        "trends": tr("Trends of any tags, live or from history: pan, zoom, read-out cursor, CSV export."),
+        "alarms": tr("Active alarms, most urgent first: acknowledge, shelve, take out of service."),
+        "alarm_history": tr(
+            "The alarm journal: every alarm change and operator action; search, export, print."
+        ),
+        "alarm_kpi": tr("Alarm-system performance (ISA-18.2): alarm rates, floods, top ten, chattering."),
+        "guidance": tr("Model guidance: predictions and setpoint advice to accept or reject, with reasons."),
+        "diagnostics": tr(
+            "Level 4: communication with every device - state, errors, latency, tags not good."
+        ),
+    }
+
+
+class HelpOverlay(QFrame):
+    """A calm grey panel over the screen area listing keys and screens; Esc or Close hides it."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window.centralWidget())
+        self._window = window
+        self.setObjectName("helpOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            f"QFrame#helpOverlay {{ background: {theme.PANEL_BG}; border: 2px solid {theme.PANEL_BORDER}; }}"
+        )
+        self.title = QLabel()
+        self.title.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.close_button = QPushButton()
+        self.close_button.clicked.connect(self.hide)
+        self.text = QLabel()
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.text.setFont(theme.font(theme.BASE_PT))
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.text)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(head)
+        layout.addWidget(scroll, 1)
+        self.hide()
+        window.centralWidget().installEventFilter(self)
+        self.retranslate_ui()
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(key, screen name, purpose) per navigation entry, in the order of the navigation bar."""
+        nav, purposes = self._window.nav, screen_purposes()
+        out = []
+        for key, button in nav.buttons.items():
+            name = button.text().rsplit(" [", 1)[0]
+            out.append((nav.shortcuts[key], name, purposes.get(key, "")))
+        return out
+
+    def general_keys(self) -> list[tuple[str, str]]:
+        """Keys that are not screens: navigation and this help."""
+
+        def tr(text: str) -> str:
+            return QCoreApplication.translate("HelpOverlay", text)
+
+        return [
+            ("Alt+Left / Alt+Right", tr("Back to the previous screen / forward again")),
+            (" / ".join(HELP_KEYS), tr("Show or hide this help")),
+            ("Esc", tr("Close this help or a dialog")),
+            (tr("Click on a value"), tr("Its faceplate: value, limits, alarms, trend and setpoint")),
+        ]
+
+    def retranslate_ui(self) -> None:
+        """Texts in the current language (screen names come from the navigation bar)."""
+        self.title.setText(self.tr("Help: keys and screens"))
+        self.close_button.setText(self.tr("Close [Esc]"))
+        cell = 'style="padding: 3px 14px 3px 0"'
+
+        def row(*cells: str, bold: bool = False) -> str:
+            tag = "b" if bold else "span"
+            inner = "".join(f"<td {cell}><{tag}>{html.escape(c)}</{tag}></td>" for c in cells)
+            return f"<tr>{inner}</tr>"
+
+        screens = "".join(row(k, n, p) for k, n, p in self.rows())
+        general = "".join(row(k, what) for k, what in self.general_keys())
+        self.text.setText(
+            f"<h3>{html.escape(self.tr('Screens'))}</h3>"
+            f"<table>{row(self.tr('Key'), self.tr('Screen'), self.tr('What it is for'), bold=True)}"
+            f"{screens}</table>"
+            f"<h3>{html.escape(self.tr('Other keys'))}</h3><table>{general}</table>"
+        )
+
+    def toggle(self) -> None:
+        """Show the help (up to date, in the current language) or hide it."""
+        if self.isVisible():
+            self.hide()
+            return
+        self.retranslate_ui()
+        self._fit()
+        self.show()
+        self.raise_()
+        self.close_button.setFocus()
+
+    def _fit(self) -> None:
+        """Cover the screen area below header and navigation: the alarm banner stays in view."""
+        parent = self.parentWidget()
+        top = self._window.nav.geometry().bottom() + 1
+        self.setGeometry(0, top, parent.width(), max(0, parent.height() - top))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Resize and self.isVisible():
+            self._fit()
+        return False
+
+
+def install_help(window: MainWindow) -> HelpOverlay:
+    """Give ``window`` its help overlay, opened by "?", Shift+F1 and the header's help button."""
+    overlay = HelpOverlay(window)
+    for keys in HELP_KEYS:
+        QShortcut(QKeySequence(keys), window).activated.connect(overlay.toggle)
+    QShortcut(QKeySequence(Qt.Key.Key_Escape), overlay).activated.connect(overlay.hide)
+    window.header.help_requested.connect(overlay.toggle)
+    return overlay
