@@ -4,6 +4,11 @@ Built on pyqtgraph's multiple-axes recipe: the plot item's own view box carries 
 every further group gets its own ViewBox, X-linked to the first and kept on top of it, with its own
 AxisItem in the plot item's layout (right of the plot). Each curve clips to the view and downsamples
 in ``peak`` mode (min/max per pixel), and NaNs are drawn as gaps (``connect="finite"``).
+
+Value axes auto-scale by default: each axis shows its pens' configured range, widened to take in every
+value inside the visible time range, so an excursion far beyond the range (a 1,800 °C reading on a
+1,100-1,350 °C axis) is seen instead of running off the plot. The "fixed" scale shows exactly the
+configured ranges (the operator's choice, e.g. to compare shapes). A small button on the plot switches.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from hmi_app.facade import TagInfo
 from screens import theme
@@ -23,6 +29,9 @@ AXIS_PER_PEN = "pen"
 # Raster painting of lines wider than one pixel costs several times more (measured with
 # benchmarks/bench_trends.py); pens are told apart by colour and the table, not by weight.
 PEN_WIDTH = 1.0
+SCALE_AUTO = "auto"
+SCALE_FIXED = "fixed"
+RANGE_PADDING = 0.02
 
 
 @dataclass
@@ -64,6 +73,86 @@ class TrendPlotWidget(pg.PlotWidget):
         self.cursor.setVisible(False)
         self.cursor.sigPositionChanged.connect(lambda line: self.cursor_moved.emit(float(line.value())))
         self.item.addItem(self.cursor, ignoreBounds=True)
+        self.scale = SCALE_AUTO
+        # Many pens change in one update: the value axes are rescaled once, after all of them.
+        self._rescale = QTimer(self)
+        self._rescale.setSingleShot(True)
+        self._rescale.setInterval(0)
+        self._rescale.timeout.connect(self.apply_scale)
+        self.main_vb.sigXRangeChanged.connect(lambda *_: self._rescale.start())
+        self.scale_button = QPushButton(self)
+        self.scale_button.setObjectName("scaleButton")
+        self.scale_button.setCheckable(True)
+        self.scale_button.setChecked(True)
+        self.scale_button.setFont(theme.font(theme.SMALL_PT))
+        self.scale_button.toggled.connect(lambda on: self.set_scale(SCALE_AUTO if on else SCALE_FIXED))
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """The scale button's text and tip in the current language."""
+        self.scale_button.setText(
+            self.tr("Scale: auto") if self.scale == SCALE_AUTO else self.tr("Scale: fixed")
+        )
+        self.scale_button.setToolTip(
+            self.tr("Auto: each value axis widens to show every value in view. Fixed: configured ranges.")
+        )
+        self.scale_button.adjustSize()
+        self._place_scale_button()
+
+    def _place_scale_button(self) -> None:
+        if "scale_button" not in self.__dict__:  # pyqtgraph resizes during its own __init__
+            return
+        self.scale_button.move(self.width() - self.scale_button.width() - 6, 4)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        # The trend screen retranslates its own widgets; the plot follows Qt's language-change event.
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._place_scale_button()
+
+    def set_scale(self, scale: str) -> None:
+        """``"auto"``: axes widen to show every visible value; ``"fixed"``: the configured ranges."""
+        if scale not in (SCALE_AUTO, SCALE_FIXED):
+            raise ValueError(f"scale must be '{SCALE_AUTO}' or '{SCALE_FIXED}', not {scale!r}")
+        self.scale = scale
+        if self.scale_button.isChecked() != (scale == SCALE_AUTO):
+            self.scale_button.setChecked(scale == SCALE_AUTO)  # calls back here once, harmlessly
+        self.retranslate_ui()
+        self.apply_scale()
+
+    def group_range(self, group: list[TrendPen]) -> tuple[float, float]:
+        """The value range one axis shows: configured, widened (auto) to the visible values."""
+        low = min(p.tag.range_low for p in group)
+        high = max(p.tag.range_high for p in group)
+        if self.scale == SCALE_FIXED:
+            return low, high
+        t0, t1 = self.time_range()
+        for pen in group:
+            i0, i1 = np.searchsorted(pen.x, (t0, t1), side="left")
+            seen = pen.y[i0 : i1 + 1]
+            seen = seen[np.isfinite(seen)]
+            if seen.size:
+                low, high = min(low, float(seen.min())), max(high, float(seen.max()))
+        return low, high
+
+    def apply_scale(self) -> None:
+        """Set every value axis to :meth:`group_range` of its pens."""
+        self._rescale.stop()
+        views = [self.main_vb, *(vb for vb, _axis in self._extra)]
+        for k, group in enumerate(self.groups()):
+            if k < len(views):
+                low, high = self.group_range(group)
+                views[k].setYRange(low, high, padding=RANGE_PADDING)
+
+    def y_range(self, group: int = 0) -> tuple[float, float]:
+        """The value range shown on axis ``group`` (0: the left axis)."""
+        view = self.main_vb if group == 0 else self._extra[group - 1][0]
+        low, high = view.viewRange()[1]
+        return float(low), float(high)
 
     @staticmethod
     def _style_axis(axis: pg.AxisItem, colour: str) -> None:
@@ -124,8 +213,6 @@ class TrendPlotWidget(pg.PlotWidget):
             self.scene().removeItem(vb)
         self._extra = []
         for k, group in enumerate(self.groups()):
-            low = min(p.tag.range_low for p in group)
-            high = max(p.tag.range_high for p in group)
             unit = group[0].tag.eng_unit
             label = (
                 unit
@@ -150,14 +237,14 @@ class TrendPlotWidget(pg.PlotWidget):
                 self._extra.append((vb, axis))
             self._style_axis(axis, colour)
             axis.setLabel(label, color=colour)
-            vb.setYRange(low, high, padding=0.02)
+            vb.setYRange(*self.group_range(group), padding=RANGE_PADDING)
             for pen in group:
                 pen.group = k
                 vb.addItem(pen.curve)
                 pen.curve.setClipToView(True)
         if not self.pens:
             self.item.getAxis("left").setLabel("")
-            self.main_vb.setYRange(0.0, 100.0, padding=0.02)
+            self.main_vb.setYRange(0.0, 100.0, padding=RANGE_PADDING)
         self._sync_views()
 
     # --- data and ranges -------------------------------------------------------------------------
@@ -166,6 +253,8 @@ class TrendPlotWidget(pg.PlotWidget):
         pen = self.pens[index]
         pen.x, pen.y = x, y
         pen.curve.setData(x, y, connect="finite")
+        if self.scale == SCALE_AUTO:
+            self._rescale.start()
 
     def set_time_range(self, t0: float, t1: float) -> None:
         """Show [t0, t1] (programmatic: does not count as an operator move)."""

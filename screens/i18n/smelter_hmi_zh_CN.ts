@@ -1470,4 +1470,19 @@ Click for the faceplate</source>
         <translation>帮助：按键与画面 [? 或 Shift+F1]</translation>
     </message>
 </context>
+<context>
+    <name>TrendPlotWidget</name>
+    <message>
+        <source>Scale: auto</source>
+        <translation>刻度：自动</translation>
+    </message>
+    <message>
+        <source>Scale: fixed</source>
+        <translation>刻度：固定</translation>
+    </message>
+    <message>
+        <source>Auto: each value axis widens to show every value in view. Fixed: configured ranges.</source>
+        <translation>自动：各数值轴自动扩展以显示视图内的全部数值。固定：使用组态量程。</translation>
+    </message>
+</context>
 </TS>
