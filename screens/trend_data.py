@@ -22,6 +22,10 @@ import numpy as np
 from hmi_app.facade import CSV_ENCODING, ControlRoom, HistoryData, Quality, TagInfo, spreadsheet_text
 
 RAW_STATS_MAX_SPAN_S = 86_400.0
+# The historian stores a point of every live tag at least once a minute (its compression heartbeat,
+# historian.compression.DEFAULT_MAX_INTERVAL), even when the value does not move. Empty buckets over a
+# longer stretch are therefore no flat signal but a silence (the HMI was not recording): a gap.
+SILENCE_S = 150.0
 
 
 def history_to_plot_arrays(
@@ -76,12 +80,38 @@ def bucket_history(data: HistoryData, t0: float, t1: float, n: int) -> Envelope:
 
 
 def fetch_buckets(control_room: ControlRoom, tag: int, t0: float, t1: float, n: int) -> Envelope:
-    """``n`` buckets of ``tag`` over [t0, t1] from the historian's bucket query, or bucketed here."""
+    """``n`` buckets of ``tag`` over [t0, t1] from the historian's bucket query, or bucketed here.
+
+    Silences (see :func:`mark_silences`) come back as NaN, so every trend draws them as gaps.
+    """
     query = getattr(control_room, "history_buckets", None)
     if query is not None:
         b: Any = query(tag, t0, t1, n)
-        return Envelope(b.starts, b.ends, b.minimum, b.maximum, b.mean, b.count)
+        return mark_silences(Envelope(b.starts, b.ends, b.minimum, b.maximum, b.mean, b.count))
     return bucket_history(control_room.history(tag, t0, t1), t0, t1, n)
+
+
+def mark_silences(env: Envelope, silence_s: float = SILENCE_S) -> Envelope:
+    """``env`` with NaN over every run of buckets without samples that lasts longer than ``silence_s``.
+
+    The historian fills empty buckets inside a stored trend segment (compressed history keeps few
+    points of a flat signal), and it also did so across hours when nothing was recorded at all: a
+    45-minute stop of the HMI was drawn as a flat line. A run longer than the heartbeat allows is a gap.
+    """
+    empty = np.asarray(env.count) == 0
+    if not empty.any():
+        return env
+    edges = np.diff(np.concatenate(([0], empty.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # runs [start, stop)
+    long = (env.ends[stops - 1] - env.starts[starts]) > silence_s
+    if not long.any():
+        return env
+    mark = np.zeros(len(empty) + 1, dtype=np.int64)
+    np.add.at(mark, starts[long], 1)
+    np.add.at(mark, stops[long], -1)
+    silent = np.cumsum(mark[:-1]) > 0
+    lo, hi, mean = (np.where(silent, np.nan, a) for a in (env.minimum, env.maximum, env.mean))
+    return Envelope(env.starts, env.ends, lo, hi, mean, env.count)
 
 
 def envelope_xy(env: Envelope) -> tuple[np.ndarray, np.ndarray]:
