@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from hmi_app.facade import ControlRoom, Priority, Snapshot
 from screens import theme
 from screens.alarm_table import area_and_priority_combos
-from screens.live_query import BackgroundQuery
+from screens.live_query import BackgroundQuery, journal_failure
 
 _Index = QModelIndex | QPersistentModelIndex
 EVENTS = ("activate", "clear", "acknowledge", "shelve", "unshelve", "shelve_expired", "suppress",
@@ -202,7 +202,7 @@ class AlarmHistoryScreen(QWidget):
             return
         error = done.exception()
         if error is not None:
-            self.count_label.setText(self.tr("The alarm journal could not be read: %s") % error)
+            self.count_label.setText(journal_failure(error))
             return
         self._show_lines(done.result())
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import AlarmKpis, ControlRoom, Snapshot
 from screens import theme
-from screens.live_query import BackgroundQuery
+from screens.live_query import BackgroundQuery, journal_failure
 
 PERIODS: dict[str, tuple[float, str, float]] = {
     # key: (length s, bin of the plot, bin width s)
@@ -124,9 +124,7 @@ class AlarmKpiScreen(QWidget):
             if done.exception() is None:
                 self._show(*done.result())
             else:
-                self.figures["10min"].setText(
-                    self.tr("The alarm journal could not be read: %s") % done.exception()
-                )
+                self.figures["10min"].setText(journal_failure(done.exception()))
         age = snapshot.taken_at - self._live_at
         changed = snapshot.alarm_version != self._alarm_version
         if self._live.busy or age < LIVE_MIN_INTERVAL_S or not (changed or age >= LIVE_MAX_AGE_S):

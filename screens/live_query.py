@@ -14,6 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
+from PySide6.QtCore import QCoreApplication
+
 T = TypeVar("T")
 
 
@@ -64,3 +66,9 @@ class BackgroundQuery(Generic[T]):
                 self._running.exception(timeout)
             except TimeoutError:
                 pass
+
+
+def journal_failure(error: BaseException) -> str:
+    """The sentence a screen shows when its alarm-journal query failed (translated)."""
+    text = QCoreApplication.translate("BackgroundQuery", "The alarm journal could not be read: %s")
+    return text % (str(error) or type(error).__name__)

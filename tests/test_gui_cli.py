@@ -54,18 +54,23 @@ def _wait_for_line(tmp_path: Path, proc: subprocess.Popen[str], text: str) -> No
     raise AssertionError(f"no '{text}' in the output:\n{(tmp_path / 'app.log').read_text()[-3000:]}")
 
 
+def _finish(tmp_path: Path, proc: subprocess.Popen[str], timeout: float) -> tuple[int, str]:
+    """The exit code and output of ``proc`` once it ended (killed, and the test failing, if it hangs)."""
+    try:
+        code = proc.wait(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return code, (tmp_path / "app.log").read_text()
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_closes_the_gui_cleanly_and_saves_the_session(tmp_path: Path, sig: signal.Signals) -> None:
     proc = _run_app(tmp_path, "--screen", "alarms", "--language", "zh_CN")
     _wait_for_line(tmp_path, proc, "control room shown: alarms")
     proc.send_signal(sig)
-    try:
-        code = proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    output = (tmp_path / "app.log").read_text()
+    code, output = _finish(tmp_path, proc, 60.0)
     assert code == 0, output[-3000:]
     assert "Traceback" not in output
     ini = tmp_path / "config" / "smelter-hmi" / "smelter-hmi.ini"
@@ -91,13 +96,7 @@ def test_screenshot_of_a_screen_by_name(tmp_path: Path) -> None:
         "--window-size", "1920x1080",
         "--screenshot-after", "2",
     )  # fmt: skip
-    try:
-        code = proc.wait(timeout=STARTUP_S)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    output = (tmp_path / "app.log").read_text()
+    code, output = _finish(tmp_path, proc, STARTUP_S)
     assert code == 0, output[-3000:]
     assert "control room shown: diagnostics" in output
     image = QImage(str(png))
@@ -106,13 +105,7 @@ def test_screenshot_of_a_screen_by_name(tmp_path: Path) -> None:
 
 def test_an_unknown_screen_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     proc = _run_app(tmp_path, "--data-dir", str(tmp_path / "data"), "--screen", "nosuch")
-    try:
-        code = proc.wait(timeout=STARTUP_S)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    output = (tmp_path / "app.log").read_text()
+    code, output = _finish(tmp_path, proc, STARTUP_S)
     assert code == 2
     assert "there is no screen 'nosuch'; screens: overview," in output
     assert "Traceback" not in output

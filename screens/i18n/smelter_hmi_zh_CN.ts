@@ -1355,14 +1355,7 @@ Click for the faceplate</source>
     </message>
 </context>
 <context>
-    <name>AlarmHistoryScreen</name>
-    <message>
-        <source>The alarm journal could not be read: %s</source>
-        <translation>无法读取报警日志：%s</translation>
-    </message>
-</context>
-<context>
-    <name>AlarmKpiScreen</name>
+    <name>BackgroundQuery</name>
     <message>
         <source>The alarm journal could not be read: %s</source>
         <translation>无法读取报警日志：%s</translation>
