@@ -71,6 +71,7 @@ class HelpOverlay(QFrame):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
         scroll.setWidget(self.text)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)

@@ -100,9 +100,11 @@ class TrendPlotWidget(pg.PlotWidget):
         self._place_scale_button()
 
     def _place_scale_button(self) -> None:
+        """Top right inside the plotting area, clear of the value axes on either side."""
         if "scale_button" not in self.__dict__:  # pyqtgraph resizes during its own __init__
             return
-        self.scale_button.move(self.width() - self.scale_button.width() - 6, 4)
+        area = self.mapFromScene(self.main_vb.sceneBoundingRect()).boundingRect()
+        self.scale_button.move(area.right() - self.scale_button.width() - 4, area.top() + 4)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         # The trend screen retranslates its own widgets; the plot follows Qt's language-change event.
@@ -164,6 +166,7 @@ class TrendPlotWidget(pg.PlotWidget):
         for vb, _axis in self._extra:
             vb.setGeometry(self.main_vb.sceneBoundingRect())
             vb.linkedViewChanged(self.main_vb, vb.XAxis)
+        self._place_scale_button()
 
     # --- pens ------------------------------------------------------------------------------------
     def add_pen(self, tag: TagInfo, colour: str) -> TrendPen:

@@ -30,6 +30,8 @@ def test_auto_scale_widens_each_axis_to_the_visible_values_and_fixed_keeps_the_r
     plot.set_pen_data(matte.index, t, temps)
     plot.set_pen_data(feed.index, t, np.full(101, 0.5 * (feed.range_low + feed.range_high)))
     qtbot.waitUntil(lambda: plot.y_range(0)[1] >= 1800.0)
+    area = plot.mapFromScene(plot.main_vb.sceneBoundingRect()).boundingRect()
+    assert area.contains(plot.scale_button.geometry())  # on the plot, off both value axes
     assert plot.y_range(0)[0] <= matte.range_low
     low, high = plot.y_range(1)  # the other axis keeps its configured range
     assert low <= feed.range_low and high >= feed.range_high and high < feed.range_high * 1.1 + 1
