@@ -23,20 +23,22 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetIte
 from hmi_app.facade import ControlRoom, DeviceStatus, Quality, Snapshot
 from screens import theme
 
+# What a maintainer looks at first comes first: state and tags not good before the counters; the last
+# error, the longest text, is the last (stretching) column, with the full text as its tool tip.
 COLUMNS = (
     "device",
     "protocol",
     "state",
-    "requests",
+    "bad_tags",
     "errors",
-    "last_error",
     "last_error_at",
+    "reconnects",
+    "requests",
     "latency_median",
     "latency_p99",
-    "reconnects",
     "overruns",
     "requests_per_scan",
-    "bad_tags",
+    "last_error",
 )
 
 
@@ -53,21 +55,22 @@ def row_texts(status: DeviceStatus, bad_tags: int | None = None) -> list[str]:
 
     ``bad_tags``: the device's tags not good in the current-value table (default: the driver's count).
     """
-    return [
-        status.name,
-        status.protocol,
-        status.state,
-        str(status.requests),
-        str(status.errors),
-        status.last_error or "-",
-        _time(status.last_error_at),
-        _ms(status.latency_ms_median),
-        _ms(status.latency_ms_p99),
-        str(status.reconnects),
-        str(status.overruns),
-        str(status.requests_per_scan),
-        str(status.bad_tags if bad_tags is None else bad_tags),
-    ]
+    cells = {
+        "device": status.name,
+        "protocol": status.protocol,
+        "state": status.state,
+        "requests": str(status.requests),
+        "errors": str(status.errors),
+        "last_error": status.last_error or "-",
+        "last_error_at": _time(status.last_error_at),
+        "latency_median": _ms(status.latency_ms_median),
+        "latency_p99": _ms(status.latency_ms_p99),
+        "reconnects": str(status.reconnects),
+        "overruns": str(status.overruns),
+        "requests_per_scan": str(status.requests_per_scan),
+        "bad_tags": str(status.bad_tags if bad_tags is None else bad_tags),
+    }
+    return [cells[c] for c in COLUMNS]
 
 
 class DiagnosticsScreen(QWidget):
@@ -99,22 +102,22 @@ class DiagnosticsScreen(QWidget):
 
     def retranslate_ui(self) -> None:
         self.title.setText(self.tr("Device communication diagnostics"))
-        headers = [
-            self.tr("Device"),
-            self.tr("Protocol"),
-            self.tr("State"),
-            self.tr("Requests"),
-            self.tr("Errors"),
-            self.tr("Last error"),
-            self.tr("Last error at"),
-            self.tr("Latency median (ms)"),
-            self.tr("Latency p99 (ms)"),
-            self.tr("Reconnects"),
-            self.tr("Scan overruns"),
-            self.tr("Requests per scan"),
-            self.tr("Tags not good"),
-        ]
-        self.table.setHorizontalHeaderLabels(headers)
+        headers = {
+            "device": self.tr("Device"),
+            "protocol": self.tr("Protocol"),
+            "state": self.tr("State"),
+            "requests": self.tr("Requests"),
+            "errors": self.tr("Errors"),
+            "last_error": self.tr("Last error"),
+            "last_error_at": self.tr("Last error at"),
+            "latency_median": self.tr("Latency median (ms)"),
+            "latency_p99": self.tr("Latency p99 (ms)"),
+            "reconnects": self.tr("Reconnects"),
+            "overruns": self.tr("Scan overruns"),
+            "requests_per_scan": self.tr("Requests per scan"),
+            "bad_tags": self.tr("Tags not good"),
+        }
+        self.table.setHorizontalHeaderLabels([headers[c] for c in COLUMNS])
         self._shown = None  # redraw the summary in the new language on the next snapshot
 
     def bad_tag_counts(self, snapshot: Snapshot) -> tuple[int, ...]:

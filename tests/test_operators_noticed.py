@@ -60,6 +60,14 @@ def test_tags_not_good_counts_the_tags_of_a_device_that_never_connected(qtbot, r
     for name, row in rows.items():
         if name != "gas_analyzers":
             assert screen.table.item(row, cell["bad_tags"]).text() == "0"
+    screen.resize(1280, 600)  # the figure is in view without scrolling, even next to a long error
+    screen.show()
+    qtbot.waitExposed(screen)
+    col = cell["bad_tags"]
+    assert (
+        screen.table.columnViewportPosition(col) + screen.table.columnWidth(col)
+        <= screen.table.viewport().width()
+    )
 
 
 def test_header_says_when_the_horn_has_no_audio_output(window) -> None:
