@@ -82,3 +82,16 @@ def test_a_flat_signal_kept_only_as_heartbeats_stays_one_line(room) -> None:
     x, y = fetch_envelope(room, 0, BASE, BASE + 300, 60)  # 5 s buckets, mostly empty on disk
     assert _segments(y[np.isfinite(x)]) == 1
     assert np.isfinite(y).all()
+
+
+def test_the_mini_trend_shows_an_excursion_beyond_the_configured_range(qtbot, room) -> None:
+    t = np.array([BASE + 3299.5])
+    room.historian.append(np.zeros(1, np.int32), t, np.array([1800.0]), np.full(1, 2, np.uint8))
+    mini = MiniTrendWidget(room, TAG, window_s=600.0)
+    qtbot.addWidget(mini)
+    mini.refresh(BASE + 3300, force=True)
+    low, high = mini.getPlotItem().getViewBox().viewRange()[1]
+    assert low <= TAG.range_low and high >= 1800.0
+    mini.refresh(BASE + 3290, force=True)  # the excursion out of the window: the configured range
+    low, high = mini.getPlotItem().getViewBox().viewRange()[1]
+    assert low <= TAG.range_low and TAG.range_high <= high < 1400.0

@@ -1,7 +1,12 @@
-"""A small one-hour trend for faceplates: min/max per pixel bucket, gaps drawn as gaps."""
+"""A small one-hour trend for faceplates: min/max per pixel bucket, gaps drawn as gaps.
+
+The value axis shows the tag's configured range, widened to any value outside it, so an excursion is
+seen here as on the trend screen rather than cut off at the frame.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
@@ -57,5 +62,11 @@ class MiniTrendWidget(pg.PlotWidget):
         width = max(50, self.width())
         x, y = fetch_envelope(self._control_room, self.tag.index, now - self.window_s, now, width)
         self.curve.setData(x, y, connect="finite")
-        self.getPlotItem().setXRange(now - self.window_s, now, padding=0.0)
+        item = self.getPlotItem()
+        item.setXRange(now - self.window_s, now, padding=0.0)
+        seen = y[np.isfinite(y)]
+        low, high = self.tag.range_low, self.tag.range_high
+        if seen.size:
+            low, high = min(low, float(seen.min())), max(high, float(seen.max()))
+        item.setYRange(low, high, padding=0.02)
         return True
