@@ -258,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     except StorageError as exc:  # a data file or directory that cannot be used: one line, no traceback
         print(exc, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl+C while starting up, before the window handles it itself
+        print(f"hmi-app {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
