@@ -194,7 +194,8 @@ class AlarmHistoryScreen(QWidget):
         if self.until_edit.dateTime().toSecsSinceEpoch() < snapshot.taken_at:
             self.until_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(snapshot.taken_at) + 3600))
         filters = self.filters()
-        self._live.start(lambda: self._control_room.alarm_search(**filters))
+        room = self._control_room  # the query must not hold the screen (no reference cycle via _live)
+        self._live.start(lambda: room.alarm_search(**filters))
 
     def _take_live_result(self) -> None:
         done = self._live.take()

@@ -132,7 +132,8 @@ class AlarmKpiScreen(QWidget):
         self._alarm_version, self._live_at = snapshot.alarm_version, snapshot.taken_at
         now = snapshot.taken_at
         length, per, _ = PERIODS[self.period_combo.currentData()]
-        self._live.start(lambda: (self._control_room.alarm_kpis(now - length, now), per))
+        room = self._control_room  # the query must not hold the screen (no reference cycle via _live)
+        self._live.start(lambda: (room.alarm_kpis(now - length, now), per))
 
     def refresh(self, now: float | None = None) -> AlarmKpis:
         """Recompute the figures for the chosen period ending ``now`` and show them."""

@@ -53,7 +53,10 @@ class HelpOverlay(QFrame):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window.centralWidget())
-        self._window = window
+        # Only the navigation bar is kept, not the window: window.help -> overlay -> window would be a
+        # reference cycle, and a window freed by Python's cycle collector is destroyed on whichever
+        # thread happens to collect (Qt then warns about timers started from another thread).
+        self._nav = window.nav
         self.setObjectName("helpOverlay")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
@@ -86,7 +89,7 @@ class HelpOverlay(QFrame):
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(key, screen name, purpose) per navigation entry, in the order of the navigation bar."""
-        nav, purposes = self._window.nav, screen_purposes()
+        nav, purposes = self._nav, screen_purposes()
         out = []
         for key, button in nav.buttons.items():
             name = button.text().rsplit(" [", 1)[0]
@@ -140,7 +143,7 @@ class HelpOverlay(QFrame):
     def _fit(self) -> None:
         """Cover the screen area below header and navigation: the alarm banner stays in view."""
         parent = self.parentWidget()
-        top = self._window.nav.geometry().bottom() + 1
+        top = self._nav.geometry().bottom() + 1
         self.setGeometry(0, top, parent.width(), max(0, parent.height() - top))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)

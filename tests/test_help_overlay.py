@@ -56,3 +56,24 @@ def test_help_is_translated(qtbot, window) -> None:
     assert not any(sentence in text for sentence in english)
     assert all(p and p not in english for p in screen_purposes().values())
     window.help.toggle()
+
+
+def test_the_help_overlay_keeps_the_window_free_of_reference_cycles(qtbot, running_control_room) -> None:
+    """A window must be freed as soon as it is dropped, on the GUI thread: a cycle through the overlay
+    left it to the cycle collector, which ran in a virtual-plant thread and made Qt warn there."""
+    import gc
+    import weakref
+
+    from hmi_app.gui import make_main_window
+
+    gc.collect()
+    gc.disable()
+    try:
+        window = make_main_window(running_control_room)
+        window.timer.stop()
+        help_ = weakref.ref(window.help)
+        ref = weakref.ref(window)
+        del window
+        assert ref() is None and help_() is None
+    finally:
+        gc.enable()
