@@ -88,12 +88,23 @@ class HelpOverlay(QFrame):
         self.retranslate_ui()
 
     def rows(self) -> list[tuple[str, str, str]]:
-        """(key, screen name, purpose) per navigation entry, in the order of the navigation bar."""
+        """(key, screen name, purpose) per navigation entry, in the order of the navigation bar.
+
+        A screen this module does not know (a unit screen from the plant's ``displays:``) is described
+        as a unit screen. The name comes from the button's tool tip ("Furnace [F7]"), which stays whole
+        where a narrow navigation bar shortens the button text.
+        """
         nav, purposes = self._nav, screen_purposes()
+        unit = QCoreApplication.translate(
+            "HelpOverlay", "Level 2: a plant unit - its values with their normal bands, mimic or cell map."
+        )
         out = []
         for key, button in nav.buttons.items():
-            name = button.text().rsplit(" [", 1)[0]
-            out.append((nav.shortcuts[key], name, purposes.get(key, "")))
+            shortcut = nav.shortcuts.get(key, "")
+            name = button.toolTip() or button.text()
+            if shortcut and name.endswith(f" [{shortcut}]"):
+                name = name[: -len(f" [{shortcut}]")]
+            out.append((shortcut or "-", name, purposes.get(key, unit)))
         return out
 
     def general_keys(self) -> list[tuple[str, str]]:

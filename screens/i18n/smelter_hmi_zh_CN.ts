@@ -1455,6 +1455,10 @@ Click for the faceplate</source>
         <source>Other keys</source>
         <translation>其他按键</translation>
     </message>
+    <message>
+        <source>Level 2: a plant unit - its values with their normal bands, mimic or cell map.</source>
+        <translation>二级画面：一个工艺单元——各数值及其正常范围、流程图或电解槽图。</translation>
+    </message>
 </context>
 <context>
     <name>HeaderBar</name>
