@@ -4,16 +4,15 @@ role and its tankhouse cells from its own configuration."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hmi_app.cli import main
 from hmi_app.config import PlantConfig, load_config
-from tests.conftest import all_good, fast_config, wait_for
+from tests.conftest import control_room, serving, wait_for
 
 BATH = Path(__file__).resolve().parent.parent / "plant_configs" / "bath_smelter.yaml"
 CELLS = [f"B{bank}C{cell:02d}" for bank in (1, 2) for cell in range(1, 6)]
@@ -26,39 +25,20 @@ def bath_config() -> PlantConfig:
 
 @pytest.fixture(scope="module")
 def bath_plant(bath_config: PlantConfig) -> Iterator[Any]:
-    from hmi_app.virtual_plant import VirtualPlant
-
     # Deterministic (no noise, no random shorts): the test starts the one short it looks for.
-    plant = VirtualPlant(bath_config, ports="auto", seed=11, tick_s=0.2, noise=False)
-    plant.start()
-    try:
+    with serving(bath_config, seed=11, noise=False) as plant:
         yield plant
-    finally:
-        plant.stop()
 
 
 @pytest.fixture(scope="module")
 def bath_room(bath_plant: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from hmi_app.runtime import Runtime
-
-    runtime = Runtime(fast_config(bath_plant.config), tmp_path_factory.mktemp("bath"), user="test-operator")
-    runtime.start()
-    try:
-        wait_for(lambda: all_good(runtime), timeout=30)
+    with control_room(bath_plant.config, tmp_path_factory.mktemp("bath"), timeout=30) as runtime:
         yield runtime
-    finally:
-        runtime.stop()
 
 
-def test_check_config_accepts_the_second_plant() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "hmi_app.cli", "check-config", str(BATH)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "4 areas, 4 devices, 68 tags" in done.stdout
+def test_check_config_accepts_the_second_plant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", str(BATH)]) == 0
+    assert "4 areas, 4 devices, 68 tags" in capsys.readouterr().out
 
 
 def test_it_differs_from_the_demo_plant(bath_config: PlantConfig, demo_config: PlantConfig) -> None:
