@@ -35,7 +35,7 @@ ROLE_UNITS: dict[str, tuple[str, ...]] = {
     "fuel_tph": _TPH,
     "grade": ("% cu", "%", "wt%", "wt %"),
     "fe_sio2": ("", "-", "ratio"),
-    "temp": ("°c", "degc", "c"),
+    "temp": ("°c", "℃", "degc", "c"),
 }
 
 
