@@ -33,6 +33,7 @@ from hmi_app.config_yaml import (
     read_yaml,
     validation_problem,
 )
+from hmi_app.displays import Displays, check_displays
 
 NAME = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
 
@@ -237,6 +238,7 @@ class PlantConfig(_Model):
     devices: list[DeviceConfig] = Field(min_length=1)
     tags: list[TagConfig] = Field(min_length=1)
     historian: HistorianConfig = HistorianConfig()
+    displays: Displays | None = None  # None: hmi_app.displays.default_displays
 
     def ring_capacity(self) -> int:
         """Samples per tag in the historian's ring: ``ring_seconds`` at the fastest poll rate."""
@@ -304,6 +306,8 @@ def _cross_check(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
         except ValueError as exc:
             errors.append((("tags", i, "address"), str(exc)))
     errors += _check_alarm_references(cfg)
+    if cfg.displays is not None:
+        errors += check_displays(cfg.displays, set(tag_seen), areas)
     return errors
 
 
