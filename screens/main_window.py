@@ -4,9 +4,10 @@ All live data enters the GUI here: one QTimer pulls a :class:`Snapshot` from the
 non-blocking copy) and hands it to the header, the visible screen and the open faceplates. Screens
 skip work when the snapshot's versions did not move, so an idle plant costs a few comparisons a tick.
 
-Display hierarchy (ISA-101): Level 1 overview; Level 2 furnace, gas and acid, tankhouse; Level 3 tag
-overview, trends and faceplates (a click on any value); Level 4 diagnostics. Screens of other issues
-register with one line in ``__init__``::
+Display hierarchy (ISA-101): Level 1 overview; Level 2 the unit screens of the plant config's
+``displays:`` (for the demo: furnace, gas and acid, tankhouse; for a plant without displays, one per
+area), on F7, F8, F10, F12, then Ctrl+F1...; Level 3 tag overview, trends and faceplates (a click on
+any value); Level 4 diagnostics. Screens of other issues register with one line in ``__init__``::
 
     self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
 
@@ -39,18 +40,18 @@ from screens.alarm_kpi import AlarmKpiScreen
 from screens.alarms import AlarmScreen
 from screens.diagnostics import DiagnosticsScreen
 from screens.faceplate import FaceplateDialog
-from screens.furnace import FurnaceScreen
-from screens.gas_acid import GasAcidScreen
 from screens.guidance import GuidanceScreen
 from screens.header import HeaderBar
 from screens.overview import OverviewScreen
 from screens.tag_overview import TagOverviewScreen
-from screens.tankhouse import TankhouseScreen
 from screens.trend_data import TrendSetStore
 from screens.trends import TrendScreen
+from screens.unit import UnitScreen
 
 UPDATE_INTERVAL_MS = 100
 DEVICES_WIDTH = 210
+UNIT_KEYS = ("F7", "F8", "F10", "F12", *(f"Ctrl+F{n}" for n in range(1, 13)))
+"""Function keys of the unit screens, in the order the plant config lists them (the others are taken)."""
 
 
 class NavigationBar(QWidget):
@@ -104,7 +105,8 @@ class NavigationBar(QWidget):
         button.clicked.connect(lambda _checked=False, k=key: self.screen_selected.emit(k))
         # A QShortcut rather than QAbstractButton.setShortcut: the latter animates a click and switches
         # only 100 ms later, which feels sluggish on a function key.
-        QShortcut(QKeySequence(shortcut), self).activated.connect(lambda k=key: self.screen_selected.emit(k))
+        if shortcut:  # a plant with more unit screens than keys reaches the rest by button
+            QShortcut(QKeySequence(shortcut), self).activated.connect(lambda k=key: self.screen_selected.emit(k))
         self._group.addButton(button)
         self.buttons[key] = button
         self.shortcuts[key] = shortcut
@@ -114,7 +116,8 @@ class NavigationBar(QWidget):
 
     def set_label(self, key: str, label: str) -> None:
         """Button text of screen ``key`` (with its function key)."""
-        self.buttons[key].setText(f"{label} [{self.shortcuts[key]}]")
+        shortcut = self.shortcuts[key]
+        self.buttons[key].setText(f"{label} [{shortcut}]" if shortcut else label)
 
     def set_current(self, key: str) -> None:
         """Check the button of screen ``key`` without emitting."""
@@ -163,18 +166,15 @@ class MainWindow(QMainWindow):
                 settings.fileName().rsplit("/", 1)[0] + f"/trend_sets_{control_room.current_user}.json"
             )
         self.overview = OverviewScreen(control_room)
-        self.furnace = FurnaceScreen(control_room)
-        self.gas_acid = GasAcidScreen(control_room)
-        self.tankhouse = TankhouseScreen(control_room)
+        self.units = {d.name: UnitScreen(control_room, d) for d in control_room.displays.screens}
         self.tag_overview = TagOverviewScreen(control_room)
         self.trends = TrendScreen(control_room, sets=TrendSetStore(sets_path))
         self.alarms = AlarmScreen(control_room)
         self.alarm_history = AlarmHistoryScreen(control_room)
         self.alarm_kpi = AlarmKpiScreen(control_room)
         self.add_screen("overview", self.overview, self.tr("Overview"), "F1")
-        self.add_screen("furnace", self.furnace, self.tr("Furnace"), "F7")
-        self.add_screen("gas_acid", self.gas_acid, self.tr("Gas and acid"), "F8")
-        self.add_screen("tankhouse", self.tankhouse, self.tr("Tankhouse"), "F10")
+        for (key, unit), shortcut in zip(self.units.items(), [*UNIT_KEYS, *[""] * len(self.units)], strict=False):
+            self.add_screen(key, unit, unit.display.title, shortcut)
         self.add_screen("tags", self.tag_overview, self.tr("Tags"), "F11")
         self.add_screen("trends", self.trends, self.tr("Trends"), "F2")
         self.add_screen("alarms", self.alarms, self.tr("Alarms"), "F3")
@@ -303,9 +303,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("%s - Control room") % name)
         own = {
             "overview": self.tr("Overview"),
-            "furnace": self.tr("Furnace"),
-            "gas_acid": self.tr("Gas and acid"),
-            "tankhouse": self.tr("Tankhouse"),
+            **{k: i18n.plant_text(u.display.title, u.display.title_zh) for k, u in self.units.items()},
             "tags": self.tr("Tags"),
             "trends": self.tr("Trends"),
             "alarms": self.tr("Alarms"),
