@@ -196,7 +196,9 @@ def check_displays(displays: Displays, tags: set[str], areas: set[str]) -> list[
         if screen.name in RESERVED_SCREENS:
             errors.append(((*at, "name"), f"{screen.name!r} is a built-in screen; choose another name"))
         if screen.name in seen:
-            errors.append(((*at, "name"), f"duplicate screen name {screen.name!r} (also screens[{seen[screen.name]}])"))
+            errors.append(
+                ((*at, "name"), f"duplicate screen name {screen.name!r} (also screens[{seen[screen.name]}])")
+            )
         seen.setdefault(screen.name, i)
         for g, group in enumerate(screen.groups):
             for k, name in enumerate(group.tags):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFontMetrics, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -50,12 +50,18 @@ from screens.unit import UnitScreen
 
 UPDATE_INTERVAL_MS = 100
 DEVICES_WIDTH = 210
+DEVICES_MIN_WIDTH = 90
+BUTTON_PADDING = 18  # left + right padding of a navigation button (theme stylesheet) and its frame
 UNIT_KEYS = ("F7", "F8", "F10", "F12", *(f"Ctrl+F{n}" for n in range(1, 13)))
 """Function keys of the unit screens, in the order the plant config lists them (the others are taken)."""
 
 
 class NavigationBar(QWidget):
-    """Back/forward, one checkable button per screen (with its function key), language, device summary."""
+    """Back/forward, one checkable button per screen (with its function key), language, device summary.
+
+    On a narrow window (1280 pixels) the buttons drop the "[F7]" from their text (it stays in the
+    tooltip) and the device summary narrows, so the row never holds the window wider than the screen.
+    """
 
     screen_selected = Signal(str)
     back_requested = Signal()
@@ -93,7 +99,11 @@ class NavigationBar(QWidget):
         self._row.addWidget(self.language_button)
         self.devices_label = QLabel()
         self.devices_label.setFont(theme.font(theme.SMALL_PT))
-        self.devices_label.setFixedWidth(DEVICES_WIDTH)
+        self.devices_label.setMinimumWidth(DEVICES_MIN_WIDTH)
+        self.devices_label.setMaximumWidth(DEVICES_WIDTH)
+        self._labels: dict[str, str] = {}
+        self._devices_text = ""
+        self._compact = False
         self._row.addWidget(self.devices_label)
 
     def add_entry(self, key: str, label: str, shortcut: str) -> None:
@@ -106,7 +116,9 @@ class NavigationBar(QWidget):
         # A QShortcut rather than QAbstractButton.setShortcut: the latter animates a click and switches
         # only 100 ms later, which feels sluggish on a function key.
         if shortcut:  # a plant with more unit screens than keys reaches the rest by button
-            QShortcut(QKeySequence(shortcut), self).activated.connect(lambda k=key: self.screen_selected.emit(k))
+            QShortcut(QKeySequence(shortcut), self).activated.connect(
+                lambda k=key: self.screen_selected.emit(k)
+            )
         self._group.addButton(button)
         self.buttons[key] = button
         self.shortcuts[key] = shortcut
@@ -116,8 +128,36 @@ class NavigationBar(QWidget):
 
     def set_label(self, key: str, label: str) -> None:
         """Button text of screen ``key`` (with its function key)."""
-        shortcut = self.shortcuts[key]
-        self.buttons[key].setText(f"{label} [{shortcut}]" if shortcut else label)
+        self._labels[key] = label
+        button, shortcut = self.buttons[key], self.shortcuts[key]
+        metrics = QFontMetrics(button.font())
+        button.setMinimumWidth(metrics.horizontalAdvance(label) + BUTTON_PADDING)
+        button.setToolTip(f"{label} [{shortcut}]" if shortcut else label)
+        button.setText(label if self._compact or not shortcut else f"{label} [{shortcut}]")
+
+    def _full_width(self) -> int:
+        """Width the row needs with every button showing its function key."""
+        spare = sum(self._row.itemAt(i).minimumSize().width() for i in range(self._row.count()))
+        extra = sum(
+            QFontMetrics(b.font()).horizontalAdvance(f" [{self.shortcuts[k]}]")
+            for k, b in self.buttons.items()
+            if self.shortcuts[k]
+        )
+        return spare + extra + DEVICES_WIDTH - DEVICES_MIN_WIDTH + self._row.spacing() * self._row.count()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        compact = self.width() < self._full_width()  # the minimum widths are the compact ones
+        if compact != self._compact:
+            self._compact = compact
+            for key, label in self._labels.items():
+                self.set_label(key, label)
+        self._elide_devices()
+        super().resizeEvent(event)
+
+    def _elide_devices(self) -> None:
+        metrics = QFontMetrics(self.devices_label.font())
+        width = max(DEVICES_MIN_WIDTH, self.devices_label.width())
+        self.devices_label.setText(metrics.elidedText(self._devices_text, Qt.TextElideMode.ElideRight, width))
 
     def set_current(self, key: str) -> None:
         """Check the button of screen ``key`` without emitting."""
@@ -129,8 +169,8 @@ class NavigationBar(QWidget):
         if failed:
             text += "  -  " + self.tr("no communication: %s") % ", ".join(failed)
         self.devices_label.setToolTip(text)
-        metrics = QFontMetrics(self.devices_label.font())
-        self.devices_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, DEVICES_WIDTH))
+        self._devices_text = text
+        self._elide_devices()
 
 
 class MainWindow(QMainWindow):
@@ -173,7 +213,9 @@ class MainWindow(QMainWindow):
         self.alarm_history = AlarmHistoryScreen(control_room)
         self.alarm_kpi = AlarmKpiScreen(control_room)
         self.add_screen("overview", self.overview, self.tr("Overview"), "F1")
-        for (key, unit), shortcut in zip(self.units.items(), [*UNIT_KEYS, *[""] * len(self.units)], strict=False):
+        for (key, unit), shortcut in zip(
+            self.units.items(), [*UNIT_KEYS, *[""] * len(self.units)], strict=False
+        ):
             self.add_screen(key, unit, unit.display.title, shortcut)
         self.add_screen("tags", self.tag_overview, self.tr("Tags"), "F11")
         self.add_screen("trends", self.trends, self.tr("Trends"), "F2")

@@ -75,7 +75,9 @@ class UnitScreen(QWidget):
 
     tag_activated = Signal(int)
 
-    def __init__(self, control_room: ControlRoom, display: UnitDisplay, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, control_room: ControlRoom, display: UnitDisplay, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.control_room = control_room
         self.display = display
@@ -104,15 +106,17 @@ class UnitScreen(QWidget):
         self.group_area.setWidgetResizable(True)
         self.group_area.setFrameShape(QFrame.Shape.NoFrame)
         self.group_area.setWidget(holder)
+        self.group_area.viewport().setAutoFillBackground(False)  # the body's grey, not a white sheet
+        holder.setAutoFillBackground(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(10)
         if body is not None:
-            layout.addWidget(body, 1)
+            layout.addWidget(body, 3)
             self.group_area.setMinimumWidth(GROUPS_MIN_W)
             self.group_area.setMaximumWidth(GROUPS_MAX_W)
             self.group_area.setVisible(bool(self.groups))
-            layout.addWidget(self.group_area, 0)
+            layout.addWidget(self.group_area, 2)
         else:
             layout.addWidget(self.group_area, 1)
         self._place_groups(1)

@@ -84,16 +84,37 @@ def test_the_demo_plant_describes_its_screens_in_the_config() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("FSF.AIR_FLOW, FSF.FLUX_SP", "FSF.AIR_FLOWW, FSF.FLUX_SP", "displays.screens[0](furnace).groups[0].tags[5]"),
-        ("{tag: FSF.DRAFT, at:", "{tag: FSF.DRAUGHT, at:", "displays.screens[0](furnace).mimic.values[3].tag"),
+        (
+            "FSF.AIR_FLOW, FSF.FLUX_SP",
+            "FSF.AIR_FLOWW, FSF.FLUX_SP",
+            "displays.screens[0](furnace).groups[0].tags[5]",
+        ),
+        (
+            "{tag: FSF.DRAFT, at:",
+            "{tag: FSF.DRAUGHT, at:",
+            "displays.screens[0](furnace).mimic.values[3].tag",
+        ),
         ("trend: STACK.SO2", "trend: STACK.SO3", "displays.overview.panels[1].trend"),
-        ("[TH.RECTIFIER_CURRENT, TH.ELECTROLYTE_TEMP]\n", "[TH.RECTIFIER_CURRENT, TH.ELECTRO]\n",
-         "displays.overview.panels[2].figures[1]"),
-        ('tag: "TH.{cell}.{signal}"', 'tag: "TH.{cell}.{signal}_X"', "displays.screens[2](tankhouse).cell_map.tag"),
-        ("pens: [STACK.SO2, STACK.PARTICULATE,", "pens: [STACK.SO2, STACK.DUST,", "displays.trend_sets[1](Stack emissions).pens[1]"),
+        (
+            "[TH.RECTIFIER_CURRENT, TH.ELECTROLYTE_TEMP]\n",
+            "[TH.RECTIFIER_CURRENT, TH.ELECTRO]\n",
+            "displays.overview.panels[2].figures[1]",
+        ),
+        (
+            'tag: "TH.{cell}.{signal}"',
+            'tag: "TH.{cell}.{signal}_X"',
+            "displays.screens[2](tankhouse).cell_map.tag",
+        ),
+        (
+            "pens: [STACK.SO2, STACK.PARTICULATE,",
+            "pens: [STACK.SO2, STACK.DUST,",
+            "displays.trend_sets[1](Stack emissions).pens[1]",
+        ),
     ],
 )
-def test_a_display_naming_an_unknown_tag_is_refused_with_file_line_and_field(old: str, new: str, field: str) -> None:
+def test_a_display_naming_an_unknown_tag_is_refused_with_file_line_and_field(
+    old: str, new: str, field: str
+) -> None:
     assert DEMO_TEXT.count(old) == 1
     text = DEMO_TEXT.replace(old, new)
     messages = _refused(text)
@@ -112,7 +133,10 @@ def test_display_references_and_shapes_are_checked() -> None:
     both = DEMO_TEXT.replace("      cell_map:\n", "      mimic: {}\n      cell_map:\n")
     shape = _refused(both)
     line = _line_of(DEMO_TEXT, "    - name: tankhouse")
-    assert shape == [f"plant.yaml:{line}: displays.screens[2](tankhouse): a unit screen has a mimic or a cell map, not both"]
+    assert shape == [
+        f"plant.yaml:{line}: displays.screens[2](tankhouse): "
+        "a unit screen has a mimic or a cell map, not both"
+    ]
     typo = _refused(DEMO_TEXT.replace("label_at: below", "label_at: under", 1))
     assert len(typo) == 1 and "label_at" in typo[0] and "'above', 'below' or 'inside'" in typo[0], typo
 
@@ -231,8 +255,12 @@ def test_a_tag_missing_at_run_time_shows_tag_missing(qtbot, tmp_path: Path) -> N
         cells = UnitDisplay(
             name="cells",
             title="Cells",
-            cell_map=CellMap(title="M", tag="TH.{cell}.{signal}", signals=["CURRENT", "VOLTAGE"],
-                             sections=[CellSection(name="A", cells=["A01", "Z99"])]),
+            cell_map=CellMap(
+                title="M",
+                tag="TH.{cell}.{signal}",
+                signals=["CURRENT", "VOLTAGE"],
+                sections=[CellSection(name="A", cells=["A01", "Z99"])],
+            ),
         )
         cell_screen = UnitScreen(runtime, cells)
         qtbot.addWidget(cell_screen)
@@ -253,6 +281,7 @@ def test_a_tag_missing_at_run_time_shows_tag_missing(qtbot, tmp_path: Path) -> N
 def test_unit_screens_fit_the_screen(qtbot, tmp_path: Path, size: tuple[int, int]) -> None:
     """At the body of a 1280x800 window (and of 1920x1080) nothing of a unit screen overlaps or is cut off."""
     from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QApplication
 
     from hmi_app.runtime import Runtime
     from screens import i18n
@@ -268,6 +297,7 @@ def test_unit_screens_fit_the_screen(qtbot, tmp_path: Path, size: tuple[int, int
                 screen.resize(*size)
                 screen.show()
                 qtbot.waitExposed(screen)
+                QApplication.processEvents()  # the reflowed grid lays out on a posted LayoutRequest
                 assert screen.minimumSizeHint().width() <= size[0], display.name
                 body = screen.mimic or screen.cell_map
                 assert body is not None
@@ -277,8 +307,9 @@ def test_unit_screens_fit_the_screen(qtbot, tmp_path: Path, size: tuple[int, int
                 assert all(inside.contains(b) for b in boxes), (display.name, size, boxes, inside)
                 overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.intersects(b)]
                 assert overlaps == [], (display.name, size)
-                if screen.cell_map is not None:  # the map fills the width it gets
-                    assert screen.cell_map.columns() == min(10, body.width() // 178)
+                if screen.cell_map is not None:  # the map fills the space it gets (no 75 % empty screen)
+                    used = sum(b.width() * b.height() for b in boxes)
+                    assert used >= 0.45 * body.width() * body.height(), (size, used, body.size())
                 screen.close()
     finally:
         i18n.set_language(i18n.ENGLISH)

@@ -32,7 +32,7 @@ def test_setpoint_written_through_the_faceplate_of_a_furnace_value(
     before = _value(runtime, name)
     target = 140.0 if abs(before - 140.0) > 1 else 160.0
     window.show_screen("furnace")
-    tile = window.units["furnace"].tiles[name]
+    tile = window.units["furnace"].rows[name]
     qtbot.mouseClick(tile, Qt.MouseButton.LeftButton, pos=tile.value_rect().center())
     plate = window.faceplates[idx]
     qtbot.waitUntil(
@@ -111,7 +111,10 @@ def test_unit_screens_show_the_live_values(qtbot, window, running_control_room, 
     runtime = running_control_room
     virtual_plant.freeze()
     try:
-        for key, screen_tiles in (("furnace", window.units["furnace"].tiles), ("gas_acid", window.units["gas_acid"].tiles)):
+        for key, screen_tiles in (
+            ("furnace", window.units["furnace"].tiles),
+            ("gas_acid", window.units["gas_acid"].tiles),
+        ):
             window.show_screen(key)
             for name, tile in screen_tiles.items():
                 tag = runtime.tags[runtime.tag_index(name)]

@@ -20,7 +20,8 @@ from screens.formatting import format_value
 from screens.widgets.live import LiveBinder, TagAlarmState
 
 CELL_MIN_W = 170
-CELL_MAX_H = 130
+CELL_ASPECT = 2.0  # a cell tile reads best about twice as wide as high
+MAX_SCALE = 1.8  # text grows with the tile up to this factor (a 1920x1080 map of ten cells)
 
 
 class CellTileWidget(QWidget):
@@ -40,7 +41,6 @@ class CellTileWidget(QWidget):
         self.alarms: dict[str, TagAlarmState] = {}
         self._lit = True
         self.setMinimumSize(QSize(CELL_MIN_W, 50 + 22 * len(signals)))  # name, values, short text
-        self.setMaximumHeight(CELL_MAX_H)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -80,8 +80,15 @@ class CellTileWidget(QWidget):
             if self.worst().unacked:
                 self.update()
 
+    def scale(self) -> float:
+        """Text and spacing grow with the tile, so a large map is read from across the room."""
+        base = self.minimumSize()
+        return max(1.0, min(MAX_SCALE, self.width() / (1.3 * base.width()), self.height() / base.height()))
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
+        k = self.scale()
+        step = int(22 * k)
         rect = self.rect().adjusted(0, 0, -1, -1)
         bg = self.background()
         painter.fillRect(rect, bg)
@@ -92,27 +99,30 @@ class CellTileWidget(QWidget):
         painter.setPen(QPen(border, 3 if state.shown is not None else 1))
         painter.drawRect(rect.adjusted(1, 1, -1, -1))
         painter.setPen(fg)
-        painter.setFont(theme.font(theme.BASE_PT, bold=True))
-        painter.drawText(QRect(8, 4, self.width() - 40, 22), Qt.AlignmentFlag.AlignVCenter, self.cell)
-        value_w = max(90, self.width() - 80)
+        painter.setFont(theme.font(theme.BASE_PT * k, bold=True))
+        painter.drawText(QRect(8, 4, self.width() - 40, step), Qt.AlignmentFlag.AlignVCenter, self.cell)
+        unit_w = int(44 * k)
+        value_w = max(60, min(int(110 * k), self.width() - unit_w - 20))
         for row, tag in enumerate(self.signals):
-            box = QRect(8, 26 + row * 22, value_w - 8, 20)
+            box = QRect(8, 4 + step + row * step, value_w, step - 2)
             if tag is None:
-                painter.setFont(theme.font(theme.SMALL_PT))
+                painter.setFont(theme.font(theme.SMALL_PT * k))
                 painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, self.missing_text)
                 continue
             value, quality = self.values.get(tag.name, (math.nan, int(Quality.BAD)))
             bad = quality == Quality.BAD or math.isnan(value)
             text = theme.BAD_VALUE_TEXT if bad else format_value(tag, value)
-            painter.setFont(theme.font(theme.VALUE_PT, bold=True))
+            painter.setFont(theme.font(theme.VALUE_PT * k, bold=True))
             painter.drawText(box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
-            painter.setFont(theme.font(theme.SMALL_PT))
-            unit = QRect(box.right() + 6, box.top(), self.width() - box.right() - 10, 20)
+            painter.setFont(theme.font(theme.SMALL_PT * k))
+            unit = QRect(box.right() + 6, box.top(), unit_w, box.height())
             painter.drawText(unit, Qt.AlignmentFlag.AlignVCenter, tag.eng_unit)
         if self.short_suspected():
-            painter.setFont(theme.font(theme.SMALL_PT, bold=True))
-            top = 26 + len(self.signals) * 22
-            painter.drawText(QRect(8, top, self.width() - 14, 18), Qt.AlignmentFlag.AlignVCenter, self.short_text)
+            painter.setFont(theme.font(theme.SMALL_PT * k, bold=True))
+            top = 4 + step * (1 + len(self.signals))
+            painter.drawText(
+                QRect(8, top, self.width() - 14, step), Qt.AlignmentFlag.AlignVCenter, self.short_text
+            )
         if state.shown is not None:
             badge = QRect(self.width() - 26, 6, 18, 18)
             painter.fillRect(badge, theme.priority_colour(state.shown))
@@ -167,7 +177,11 @@ class CellMapWidget(QWidget):
             tiles = []
             for cell in section.cells:
                 parts = [tags.get(cell_map.tag_name(cell, s)) for s in cell_map.signals]
-                self.missing += [cell_map.tag_name(cell, s) for s, t in zip(cell_map.signals, parts, strict=True) if t is None]
+                self.missing += [
+                    cell_map.tag_name(cell, s)
+                    for s, t in zip(cell_map.signals, parts, strict=True)
+                    if t is None
+                ]
                 short = None
                 if cell_map.short_signal is not None:
                     short = tags.get(cell_map.tag_name(cell, cell_map.short_signal))
@@ -184,7 +198,7 @@ class CellMapWidget(QWidget):
         self._reflow(1)
         # The columns follow the width (resizeEvent), so the tiles must not hold the map at the width
         # of the current column count: that would keep a shrinking window from ever reflowing.
-        self.setMinimumWidth(CELL_MIN_W + 8)
+        self.setMinimumSize(CELL_MIN_W + 8, 2 * (50 + 22 * len(cell_map.signals)))
 
     def _reflow(self, columns: int) -> None:
         """Lay each section's tiles out in ``columns`` columns (only when the count changes)."""
@@ -201,9 +215,24 @@ class CellMapWidget(QWidget):
         """Tiles per row now."""
         return self._columns
 
+    def best_columns(self, width: int, height: int) -> int:
+        """The column count giving the largest tiles of about :data:`CELL_ASPECT` that fit ``width``."""
+        counts = [len(tiles) for _l, _g, tiles in self._sections]
+        tile_h = 50 + 22 * len(self.cell_map.signals)
+        best, best_size = 1, -1.0
+        for columns in range(1, max(counts) + 1):
+            w = width / columns - 8
+            if w < CELL_MIN_W and columns > 1:
+                break
+            rows = sum(-(-n // columns) for n in counts)
+            h = (height - 30 * (len(counts) - 1)) / rows - 8
+            size = min(w / CELL_ASPECT, h) if h >= tile_h else h - tile_h  # too low: fewer rows wins
+            if size > best_size:
+                best, best_size = columns, size
+        return best
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        longest = max(len(tiles) for _l, _g, tiles in self._sections)
-        self._reflow(max(1, min(longest, self.width() // (CELL_MIN_W + 8))))
+        self._reflow(self.best_columns(self.width(), self.height()))
         super().resizeEvent(event)
 
     def set_texts(self, short_text: str, missing_text: str) -> None:

@@ -108,11 +108,13 @@ class MimicCanvas(QWidget):
             points = [QPointF(x * cw, y * ch) for x, y in pipe.points]
             self._pipe(painter, points, PIPE_WIDTHS[pipe.width], pipe.arrow)
             text = i18n.plant_text(pipe.label, pipe.label_zh)
-            if text:
-                a, b = points[-2], points[-1]
-                left = min(a.x(), b.x()) if abs(b.x() - a.x()) > 1 else a.x() + 6
+            if text:  # above the longest horizontal segment, where there is room to write
+                a, b = max(
+                    zip(points, points[1:], strict=False),
+                    key=lambda s: abs(s[1].x() - s[0].x()) if abs(s[1].y() - s[0].y()) < 1 else -1,
+                )
                 painter.setPen(QColor(theme.TEXT_MUTED))
-                painter.drawText(QPointF(left + 4, min(a.y(), b.y()) - 6 - metrics.descent()), text)
+                painter.drawText(QPointF(min(a.x(), b.x()) + 4, a.y() - 6 - metrics.descent()), text)
 
     @staticmethod
     def _pipe(painter: QPainter, pts: list[QPointF], width: float, arrow: bool) -> None:

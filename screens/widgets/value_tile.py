@@ -174,8 +174,13 @@ class ValueTileWidget(ClickableMixin, ValueViewMixin, QWidget):
         self.update()
 
     def value_rect(self) -> QRect:
-        """Where the value box is painted."""
-        return QRect(24, 20, 100, 24)
+        """Where the value box is painted: 100 pixels, less on a narrow tile so the unit stays readable."""
+        unit = (
+            QFontMetrics(self._label_font).horizontalAdvance(self.tag.eng_unit) + 10
+            if self.tag.eng_unit
+            else 6
+        )
+        return QRect(24, 20, max(56, min(100, self.width() - 24 - unit)), 24)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
@@ -231,5 +236,7 @@ class MissingTagWidget(QWidget):
         painter.setPen(QPen(QColor(theme.TEXT_MUTED), 1, Qt.PenStyle.DashLine))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         painter.setFont(self._font)
-        text = QFontMetrics(self._font).elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.width() - 10)
+        text = QFontMetrics(self._font).elidedText(
+            self.text(), Qt.TextElideMode.ElideMiddle, self.width() - 10
+        )
         painter.drawText(self.rect().adjusted(5, 0, -5, 0), Qt.AlignmentFlag.AlignVCenter, text)
