@@ -145,13 +145,18 @@ class NavigationBar(QWidget):
         )
         return spare + extra + DEVICES_WIDTH - DEVICES_MIN_WIDTH + self._row.spacing() * self._row.count()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        compact = self.width() < self._full_width()  # the minimum widths are the compact ones
+    def refit(self) -> None:
+        """Show the function keys on the buttons if they fit the current width (after a resize or
+        a language switch); the buttons' minimum widths are always those of the plain labels."""
+        compact = self.width() < self._full_width()
         if compact != self._compact:
             self._compact = compact
             for key, label in self._labels.items():
                 self.set_label(key, label)
         self._elide_devices()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        self.refit()
         super().resizeEvent(event)
 
     def _elide_devices(self) -> None:
@@ -356,6 +361,7 @@ class MainWindow(QMainWindow):
                 key, own.get(key) or QCoreApplication.translate("MainWindow", self._labels[key])
             )
         self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
+        self.nav.refit()
         self._devices_key = None
         for widget in [self.header, *self.screens.values(), *self.faceplates.values()]:
             retranslate = getattr(widget, "retranslate_ui", None)

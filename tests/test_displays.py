@@ -4,12 +4,14 @@ a plant without one gets generated screens, and every screen opens on any plant,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from hmi_app.config import DEMO_CONFIG, ConfigError, load_config, parse_config
+from hmi_app.config import DEMO_CONFIG, ConfigError, PlantConfig, load_config, parse_config
 from hmi_app.displays import default_displays
+from hmi_app.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_TEXT = DEMO_CONFIG.read_text(encoding="utf-8")
@@ -160,134 +162,150 @@ def test_no_screen_names_a_tag_in_code() -> None:
 
 
 # --- the screens built from it -------------------------------------------------------------------
-def _walk_every_screen(qtbot, runtime) -> dict[str, object]:
+@pytest.fixture
+def runtime_of(tmp_path: Path) -> Iterator[Callable[[PlantConfig], Runtime]]:
+    """Runtimes (not started: the screens need no devices) on any plant config, stopped after."""
+    made: list[Runtime] = []
+
+    def make(config: PlantConfig) -> Runtime:
+        made.append(Runtime(config, tmp_path / f"data{len(made)}"))
+        return made[-1]
+
+    yield make
+    for runtime in made:
+        runtime.stop()
+
+
+def _walk_every_screen(qtbot, runtime: Runtime):
+    """Open every screen in English and Chinese; the overview and unit screens at 1280 x 800 without
+    growing the window (the other screens belong to other parts of the issue and are only opened)."""
     from hmi_app.gui import make_main_window
     from screens import i18n
 
     window = make_main_window(runtime)
     qtbot.addWidget(window)
     window.show()
-    shown = {}
     try:
         for lang in (i18n.ENGLISH, i18n.CHINESE):
             window.set_language(lang)
-            for key in window.screens:
+            window.resize(1280, 800)
+            mine = ["overview", *window.units]
+            for key in [*mine, *(k for k in window.screens if k not in mine)]:
                 window.show_screen(key)
                 window.tick()
-                shown[key] = window.screens[key].grab().size()
+                assert window.current_screen() == key and not window.screens[key].grab().isNull()
+                if key in mine:
+                    assert (window.width(), window.height()) == (1280, 800), (lang, key)
     finally:
         window.set_language(i18n.ENGLISH)
-    return {"window": window, "shown": shown}
+    return window
 
 
-def test_every_screen_of_the_demo_plant_opens_in_both_languages(qtbot, tmp_path: Path) -> None:
-    from hmi_app.runtime import Runtime
-
-    runtime = Runtime(load_config(DEMO_CONFIG), tmp_path)
-    try:
-        walked = _walk_every_screen(qtbot, runtime)
-        window = walked["window"]
-        assert {"furnace", "gas_acid", "tankhouse"} <= set(window.units)
-        assert window.nav.shortcuts["furnace"] == "F7" and window.nav.shortcuts["tankhouse"] == "F10"
-        assert all(not unit.missing for unit in window.units.values())
-        window.close()
-    finally:
-        runtime.stop()
+def test_every_screen_of_the_demo_plant_opens_in_both_languages(qtbot, runtime_of) -> None:
+    window = _walk_every_screen(qtbot, runtime_of(load_config(DEMO_CONFIG)))
+    assert list(window.units) == ["furnace", "gas_acid", "tankhouse"]
+    assert window.nav.shortcuts["furnace"] == "F7" and window.nav.shortcuts["tankhouse"] == "F10"
+    assert all(not unit.missing for unit in window.units.values())
+    window.close()
 
 
-def test_a_plant_without_displays_opens_every_screen(qtbot, tmp_path: Path) -> None:
-    from hmi_app.runtime import Runtime
-
-    runtime = Runtime(load_config(TYPES_CONFIG), tmp_path)
-    try:
-        window = _walk_every_screen(qtbot, runtime)["window"]
-        unit = window.units["test"]
-        assert len(unit.rows) == len(runtime.tags)  # every tag of the area, each with its indicator
-        assert window.nav.buttons["test"].text() == "Driver test area [F7]"
-        window.close()
-    finally:
-        runtime.stop()
+def test_a_plant_without_displays_opens_every_screen(qtbot, runtime_of) -> None:
+    runtime = runtime_of(load_config(TYPES_CONFIG))
+    window = _walk_every_screen(qtbot, runtime)
+    unit = window.units["test"]
+    assert len(unit.rows) == len(runtime.tags)  # every tag of the area, each with its indicator
+    assert window.nav.buttons["test"].toolTip() == "Driver test area [F7]"
+    window.close()
 
 
-def test_a_different_plant_with_its_own_displays_opens_in_both_languages(qtbot, tmp_path: Path) -> None:
-    from hmi_app.runtime import Runtime
+def test_a_different_plant_with_its_own_displays_opens_in_both_languages(qtbot, runtime_of) -> None:
     from screens import i18n
 
-    runtime = Runtime(parse_config(CONVERTER_PLANT, "converter.yaml"), tmp_path)
-    try:
-        window = _walk_every_screen(qtbot, runtime)["window"]
-        aisle = window.units["aisle"]
-        assert set(aisle.tiles) == {"CV1.BATH_TEMP"} and set(aisle.rows) == {"CV1.BLAST_FLOW", "CV1.TILTED"}
-        assert [r.tag.name for r in window.overview.rows.values()] == ["CV1.BATH_TEMP", "CV1.BLAST_FLOW"]
-        window.set_language(i18n.CHINESE)
-        assert window.nav.buttons["aisle"].text() == "转炉跨 [F7]"
-        assert aisle.groups[0].title.text() == "吹炼"
-        window.set_language(i18n.ENGLISH)
-        window.close()
-    finally:
-        runtime.stop()
+    window = _walk_every_screen(qtbot, runtime_of(parse_config(CONVERTER_PLANT, "converter.yaml")))
+    aisle = window.units["aisle"]
+    assert set(aisle.tiles) == {"CV1.BATH_TEMP"} and set(aisle.rows) == {"CV1.BLAST_FLOW", "CV1.TILTED"}
+    assert [r.tag.name for r in window.overview.rows.values()] == ["CV1.BATH_TEMP", "CV1.BLAST_FLOW"]
+    window.set_language(i18n.CHINESE)
+    assert window.nav.buttons["aisle"].toolTip() == "转炉跨 [F7]"
+    assert aisle.groups[0].title.text() == "吹炼"
+    window.set_language(i18n.ENGLISH)
+    window.close()
 
 
-def test_a_tag_missing_at_run_time_shows_tag_missing(qtbot, tmp_path: Path) -> None:
+def test_a_tag_missing_at_run_time_shows_tag_missing(qtbot, runtime_of) -> None:
     """A display naming a tag the running plant no longer has (a reload renamed it) still opens."""
-    from hmi_app.displays import CellMap, CellSection, Mimic, PlacedValue, UnitDisplay, ValueGroup
-    from hmi_app.runtime import Runtime
+    from hmi_app.displays import (
+        CellMap,
+        CellSection,
+        Mimic,
+        OverviewDisplay,
+        OverviewPanel,
+        PlacedValue,
+        UnitDisplay,
+        ValueGroup,
+    )
     from screens import i18n
+    from screens.overview import OverviewScreen
     from screens.unit import UnitScreen
 
-    runtime = Runtime(load_config(DEMO_CONFIG), tmp_path)
+    runtime = runtime_of(load_config(DEMO_CONFIG))
+    display = UnitDisplay(
+        name="renamed",
+        title="Renamed",
+        groups=[ValueGroup(title="G", tags=["FSF.MATTE_TEMP", "FSF.GONE"])],
+        mimic=Mimic(values=[PlacedValue(tag="FSF.ALSO_GONE", at=(1, 1))]),
+    )
+    screen = UnitScreen(runtime, display)
+    qtbot.addWidget(screen)
+    screen.resize(1200, 600)
+    screen.show()
+    screen.update_snapshot(runtime.snapshot())
+    assert screen.missing == ["FSF.GONE", "FSF.ALSO_GONE"]
+    assert screen.groups[0].missing["FSF.GONE"].text() == "FSF.GONE: tag missing"
+    assert screen.mimic is not None and screen.mimic.missing["FSF.ALSO_GONE"].isVisible()
+    assert list(screen.rows) == ["FSF.MATTE_TEMP"]
+    cells = UnitDisplay(
+        name="cells",
+        title="Cells",
+        cell_map=CellMap(
+            title="M",
+            tag="TH.{cell}.{signal}",
+            signals=["CURRENT", "VOLTAGE"],
+            sections=[CellSection(name="A", cells=["A01", "Z99"])],
+        ),
+    )
+    cell_screen = UnitScreen(runtime, cells)
+    qtbot.addWidget(cell_screen)
+    cell_screen.update_snapshot(runtime.snapshot())
+    assert cell_screen.missing == ["TH.Z99.CURRENT", "TH.Z99.VOLTAGE"]
+    assert cell_screen.cells["Z99"].missing_text == "tag missing"
+    gone = OverviewPanel(
+        area="furnace", screen="renamed", figures=["FSF.GONE", "FSF.MATTE_TEMP"], trend="FSF.GONE"
+    )
+    runtime.displays = runtime.displays.model_copy(update={"overview": OverviewDisplay(panels=[gone])})
+    overview = OverviewScreen(runtime)
+    qtbot.addWidget(overview)
+    overview.update_snapshot(runtime.snapshot())
+    assert list(overview.missing) == ["FSF.GONE"] and overview.trends == {}
+    assert [r.tag.name for r in overview.rows.values()] == ["FSF.MATTE_TEMP"]
+    i18n.set_language(i18n.CHINESE)
     try:
-        display = UnitDisplay(
-            name="renamed",
-            title="Renamed",
-            groups=[ValueGroup(title="G", tags=["FSF.MATTE_TEMP", "FSF.GONE"])],
-            mimic=Mimic(values=[PlacedValue(tag="FSF.ALSO_GONE", at=(1, 1))]),
-        )
-        screen = UnitScreen(runtime, display)
-        qtbot.addWidget(screen)
-        screen.resize(1200, 600)
-        screen.show()
-        screen.update_snapshot(runtime.snapshot())
-        assert screen.missing == ["FSF.GONE", "FSF.ALSO_GONE"]
-        assert screen.groups[0].missing["FSF.GONE"].text() == "FSF.GONE: tag missing"
-        assert screen.mimic is not None and screen.mimic.missing["FSF.ALSO_GONE"].isVisible()
-        assert list(screen.rows) == ["FSF.MATTE_TEMP"]
-        cells = UnitDisplay(
-            name="cells",
-            title="Cells",
-            cell_map=CellMap(
-                title="M",
-                tag="TH.{cell}.{signal}",
-                signals=["CURRENT", "VOLTAGE"],
-                sections=[CellSection(name="A", cells=["A01", "Z99"])],
-            ),
-        )
-        cell_screen = UnitScreen(runtime, cells)
-        qtbot.addWidget(cell_screen)
-        cell_screen.update_snapshot(runtime.snapshot())
-        assert cell_screen.missing == ["TH.Z99.CURRENT", "TH.Z99.VOLTAGE"]
-        assert cell_screen.cells["Z99"].missing_text == "tag missing"
-        i18n.set_language(i18n.CHINESE)
-        try:
-            screen.retranslate_ui()
-            assert screen.groups[0].missing["FSF.GONE"].text() == "FSF.GONE：位号缺失"
-        finally:
-            i18n.set_language(i18n.ENGLISH)
+        screen.retranslate_ui()
+        assert screen.groups[0].missing["FSF.GONE"].text() == "FSF.GONE：位号缺失"
     finally:
-        runtime.stop()
+        i18n.set_language(i18n.ENGLISH)
 
 
 @pytest.mark.parametrize("size", [(1260, 640), (1900, 920)])
-def test_unit_screens_fit_the_screen(qtbot, tmp_path: Path, size: tuple[int, int]) -> None:
+def test_unit_screens_fit_the_screen(qtbot, runtime_of, size: tuple[int, int]) -> None:
     """At the body of a 1280x800 window (and of 1920x1080) nothing of a unit screen overlaps or is cut off."""
     from PySide6.QtCore import QRect
     from PySide6.QtWidgets import QApplication
 
-    from hmi_app.runtime import Runtime
     from screens import i18n
     from screens.unit import UnitScreen
 
-    runtime = Runtime(load_config(DEMO_CONFIG), tmp_path)
+    runtime = runtime_of(load_config(DEMO_CONFIG))
     try:
         for lang in (i18n.ENGLISH, i18n.CHINESE):
             i18n.set_language(lang)
@@ -313,4 +331,28 @@ def test_unit_screens_fit_the_screen(qtbot, tmp_path: Path, size: tuple[int, int
                 screen.close()
     finally:
         i18n.set_language(i18n.ENGLISH)
-        runtime.stop()
+
+
+def test_navigation_shows_function_keys_where_they_fit(qtbot, runtime_of) -> None:
+    from hmi_app.gui import make_main_window
+    from screens import i18n
+
+    window = make_main_window(runtime_of(load_config(DEMO_CONFIG)))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.resize(1920, 1080)
+        qtbot.waitUntil(lambda: window.width() == 1920)
+        assert window.nav.buttons["furnace"].text() == "Furnace [F7]"
+        window.resize(1280, 800)
+        qtbot.waitUntil(lambda: window.width() == 1280)
+        assert window.nav.buttons["furnace"].text() == "Furnace"
+        assert window.nav.buttons["furnace"].toolTip() == "Furnace [F7]"
+        window.set_language(i18n.CHINESE)
+        assert window.nav.buttons["furnace"].text() == "闪速炉"
+        assert window.nav.buttons["furnace"].toolTip() == "闪速炉 [F7]"
+        window.resize(1920, 1080)
+        qtbot.waitUntil(lambda: window.nav.buttons["furnace"].text() == "闪速炉 [F7]")
+    finally:
+        window.set_language(i18n.ENGLISH)
+        window.close()
