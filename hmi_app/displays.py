@@ -37,6 +37,22 @@ Point = tuple[float, float]
 """[column, row] in grid units (fractions allowed)."""
 
 
+class Band(_Model):
+    """A layer inside a vessel (slag over matte in a settler), from ``top`` to ``bottom`` as fractions
+    of the vessel's height; bands lower down are drawn darker."""
+
+    label: str = ""
+    label_zh: str = ""
+    top: float = Field(ge=0, le=1)
+    bottom: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if not self.top < self.bottom:
+            raise ValueError(f"top {self.top:g} must be above (less than) bottom {self.bottom:g}")
+        return self
+
+
 class Vessel(_Model):
     """A piece of equipment: a grey box at grid position ``at`` of ``size`` grid cells."""
 
@@ -47,6 +63,7 @@ class Vessel(_Model):
     dark: bool = Field(default=False, description="darker fill (burners, precipitators)")
     round: bool = Field(default=False, description="rounded ends (towers, scrubbers)")
     label_at: Literal["above", "below", "inside"] = "above"
+    bands: list[Band] = []
 
     @model_validator(mode="after")
     def _positive(self) -> Vessel:

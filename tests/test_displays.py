@@ -139,6 +139,10 @@ def test_display_references_and_shapes_are_checked() -> None:
         f"plant.yaml:{line}: displays.screens[2](tankhouse): "
         "a unit screen has a mimic or a cell map, not both"
     ]
+    upside_down = _refused(DEMO_TEXT.replace("top: 0.7, bottom: 0.97", "top: 0.97, bottom: 0.7"))
+    assert (
+        len(upside_down) == 1 and "bands[1]: top 0.97 must be above (less than) bottom 0.7" in upside_down[0]
+    )
     typo = _refused(DEMO_TEXT.replace("label_at: below", "label_at: under", 1))
     assert len(typo) == 1 and "label_at" in typo[0] and "'above', 'below' or 'inside'" in typo[0], typo
 

@@ -21,6 +21,7 @@ EQUIPMENT_FILL = "#bcbcbc"
 EQUIPMENT_DARK = "#a4a4a4"
 EQUIPMENT_LINE = "#6e6e6e"
 PIPE = "#858585"
+BAND_FILLS = ("#adadad", "#979797", "#8a8a8a")  # upper to lower layers, still greys (ISA-101)
 TILE_COLUMNS = 2.4  # a value tile spans this many grid columns
 TILE_MIN_W, TILE_MAX_W = 140, 230
 PIPE_WIDTHS = {1: 2.0, 2: 4.0, 3: 7.0}
@@ -93,6 +94,15 @@ class MimicCanvas(QWidget):
             painter.setBrush(QColor(EQUIPMENT_DARK if vessel.dark else EQUIPMENT_FILL))
             painter.drawRoundedRect(rect, radius, radius)
             painter.setBrush(Qt.BrushStyle.NoBrush)
+            for k, band in enumerate(vessel.bands):
+                top = rect.top() + band.top * rect.height()
+                layer = QRectF(
+                    rect.left() + 3, top, rect.width() - 6, (band.bottom - band.top) * rect.height()
+                )
+                painter.fillRect(layer, QColor(BAND_FILLS[min(k, len(BAND_FILLS) - 1)]))
+                painter.setPen(QColor(theme.TEXT_MUTED))
+                name = i18n.plant_text(band.label, band.label_zh)
+                painter.drawText(layer.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, name)
             text = i18n.plant_text(vessel.label, vessel.label_zh)
             if not text:
                 continue
