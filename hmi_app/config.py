@@ -33,7 +33,7 @@ from hmi_app.config_yaml import (
     read_yaml,
     validation_problem,
 )
-from hmi_app.displays import Displays, check_displays
+from hmi_app.displays import Displays, check_plant_displays
 
 NAME = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
 
@@ -305,9 +305,7 @@ def _cross_check(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
             parse_address(device.protocol, t.address, t.data_type, t.length)
         except ValueError as exc:
             errors.append((("tags", i, "address"), str(exc)))
-    errors += _check_alarm_references(cfg)
-    if cfg.displays is not None:
-        errors += check_displays(cfg.displays, set(tag_seen), areas)
+    errors += _check_alarm_references(cfg) + check_plant_displays(cfg)
     return errors
 
 

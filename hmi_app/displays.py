@@ -249,6 +249,23 @@ def check_displays(displays: Displays, tags: set[str], areas: set[str]) -> list[
     return [e for e in errors if e is not None]
 
 
+def check_plant_displays(cfg: Any) -> list[tuple[Loc, str]]:
+    """The ``displays:`` of a :class:`PlantConfig` (if any) against its tags and areas, and every
+    alarm's ``screen`` against the screens the plant will have (configured or generated)."""
+    areas = {a.name for a in cfg.areas}
+    errors = [] if cfg.displays is None else check_displays(cfg.displays, {t.name for t in cfg.tags}, areas)
+    displays = cfg.displays or default_displays(cfg.areas, cfg.tags)
+    screens = RESERVED_SCREENS | {s.name for s in displays.screens}
+    for i, tag in enumerate(cfg.tags):
+        for key, spec in tag.limits.all_rules() if tag.limits is not None else []:
+            if spec.screen and spec.screen not in screens:
+                known = ", ".join(sorted(screens))
+                errors.append(
+                    (("tags", i, "limits", key, "screen"), f"unknown screen {spec.screen!r}; known: {known}")
+                )
+    return errors
+
+
 def default_displays(areas: Sequence[Any], tags: Sequence[Any]) -> Displays:
     """Displays for a plant that configures none: per area an overview panel and a unit screen.
 

@@ -143,6 +143,12 @@ def test_display_references_and_shapes_are_checked() -> None:
     assert (
         len(upside_down) == 1 and "bands[1]: top 0.97 must be above (less than) bottom 0.7" in upside_down[0]
     )
+    alarm = _refused(DEMO_TEXT.replace("        screen: trends\n", "        screen: trend\n", 1))
+    line = _line_of(DEMO_TEXT, "        screen: trends")
+    assert len(alarm) == 1 and alarm[0].startswith(
+        f"plant.yaml:{line}: tags[3](FSF.OXYGEN_FLOW).limits.deviation.screen: "
+    ), alarm
+    assert "unknown screen 'trend'; known: alarm_history, alarm_kpi, alarms, diagnostics, furnace" in alarm[0]
     typo = _refused(DEMO_TEXT.replace("label_at: below", "label_at: under", 1))
     assert len(typo) == 1 and "label_at" in typo[0] and "'above', 'below' or 'inside'" in typo[0], typo
 
