@@ -25,6 +25,7 @@ RESERVED_SCREENS = frozenset(
 """Keys of the screens every plant has; a unit screen may not take one of them."""
 
 MAX_DEFAULT_FIGURES = 6  # key figures per area on a generated overview
+MAX_DEFAULT_ROWS = 12  # rows per generated group: a long unit becomes columns, not one long list
 
 Loc = tuple[Any, ...]
 
@@ -284,9 +285,7 @@ def default_displays(areas: Sequence[Any], tags: Sequence[Any]) -> Displays:
         while key in {s.name for s in screens}:
             key += "_"
         groups = [
-            ValueGroup(title=u.description, title_zh=u.description_zh, tags=names)
-            for u in area.units
-            if (names := [t.name for t in own if t.unit == u.name])
+            group for u in area.units for group in _chunks(u, [t.name for t in own if t.unit == u.name])
         ]
         screens.append(
             UnitDisplay(name=key, title=area.description, title_zh=area.description_zh, groups=groups)
@@ -298,3 +297,18 @@ def default_displays(areas: Sequence[Any], tags: Sequence[Any]) -> Displays:
             OverviewPanel(area=area.name, screen=key, figures=figures, trend=figures[0] if figures else None)
         )
     return Displays(overview=OverviewDisplay(panels=panels), screens=screens)
+
+
+def _chunks(unit: Any, names: list[str]) -> list[ValueGroup]:
+    """One group per :data:`MAX_DEFAULT_ROWS` tags of a unit, numbered when there are several."""
+    parts = [names[k : k + MAX_DEFAULT_ROWS] for k in range(0, len(names), MAX_DEFAULT_ROWS)]
+    if len(parts) == 1:
+        return [ValueGroup(title=unit.description, title_zh=unit.description_zh, tags=parts[0])]
+    return [
+        ValueGroup(
+            title=f"{unit.description} ({k}/{len(parts)})",
+            title_zh=f"{unit.description_zh} ({k}/{len(parts)})" if unit.description_zh else "",
+            tags=part,
+        )
+        for k, part in enumerate(parts, 1)
+    ]

@@ -8,7 +8,7 @@ No tag is named in code; a tag the running plant does not have shows "tag missin
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -168,7 +168,7 @@ class UnitScreen(QWidget):
             self._group_grid.removeWidget(panel)
         per_column = -(-len(self.groups) // columns) if self.groups else 1
         for k, panel in enumerate(self.groups):
-            self._group_grid.addWidget(panel, k % per_column, k // per_column)
+            self._group_grid.addWidget(panel, k % per_column, k // per_column, Qt.AlignmentFlag.AlignTop)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         if self.mimic is None and self.cell_map is None:  # groups only: use the width in columns

@@ -159,6 +159,9 @@ def test_a_plant_without_displays_gets_an_overview_and_a_screen_per_area() -> No
     displays = default_displays(cfg.areas, cfg.tags)
     assert [s.name for s in displays.screens] == ["test"]
     assert [n for g in displays.screens[0].groups for n in g.tags] == [t.name for t in cfg.tags]
+    groups = displays.screens[0].groups  # 68 tags of one unit: columns of 12, not one long list
+    assert [len(g.tags) for g in groups] == [12] * 5 + [8]
+    assert [g.title for g in groups[:2]] == ["Test bench (1/6)", "Test bench (2/6)"]
     panel = displays.overview.panels[0]
     assert panel.screen == "test" and len(panel.figures) == 6 and panel.trend == panel.figures[0]
     assert all(next(t for t in cfg.tags if t.name == f).data_type != "bool" for f in panel.figures)
