@@ -126,9 +126,10 @@ class OverviewScreen(QWidget):
         self.retranslate_ui()
 
     @property
-    def cell_summary(self) -> QLabel:
-        """The first panel's cell-map summary (a plant usually has one tankhouse)."""
-        return next(iter(self.cell_summaries.values())).label
+    def cell_summary(self) -> QLabel | None:
+        """The first panel's cell-map summary (a plant usually has one tankhouse), if any."""
+        first = next(iter(self.cell_summaries.values()), None)
+        return first.label if first is not None else None
 
     def _panel(self, spec: OverviewPanel, cell_map: CellMap | None) -> QFrame:
         panel = QFrame()
