@@ -184,7 +184,7 @@ class OverviewScreen(QWidget):
             box.addWidget(heading)
             mini = MiniTrendWidget(self._control_room, trend, window_s=OVERVIEW_TREND_S)
             mini.setMinimumHeight(160)
-            mini.setMaximumHeight(260)
+            mini.setMaximumHeight(480)  # a 1920x1080 overview gives the trend the spare height
             self.trends[spec.area] = mini
             box.addWidget(mini)
         self._panels.append((title, counts_label, button, spec.area))
