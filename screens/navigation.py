@@ -13,6 +13,7 @@ from screens import theme
 
 DEVICES_WIDTH = 210
 DEVICES_MIN_WIDTH = 90
+ELIDED_MIN_WIDTH = 56  # a screen button's text is never shortened below this (about four CJK characters)
 BUTTON_PADDING = 18  # left + right padding of a navigation button (theme stylesheet) and its frame
 
 
@@ -87,32 +88,50 @@ class NavigationBar(QWidget):
         self.set_label(key, label)
 
     def set_label(self, key: str, label: str) -> None:
-        """Button text of screen ``key`` (with its function key)."""
+        """Button text of screen ``key`` (with its function key where the row has room)."""
         self._labels[key] = label
         button, shortcut = self.buttons[key], self.shortcuts[key]
-        metrics = QFontMetrics(button.font())
-        button.setMinimumWidth(metrics.horizontalAdvance(label) + BUTTON_PADDING)
+        width = QFontMetrics(button.font()).horizontalAdvance(label)
+        button.setMinimumWidth(min(width, ELIDED_MIN_WIDTH) + BUTTON_PADDING)
         button.setToolTip(f"{label} [{shortcut}]" if shortcut else label)
-        button.setText(label if self._compact or not shortcut else f"{label} [{shortcut}]")
+        self.refit()
 
-    def _full_width(self) -> int:
-        """Width the row needs with every button showing its function key."""
-        spare = sum(self._row.itemAt(i).minimumSize().width() for i in range(self._row.count()))
-        extra = sum(
-            QFontMetrics(b.font()).horizontalAdvance(f" [{self.shortcuts[k]}]")
-            for k, b in self.buttons.items()
-            if self.shortcuts[k]
+    def _room(self) -> int:
+        """Pixels the screen buttons may take: the row's width less everything else's minimum."""
+        others = sum(
+            self._row.itemAt(i).minimumSize().width()
+            for i in range(self._row.count())
+            if self._row.itemAt(i).widget() not in self.buttons.values()
         )
-        return spare + extra + DEVICES_WIDTH - DEVICES_MIN_WIDTH + self._row.spacing() * self._row.count()
+        return self.width() - others - self._row.spacing() * self._row.count() - 16
 
     def refit(self) -> None:
-        """Show the function keys on the buttons if they fit the current width (after a resize or
-        a language switch); the buttons' minimum widths are always those of the plain labels."""
-        compact = self.width() < self._full_width()
-        if compact != self._compact:
-            self._compact = compact
-            for key, label in self._labels.items():
-                self.set_label(key, label)
+        """Texts for the current width (after a resize or a language switch): labels with their
+        function keys if all fit, else plain labels, else labels shortened alike ("Gas cle…")."""
+        if not self.buttons:
+            return
+        metrics = QFontMetrics(next(iter(self.buttons.values())).font())
+        plain = {k: metrics.horizontalAdvance(label) for k, label in self._labels.items()}
+        keyed = {
+            k: f"{label} [{self.shortcuts[k]}]" if self.shortcuts[k] else label
+            for k, label in self._labels.items()
+        }
+        room = self._room() + DEVICES_MIN_WIDTH - DEVICES_WIDTH  # the device summary's room comes last
+        pad = BUTTON_PADDING * len(plain)
+        if sum(metrics.horizontalAdvance(t) for t in keyed.values()) + pad <= room:
+            texts = keyed
+        else:
+            cap = max(plain.values())
+            while cap > ELIDED_MIN_WIDTH and sum(min(w, cap) for w in plain.values()) + pad > self._room():
+                cap -= 4
+            texts = {
+                k: metrics.elidedText(label, Qt.TextElideMode.ElideRight, cap) if plain[k] > cap else label
+                for k, label in self._labels.items()
+            }
+        self._compact = texts is not keyed
+        for key, text in texts.items():
+            if self.buttons[key].text() != text:
+                self.buttons[key].setText(text)
         self._elide_devices()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)

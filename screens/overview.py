@@ -10,8 +10,17 @@ button in each panel opens the area's Level-2 screen. A figure the plant lacks s
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hmi_app.facade import (
     Alarm,
@@ -35,6 +44,8 @@ __all__ = ["AreaAlarmCountsWidget", "OverviewScreen", "TagAlarmState", "tag_alar
 ANNUNCIATED = (AlarmState.UNACK, AlarmState.ACK, AlarmState.RTN_UNACK)
 
 OVERVIEW_TREND_S = 1800.0
+PANEL_MIN_W = 412  # a key-figure row (TagRowWidget) with the panel's margins and spacing
+KPI_ROW_H = 40
 
 
 def area_alarm_counts(
@@ -116,14 +127,59 @@ class OverviewScreen(QWidget):
             known = self._device_areas.get(t.device, ())
             if t.area not in known:
                 self._device_areas[t.device] = (*known, t.area)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 8, 8, 8)
-        row.setSpacing(8)
         displays = control_room.displays
-        for spec in displays.overview.panels:
-            unit = displays.screen(spec.cells_of) if spec.cells_of else None
-            row.addWidget(self._panel(spec, unit.cell_map if unit is not None else None), 1)
+        self.panels = [
+            self._panel(spec, unit.cell_map if (unit := displays.screen(spec.cells_of or "")) else None)
+            for spec in displays.overview.panels
+        ]
+        # Panels side by side while they fit. A plant with more areas than the width holds wraps
+        # into two rows without the embedded trends (the Trends screen has them), so every area
+        # stays in view on a 1280 x 800 screen; beyond two rows the panels scroll.
+        self._grid = QGridLayout()
+        self._grid.setSpacing(8)
+        self._columns = 0
+        holder = QWidget()
+        holder.setAutoFillBackground(False)
+        holder.setLayout(self._grid)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.viewport().setAutoFillBackground(False)
+        self.scroll.setWidget(holder)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(8, 8, 8, 8)
+        box.addWidget(self.scroll)
+        self._place(len(self.panels))
         self.retranslate_ui()
+
+    def _place(self, fit: int) -> None:
+        n = len(self.panels)
+        columns = n if fit >= n else max(1, min(fit, -(-n // 2)))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        one_row = columns >= n
+        for heading, _tag in self._trend_titles:
+            heading.setVisible(one_row)
+        for mini in self.trends.values():
+            mini.setVisible(one_row)
+        for kpi in self.rows.values():
+            kpi.setFixedHeight(KPI_ROW_H if one_row else ROW_HEIGHT + 2)
+        for panel in self.panels:
+            self._grid.removeWidget(panel)
+        for k, panel in enumerate(self.panels):
+            self._grid.addWidget(panel, k // columns, k % columns)
+        for c in range(len(self.panels)):
+            self._grid.setColumnStretch(c, 1 if c < columns else 0)
+
+    def columns(self) -> int:
+        """Panels per row now."""
+        return self._columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        self._place(self.width() // PANEL_MIN_W)
+        super().resizeEvent(event)
 
     @property
     def cell_summary(self) -> QLabel | None:
@@ -165,7 +221,7 @@ class OverviewScreen(QWidget):
                 box.addWidget(self.missing[name])
                 continue
             kpi = TagRowWidget(tag)
-            kpi.setFixedHeight(40)
+            kpi.setFixedHeight(KPI_ROW_H)
             kpi.activated.connect(self.tag_activated)
             self.binder.bind(kpi)
             self.rows[tag.index] = kpi
@@ -217,7 +273,8 @@ class OverviewScreen(QWidget):
                 summary.count(snapshot.alarms)
                 summary.show(self)
         for mini in self.trends.values():
-            mini.refresh(snapshot.taken_at)
+            if not mini.isHidden():  # hidden while the panels wrap into two rows
+                mini.refresh(snapshot.taken_at)
 
 
 class _CellSummary:

@@ -369,3 +369,48 @@ def test_navigation_shows_function_keys_where_they_fit(qtbot, runtime_of) -> Non
     finally:
         window.set_language(i18n.ENGLISH)
         window.close()
+
+
+def test_more_areas_than_fit_side_by_side_wrap_into_two_rows_at_1280(qtbot, runtime_of) -> None:
+    """A four-area plant with long screen titles: every area and every navigation button stays in
+    a 1280 x 800 window (two rows of panels without their trends; shortened button texts)."""
+    from hmi_app.config import AreaConfig, UnitConfig
+    from hmi_app.displays import OverviewPanel, UnitDisplay, ValueGroup
+    from hmi_app.gui import make_main_window
+
+    demo = load_config(DEMO_CONFIG)
+    assert demo.displays is not None
+    area = AreaConfig(name="services", description="Utilities", units=[UnitConfig(name="u", description="U")])
+    extra = UnitDisplay(
+        name="services",
+        title="Utilities, compressed air and cooling water",
+        groups=[ValueGroup(title="Draft", tags=["FSF.DRAFT"])],
+    )
+    displays = demo.displays.model_copy(
+        update={
+            "screens": [*demo.displays.screens, extra],
+            "overview": demo.displays.overview.model_copy(
+                update={
+                    "panels": [
+                        *demo.displays.overview.panels,
+                        OverviewPanel(
+                            area="services", screen="services", figures=["FSF.DRAFT"], trend="FSF.DRAFT"
+                        ),
+                    ]
+                }
+            ),
+        }
+    )
+    runtime = runtime_of(demo.model_copy(update={"areas": [*demo.areas, area], "displays": displays}))
+    window = make_main_window(runtime)
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280 and window.overview.columns() == 2)
+    assert all(not mini.isVisibleTo(window.overview) for mini in window.overview.trends.values())
+    assert window.nav.buttons["services"].text().endswith("…")
+    assert window.nav.buttons["services"].toolTip() == "Utilities, compressed air and cooling water [F12]"
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.overview.columns() == 4)
+    assert all(mini.isVisibleTo(window.overview) for mini in window.overview.trends.values())
+    window.close()
