@@ -34,7 +34,7 @@ from hmi_app.facade import (
     TagInfo,
 )
 from screens import i18n, theme
-from screens.unit import tags_by_name
+from screens.unit import add_tag_row, tags_by_name
 from screens.widgets.live import LiveBinder, TagAlarmState, tag_alarm_states
 from screens.widgets.mini_trend import MiniTrendWidget
 from screens.widgets.tag_row import ROW_HEIGHT, TagRowWidget
@@ -215,17 +215,11 @@ class OverviewScreen(QWidget):
         box.addLayout(counts_row)
         box.addSpacing(6)
         for name in spec.figures:
-            tag = self._tags.get(name)
-            if tag is None:
-                self.missing[name] = MissingTagWidget(name, height=ROW_HEIGHT)
-                box.addWidget(self.missing[name])
-                continue
-            kpi = TagRowWidget(tag)
-            kpi.setFixedHeight(KPI_ROW_H)
-            kpi.activated.connect(self.tag_activated)
-            self.binder.bind(kpi)
-            self.rows[tag.index] = kpi
-            box.addWidget(kpi)
+            kpi = add_tag_row(box, name, self._tags, self.binder, self.missing)
+            if kpi is not None:
+                kpi.setFixedHeight(KPI_ROW_H)
+                kpi.activated.connect(self.tag_activated)
+                self.rows[kpi.tag.index] = kpi
         if cell_map is not None and spec.cells_of:
             summary = _CellSummary(cell_map)
             self.cell_summaries[spec.cells_of] = summary

@@ -29,6 +29,26 @@ def tags_by_name(control_room: ControlRoom) -> dict[str, TagInfo]:
     return {t.name: t for t in control_room.tags}
 
 
+def add_tag_row(
+    box: QVBoxLayout,
+    name: str,
+    tags: dict[str, TagInfo],
+    binder: LiveBinder,
+    missing: dict[str, MissingTagWidget],
+) -> TagRowWidget | None:
+    """Add a live value row for tag ``name`` to ``box``; a tag the plant lacks gets a "tag missing"
+    placeholder instead (kept in ``missing``) and None is returned."""
+    tag = tags.get(name)
+    if tag is None:
+        missing[name] = MissingTagWidget(name, height=ROW_HEIGHT)
+        box.addWidget(missing[name])
+        return None
+    row = TagRowWidget(tag)
+    binder.bind(row)
+    box.addWidget(row)
+    return row
+
+
 class GroupPanel(QFrame):
     """A titled list of value rows; a tag the plant lacks gets a "tag missing" row."""
 
@@ -49,15 +69,9 @@ class GroupPanel(QFrame):
         self.title.setWordWrap(True)
         box.addWidget(self.title)
         for name in group.tags:
-            tag = tags.get(name)
-            if tag is None:
-                self.missing[name] = MissingTagWidget(name, height=ROW_HEIGHT)
-                box.addWidget(self.missing[name])
-                continue
-            row = TagRowWidget(tag)
-            binder.bind(row)
-            self.rows[name] = row
-            box.addWidget(row)
+            row = add_tag_row(box, name, tags, binder, self.missing)
+            if row is not None:
+                self.rows[name] = row
 
     def retranslate_ui(self) -> None:
         self.title.setText(i18n.plant_text(self.group.title, self.group.title_zh))
