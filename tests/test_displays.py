@@ -222,6 +222,15 @@ def test_every_screen_of_the_demo_plant_opens_in_both_languages(qtbot, runtime_o
     window.close()
 
 
+def test_every_screen_of_the_second_shipped_plant_opens_in_both_languages(qtbot, runtime_of) -> None:
+    window = _walk_every_screen(qtbot, runtime_of(load_config(ROOT / "plant_configs" / "bath_smelter.yaml")))
+    assert list(window.units) == ["smelting", "converters", "acid_plant", "refinery"]
+    assert all(not unit.missing for unit in window.units.values())
+    shown = [row.tag.name for row in window.overview.rows.values()]
+    assert shown and not any(n.startswith(("FSF.", "TH.")) for n in shown)  # none of the demo's tags
+    window.close()
+
+
 def test_a_plant_without_displays_opens_every_screen(qtbot, runtime_of) -> None:
     runtime = runtime_of(load_config(TYPES_CONFIG))
     window = _walk_every_screen(qtbot, runtime)
