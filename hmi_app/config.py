@@ -33,6 +33,8 @@ from hmi_app.config_yaml import (
     read_yaml,
     validation_problem,
 )
+from hmi_app.displays import Displays, check_plant_displays
+from hmi_app.guidance_config import GuidanceConfig, check_guidance
 
 NAME = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
 
@@ -237,6 +239,8 @@ class PlantConfig(_Model):
     devices: list[DeviceConfig] = Field(min_length=1)
     tags: list[TagConfig] = Field(min_length=1)
     historian: HistorianConfig = HistorianConfig()
+    guidance: GuidanceConfig | None = None  # model inputs and tankhouse cells by role (issue 11)
+    displays: Displays | None = None  # None: hmi_app.displays.default_displays
 
     def ring_capacity(self) -> int:
         """Samples per tag in the historian's ring: ``ring_seconds`` at the fastest poll rate."""
@@ -303,7 +307,9 @@ def _cross_check(cfg: PlantConfig) -> list[tuple[tuple[Any, ...], str]]:
             parse_address(device.protocol, t.address, t.data_type, t.length)
         except ValueError as exc:
             errors.append((("tags", i, "address"), str(exc)))
-    errors += _check_alarm_references(cfg)
+    errors += _check_alarm_references(cfg) + check_plant_displays(cfg)
+    if cfg.guidance is not None:
+        errors += check_guidance(cfg.guidance, {t.name: t for t in cfg.tags})
     return errors
 
 

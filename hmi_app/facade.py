@@ -17,6 +17,7 @@ from alarm_engine import Alarm, AlarmKind, AlarmKpis, AlarmState, Priority
 from drivers import DeviceStatus, Quality, WriteResult
 from historian import BucketData, HistoryData
 from historian.export import CSV_ENCODING, spreadsheet_text
+from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
 
 __all__ = [
@@ -27,14 +28,20 @@ __all__ = [
     "AlarmState",
     "AreaInfo",
     "BucketData",
+    "CellMap",
     "ControlRoom",
     "DeviceStatus",
+    "Displays",
     "GuidanceView",
     "HistoryData",
+    "Mimic",
+    "OverviewPanel",
     "Priority",
     "Quality",
     "Snapshot",
     "TagInfo",
+    "UnitDisplay",
+    "ValueGroup",
     "WriteResult",
     "spreadsheet_text",
 ]
@@ -103,6 +110,7 @@ class ControlRoom(Protocol):
     plant_name_zh: str
     tags: list[TagInfo]
     areas: list[AreaInfo]
+    displays: Displays  # what the overview and unit screens show (config, or generated per area)
     current_user: str
 
     def tag_index(self, name: str) -> int: ...

@@ -9,8 +9,10 @@ measured afterwards are logged to ``guidance.db`` in the data directory; a decis
 before :meth:`accept` / :meth:`reject` return. The model proposes; writes go through the runtime's
 normal ``write_tag`` path, which checks limits and audits them.
 
-Model inputs are found through the plant configuration's ``sim`` names (the virtual plant's
-signal names); a plant without them simply has no guidance until a mapping is configured.
+Model inputs, the setpoints the advice goes to and the tankhouse cells are named by role in the
+plant configuration's ``guidance:`` section (:mod:`hmi_app.guidance_config`), with that plant's
+lab delay, advice period and time constants. A plant without the section has no guidance: the
+view says so (``status``, and "not configured" where the screen shows what limits each knob).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,37 +33,27 @@ import numpy as np
 
 from alarm_engine import AlarmKind, Priority
 from drivers import Quality, WriteResult
+from hmi_app.guidance_config import FurnaceInputs, FurnaceMeasured, FurnaceSetpoints, GuidanceConfig
 from hmi_app.models.decision_log import GuidanceLog
 from hmi_app.models.furnace import NOMINAL_INPUTS
 from hmi_app.models.fusion import OUTPUTS, OnlineFurnaceModel, Prediction
 from hmi_app.models.guidance import EQUIPMENT_LIMITS, Advice, advise
-from hmi_app.models.short_circuit import ShortCircuitDetector, ShortCircuitSettings
+from hmi_app.models.short_circuit import SectionedShortCircuitDetector, ShortCircuitSettings
 
 log = logging.getLogger(__name__)
 
-INPUT_SIGNALS = {
-    "conc_feed_tph": "furnace.feed",
-    "oxygen_nm3h": "furnace.oxygen",
-    "air_nm3h": "furnace.air",
-    "flux_tph": "furnace.flux",
-    "fuel_tph": "furnace.fuel",
-}
-MEASURED_SIGNALS = {
-    "grade": "furnace.lab_grade",
-    "fe_sio2": "furnace.lab_fe_sio2",
-    "temp": "furnace.matte_temp",
-}
-SETPOINT_SIGNALS = {
-    "oxygen_nm3h": "furnace.oxygen_sp",
-    "flux_tph": "furnace.flux_sp",
-    "fuel_tph": "furnace.fuel_sp",
-}
+INPUT_ROLES = tuple(FurnaceInputs.model_fields)
+MEASURED_ROLES = tuple(FurnaceMeasured.model_fields)
+SETPOINT_ROLES = tuple(FurnaceSetpoints.model_fields)
 DEFAULT_TARGETS = {"grade": 60.0, "temp": 1230.0, "fe_sio2": 1.2}
+NOT_CONFIGURED = "not configured"
+STATUS_NONE = "No model guidance is configured for this plant (its configuration has no guidance section)."
+STATUS_NO_FURNACE = "No furnace model is configured for this plant (no guidance.furnace section)."
 
 
 @dataclass(frozen=True)
 class GuidanceTiming:
-    """How fast the service works and what delays the plant has (seconds)."""
+    """How fast the service works and what delays the plant has (seconds); defaults: a real plant."""
 
     period_s: float = 5.0
     advice_period_s: float = 300.0
@@ -72,19 +64,31 @@ class GuidanceTiming:
     short_settings: ShortCircuitSettings = field(default_factory=ShortCircuitSettings)
 
     @classmethod
-    def demo(cls) -> GuidanceTiming:
-        """The virtual plant's demo speed (its default ModelParameters: minutes, not hours)."""
-        return cls(
-            period_s=1.0,
-            advice_period_s=30.0,
-            assay_delay_s=60.0,
-            temp_learn_period_s=60.0,
-            outcome_after_s=240.0,
-            tau_s=(180.0, 90.0, 240.0),
-            short_settings=ShortCircuitSettings(
-                window_s=120.0, level_window_s=10.0, warmup_s=20.0, baseline_tau_s=3600.0
-            ),
-        )
+    def from_config(cls, guidance: GuidanceConfig | None) -> GuidanceTiming:
+        """The plant's own time scales from its ``guidance:`` section."""
+        if guidance is None:
+            return cls()
+        furnace, tankhouse = guidance.furnace, guidance.tankhouse
+        timing = cls(period_s=guidance.period_s)
+        if furnace is not None:
+            tau = furnace.time_constants_s
+            timing = replace(
+                timing,
+                advice_period_s=furnace.advice_period_s,
+                assay_delay_s=furnace.lab_delay_s,
+                temp_learn_period_s=furnace.temp_learn_period_s,
+                outcome_after_s=furnace.outcome_after_s,
+                tau_s=(tau.grade, tau.temp, tau.fe_sio2),
+            )
+        if tankhouse is not None:
+            short = ShortCircuitSettings(
+                window_s=tankhouse.window_s,
+                level_window_s=tankhouse.level_window_s,
+                warmup_s=tankhouse.warmup_s,
+                baseline_tau_s=tankhouse.baseline_tau_s,
+            )
+            timing = replace(timing, short_settings=short)
+        return timing
 
 
 class GuidanceService:
@@ -94,14 +98,15 @@ class GuidanceService:
         self, runtime: Any, *, timing: GuidanceTiming | None = None, clock: Callable[[], float] = time.time
     ) -> None:
         self.rt = runtime
-        config = runtime.config
-        by_sim = {t.sim: t.name for t in config.tags if getattr(t, "sim", None)}
-        self.timing = timing or (GuidanceTiming.demo() if by_sim else GuidanceTiming())
+        guidance: GuidanceConfig | None = runtime.config.guidance
+        furnace = guidance.furnace if guidance else None
+        self.timing = timing or GuidanceTiming.from_config(guidance)
         self.clock = clock
-        self.inputs_tags = {k: by_sim.get(v) for k, v in INPUT_SIGNALS.items()}
-        self.measured_tags = {k: by_sim.get(v) for k, v in MEASURED_SIGNALS.items()}
-        self.setpoint_tags = {k: by_sim.get(v) for k, v in SETPOINT_SIGNALS.items()}
-        self.enabled = all(self.inputs_tags.values()) and all(self.setpoint_tags.values())
+        self.inputs_tags: dict[str, str | None] = furnace.inputs.model_dump() if furnace else {}
+        self.measured_tags: dict[str, str | None] = furnace.measured.model_dump() if furnace else {}
+        self.setpoint_tags: dict[str, str | None] = furnace.setpoints.model_dump() if furnace else {}
+        self.enabled = furnace is not None
+        self.status = "" if furnace else (STATUS_NO_FURNACE if guidance else STATUS_NONE)
         self.model = OnlineFurnaceModel(tau_s=self.timing.tau_s)
         self.targets = dict(DEFAULT_TARGETS)
         self.log = GuidanceLog(Path(runtime.data_dir) / "guidance.db")
@@ -118,9 +123,16 @@ class GuidanceService:
         self._next_advice = -math.inf
         self._open_decisions: list[tuple[int, float]] = []  # (decision id, decided at)
         self.version = 0
-        self.cells = self._cell_tags()
+        tankhouse = guidance.tankhouse if guidance else None
+        sections = [section.resolved() for section in tankhouse.sections] if tankhouse else []
+        # (cell label, voltage tag, current tag or None) in section order; validated by the config
+        self.cells: list[tuple[str, str, str | None]] = [
+            (label, volt, amp) for cells in sections for label, volt, amp in cells if volt is not None
+        ]
         self.detector = (
-            ShortCircuitDetector(len(self.cells), self.timing.short_settings) if self.cells else None
+            SectionedShortCircuitDetector([len(c) for c in sections], self.timing.short_settings)
+            if sections
+            else None
         )
         for label, volt, _amp in self.cells:
             tag = runtime.tags[runtime.tag_index(volt)]
@@ -134,21 +146,11 @@ class GuidanceService:
                 unit=tag.unit,
             )
 
-    def _cell_tags(self) -> list[tuple[str, str, str]]:
-        """(cell label, voltage tag, current tag) for every tankhouse cell the plant serves."""
-        by_sim = {t.sim: t.name for t in self.rt.config.tags if getattr(t, "sim", None)}
-        cells = []
-        for n in range(1, 1000):
-            volt, amp = by_sim.get(f"tankhouse.cell_voltage.{n}"), by_sim.get(f"tankhouse.cell_current.{n}")
-            if volt is None or amp is None:
-                break
-            parts = volt.split(".")
-            cells.append((parts[1] if len(parts) > 2 else volt, volt, amp))
-        return cells
-
     # ---- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self._thread.start()
+        """Start the worker, unless the plant configures nothing for it to do."""
+        if self.enabled or self.detector is not None:
+            self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -263,7 +265,8 @@ class GuidanceService:
     def _tick_cells(self, now: float, values: np.ndarray, good: np.ndarray) -> None:
         assert self.detector is not None
         volts = np.array([self._value(values, good, v) for _, v, _ in self.cells])
-        amps = np.array([self._value(values, good, a) for _, _, a in self.cells])
+        # A section without cell current meters is judged on voltage alone (ratio 1 to its peers).
+        amps = np.array([self._value(values, good, a) if a else 1.0 for _, _, a in self.cells])
         before = self.detector.alarmed.copy()
         after = self.detector.update(now, volts, amps)
         for k in np.flatnonzero(before != after):
@@ -285,14 +288,22 @@ class GuidanceService:
                 measured={k: v for k, (_, v) in self.latest_measured.items()},
                 measured_at={k: ts for k, (ts, _) in self.latest_measured.items()},
                 suggestion_id=self.suggestion_id,
-                advice=a.as_json() if a else None,
+                advice=a.as_json() if a else self._not_configured_advice(),
                 setpoint_tags={k: v for k, v in self.setpoint_tags.items() if v},
                 tau_s=dict(zip(OUTPUTS, map(float, self.model.tau), strict=True)),
                 accuracy=[
                     {"t": t, "output": o, "predicted": pr, "measured": m, "sample_t": st}
                     for t, o, pr, m, st in self.accuracy
                 ],
+                status=self.status,
             )
+
+    def _not_configured_advice(self) -> dict[str, Any] | None:
+        """Without a furnace model the screen's "limited by" column says why there is no advice."""
+        if self.enabled:
+            return None
+        limited = dict.fromkeys(SETPOINT_ROLES, NOT_CONFIGURED)
+        return {"recommendation": {}, "current": {}, "limited_by": limited, "predicted_outcome": {}}
 
     def set_targets(self, targets: dict[str, float], user: str) -> None:
         """The supervisor's targets; the next tick advises for them."""
@@ -306,6 +317,8 @@ class GuidanceService:
 
     def _current(self, suggestion_id: int) -> Advice:
         with self._lock:
+            if not self.enabled:
+                raise ValueError(self.status)
             if self.advice is None or self.suggestion_id is None:
                 raise ValueError("there is no suggestion to decide on")
             if suggestion_id != self.suggestion_id:
@@ -379,3 +392,4 @@ class GuidanceView:
     setpoint_tags: dict[str, str]
     tau_s: dict[str, float]  # how fast each output approaches its steady state (for forecasts)
     accuracy: list[dict[str, float | str]]
+    status: str = ""  # why there is no guidance (not configured), empty when there is

@@ -37,6 +37,7 @@ from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
 from hmi_app.config import PlantConfig
+from hmi_app.displays import default_displays
 from hmi_app.facade import AreaInfo, BucketData, HistoryData, Snapshot, TagInfo
 from hmi_app.guidance_service import GuidanceService, GuidanceView
 from hmi_app.tag_table import CurrentValueTable
@@ -95,6 +96,7 @@ class Runtime:
             for a in config.areas
         ]
         self._index = {t.name: t.index for t in self.tags}
+        self.displays = config.displays or default_displays(config.areas, config.tags)
         n = len(self.tags)
         self.table = CurrentValueTable(n)
         ring = config.ring_capacity()  # validated against MAX_RING_BYTES by the config loader

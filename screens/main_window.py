@@ -4,9 +4,10 @@ All live data enters the GUI here: one QTimer pulls a :class:`Snapshot` from the
 non-blocking copy) and hands it to the header, the visible screen and the open faceplates. Screens
 skip work when the snapshot's versions did not move, so an idle plant costs a few comparisons a tick.
 
-Display hierarchy (ISA-101): Level 1 overview; Level 2 furnace, gas and acid, tankhouse; Level 3 tag
-overview, trends and faceplates (a click on any value); Level 4 diagnostics. Screens of other issues
-register with one line in ``__init__``::
+Display hierarchy (ISA-101): Level 1 overview; Level 2 the unit screens of the plant config's
+``displays:`` (for the demo: furnace, gas and acid, tankhouse; for a plant without displays, one per
+area), on F7, F8, F10, F12, then Ctrl+F1...; Level 3 tag overview, trends and faceplates (a click on
+any value); Level 4 diagnostics. Screens of other issues register with one line in ``__init__``::
 
     self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
 
@@ -19,116 +20,35 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, QTimer
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from hmi_app.facade import ControlRoom, Snapshot
-from screens import i18n, theme
+from screens import i18n
 from screens.alarm_history import AlarmHistoryScreen
 from screens.alarm_kpi import AlarmKpiScreen
 from screens.alarms import AlarmScreen
 from screens.diagnostics import DiagnosticsScreen
 from screens.faceplate import FaceplateDialog
-from screens.furnace import FurnaceScreen
-from screens.gas_acid import GasAcidScreen
 from screens.guidance import GuidanceScreen
 from screens.header import HeaderBar, place_below_header
 from screens.help_overlay import install_help
+from screens.navigation import NavigationBar
 from screens.overview import OverviewScreen
 from screens.tag_overview import TagOverviewScreen
-from screens.tankhouse import TankhouseScreen
 from screens.trend_data import TrendSetStore
 from screens.trends import TrendScreen
+from screens.unit import UnitScreen
 
 UPDATE_INTERVAL_MS = 100
-DEVICES_WIDTH = 210
-
-
-class NavigationBar(QWidget):
-    """Back/forward, one checkable button per screen (with its function key), language, device summary."""
-
-    screen_selected = Signal(str)
-    back_requested = Signal()
-    forward_requested = Signal()
-    language_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("nav")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.buttons: dict[str, QPushButton] = {}
-        self.shortcuts: dict[str, str] = {}
-        self._group = QButtonGroup(self)
-        self._group.setExclusive(True)
-        self._row = QHBoxLayout(self)
-        self._row.setContentsMargins(8, 4, 8, 4)
-        self._row.setSpacing(4)
-        self.back_button = QPushButton("◀")
-        self.forward_button = QPushButton("▶")
-        for button, signal, keys in (
-            (self.back_button, self.back_requested, "Alt+Left"),
-            (self.forward_button, self.forward_requested, "Alt+Right"),
-        ):
-            button.setObjectName("navArrow")
-            button.setFixedWidth(40)
-            button.setFont(theme.font(theme.TITLE_PT))
-            button.clicked.connect(signal)
-            QShortcut(QKeySequence(keys), self).activated.connect(signal)
-            self._row.addWidget(button)
-        self._row.addSpacing(6)
-        self._stretch_at = self._row.count()
-        self._row.addStretch(1)
-        self.language_button = QPushButton()
-        self.language_button.clicked.connect(self.language_requested)
-        self._row.addWidget(self.language_button)
-        self.devices_label = QLabel()
-        self.devices_label.setFont(theme.font(theme.SMALL_PT))
-        self.devices_label.setFixedWidth(DEVICES_WIDTH)
-        self._row.addWidget(self.devices_label)
-
-    def add_entry(self, key: str, label: str, shortcut: str) -> None:
-        """A button for screen ``key`` before the stretch, and its function-key shortcut."""
-        button = QPushButton()
-        button.setObjectName("navButton")
-        button.setCheckable(True)
-        button.setFont(theme.font(theme.SMALL_PT))
-        button.clicked.connect(lambda _checked=False, k=key: self.screen_selected.emit(k))
-        # A QShortcut rather than QAbstractButton.setShortcut: the latter animates a click and switches
-        # only 100 ms later, which feels sluggish on a function key.
-        QShortcut(QKeySequence(shortcut), self).activated.connect(lambda k=key: self.screen_selected.emit(k))
-        self._group.addButton(button)
-        self.buttons[key] = button
-        self.shortcuts[key] = shortcut
-        self._row.insertWidget(self._stretch_at, button)
-        self._stretch_at += 1
-        self.set_label(key, label)
-
-    def set_label(self, key: str, label: str) -> None:
-        """Button text of screen ``key`` (with its function key)."""
-        self.buttons[key].setText(f"{label} [{self.shortcuts[key]}]")
-
-    def set_current(self, key: str) -> None:
-        """Check the button of screen ``key`` without emitting."""
-        self.buttons[key].setChecked(True)
-
-    def show_devices(self, connected: int, total: int, failed: list[str]) -> None:
-        """Device communication summary; failed devices are named (quality, not an alarm colour)."""
-        text = self.tr("Devices: %d of %d connected") % (connected, total)
-        if failed:
-            text += "  -  " + self.tr("no communication: %s") % ", ".join(failed)
-        self.devices_label.setToolTip(text)
-        metrics = QFontMetrics(self.devices_label.font())
-        self.devices_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, DEVICES_WIDTH))
+UNIT_KEYS = ("F7", "F8", "F10", "F12", *(f"Ctrl+F{n}" for n in range(1, 13)))
+"""Function keys of the unit screens, in the order the plant config lists them (the others are taken)."""
 
 
 class MainWindow(QMainWindow):
@@ -164,18 +84,17 @@ class MainWindow(QMainWindow):
                 settings.fileName().rsplit("/", 1)[0] + f"/trend_sets_{control_room.current_user}.json"
             )
         self.overview = OverviewScreen(control_room)
-        self.furnace = FurnaceScreen(control_room)
-        self.gas_acid = GasAcidScreen(control_room)
-        self.tankhouse = TankhouseScreen(control_room)
+        self.units = {d.name: UnitScreen(control_room, d) for d in control_room.displays.screens}
         self.tag_overview = TagOverviewScreen(control_room)
         self.trends = TrendScreen(control_room, sets=TrendSetStore(sets_path))
         self.alarms = AlarmScreen(control_room)
         self.alarm_history = AlarmHistoryScreen(control_room)
         self.alarm_kpi = AlarmKpiScreen(control_room)
         self.add_screen("overview", self.overview, self.tr("Overview"), "F1")
-        self.add_screen("furnace", self.furnace, self.tr("Furnace"), "F7")
-        self.add_screen("gas_acid", self.gas_acid, self.tr("Gas and acid"), "F8")
-        self.add_screen("tankhouse", self.tankhouse, self.tr("Tankhouse"), "F10")
+        for (key, unit), shortcut in zip(
+            self.units.items(), [*UNIT_KEYS, *[""] * len(self.units)], strict=False
+        ):
+            self.add_screen(key, unit, unit.display.title, shortcut)
         self.add_screen("tags", self.tag_overview, self.tr("Tags"), "F11")
         self.add_screen("trends", self.trends, self.tr("Trends"), "F2")
         self.add_screen("alarms", self.alarms, self.tr("Alarms"), "F3")
@@ -306,9 +225,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("%s - Control room") % name)
         own = {
             "overview": self.tr("Overview"),
-            "furnace": self.tr("Furnace"),
-            "gas_acid": self.tr("Gas and acid"),
-            "tankhouse": self.tr("Tankhouse"),
+            **{k: i18n.plant_text(u.display.title, u.display.title_zh) for k, u in self.units.items()},
             "tags": self.tr("Tags"),
             "trends": self.tr("Trends"),
             "alarms": self.tr("Alarms"),
@@ -319,6 +236,7 @@ class MainWindow(QMainWindow):
                 key, own.get(key) or QCoreApplication.translate("MainWindow", self._labels[key])
             )
         self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
+        self.nav.refit()
         self._devices_key = None
         for widget in [self.header, self.help, *self.screens.values(), *self.faceplates.values()]:
             retranslate = getattr(widget, "retranslate_ui", None)

@@ -39,6 +39,9 @@ debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$r
   || { tail -20 "$root.log" >&2; exit 1; }
 rm -f "$root.log"
 
+# "/" of a real machine is a mount point (tests make their mounts private with unshare): so is ours.
+mount --bind "$root" "$root"
+mounted+=("$root")
 for m in proc sys dev dev/pts; do
   mkdir -p "$root/$m"
   case "$m" in

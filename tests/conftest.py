@@ -9,7 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,14 +69,8 @@ def demo_config() -> PlantConfig:
 
 @pytest.fixture(scope="module")
 def virtual_plant(demo_config: PlantConfig) -> Iterator[object]:
-    from hmi_app.virtual_plant import VirtualPlant
-
-    plant = VirtualPlant(demo_config, ports="auto", seed=7, tick_s=0.2)
-    plant.start()
-    try:
+    with serving(demo_config, seed=7) as plant:
         yield plant
-    finally:
-        plant.stop()
 
 
 def all_good(runtime: object) -> bool:
@@ -87,13 +83,32 @@ def all_good(runtime: object) -> bool:
 @pytest.fixture(scope="module")
 def running_control_room(virtual_plant: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A started Runtime connected to the virtual plant, every tag already good."""
+    with control_room(virtual_plant.config, tmp_path_factory.mktemp("data")) as runtime:  # type: ignore[attr-defined]
+        yield runtime
+
+
+@contextmanager
+def serving(config: PlantConfig, **options: Any) -> Iterator[Any]:
+    """A started VirtualPlant for ``config`` on ephemeral ports (tick 0.2 s unless ``options`` say)."""
+    from hmi_app.virtual_plant import VirtualPlant
+
+    plant = VirtualPlant(config, ports="auto", **{"tick_s": 0.2, **options})
+    plant.start()
+    try:
+        yield plant
+    finally:
+        plant.stop()
+
+
+@contextmanager
+def control_room(config: PlantConfig, data_dir: Path, timeout: float = 20.0) -> Iterator[Any]:
+    """A started Runtime on ``config`` polled fast, yielded once every tag is good."""
     from hmi_app.runtime import Runtime
 
-    data_dir: Path = tmp_path_factory.mktemp("data")
-    runtime = Runtime(fast_config(virtual_plant.config), data_dir, user="test-operator")  # type: ignore[attr-defined]
+    runtime = Runtime(fast_config(config), data_dir, user="test-operator")
     runtime.start()
     try:
-        wait_for(lambda: all_good(runtime), timeout=20)
+        wait_for(lambda: all_good(runtime), timeout=timeout)
         yield runtime
     finally:
         runtime.stop()

@@ -5,6 +5,7 @@ and the licence."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -73,9 +74,13 @@ def test_headless_run_where_no_tag_became_good_exits_non_zero_with_one_line(tmp_
 
 
 def test_the_wheel_carries_the_demo_plant_the_licence_and_the_entry_point(tmp_path: Path) -> None:
+    # Built from a copy: setuptools writes build/ into the tree it builds, and the checkout stays clean.
+    source = tmp_path / "source"
+    skip = shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__", "tests", "docs")
+    shutil.copytree(ROOT, source, ignore=skip)
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
-         str(ROOT)],
+         str(source)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]

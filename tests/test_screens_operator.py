@@ -32,7 +32,7 @@ def test_setpoint_written_through_the_faceplate_of_a_furnace_value(
     before = _value(runtime, name)
     target = 140.0 if abs(before - 140.0) > 1 else 160.0
     window.show_screen("furnace")
-    tile = window.furnace.tiles[name]
+    tile = window.units["furnace"].rows[name]
     qtbot.mouseClick(tile, Qt.MouseButton.LeftButton, pos=tile.value_rect().center())
     plate = window.faceplates[idx]
     qtbot.waitUntil(
@@ -88,7 +88,7 @@ def test_tankhouse_cell_map_marks_a_short_circuit_in_its_priority_colour(
     qtbot, window, running_control_room, virtual_plant
 ) -> None:
     window.show_screen("tankhouse")
-    cell, calm = window.tankhouse.cells["A04"], window.tankhouse.cells["A01"]
+    cell, calm = window.units["tankhouse"].cells["A04"], window.units["tankhouse"].cells["A01"]
     virtual_plant.force("TH.A04.VOLTAGE", 225.0)  # below LO 240 (medium)
     try:
         qtbot.waitUntil(
@@ -111,7 +111,10 @@ def test_unit_screens_show_the_live_values(qtbot, window, running_control_room, 
     runtime = running_control_room
     virtual_plant.freeze()
     try:
-        for key, screen_tiles in (("furnace", window.furnace.tiles), ("gas_acid", window.gas_acid.tiles)):
+        for key, screen_tiles in (
+            ("furnace", window.units["furnace"].tiles),
+            ("gas_acid", window.units["gas_acid"].tiles),
+        ):
             window.show_screen(key)
             for name, tile in screen_tiles.items():
                 tag = runtime.tags[runtime.tag_index(name)]
@@ -123,7 +126,7 @@ def test_unit_screens_show_the_live_values(qtbot, window, running_control_room, 
                     )
 
                 qtbot.waitUntil(shown, timeout=WAIT_MS)
-        row = window.gas_acid.emission_rows["STACK.SO2"]
+        row = window.units["gas_acid"].rows["STACK.SO2"]
         assert row.value_text() == row.tag.format(_value(runtime, "STACK.SO2"))
     finally:
         virtual_plant.unfreeze()
@@ -149,7 +152,7 @@ def test_back_and_forward_follow_the_screens_shown(qtbot, window) -> None:
 def test_language_switches_at_run_time(qtbot, window, running_control_room) -> None:
     runtime = running_control_room
     assert window.nav.buttons["overview"].text().startswith("Overview")
-    tile = window.furnace.tiles["FSF.MATTE_TEMP"]
+    tile = window.units["furnace"].tiles["FSF.MATTE_TEMP"]
     assert tile.label_text() == "Matte temperature (settler pyrometer)"
     qtbot.mouseClick(window.nav.language_button, Qt.MouseButton.LeftButton)
     assert i18n.is_chinese()
@@ -160,7 +163,7 @@ def test_language_switches_at_run_time(qtbot, window, running_control_room) -> N
         == runtime.tags[runtime.tag_index("FSF.MATTE_TEMP")].description_zh
         == "冰铜温度（沉淀池）"
     )
-    assert window.tankhouse.map_title.text().startswith("电解槽分布图")
+    assert window.units["tankhouse"].map_title.text().startswith("电解槽分布图")
     assert window.header.silence_button.text() == "消音"
     assert window.header.plant_label.text() == "示范铜冶炼厂"
     plate = window.open_faceplate(runtime.tag_index("FSF.CONC_FEED_SP"))

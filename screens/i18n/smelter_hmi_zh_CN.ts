@@ -1482,4 +1482,30 @@ Click for the faceplate</source>
         <translation>自动：各数值轴自动扩展以显示视图内的全部数值。固定：使用组态量程。</translation>
     </message>
 </context>
+<context>
+    <name>MissingTagWidget</name>
+    <message>
+        <location filename="../widgets/value_tile.py" line="226" />
+        <source>%s: tag missing</source>
+        <translation>%s：位号缺失</translation>
+    </message>
+</context>
+<context>
+    <name>UnitScreen</name>
+    <message>
+        <location filename="../unit.py" line="183" />
+        <source>Grey: normal.  Alarm colour: abnormal.  Click a cell for its faceplate.</source>
+        <translation>灰色：正常。报警色：异常。点击电解槽打开其面板。</translation>
+    </message>
+    <message>
+        <location filename="../unit.py" line="185" />
+        <source>Short circuit suspected</source>
+        <translation>疑似短路</translation>
+    </message>
+    <message>
+        <location filename="../unit.py" line="185" />
+        <source>tag missing</source>
+        <translation>位号缺失</translation>
+    </message>
+</context>
 </TS>

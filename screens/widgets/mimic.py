@@ -1,129 +1,145 @@
-"""Base of the Level-2 unit screens: a muted equipment drawing with live values placed on it.
+"""A simple process mimic drawn from configuration: vessels, pipes with flow direction, live values.
 
-Subclasses draw their equipment in fixed design coordinates (:data:`DESIGN_W` x :data:`DESIGN_H`);
-the canvas scales the drawing uniformly to the widget and moves the value widgets with it, so the
-mimic keeps its proportions on any monitor. Equipment is drawn only in greys (ISA-101): colour on a
-unit screen always means an abnormal value or an alarm priority.
+Positions are [column, row] on the display's grid; the grid stretches to the widget, so the drawing
+fills a 1280x800 window as well as a 1920x1080 one, and the value tiles move (and narrow) with it.
+Equipment is drawn only in greys (ISA-101): colour on a unit screen always means an abnormal value or
+an alarm priority.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
-from hmi_app.facade import ControlRoom, Snapshot
-from screens import theme
+from hmi_app.facade import Mimic, TagInfo
+from screens import i18n, theme
 from screens.widgets.live import LiveBinder
-from screens.widgets.value_tile import ValueTileWidget
+from screens.widgets.value_tile import TILE_H, MissingTagWidget, ValueTileWidget
 
-DESIGN_W, DESIGN_H = 1560.0, 800.0
 EQUIPMENT_FILL = "#bcbcbc"
 EQUIPMENT_DARK = "#a4a4a4"
 EQUIPMENT_LINE = "#6e6e6e"
 PIPE = "#858585"
+BAND_FILLS = ("#adadad", "#979797", "#8a8a8a")  # upper to lower layers, still greys (ISA-101)
+TILE_COLUMNS = 2.4  # a value tile spans this many grid columns
+TILE_MIN_W, TILE_MAX_W = 140, 230
+PIPE_WIDTHS = {1: 2.0, 2: 4.0, 3: 7.0}
 
 
-class MimicScreen(QWidget):
-    """A unit screen: override :meth:`draw` and call :meth:`tile` / :meth:`place` in ``__init__``.
+class MimicCanvas(QWidget):
+    """The mimic of one unit screen; ``tiles`` maps tag names to their value tiles.
 
-    ``tag_activated(int)`` carries the tag index of any clicked value (the main window opens its faceplate).
+    ``tag_activated(int)`` carries the tag index of a clicked value (the main window opens its faceplate).
     """
 
     tag_activated = Signal(int)
 
-    def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, mimic: Mimic, tags: dict[str, TagInfo], binder: LiveBinder, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.control_room = control_room
-        self.binder = LiveBinder()
-        self.tiles: dict[str, QWidget] = {}
+        self.mimic = mimic
+        self.tiles: dict[str, ValueTileWidget] = {}
+        self.missing: dict[str, MissingTagWidget] = {}
         self._placed: list[tuple[QWidget, float, float]] = []
-        self.setMinimumSize(900, 480)
+        for value in mimic.values:
+            tag = tags.get(value.tag)
+            widget: QWidget
+            if tag is None:
+                widget = self.missing.setdefault(value.tag, MissingTagWidget(value.tag, self))
+            else:
+                tile = ValueTileWidget(tag, None, self)
+                tile.activated.connect(self.tag_activated)
+                binder.bind(tile)
+                self.tiles[value.tag] = tile
+                widget = tile
+            self._placed.append((widget, value.at[0], value.at[1]))
+        self.setMinimumSize(600, 420)
 
-    # --- building --------------------------------------------------------------------------------
-    def tile(self, tag_name: str, x: float, y: float, label: str | None = None) -> ValueTileWidget:
-        """A value tile for ``tag_name`` with its top-left corner at design point (x, y)."""
-        tag = self.control_room.tags[self.control_room.tag_index(tag_name)]
-        widget = ValueTileWidget(tag, label, self)
-        widget.activated.connect(self.tag_activated)
-        self.binder.bind(widget)
-        self.tiles[tag_name] = widget
-        self.place(widget, x, y)
-        return widget
+    def cell(self) -> tuple[float, float]:
+        """Width and height of one grid cell in pixels."""
+        cols, rows = self.mimic.grid
+        return self.width() / cols, self.height() / rows
 
-    def place(self, widget: QWidget, x: float, y: float) -> None:
-        """Keep ``widget`` (a child of this screen) at design point (x, y)."""
-        widget.setParent(self)
-        self._placed.append((widget, x, y))
+    def placed(self) -> list[QWidget]:
+        """The value widgets on the drawing (tiles and missing-tag placeholders)."""
+        return [w for w, _x, _y in self._placed]
 
     def retranslate_ui(self) -> None:
         """Tile captions and the drawing's labels in the current language."""
-        for widget, _x, _y in self._placed:
-            retranslate = getattr(widget, "retranslate_ui", None)
-            if retranslate is not None:
-                retranslate()
+        for widget in self.placed():
+            widget.retranslate_ui()  # type: ignore[attr-defined]
         self.update()
 
-    # --- geometry --------------------------------------------------------------------------------
-    def _transform(self) -> tuple[float, float, float]:
-        s = min(self.width() / DESIGN_W, self.height() / DESIGN_H)
-        return s, (self.width() - s * DESIGN_W) / 2.0, (self.height() - s * DESIGN_H) / 2.0
-
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        s, ox, oy = self._transform()
+        cw, ch = self.cell()
+        width = int(min(TILE_MAX_W, max(TILE_MIN_W, TILE_COLUMNS * cw)))
         for widget, x, y in self._placed:
-            widget.move(int(ox + s * x), int(oy + s * y))
+            widget.setFixedSize(width, TILE_H)
+            widget.move(int(x * cw), int(y * ch))
         super().resizeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        s, ox, oy = self._transform()
-        painter.translate(ox, oy)
-        painter.scale(s, s)
-        self.draw(painter)
+        cw, ch = self.cell()
+        font = theme.font(theme.SMALL_PT + 1)
+        metrics = QFontMetricsF(font)
+        painter.setFont(font)
+        for vessel in self.mimic.vessels:
+            rect = QRectF(vessel.at[0] * cw, vessel.at[1] * ch, vessel.size[0] * cw, vessel.size[1] * ch)
+            radius = min(rect.width(), rect.height()) / 2.5 if vessel.round else 4.0
+            painter.setPen(QPen(QColor(EQUIPMENT_LINE), 2))
+            painter.setBrush(QColor(EQUIPMENT_DARK if vessel.dark else EQUIPMENT_FILL))
+            painter.drawRoundedRect(rect, radius, radius)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for k, band in enumerate(vessel.bands):
+                top = rect.top() + band.top * rect.height()
+                layer = QRectF(
+                    rect.left() + 3, top, rect.width() - 6, (band.bottom - band.top) * rect.height()
+                )
+                painter.fillRect(layer, QColor(BAND_FILLS[min(k, len(BAND_FILLS) - 1)]))
+                painter.setPen(QColor(theme.TEXT_MUTED))
+                name = i18n.plant_text(band.label, band.label_zh)
+                painter.drawText(layer.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, name)
+            text = i18n.plant_text(vessel.label, vessel.label_zh)
+            if not text:
+                continue
+            if vessel.label_at == "inside":
+                at = QPointF(rect.left() + 8, rect.top() + 8 + metrics.ascent())
+            elif vessel.label_at == "below":
+                at = QPointF(rect.left(), rect.bottom() + 4 + metrics.ascent())
+            else:
+                at = QPointF(rect.left(), rect.top() - 4 - metrics.descent())
+            painter.setPen(QColor(theme.TEXT_MUTED))
+            painter.drawText(at, text)
+        for pipe in self.mimic.pipes:
+            points = [QPointF(x * cw, y * ch) for x, y in pipe.points]
+            self._pipe(painter, points, PIPE_WIDTHS[pipe.width], pipe.arrow)
+            text = i18n.plant_text(pipe.label, pipe.label_zh)
+            if text:  # above the longest horizontal segment, where there is room to write
+                a, b = max(
+                    zip(points, points[1:], strict=False),
+                    key=lambda s: abs(s[1].x() - s[0].x()) if abs(s[1].y() - s[0].y()) < 1 else -1,
+                )
+                painter.setPen(QColor(theme.TEXT_MUTED))
+                painter.drawText(QPointF(min(a.x(), b.x()) + 4, a.y() - 6 - metrics.descent()), text)
 
-    def draw(self, painter: QPainter) -> None:
-        """Draw the equipment in design coordinates (override)."""
-
-    # --- drawing helpers -------------------------------------------------------------------------
     @staticmethod
-    def vessel(painter: QPainter, rect: QRectF, *, radius: float = 6.0, fill: str = EQUIPMENT_FILL) -> None:
-        """A piece of equipment: grey body with a darker outline."""
-        painter.setPen(QPen(QColor(EQUIPMENT_LINE), 2))
-        painter.setBrush(QColor(fill))
-        painter.drawRoundedRect(rect, radius, radius)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-
-    @staticmethod
-    def pipe(
-        painter: QPainter, points: list[tuple[float, float]], *, width: float = 4.0, arrow: bool = True
-    ) -> None:
-        """A process line through ``points`` with an arrow head at the end."""
+    def _pipe(painter: QPainter, pts: list[QPointF], width: float, arrow: bool) -> None:
+        """A process line through ``pts`` with an arrow head at the end (the flow direction)."""
         painter.setPen(QPen(QColor(PIPE), width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
-        pts = [QPointF(x, y) for x, y in points]
         painter.drawPolyline(QPolygonF(pts))
-        if arrow and len(pts) >= 2:
+        if arrow:
             a, b = pts[-2], pts[-1]
             d = b - a
             length = max(1e-6, (d.x() ** 2 + d.y() ** 2) ** 0.5)
             u = QPointF(d.x() / length, d.y() / length)
             n = QPointF(-u.y(), u.x())
-            head = QPolygonF([b, b - u * 12 + n * 6, b - u * 12 - n * 6])
+            size = 8 + width
+            head = QPolygonF([b, b - u * size + n * size / 2, b - u * size - n * size / 2])
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(PIPE))
             painter.drawPolygon(head)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-
-    @staticmethod
-    def label(
-        painter: QPainter, x: float, y: float, text: str, *, size: float = theme.BASE_PT, bold: bool = True
-    ) -> None:
-        """Equipment name in muted text at design point (x, y) (baseline-left)."""
-        painter.setPen(QColor(theme.TEXT_MUTED))
-        painter.setFont(theme.font(size, bold=bold))
-        painter.drawText(QPointF(x, y), text)
-
-    def update_snapshot(self, snapshot: Snapshot) -> None:
-        """Feed the value tiles (only changed ones repaint)."""
-        self.binder.update(snapshot)

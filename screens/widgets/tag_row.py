@@ -13,11 +13,11 @@ from screens.widgets.analog import paint_analog_bar
 from screens.widgets.value_tile import ClickableMixin, ValueViewMixin
 
 ROW_HEIGHT = 30
-DESCRIPTION_MIN = 120
+DESCRIPTION_MIN = 90  # three overview panels side by side fit a 1280-pixel window
 BAR_MIN, BAR_MAX = 80, 140
 INDICATOR = 18
 VALUE_WIDTH = 74
-UNIT_WIDTH = 56
+UNIT_WIDTH = 52
 FLAG_WIDTH = 34
 GAP = 6
 

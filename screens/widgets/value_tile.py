@@ -16,10 +16,12 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from hmi_app.facade import Quality, TagInfo
 from screens import i18n, theme
-from screens.formatting import format_value
+from screens.formatting import format_value, is_discrete
+from screens.widgets.analog import paint_analog_bar
 from screens.widgets.live import TagAlarmState
 
 TILE_W = 200
+TILE_H = 58  # caption, value, analog indicator
 
 
 class ValueViewMixin:
@@ -136,7 +138,11 @@ class ClickableMixin:
 
 
 class ValueTileWidget(ClickableMixin, ValueViewMixin, QWidget):
-    """A compact value for mimics and KPI panels: label above, indicator, value and unit below."""
+    """A compact value for mimics: caption, alarm indicator, value and unit, and under them the
+    analog indicator with its normal band (ISA-101: a bare number does not say whether it is normal).
+
+    The width follows the mimic's grid (:meth:`setFixedWidth`); the height is fixed.
+    """
 
     activated = Signal(int)
 
@@ -144,7 +150,8 @@ class ValueTileWidget(ClickableMixin, ValueViewMixin, QWidget):
         super().__init__(parent)
         self._init_value(tag)
         self._label = label
-        self.setFixedSize(QSize(TILE_W, 46))
+        self.discrete = is_discrete(tag)
+        self.setFixedSize(QSize(TILE_W, TILE_H))
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -167,8 +174,13 @@ class ValueTileWidget(ClickableMixin, ValueViewMixin, QWidget):
         self.update()
 
     def value_rect(self) -> QRect:
-        """Where the value box is painted."""
-        return QRect(24, 20, 100, 24)
+        """Where the value box is painted: 100 pixels, less on a narrow tile so the unit stays readable."""
+        unit = (
+            QFontMetrics(self._label_font).horizontalAdvance(self.tag.eng_unit) + 10
+            if self.tag.eng_unit
+            else 6
+        )
+        return QRect(24, 20, max(56, min(100, self.width() - 24 - unit)), 24)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
@@ -194,3 +206,37 @@ class ValueTileWidget(ClickableMixin, ValueViewMixin, QWidget):
         painter.drawText(unit, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.tag.eng_unit)
         if self.quality != Quality.GOOD:
             self.paint_flag(painter, QRect(self.width() - 36, 2, 32, 15), self._label_font)
+        if not self.discrete:
+            bar = QRect(24, 47, self.width() - 32, 5)
+            paint_analog_bar(painter, bar, self.tag, self.value, self.quality, pointer=3.0)
+
+
+class MissingTagWidget(QWidget):
+    """Stands where a display names a tag the running plant does not have (renamed, removed by a
+    reload): the screen still opens, and the operator reads which tag is missing."""
+
+    def __init__(self, name: str, parent: QWidget | None = None, *, height: int = TILE_H) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.setFixedSize(QSize(TILE_W, height))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._font = theme.font(theme.SMALL_PT)
+        self.retranslate_ui()
+
+    def text(self) -> str:
+        """What the placeholder says, in the current language."""
+        return self.tr("%s: tag missing") % self.name
+
+    def retranslate_ui(self) -> None:
+        self.setToolTip(self.text())
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.setPen(QPen(QColor(theme.TEXT_MUTED), 1, Qt.PenStyle.DashLine))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.setFont(self._font)
+        text = QFontMetrics(self._font).elidedText(
+            self.text(), Qt.TextElideMode.ElideMiddle, self.width() - 10
+        )
+        painter.drawText(self.rect().adjusted(5, 0, -5, 0), Qt.AlignmentFlag.AlignVCenter, text)
