@@ -6,6 +6,12 @@ seconds). Panning or zooming with the mouse, or the scroll buttons, pauses live 
 history: the visible range is fetched as one min/max bucket per pixel column, refetched after each
 move (debounced to the next tick), so thirty days cost as many points as the plot is wide. Missing
 data and bad quality are drawn as gaps. Pens share an axis per engineering unit, or each gets its own.
+
+Every historian query (live pulls, history buckets, statistics, CSV export) runs on a background
+worker, one request at a time: the GUI thread only draws results. A request made while one runs is
+remembered and sent when the first returns, so a fast pan draws the last result and then the newest
+range, never a queue of stale ranges. Results of pens or live buffers that changed meanwhile are
+dropped (``_generation``).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from screens.trend_data import (
 )
 from screens.trend_plot import AXIS_PER_PEN, AXIS_PER_UNIT, TrendPlotWidget
 from screens.trend_table import PenTableWidget
+from screens.worker import BackgroundRunner
 
 __all__ = ["TrendScreen", "history_to_plot_arrays"]
 
@@ -75,6 +82,11 @@ class TrendScreen(QWidget):
         self._stats_pending = False
         self.live = True
         self.fetch_count = 0  # historian queries made (for tests and the benchmark)
+        self.draw_count = 0  # query results drawn (for tests and the benchmark)
+        self.runner = BackgroundRunner(self, name="trend-history")
+        self._generation = 0  # moves when pens or live buffers change: older results are dropped
+        self._in_flight = False
+        self._stats_in_flight = False
 
         self.browser = TagBrowserWidget(control_room.tags)
         self.browser.toggled.connect(self._toggled)
@@ -138,6 +150,10 @@ class TrendScreen(QWidget):
         right = QVBoxLayout()
         right.addLayout(bar)
         right.addWidget(self.plot, 1)
+        self.status_label = QLabel()  # progress and outcome of a CSV export
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()
+        right.addWidget(self.status_label)
         right.addWidget(self.table)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 8, 8, 8)
@@ -222,6 +238,7 @@ class TrendScreen(QWidget):
         self.live = live
         self.live_button.setChecked(live)
         self.live_button.setText(self.tr("Live") if live else self.tr("Paused - resume live"))
+        self._generation += 1
         if live:
             for buffer in self._buffers.values():
                 buffer.reset()
@@ -249,9 +266,30 @@ class TrendScreen(QWidget):
         self.show_range(mid - half, mid + half)
 
     def export_csv(self, path: str | Path) -> int:
-        """Write the visible range of every pen (raw samples, with units and quality) as CSV."""
+        """Write the visible range of every pen (raw samples, with units and quality) as CSV; blocks."""
         t0, t1 = self.plot.time_range()
         return write_csv(path, self._control_room, [p.tag for p in self.plot.pens.values()], t0, t1)
+
+    def export_csv_in_background(self, path: str | Path):  # noqa: ANN201 (Future[int])
+        """Write the CSV on the worker; the status line shows progress, then the outcome."""
+        t0, t1 = self.plot.time_range()
+        tags, room = [p.tag for p in self.plot.pens.values()], self._control_room
+        self.csv_button.setEnabled(False)
+        self._status(self.tr("Exporting to %s ...") % path)
+
+        def done(rows: int) -> None:
+            self.csv_button.setEnabled(True)
+            self._status(self.tr("Exported %d rows to %s") % (rows, path))
+
+        def failed(reason: str) -> None:
+            self.csv_button.setEnabled(True)
+            self._status(self.tr("Export failed: %s") % reason)
+
+        return self.runner.submit(lambda: write_csv(path, room, tags, t0, t1), done, failed)
+
+    def _status(self, text: str) -> None:
+        self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))
 
     def export_png(self, path: str | Path) -> bool:
         """Save the plot as it is drawn as a PNG image."""
@@ -306,31 +344,81 @@ class TrendScreen(QWidget):
             self.refresh_stats()
 
     def _pull_live(self) -> None:
+        """Ask the worker for the new live samples (raw up to an hour, else min/max buckets)."""
+        if self._in_flight:
+            self._last_pull = -math.inf  # pull again as soon as the running query returns
+            return
         now = self._now if self._now is not None else time.time()
         self._last_pull = now
-        t0 = now - self._window_s
-        for index, buffer in self._buffers.items():
-            if self._window_s <= LIVE_RAW_MAX_S:
-                data = self._control_room.history(index, max(t0, buffer.last_t), now)
-                buffer.extend(data)
+        t0, room, width = now - self._window_s, self._control_room, max(100, self.plot.width())
+        raw = self._window_s <= LIVE_RAW_MAX_S
+        since = {index: max(t0, buffer.last_t) for index, buffer in self._buffers.items()}
+
+        def query() -> dict:
+            if raw:
+                return {i: room.history(i, t, now) for i, t in since.items()}
+            return {i: fetch_envelope(room, i, t0, now, width) for i in since}
+
+        self._submit(query, lambda data: self._draw_live(data, raw, t0, now))
+
+    def _draw_live(self, data: dict, raw: bool, t0: float, now: float) -> None:
+        for index, result in data.items():
+            if raw:
+                buffer = self._buffers[index]
+                buffer.extend(result)
                 buffer.trim(t0)
                 x, y = insert_gaps(buffer.x, buffer.y, GAP_S)
             else:
-                x, y = fetch_envelope(self._control_room, index, t0, now, max(100, self.plot.width()))
-            self.fetch_count += 1
+                x, y = result
             self.plot.set_pen_data(index, x, y)
         self.plot.set_time_range(t0, now)
         self._show_range_label(t0, now)
 
     def _fetch_history(self) -> None:
+        """Ask the worker for the visible range at one min/max bucket per pixel column."""
+        self._dirty = True
+        if self._in_flight:
+            return  # sent when the running query returns: the last range wins
         self._dirty = False
         t0, t1 = self.plot.time_range()
-        for index in self.plot.pens:
-            x, y = fetch_envelope(self._control_room, index, t0, t1, max(100, self.plot.width()))
-            self.fetch_count += 1
+        room, width, pens = self._control_room, max(100, self.plot.width()), list(self.plot.pens)
+
+        def query() -> dict:
+            return {i: fetch_envelope(room, i, t0, t1, width) for i in pens}
+
+        self._submit(query, lambda data: self._draw_history(data, t0, t1))
+
+    def _draw_history(self, data: dict, t0: float, t1: float) -> None:
+        for index, (x, y) in data.items():
             self.plot.set_pen_data(index, x, y)
         self._show_range_label(t0, t1)
         self._stats_pending = True  # computed on the first tick after the view stops moving
+
+    def _submit(self, query, draw) -> None:  # noqa: ANN001 (callables)
+        """Run ``query`` on the worker; ``draw`` its result unless pens or buffers changed since."""
+        generation = self._generation
+        self._in_flight = True
+
+        def done(data: dict) -> None:
+            self._in_flight = False
+            self.fetch_count += len(data)
+            if generation == self._generation and set(data) <= set(self.plot.pens):
+                draw(data)
+                self.draw_count += 1
+            elif self.live:
+                self._last_pull = -math.inf
+            else:
+                self._dirty = True
+            if self.live and self._last_pull == -math.inf:
+                self._pull_live()
+            elif self._dirty and not self.live:
+                self._fetch_history()
+
+        def failed(reason: str) -> None:
+            self._in_flight = False
+            self.range_label.setText(self.tr("History not available: %s") % reason)
+
+        self.runner.submit(query, done, failed)
 
     def _user_moved(self) -> None:
         if self.live:
@@ -349,6 +437,8 @@ class TrendScreen(QWidget):
 
     # --- table -----------------------------------------------------------------------------------
     def _pens_changed(self, *, refetch: bool = True) -> None:
+        if refetch:
+            self._generation += 1
         self.plot.regroup()
         pens = list(self.plot.pens.values())
         self.table.set_pens(pens)
@@ -361,13 +451,34 @@ class TrendScreen(QWidget):
             self.refresh_stats()
 
     def refresh_stats(self) -> None:
-        """Min, max, mean and standard deviation of every pen over the visible range, into the table."""
+        """Min, max, mean and standard deviation of every pen over the visible range, into the table.
+
+        Computed on the worker (a day of raw samples per pen); shown when done if the pens are the same.
+        """
         self._stats_pending = False
         self._last_stats = self._now if self._now is not None else time.time()
+        if self._stats_in_flight:
+            self._stats_pending = True
+            return
         t0, t1 = self.plot.time_range()
-        self.table.show_stats([visible_stats(self._control_room, i, t0, t1) for i in self.plot.pens])
-        if self.plot.cursor.isVisible():
-            self.table.show_cursor(float(self.plot.cursor.value()))
+        if self.live and self._now is not None:  # the range the live pull now under way will show
+            t0, t1 = self._now - self._window_s, self._now
+        room, pens = self._control_room, list(self.plot.pens)
+        self._stats_in_flight = True
+
+        def done(stats: list) -> None:
+            self._stats_in_flight = False
+            if pens != list(self.plot.pens) or self._stats_pending:
+                self.refresh_stats()  # the pens or the range changed meanwhile
+                return
+            self.table.show_stats(stats)
+            if self.plot.cursor.isVisible():
+                self.table.show_cursor(float(self.plot.cursor.value()))
+
+        def failed(reason: str) -> None:
+            self._stats_in_flight = False
+
+        self.runner.submit(lambda: [visible_stats(room, i, t0, t1) for i in pens], done, failed)
 
     def cursor_values(self) -> dict[str, str]:
         """The cursor column as shown, per tag name."""
@@ -390,7 +501,7 @@ class TrendScreen(QWidget):
             self, self.tr("Export visible data"), "trend.csv", "CSV (*.csv)"
         )
         if path:
-            self.export_csv(path)
+            self.export_csv_in_background(path)
 
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export picture"), "trend.png", "PNG (*.png)")
