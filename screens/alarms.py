@@ -383,7 +383,8 @@ class AlarmScreen(QWidget):
     def _selection_changed(self) -> None:
         self._frame_selected_rows()
         selected = [] if self.runner.busy else self.selected_alarms()  # one action at a time
-        self.ack_page_button.setEnabled(not self.runner.busy and any(a.state.needs_ack for a in self.model.rows))
+        waiting = any(a.state.needs_ack for a in self.model.rows)
+        self.ack_page_button.setEnabled(waiting and not self.runner.busy)
         self.ack_selected_button.setEnabled(any(a.state.needs_ack for a in selected))
         hidden_view = self.view_combo.currentData() == "hidden"
         self.shelve_button.setEnabled(bool(selected) and not hidden_view)

@@ -298,5 +298,3 @@ class FaceplateDialog(QDialog):
         else:
             self._show_refusal(result.reason or self.tr("no reason given"))
         self._show_confirmation(False)
-
-

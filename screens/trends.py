@@ -36,12 +36,10 @@ from screens.trend_browser import TagBrowserWidget, TrendSetsWidget
 from screens.trend_data import (
     PenBuffer,
     TrendSetStore,
-    fetch_envelope,
     history_to_plot_arrays,
-    insert_gaps,
-    visible_stats,
     write_csv,
 )
+from screens.trend_fetch import LIVE_RAW_MAX_S, TrendFetchMixin
 from screens.trend_plot import AXIS_PER_PEN, AXIS_PER_UNIT, TrendPlotWidget
 from screens.trend_table import PenTableWidget
 from screens.worker import BackgroundRunner
@@ -51,8 +49,6 @@ __all__ = ["TrendScreen", "history_to_plot_arrays"]
 PULL_INTERVAL_S = 1.0
 LONG_LIVE_REFETCH_S = 10.0
 STATS_INTERVAL_S = 5.0
-LIVE_RAW_MAX_S = 3600.0
-GAP_S = 5.0
 WINDOWS = (
     (300, "5 min"),
     (900, "15 min"),
@@ -64,7 +60,7 @@ WINDOWS = (
 )
 
 
-class TrendScreen(QWidget):
+class TrendScreen(TrendFetchMixin, QWidget):
     """Tag browser and trend sets on the left; toolbar, multi-axis plot and pen table on the right."""
 
     def __init__(
@@ -343,83 +339,6 @@ class TrendScreen(QWidget):
         if self.live and self._now - self._last_stats >= STATS_INTERVAL_S:
             self.refresh_stats()
 
-    def _pull_live(self) -> None:
-        """Ask the worker for the new live samples (raw up to an hour, else min/max buckets)."""
-        if self._in_flight:
-            self._last_pull = -math.inf  # pull again as soon as the running query returns
-            return
-        now = self._now if self._now is not None else time.time()
-        self._last_pull = now
-        t0, room, width = now - self._window_s, self._control_room, max(100, self.plot.width())
-        raw = self._window_s <= LIVE_RAW_MAX_S
-        since = {index: max(t0, buffer.last_t) for index, buffer in self._buffers.items()}
-
-        def query() -> dict:
-            if raw:
-                return {i: room.history(i, t, now) for i, t in since.items()}
-            return {i: fetch_envelope(room, i, t0, now, width) for i in since}
-
-        self._submit(query, lambda data: self._draw_live(data, raw, t0, now))
-
-    def _draw_live(self, data: dict, raw: bool, t0: float, now: float) -> None:
-        for index, result in data.items():
-            if raw:
-                buffer = self._buffers[index]
-                buffer.extend(result)
-                buffer.trim(t0)
-                x, y = insert_gaps(buffer.x, buffer.y, GAP_S)
-            else:
-                x, y = result
-            self.plot.set_pen_data(index, x, y)
-        self.plot.set_time_range(t0, now)
-        self._show_range_label(t0, now)
-
-    def _fetch_history(self) -> None:
-        """Ask the worker for the visible range at one min/max bucket per pixel column."""
-        self._dirty = True
-        if self._in_flight:
-            return  # sent when the running query returns: the last range wins
-        self._dirty = False
-        t0, t1 = self.plot.time_range()
-        room, width, pens = self._control_room, max(100, self.plot.width()), list(self.plot.pens)
-
-        def query() -> dict:
-            return {i: fetch_envelope(room, i, t0, t1, width) for i in pens}
-
-        self._submit(query, lambda data: self._draw_history(data, t0, t1))
-
-    def _draw_history(self, data: dict, t0: float, t1: float) -> None:
-        for index, (x, y) in data.items():
-            self.plot.set_pen_data(index, x, y)
-        self._show_range_label(t0, t1)
-        self._stats_pending = True  # computed on the first tick after the view stops moving
-
-    def _submit(self, query, draw) -> None:  # noqa: ANN001 (callables)
-        """Run ``query`` on the worker; ``draw`` its result unless pens or buffers changed since."""
-        generation = self._generation
-        self._in_flight = True
-
-        def done(data: dict) -> None:
-            self._in_flight = False
-            self.fetch_count += len(data)
-            if generation == self._generation and set(data) <= set(self.plot.pens):
-                draw(data)
-                self.draw_count += 1
-            elif self.live:
-                self._last_pull = -math.inf
-            else:
-                self._dirty = True
-            if self.live and self._last_pull == -math.inf:
-                self._pull_live()
-            elif self._dirty and not self.live:
-                self._fetch_history()
-
-        def failed(reason: str) -> None:
-            self._in_flight = False
-            self.range_label.setText(self.tr("History not available: %s") % reason)
-
-        self.runner.submit(query, done, failed)
-
     def _user_moved(self) -> None:
         if self.live:
             self.set_live(False)
@@ -449,36 +368,6 @@ class TrendScreen(QWidget):
             else:
                 self._fetch_history()
             self.refresh_stats()
-
-    def refresh_stats(self) -> None:
-        """Min, max, mean and standard deviation of every pen over the visible range, into the table.
-
-        Computed on the worker (a day of raw samples per pen); shown when done if the pens are the same.
-        """
-        self._stats_pending = False
-        self._last_stats = self._now if self._now is not None else time.time()
-        if self._stats_in_flight:
-            self._stats_pending = True
-            return
-        t0, t1 = self.plot.time_range()
-        if self.live and self._now is not None:  # the range the live pull now under way will show
-            t0, t1 = self._now - self._window_s, self._now
-        room, pens = self._control_room, list(self.plot.pens)
-        self._stats_in_flight = True
-
-        def done(stats: list) -> None:
-            self._stats_in_flight = False
-            if pens != list(self.plot.pens) or self._stats_pending:
-                self.refresh_stats()  # the pens or the range changed meanwhile
-                return
-            self.table.show_stats(stats)
-            if self.plot.cursor.isVisible():
-                self.table.show_cursor(float(self.plot.cursor.value()))
-
-        def failed(reason: str) -> None:
-            self._stats_in_flight = False
-
-        self.runner.submit(lambda: [visible_stats(room, i, t0, t1) for i in pens], done, failed)
 
     def cursor_values(self) -> dict[str, str]:
         """The cursor column as shown, per tag name."""
