@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt, QTimer
 from alarm_engine.journal import BUSY_TIMEOUT_S
 from hmi_app.facade import AlarmState
 from hmi_app.runtime import Runtime
+from screens.alarm_history import AlarmHistoryScreen
 from screens.alarms import AlarmScreen
 from screens.faceplate import FaceplateDialog
 from screens.trends import TrendScreen
@@ -177,3 +178,38 @@ def test_a_setpoint_outside_the_write_limits_is_refused_with_the_reason_on_the_f
         f"Write refused: 250.0 {tag.eng_unit} is above the write limit 200.0 {tag.eng_unit}"
     )
     assert plate.pending is None and float(runtime.snapshot().values[idx]) == pytest.approx(before)
+
+
+def test_a_thousand_line_alarm_history_prints_to_pdf_while_the_gui_keeps_ticking(
+    qtbot, room: Runtime, tmp_path: Path
+) -> None:
+    now = time.time()
+    for k in range(500):  # 1,000 journal lines: T00000 activates and clears 500 times
+        scan(room, [95.0] + [50.0] * 7, now - 1000 + k)
+        scan(room, [50.0] * 8, now - 1000 + k + 0.5)
+    screen = AlarmHistoryScreen(room)
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.event_combo.setCurrentIndex(screen.event_combo.findData(None))
+    lines = screen.search()
+    assert len(lines) >= 1000
+    clock = FrameClock(room, screen)  # type: ignore[arg-type]
+    clock.timer.start()
+    try:
+        pdf = tmp_path / "history.pdf"
+        start = time.monotonic()
+        screen.print_pdf_in_background(str(pdf))
+        assert not screen.print_button.isEnabled() and screen.status_label.text() == "Printing ..."
+        qtbot.waitUntil(lambda: screen.print_button.isEnabled(), timeout=60_000)
+        assert clock.max_gap_since(start) < MAX_GAP_S
+        assert screen.status_label.text() == f"Printed {len(lines)} lines to {pdf}"
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+        screen.print_pdf_in_background(str(tmp_path / "no such folder" / "h.pdf"))
+        qtbot.waitUntil(lambda: screen.print_button.isEnabled(), timeout=60_000)
+        assert screen.status_label.text() == (
+            f"Failed: the PDF could not be written to {tmp_path / 'no such folder' / 'h.pdf'}: "
+            f"the folder {tmp_path / 'no such folder'} does not exist"
+        )
+    finally:
+        clock.timer.stop()
