@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from screens.trend_data import fetch_envelope, insert_gaps, visible_stats
+from screens.trend_cache import BucketCache
+from screens.trend_data import envelope_xy, insert_gaps, visible_stats
 
 GAP_S = 5.0
 LIVE_RAW_MAX_S = 3600.0
@@ -30,6 +31,7 @@ class TrendFetchMixin:
     fetch_count: int
     draw_count: int
     runner: Any
+    bucket_cache: BucketCache
     plot: Any
     table: Any
     range_label: Any
@@ -42,7 +44,8 @@ class TrendFetchMixin:
     _dirty: bool
     _stats_pending: bool
     _control_room: Any
-    # also used: tr() from QWidget and the screen's _show_range_label()
+    _target: tuple[float, float] | None
+    # also used: tr() from QWidget and the screen's _show_range_label() and view_range()
 
     def _pull_live(self) -> None:
         """Ask the worker for the new live samples (raw up to an hour, else min/max buckets)."""
@@ -55,10 +58,12 @@ class TrendFetchMixin:
         raw = self._window_s <= LIVE_RAW_MAX_S
         since = {index: max(t0, buffer.last_t) for index, buffer in self._buffers.items()}
 
+        cache = self.bucket_cache
+
         def query() -> dict:
             if raw:
                 return {i: room.history(i, t, now) for i, t in since.items()}
-            return {i: fetch_envelope(room, i, t0, now, width) for i in since}
+            return {i: envelope_xy(cache.envelope(room, i, t0, now, width)) for i in since}
 
         self._submit(query, lambda data: self._draw_live(data, raw, t0, now))
 
@@ -81,15 +86,21 @@ class TrendFetchMixin:
         if self._in_flight:
             return  # sent when the running query returns: the last range wins
         self._dirty = False
-        t0, t1 = self.plot.time_range()
+        t0, t1 = self.view_range()
         room, width, pens = self._control_room, max(100, self.plot.width()), list(self.plot.pens)
 
+        cache = self.bucket_cache
+
         def query() -> dict:
-            return {i: fetch_envelope(room, i, t0, t1, width) for i in pens}
+            return {i: envelope_xy(cache.envelope(room, i, t0, t1, width)) for i in pens}
 
         self._submit(query, lambda data: self._draw_history(data, t0, t1))
 
     def _draw_history(self, data: dict, t0: float, t1: float) -> None:
+        if self._target is not None:  # a range asked for: move there with its data (else the drag rules)
+            self.plot.set_time_range(t0, t1)  # first: curves then clip to the new range only once
+            if self._target == (t0, t1):
+                self._target = None
         for index, (x, y) in data.items():
             self.plot.set_pen_data(index, x, y)
         self._show_range_label(t0, t1)
@@ -131,7 +142,7 @@ class TrendFetchMixin:
         if self._stats_in_flight:
             self._stats_pending = True
             return
-        t0, t1 = self.plot.time_range()
+        t0, t1 = self.view_range()
         if self.live and self._now is not None:  # the range the live pull now under way will show
             t0, t1 = self._now - self._window_s, self._now
         room, pens = self._control_room, list(self.plot.pens)

@@ -4,10 +4,12 @@ Every screen action that may wait on a disk or a device (acknowledge, shelve, a 
 commit, a history query, a CSV or PDF file) goes through one :class:`BackgroundRunner`. Jobs run in
 submission order on one plain Python thread, so an acknowledge and the shelve clicked after it reach
 the journal in that order; the thread ends as soon as the queue is empty, so an idle screen holds no
-thread. The outcome is delivered by polling the job's ``Future`` from a short ``QTimer`` that runs
-only while jobs are pending: the callbacks run on the GUI thread, where widgets may be touched, and
-nothing crosses threads but the ``Future``. A callback or a job that raises never escapes into a Qt
-slot: the job's exception becomes a human reason for ``on_error``, a callback's is logged.
+thread. The outcome is delivered by polling the job's ``Future`` on the GUI thread: the worker wakes
+it with a queued signal as soon as a job is done (so a trend frame does not wait for a timer), and a
+short ``QTimer``, running only while jobs are pending, is the safety net. The callbacks run on the GUI
+thread, where widgets may be touched; nothing but the ``Future`` and a bare signal crosses threads.
+A callback or a job that raises never escapes into a Qt slot: the job's exception becomes a human
+reason for ``on_error``, a callback's is logged.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 15  # how soon a finished job's outcome is shown; cheap, and only while jobs are pending
+POLL_MS = 50  # the safety net only: the worker signals each finished job at once
 
 Done = Callable[[Any], None]
 Failed = Callable[[str], None]
@@ -41,6 +43,8 @@ def reason_of(exc: BaseException) -> str:
 class BackgroundRunner(QObject):
     """Serial background jobs whose outcome is delivered on the GUI thread; see the module text."""
 
+    _job_done = Signal()  # emitted on the worker thread, received (queued) on the GUI thread
+
     def __init__(self, parent: QObject | None = None, *, name: str = "gui-worker") -> None:
         super().__init__(parent)
         self._name = name
@@ -51,6 +55,7 @@ class BackgroundRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.deliver)
+        self._job_done.connect(self.deliver, Qt.ConnectionType.QueuedConnection)
         self.jobs_run = 0  # for tests and benchmarks
 
     @property
@@ -88,6 +93,10 @@ class BackgroundRunner(QObject):
             except BaseException as exc:  # noqa: BLE001 (handed to the GUI thread as a reason)
                 future.set_exception(exc)
             self.jobs_run += 1
+            try:
+                self._job_done.emit()
+            except RuntimeError:  # the screen (and this runner) is gone: nobody waits for the outcome
+                return
 
     def deliver(self) -> None:
         """Hand finished jobs' outcomes to their callbacks, in submission order (GUI thread)."""

@@ -104,6 +104,7 @@ def test_scroll_into_history_draws_min_max_buckets_and_gaps(qtbot, screen, runni
     t0, t1 = s.plot.time_range()
     s.scroll(-0.5)
     assert not s.live and s.live_button.text().startswith("Paused")
+    drawn(qtbot, s)  # the plot moves together with its data
     b0, b1 = s.plot.time_range()
     assert b0 == pytest.approx(t0 - 0.5 * (t1 - t0)) and b1 == pytest.approx(t1 - 0.5 * (t1 - t0))
 
