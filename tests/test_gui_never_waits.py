@@ -213,3 +213,30 @@ def test_a_thousand_line_alarm_history_prints_to_pdf_while_the_gui_keeps_ticking
         )
     finally:
         clock.timer.stop()
+
+
+def test_the_alarm_view_does_not_wait_for_a_commit_and_its_version_matches_its_lists(
+    room: Runtime, journal_lock: sqlite3.Connection
+) -> None:
+    scan(room, [95.0, 95.0] + [50.0] * 6, time.time())
+    before = room.alarms.view()
+    outcome: list[BaseException] = []
+
+    def acknowledge() -> None:  # holds the engine's lock while the journal waits for the other program
+        try:
+            room.acknowledge(["T00000.HI"])
+        except Exception as exc:  # noqa: BLE001 (the refusal is the expected outcome, checked below)
+            outcome.append(exc)
+
+    worker = threading.Thread(target=acknowledge, name="test-acknowledge")
+    worker.start()
+    slowest = 0.0
+    while worker.is_alive():
+        start = time.monotonic()
+        version, active, hidden = room.alarms.view()
+        slowest = max(slowest, time.monotonic() - start)
+        assert (version, [a.alarm_id for a in active]) == (before[0], [a.alarm_id for a in before[1]])
+        time.sleep(0.01)
+    worker.join()
+    assert slowest < 0.2  # the commit took the busy timeout; the view never waited for it
+    assert len(outcome) == 1 and "locked by another program" in str(outcome[0])
