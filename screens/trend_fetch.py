@@ -1,11 +1,11 @@
 """How the trend screen asks the historian: every query on the background worker, one at a time.
 
 A mixin of :class:`screens.trends.TrendScreen` (it uses the screen's plot, pen buffers, table, live
-state and ``runner``), kept apart so the screen stays readable. Live pulls, history buckets and
-statistics run on the worker; the GUI thread only draws results. A request made while one runs is
-remembered and sent when the first returns, so a fast pan draws the last result and then the newest
-range, never a queue of stale ranges. Results for pens or live buffers that changed meanwhile are
-dropped (``_generation``).
+state and ``runner``), kept apart so the screen stays readable. Live pulls, history buckets,
+statistics and the CSV export run on the worker; the GUI thread only draws results. A request made
+while one runs is remembered and sent when the first returns, so a fast pan draws the last result
+and then the newest range, never a queue of stale ranges. Results for pens or live buffers that
+changed meanwhile are dropped (``_generation``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from screens.trend_cache import BucketCache
-from screens.trend_data import envelope_xy, insert_gaps, visible_stats
+from screens.trend_data import envelope_xy, insert_gaps, visible_stats, write_csv
 
 GAP_S = 5.0
 LIVE_RAW_MAX_S = 3600.0
@@ -45,6 +46,8 @@ class TrendFetchMixin:
     _stats_pending: bool
     _control_room: Any
     _target: tuple[float, float] | None
+    csv_button: Any
+    status_label: Any
     # also used: tr() from QWidget and the screen's _show_range_label() and view_range()
 
     def _pull_live(self) -> None:
@@ -161,3 +164,24 @@ class TrendFetchMixin:
             self._stats_in_flight = False
 
         self.runner.submit(lambda: [visible_stats(room, i, t0, t1) for i in pens], done, failed)
+
+    def export_csv_in_background(self, path: str | Path):  # noqa: ANN201 (Future[int])
+        """Write the CSV on the worker; the status line shows progress, then the outcome."""
+        t0, t1 = self.plot.time_range()
+        tags, room = [p.tag for p in self.plot.pens.values()], self._control_room
+        self.csv_button.setEnabled(False)
+        self._status(self.tr("Exporting to %s ...") % path)
+
+        def done(rows: int) -> None:
+            self.csv_button.setEnabled(True)
+            self._status(self.tr("Exported %d rows to %s") % (rows, path))
+
+        def failed(reason: str) -> None:
+            self.csv_button.setEnabled(True)
+            self._status(self.tr("Export failed: %s") % reason)
+
+        return self.runner.submit(lambda: write_csv(path, room, tags, t0, t1), done, failed)
+
+    def _status(self, text: str) -> None:
+        self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))

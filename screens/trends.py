@@ -294,27 +294,6 @@ class TrendScreen(TrendFetchMixin, QWidget):
         t0, t1 = self.plot.time_range()
         return write_csv(path, self._control_room, [p.tag for p in self.plot.pens.values()], t0, t1)
 
-    def export_csv_in_background(self, path: str | Path):  # noqa: ANN201 (Future[int])
-        """Write the CSV on the worker; the status line shows progress, then the outcome."""
-        t0, t1 = self.plot.time_range()
-        tags, room = [p.tag for p in self.plot.pens.values()], self._control_room
-        self.csv_button.setEnabled(False)
-        self._status(self.tr("Exporting to %s ...") % path)
-
-        def done(rows: int) -> None:
-            self.csv_button.setEnabled(True)
-            self._status(self.tr("Exported %d rows to %s") % (rows, path))
-
-        def failed(reason: str) -> None:
-            self.csv_button.setEnabled(True)
-            self._status(self.tr("Export failed: %s") % reason)
-
-        return self.runner.submit(lambda: write_csv(path, room, tags, t0, t1), done, failed)
-
-    def _status(self, text: str) -> None:
-        self.status_label.setText(text)
-        self.status_label.setVisible(bool(text))
-
     def export_png(self, path: str | Path) -> bool:
         """Save the plot as it is drawn as a PNG image."""
         return bool(self.plot.grab().save(str(path), "PNG"))

@@ -133,7 +133,9 @@ class ThreadSpy:
         return self._runtime.history_buckets(tag, t0, t1, n)
 
 
-def test_trend_history_is_queried_off_the_gui_thread_and_then_drawn(qtbot, room: Runtime) -> None:
+def test_trend_history_is_queried_off_the_gui_thread_and_then_drawn(
+    qtbot, room: Runtime, tmp_path: Path
+) -> None:
     now = time.time()
     k = np.arange(600)  # ten minutes of one tag, an hour ago, stored by the runtime's own historian
     room.historian.append(np.zeros(600, np.int64), now - 3600 + k, 40.0 + k % 7, np.full(600, 2, np.uint8))
@@ -156,6 +158,13 @@ def test_trend_history_is_queried_off_the_gui_thread_and_then_drawn(qtbot, room:
     assert np.nanmin(y) == 40.0 and np.nanmax(y) == 46.0
     drawn = x[np.isfinite(y)]  # bucket centres: within one bucket (~2 s) of the samples
     assert now - 3610 <= float(drawn.min()) < now - 3590 and now - 3010 < float(drawn.max()) <= now - 2990
+
+    path = tmp_path / "trend.csv"  # the Export CSV button's path: written on the worker, outcome shown
+    screen.export_csv_in_background(path)
+    assert not screen.csv_button.isEnabled() and screen.status_label.text() == f"Exporting to {path} ..."
+    qtbot.waitUntil(screen.csv_button.isEnabled, timeout=WAIT_MS)
+    assert screen.status_label.text() == f"Exported 600 rows to {path}"
+    assert len(path.read_text(encoding="utf-8-sig").splitlines()) == 601
 
 
 @pytest.mark.e2e
