@@ -1,16 +1,17 @@
 """Alarm history: the journal of every alarm transition and operator action, searchable,
 exportable to CSV and printable to PDF (who acknowledged, shelved or reset what, when and why).
+
+The buttons export and print on the background worker (a thousand-line PDF takes seconds to lay
+out): the buttons are disabled and the status line says what is under way, then the outcome.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import time
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -28,12 +29,15 @@ from PySide6.QtWidgets import (
 from hmi_app.facade import ControlRoom, Priority, Snapshot
 from screens import theme
 from screens.alarm_table import area_and_priority_combos
+from screens.history_print import write_table_pdf
+from screens.worker import BackgroundRunner
 
 _Index = QModelIndex | QPersistentModelIndex
 EVENTS = ("activate", "clear", "acknowledge", "shelve", "unshelve", "shelve_expired", "suppress",
           "unsuppress", "out_of_service", "return_to_service", "reset", "realarm")  # fmt: skip
 MAX_ROWS = 5000
 _COLUMNS = ("ts", "event", "state", "priority", "tag", "message", "value", "limit", "user", "comment", "area")
+_SHARES = (11, 7, 11, 6, 9, 20, 5, 5, 6, 12, 8)  # printed column widths, relative
 
 
 def _cell(line: dict[str, Any], key: str) -> str:
@@ -110,6 +114,8 @@ class AlarmHistoryScreen(QWidget):
         self.export_button = QPushButton(self.tr("Export CSV..."))
         self.print_button = QPushButton(self.tr("Print PDF..."))
         self.count_label = QLabel()
+        self.status_label = QLabel()  # progress and outcome of an export or a print
+        self.runner = BackgroundRunner(self, name="alarm-history-files")
         self.search_button.clicked.connect(self.search)
         self.text_edit.returnPressed.connect(self.search)
         self.user_edit.returnPressed.connect(self.search)
@@ -140,6 +146,7 @@ class AlarmHistoryScreen(QWidget):
         top.addWidget(self.search_button)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.status_label)
         bottom.addWidget(self.export_button)
         bottom.addWidget(self.print_button)
         layout = QVBoxLayout(self)
@@ -180,53 +187,66 @@ class AlarmHistoryScreen(QWidget):
         """Write the lines shown to ``path`` as CSV; returns the rows written."""
         return self._control_room.export_alarm_csv(self.model.lines, path)
 
-    def report_html(self) -> str:
-        """The lines shown as an HTML table with a title naming plant, filter, user and time."""
+    def report(self) -> tuple[str, str, list[str], list[list[str]]]:
+        """Title, subtitle (plant, period, lines, who printed when), headings and the rows shown."""
         f = self.filters()
         span = " - ".join(time.strftime("%Y-%m-%d %H:%M", time.localtime(f[k])) for k in ("since", "until"))
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.model.headers)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_cell(line, k))}</td>" for k in _COLUMNS) + "</tr>"
-            for line in self.model.lines
-        )
-        title = html.escape(self.tr("Alarm history - %s") % self._control_room.plant_name)
-        printed = html.escape(
-            self.tr("Period %s; %d lines; printed by %s at %s")
-            % (
-                span,
-                len(self.model.lines),
-                self._control_room.current_user,
-                time.strftime("%Y-%m-%d %H:%M:%S"),
-            )
-        )
-        return (
-            f"<h2>{title}</h2><p>{printed}</p>"
-            '<table border="1" cellspacing="0" cellpadding="2" style="font-size:7pt">'
-            f"<tr>{head}</tr>{rows}</table>"
+        title = self.tr("Alarm history - %s") % self._control_room.plant_name
+        who, when = self._control_room.current_user, time.strftime("%Y-%m-%d %H:%M:%S")
+        n = len(self.model.lines)
+        printed = self.tr("Period %s; %d lines; printed by %s at %s") % (span, n, who, when)
+        rows = [[_cell(line, k) for k in _COLUMNS] for line in self.model.lines]
+        return title, printed, list(self.model.headers), rows
+
+    def print_pdf(self, path: str) -> int:
+        """Print the lines shown to a landscape A4 PDF at ``path``; returns the pages. Blocks."""
+        return write_table_pdf(path, *self.report(), _SHARES, self.tr("page %d of %d"))
+
+    def export_csv_in_background(self, path: str):  # noqa: ANN201 (Future[int])
+        """Export the lines shown on the worker; the status line shows progress, then the outcome."""
+        lines, room = list(self.model.lines), self._control_room
+        done = self.tr("Exported %d lines to %s")
+        return self._in_background(
+            lambda: room.export_alarm_csv(lines, path), self.tr("Exporting ..."), lambda n: done % (n, path)
         )
 
-    def print_pdf(self, path: str) -> None:
-        """Print the lines shown to a landscape A4 PDF at ``path``."""
-        writer = QPdfWriter(path)
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        writer.setPageOrientation(QPageLayout.Orientation.Landscape)
-        writer.setResolution(150)
-        writer.setTitle(self.tr("Alarm history"))
-        doc = QTextDocument()
-        doc.setDefaultFont(theme.font(7))
-        doc.setHtml(self.report_html())
-        doc.print_(writer)
+    def print_pdf_in_background(self, path: str):  # noqa: ANN201 (Future[int])
+        """Print the lines shown on the worker (the rows are formatted here, painted there)."""
+        report, pages, n = self.report(), self.tr("page %d of %d"), len(self.model.lines)
+        done = self.tr("Printed %d lines to %s")
+
+        def job() -> int:
+            write_table_pdf(path, *report, _SHARES, pages)
+            return n
+
+        return self._in_background(job, self.tr("Printing ..."), lambda k: done % (k, path))
+
+    def _in_background(self, job, doing: str, outcome):  # noqa: ANN001, ANN202
+        for button in (self.export_button, self.print_button):
+            button.setEnabled(False)
+        self.status_label.setText(doing)
+
+        def finished(text: str) -> None:
+            for button in (self.export_button, self.print_button):
+                button.setEnabled(True)
+            self.status_label.setText(text)
+
+        return self.runner.submit(
+            job,
+            lambda result: finished(outcome(result)),
+            lambda reason: finished(self.tr("Failed: %s") % reason),
+        )
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Export alarm history"), "alarm_history.csv", "CSV (*.csv)"
         )
         if path:
-            self.export_csv(path)
+            self.export_csv_in_background(path)
 
     def _ask_print(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Print alarm history"), "alarm_history.pdf", "PDF (*.pdf)"
         )
         if path:
-            self.print_pdf(path)
+            self.print_pdf_in_background(path)
