@@ -66,8 +66,8 @@ class AlarmEngine(OperatorActions, JournalKeeping):
         self._realarm = {r.alarm_id: r.realarm_s for r in rules if r.realarm_s > 0}
         self._discrete: set[str] = set()
         self._alarms: dict[str, Alarm] = {}
-        self._active_cache: tuple[int, list[Alarm]] | None = None  # (version, sorted list)
-        self._hidden_cache: tuple[int, list[Alarm]] | None = None
+        self._sorted_cache: tuple[int, list[Alarm], list[Alarm]] | None = None  # (version, active, hidden)
+        self._published: tuple[int, list[Alarm], list[Alarm]] = (-1, [], [])  # the last view() taken
         self._shelved: set[str] = set()  # ids with a shelve that may expire, so timers skip the rest
         self._hidden: set[str] = set()  # ids shelved, suppressed or out of service
         self._shown: set[str] = set()  # ids annunciated and not NORMAL
@@ -240,19 +240,39 @@ class AlarmEngine(OperatorActions, JournalKeeping):
     def active_alarms(self) -> list[Alarm]:
         """Every annunciated alarm not NORMAL: awaiting ack first, then priority desc, newest first, id."""
         with self._lock:
-            # The GUI asks ten times a second: sort thousands of alarms only when something changed.
-            if self._active_cache is None or self._active_cache[0] != self._version:
-                shown = [self._alarms[alarm_id] for alarm_id in self._shown]
-                self._active_cache = (self._version, sorted(shown, key=lambda a: (a.list_key, a.alarm_id)))
-            return list(self._active_cache[1])
+            return list(self._sorted()[0])
 
     def hidden_alarms(self) -> list[Alarm]:
         """Shelved, suppressed and out-of-service alarms, oldest change first."""
         with self._lock:
-            if self._hidden_cache is None or self._hidden_cache[0] != self._version:
-                hidden = [self._alarms[alarm_id] for alarm_id in self._hidden]
-                self._hidden_cache = (self._version, sorted(hidden, key=lambda a: (a.changed_at, a.alarm_id)))
-            return list(self._hidden_cache[1])
+            return list(self._sorted()[1])
+
+    def _sorted(self) -> tuple[list[Alarm], list[Alarm]]:
+        """The active and the hidden alarms in display order; call with the lock held."""
+        # The GUI asks ten times a second: sort thousands of alarms only when something changed.
+        if self._sorted_cache is None or self._sorted_cache[0] != self._version:
+            active = sorted((self._alarms[i] for i in self._shown), key=lambda a: (a.list_key, a.alarm_id))
+            hidden = sorted((self._alarms[i] for i in self._hidden), key=lambda a: (a.changed_at, a.alarm_id))
+            self._sorted_cache = (self._version, active, hidden)
+        return self._sorted_cache[1], self._sorted_cache[2]
+
+    def view(self) -> tuple[int, list[Alarm], list[Alarm]]:
+        """``(version, active_alarms, hidden_alarms)`` taken together, without ever waiting.
+
+        An action or a scan holds the lock while its journal line commits, which on a slow or locked
+        disk lasts up to the journal's busy timeout. The GUI asks ten times a second and must not
+        wait: while the lock is taken it gets the last view taken, which is still the committed truth
+        (the change under way is not). The version matches the lists, so a screen that skips an
+        unchanged version never keeps a stale list.
+        """
+        if not self._lock.acquire(blocking=False):
+            version, active, hidden = self._published
+            return version, list(active), list(hidden)
+        try:
+            self._published = (self._version, *self._sorted())
+            return self._version, list(self._published[1]), list(self._published[2])
+        finally:
+            self._lock.release()
 
     def all_alarms(self) -> list[Alarm]:
         """Every alarm, in rule order."""

@@ -263,14 +263,15 @@ class Runtime:
             devices = tuple(
                 self._statuses.get(d.name) or DeviceStatus(d.name, d.protocol) for d in self.config.devices
             )
+        alarm_version, active, hidden = self.alarms.view()  # never waits on a journal commit
         return Snapshot(
             version=version,
             values=values,
             qualities=qualities,
             timestamps=timestamps,
-            alarm_version=self.alarms.version,
-            alarms=tuple(self.alarms.active_alarms()),
-            hidden_alarms=tuple(self.alarms.hidden_alarms()),
+            alarm_version=alarm_version,
+            alarms=tuple(active),
+            hidden_alarms=tuple(hidden),
             devices=devices,
             taken_at=time.time(),
         )

@@ -1,16 +1,17 @@
 """Alarm history: the journal of every alarm transition and operator action, searchable,
 exportable to CSV and printable to PDF (who acknowledged, shelved or reset what, when and why).
+
+The buttons export and print on the background worker (a thousand-line PDF takes seconds to lay
+out): the buttons are disabled and the status line says what is under way, then the outcome.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import time
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -28,7 +29,8 @@ from PySide6.QtWidgets import (
 from hmi_app.facade import ControlRoom, Priority, Snapshot
 from screens import theme
 from screens.alarm_table import area_and_priority_combos
-from screens.live_query import BackgroundQuery, journal_failure
+from screens.history_print import write_table_pdf
+from screens.worker import BackgroundRunner
 
 _Index = QModelIndex | QPersistentModelIndex
 EVENTS = ("activate", "clear", "acknowledge", "shelve", "unshelve", "shelve_expired", "suppress",
@@ -36,6 +38,7 @@ EVENTS = ("activate", "clear", "acknowledge", "shelve", "unshelve", "shelve_expi
 MAX_ROWS = 5000
 LIVE_MIN_INTERVAL_S = 1.0  # while visible: search again at most once a second when alarms changed
 _COLUMNS = ("ts", "event", "state", "priority", "tag", "message", "value", "limit", "user", "comment", "area")
+_SHARES = (11, 7, 11, 6, 9, 20, 5, 5, 6, 12, 8)  # printed column widths, relative
 
 
 def _cell(line: dict[str, Any], key: str) -> str:
@@ -93,7 +96,7 @@ class AlarmHistoryScreen(QWidget):
         super().__init__(parent)
         self._control_room = control_room
         self._alarm_version: int | None = None
-        self._live: BackgroundQuery[list[dict[str, Any]]] = BackgroundQuery("alarm-history-search")
+        self._live = BackgroundRunner(self, name="alarm-history-live")  # its own: a print may take long
         self._live_at = -float("inf")
         now = QDateTime.currentDateTime()
         self.since_edit = QDateTimeEdit(now.addDays(-1))
@@ -114,6 +117,8 @@ class AlarmHistoryScreen(QWidget):
         self.export_button = QPushButton(self.tr("Export CSV..."))
         self.print_button = QPushButton(self.tr("Print PDF..."))
         self.count_label = QLabel()
+        self.status_label = QLabel()  # progress and outcome of an export or a print
+        self.runner = BackgroundRunner(self, name="alarm-history-files")
         self.search_button.clicked.connect(self.search)
         self.text_edit.returnPressed.connect(self.search)
         self.user_edit.returnPressed.connect(self.search)
@@ -144,6 +149,7 @@ class AlarmHistoryScreen(QWidget):
         top.addWidget(self.search_button)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.status_label)
         bottom.addWidget(self.export_button)
         bottom.addWidget(self.print_button)
         layout = QVBoxLayout(self)
@@ -184,7 +190,6 @@ class AlarmHistoryScreen(QWidget):
         the alarm version says when to look; at most once per ``LIVE_MIN_INTERVAL_S``. A search whose
         "to" time has passed keeps following the present, so a screen left open stays current.
         """
-        self._take_live_result()
         if snapshot.alarm_version == self._alarm_version:
             return
         if snapshot.taken_at - self._live_at < LIVE_MIN_INTERVAL_S or self._live.busy:
@@ -194,70 +199,76 @@ class AlarmHistoryScreen(QWidget):
         if self.until_edit.dateTime().toSecsSinceEpoch() < snapshot.taken_at:
             self.until_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(snapshot.taken_at) + 3600))
         filters = self.filters()
-        room = self._control_room  # the query must not hold the screen (no reference cycle via _live)
-        self._live.start(lambda: room.alarm_search(**filters))
+        room = self._control_room
+        self._live.submit(lambda: room.alarm_search(**filters), self._show_lines, self._live_failed)
 
-    def _take_live_result(self) -> None:
-        done = self._live.take()
-        if done is None:
-            return
-        error = done.exception()
-        if error is not None:
-            self.count_label.setText(journal_failure(error))
-            return
-        self._show_lines(done.result())
+    def _live_failed(self, reason: str) -> None:
+        self.count_label.setText(self.tr("The alarm journal could not be read: %s") % reason)
 
     def export_csv(self, path: str) -> int:
         """Write the lines shown to ``path`` as CSV; returns the rows written."""
         return self._control_room.export_alarm_csv(self.model.lines, path)
 
-    def report_html(self) -> str:
-        """The lines shown as an HTML table with a title naming plant, filter, user and time."""
+    def report(self) -> tuple[str, str, list[str], list[list[str]]]:
+        """Title, subtitle (plant, period, lines, who printed when), headings and the rows shown."""
         f = self.filters()
         span = " - ".join(time.strftime("%Y-%m-%d %H:%M", time.localtime(f[k])) for k in ("since", "until"))
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.model.headers)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_cell(line, k))}</td>" for k in _COLUMNS) + "</tr>"
-            for line in self.model.lines
-        )
-        title = html.escape(self.tr("Alarm history - %s") % self._control_room.plant_name)
-        printed = html.escape(
-            self.tr("Period %s; %d lines; printed by %s at %s")
-            % (
-                span,
-                len(self.model.lines),
-                self._control_room.current_user,
-                time.strftime("%Y-%m-%d %H:%M:%S"),
-            )
-        )
-        return (
-            f"<h2>{title}</h2><p>{printed}</p>"
-            '<table border="1" cellspacing="0" cellpadding="2" style="font-size:7pt">'
-            f"<tr>{head}</tr>{rows}</table>"
+        title = self.tr("Alarm history - %s") % self._control_room.plant_name
+        who, when = self._control_room.current_user, time.strftime("%Y-%m-%d %H:%M:%S")
+        n = len(self.model.lines)
+        printed = self.tr("Period %s; %d lines; printed by %s at %s") % (span, n, who, when)
+        rows = [[_cell(line, k) for k in _COLUMNS] for line in self.model.lines]
+        return title, printed, list(self.model.headers), rows
+
+    def print_pdf(self, path: str) -> int:
+        """Print the lines shown to a landscape A4 PDF at ``path``; returns the pages. Blocks."""
+        return write_table_pdf(path, *self.report(), _SHARES, self.tr("page %d of %d"))
+
+    def export_csv_in_background(self, path: str):  # noqa: ANN201 (Future[int])
+        """Export the lines shown on the worker; the status line shows progress, then the outcome."""
+        lines, room = list(self.model.lines), self._control_room
+        done = self.tr("Exported %d lines to %s")
+        return self._in_background(
+            lambda: room.export_alarm_csv(lines, path), self.tr("Exporting ..."), lambda n: done % (n, path)
         )
 
-    def print_pdf(self, path: str) -> None:
-        """Print the lines shown to a landscape A4 PDF at ``path``."""
-        writer = QPdfWriter(path)
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        writer.setPageOrientation(QPageLayout.Orientation.Landscape)
-        writer.setResolution(150)
-        writer.setTitle(self.tr("Alarm history"))
-        doc = QTextDocument()
-        doc.setDefaultFont(theme.font(7))
-        doc.setHtml(self.report_html())
-        doc.print_(writer)
+    def print_pdf_in_background(self, path: str):  # noqa: ANN201 (Future[int])
+        """Print the lines shown on the worker (the rows are formatted here, painted there)."""
+        report, pages, n = self.report(), self.tr("page %d of %d"), len(self.model.lines)
+        done = self.tr("Printed %d lines to %s")
+
+        def job() -> int:
+            write_table_pdf(path, *report, _SHARES, pages)
+            return n
+
+        return self._in_background(job, self.tr("Printing ..."), lambda k: done % (k, path))
+
+    def _in_background(self, job, doing: str, outcome):  # noqa: ANN001, ANN202
+        for button in (self.export_button, self.print_button):
+            button.setEnabled(False)
+        self.status_label.setText(doing)
+
+        def finished(text: str) -> None:
+            for button in (self.export_button, self.print_button):
+                button.setEnabled(True)
+            self.status_label.setText(text)
+
+        return self.runner.submit(
+            job,
+            lambda result: finished(outcome(result)),
+            lambda reason: finished(self.tr("Failed: %s") % reason),
+        )
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Export alarm history"), "alarm_history.csv", "CSV (*.csv)"
         )
         if path:
-            self.export_csv(path)
+            self.export_csv_in_background(path)
 
     def _ask_print(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Print alarm history"), "alarm_history.pdf", "PDF (*.pdf)"
         )
         if path:
-            self.print_pdf(path)
+            self.print_pdf_in_background(path)

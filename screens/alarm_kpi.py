@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import AlarmKpis, ControlRoom, Snapshot
 from screens import theme
-from screens.live_query import BackgroundQuery, journal_failure
+from screens.worker import BackgroundRunner
 
 PERIODS: dict[str, tuple[float, str, float]] = {
     # key: (length s, bin of the plot, bin width s)
@@ -54,7 +54,7 @@ class AlarmKpiScreen(QWidget):
         super().__init__(parent)
         self._control_room = control_room
         self.kpis: AlarmKpis | None = None
-        self._live: BackgroundQuery[tuple[AlarmKpis, str]] = BackgroundQuery("alarm-kpi-query")
+        self._live = BackgroundRunner(self, name="alarm-kpi-live")
         self._live_at = -float("inf")
         self._alarm_version: int | None = None
         self.period_combo = QComboBox()
@@ -119,12 +119,6 @@ class AlarmKpiScreen(QWidget):
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         """Live while visible: recompute off the GUI thread when alarms changed or the figures aged."""
-        done = self._live.take()
-        if done is not None:
-            if done.exception() is None:
-                self._show(*done.result())
-            else:
-                self.figures["10min"].setText(journal_failure(done.exception()))
         age = snapshot.taken_at - self._live_at
         changed = snapshot.alarm_version != self._alarm_version
         if self._live.busy or age < LIVE_MIN_INTERVAL_S or not (changed or age >= LIVE_MAX_AGE_S):
@@ -132,8 +126,14 @@ class AlarmKpiScreen(QWidget):
         self._alarm_version, self._live_at = snapshot.alarm_version, snapshot.taken_at
         now = snapshot.taken_at
         length, per, _ = PERIODS[self.period_combo.currentData()]
-        room = self._control_room  # the query must not hold the screen (no reference cycle via _live)
-        self._live.start(lambda: (room.alarm_kpis(now - length, now), per))
+        room = self._control_room
+        self._live.submit(
+            lambda: (room.alarm_kpis(now - length, now), per),
+            lambda result: self._show(*result),
+            lambda reason: self.figures["10min"].setText(
+                self.tr("The alarm journal could not be read: %s") % reason
+            ),
+        )
 
     def refresh(self, now: float | None = None) -> AlarmKpis:
         """Recompute the figures for the chosen period ending ``now`` and show them."""

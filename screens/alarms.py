@@ -4,13 +4,16 @@ Acknowledge (selection or page), shelve with duration and reason, take out of se
 service, reset latched alarms; double-click opens the tag's trend; a flood summary appears when more
 than ten alarms arrived within ten minutes. A second view lists the shelved, suppressed and
 out-of-service alarms with who, why and until when. Every action goes through the facade, which
-journals it before returning, so a button's effect is on record before the table shows it.
+journals it before returning, so a button's effect is on record before the table shows it. That
+commit may wait on a busy or full journal disk, so actions run on a background worker: the buttons
+are disabled and the message line says what is in progress until the outcome (done, or refused with
+the reason) is shown back on the GUI thread.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -47,6 +50,7 @@ from screens.alarm_table import (
     state_label,
 )
 from screens.shelve_dialog import ShelveDialog
+from screens.worker import BackgroundRunner
 
 __all__ = [
     "ALARM_ID_ROLE",
@@ -65,7 +69,6 @@ __all__ = [
     "state_label",
 ]
 DEFAULT_MAX_SHELVE_S = 8 * 3600.0
-log = logging.getLogger(__name__)
 
 
 class AlarmScreen(QWidget):
@@ -81,6 +84,8 @@ class AlarmScreen(QWidget):
         self._alarm_version: int | None = None
         self._last: Snapshot | None = None
         self.dialog: ShelveDialog | None = None
+        self.runner = BackgroundRunner(self, name="alarm-actions")
+        self.last_changed: list[Alarm] = []  # what the last completed action changed
         # The model filters itself (a list comprehension per update): a QSortFilterProxyModel would
         # call Python once per row on every change, which a flood of thousands cannot afford.
         self.model = AlarmTableModel(control_room, self)
@@ -126,9 +131,10 @@ class AlarmScreen(QWidget):
         self.ack_page_button.clicked.connect(self.acknowledge_page)
         self.shelve_button.clicked.connect(lambda: self.open_dialog("shelve"))
         self.service_button.clicked.connect(lambda: self.open_dialog("service"))
-        self.unshelve_button.clicked.connect(lambda: self._act(self._control_room.unshelve))
-        self.return_button.clicked.connect(lambda: self._act(self._control_room.return_to_service))
-        self.reset_button.clicked.connect(lambda: self._act(self._control_room.reset))
+        room = control_room
+        self.unshelve_button.clicked.connect(lambda: self._act(room.unshelve, self.tr("Unshelving")))
+        self.return_button.clicked.connect(lambda: self._act(room.return_to_service, self.tr("Returning")))
+        self.reset_button.clicked.connect(lambda: self._act(room.reset, self.tr("Resetting")))
         # Why the last alarm action was refused (journal full, no reason given ...), shown until the
         # next action succeeds: a control room must see that an acknowledgement did not happen.
         self.message_label = QLabel()
@@ -236,20 +242,22 @@ class AlarmScreen(QWidget):
         return [by_id[i] for i in ids if i in by_id]
 
     # ---- actions ---------------------------------------------------------------------------------
-    def acknowledge_selected(self) -> list[Alarm]:
-        """Acknowledge the selected alarms that wait for it; returns what the runtime acknowledged."""
+    def acknowledge_selected(self) -> Future[list[Alarm]] | None:
+        """Acknowledge the selected alarms that wait for it, in the background (None: nothing to do)."""
         return self._acknowledge(self.selected_alarm_ids())
 
-    def acknowledge_page(self) -> list[Alarm]:
-        """Acknowledge every alarm shown under the current filter that waits for it."""
+    def acknowledge_page(self) -> Future[list[Alarm]] | None:
+        """Acknowledge every alarm shown under the current filter that waits for it, in the background."""
         return self._acknowledge(self.visible_alarm_ids())
 
-    def _acknowledge(self, ids: list[str]) -> list[Alarm]:
+    def _acknowledge(self, ids: list[str]) -> Future[list[Alarm]] | None:
         waiting = {a.alarm_id for a in self.model.alarms if a.state.needs_ack}
         todo = [i for i in ids if i in waiting]
         if not todo:
-            return []
-        return self._perform(lambda: self._control_room.acknowledge(todo))
+            return None
+        return self._perform(
+            lambda: self._control_room.acknowledge(todo), self.tr("Acknowledging %d alarms") % len(todo)
+        )
 
     def open_dialog(self, mode: str) -> ShelveDialog | None:
         """Open the shelve ('shelve') or out-of-service ('service') dialog for the selection (non-modal)."""
@@ -269,34 +277,46 @@ class AlarmScreen(QWidget):
         ids = [a.alarm_id for a in dialog.alarms]
         if dialog.mode == "shelve":
             duration, reason, one_shot = dialog.duration_s(), dialog.reason(), dialog.one_shot()
-            self._perform(lambda: self._control_room.shelve(ids, duration, reason, one_shot=one_shot))
+            self._perform(
+                lambda: self._control_room.shelve(ids, duration, reason, one_shot=one_shot),
+                self.tr("Shelving %d alarms") % len(ids),
+            )
         else:
             reason = dialog.reason()
-            self._perform(lambda: self._control_room.remove_from_service(ids, reason))
+            self._perform(
+                lambda: self._control_room.remove_from_service(ids, reason),
+                self.tr("Taking %d alarms out of service") % len(ids),
+            )
         dialog.deleteLater()
 
-    def _act(self, action: Callable[[list[str]], list[Alarm]]) -> list[Alarm]:
+    def _act(self, action: Callable[[list[str]], list[Alarm]], doing: str) -> Future[list[Alarm]] | None:
         ids = self.selected_alarm_ids()
-        return self._perform(lambda: action(ids)) if ids else []
+        return self._perform(lambda: action(ids), doing) if ids else None
 
-    def _perform(self, action: Callable[[], list[Alarm]]) -> list[Alarm]:
-        """Run one alarm action; a refusal is shown on the screen, never raised into a Qt slot.
+    @property
+    def busy(self) -> bool:
+        """True while an alarm action runs (its buttons are disabled until the outcome is shown)."""
+        return self.runner.busy
+
+    def _perform(self, action: Callable[[], list[Alarm]], doing: str) -> Future[list[Alarm]]:
+        """Run one alarm action in the background; its refusal is shown on the screen, never raised.
 
         The facade refuses with a reason: a missing reason or too long a shelve (ValueError), an
         alarm that no longer exists (KeyError), or a journal that cannot commit the action (the
         disk is full, the file locked): the alarms then keep their state.
         """
-        try:
-            changed = action()
-        except Exception as exc:  # noqa: BLE001 (slots must not raise; the reason is shown instead)
-            if not isinstance(exc, (ValueError, KeyError, RuntimeError, OSError)):
-                log.exception("alarm action failed")
-            reason = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            self.show_refusal(reason or type(exc).__name__)
-            return []
+        self.message_label.setText(f"{doing} ...")
+        self.message_label.setStyleSheet(f"color: {theme.TEXT_MUTED}; padding: 4px;")
+        self.message_label.show()
+        future = self.runner.submit(action, self._action_done, self.show_refusal)
+        self._selection_changed()
+        return future
+
+    def _action_done(self, changed: list[Alarm]) -> None:
+        self.last_changed = changed
         self.message_label.clear()
         self.message_label.hide()
-        return changed
+        self._selection_changed()
 
     def show_refusal(self, reason: str) -> None:
         """Show why an alarm action did not happen, framed, until the next action succeeds."""
@@ -307,6 +327,7 @@ class AlarmScreen(QWidget):
             f"border: 2px solid {theme.SELECTION_FRAME}; padding: 4px;"
         )
         self.message_label.show()
+        self._selection_changed()
 
     def _double_clicked(self, index: QModelIndex) -> None:
         """Open the screen the alarm's guidance names, else the tag's trend."""
@@ -349,7 +370,6 @@ class AlarmScreen(QWidget):
         shown = self.model.rows
         unacked = sum(a.state.needs_ack for a in shown)
         self.summary_label.setText(self.tr("%d alarms shown, %d unacknowledged") % (len(shown), unacked))
-        self.ack_page_button.setEnabled(unacked > 0)
         self._selection_changed()
 
     def _frame_selected_rows(self) -> None:
@@ -362,7 +382,9 @@ class AlarmScreen(QWidget):
 
     def _selection_changed(self) -> None:
         self._frame_selected_rows()
-        selected = self.selected_alarms()
+        selected = [] if self.runner.busy else self.selected_alarms()  # one action at a time
+        waiting = any(a.state.needs_ack for a in self.model.rows)
+        self.ack_page_button.setEnabled(waiting and not self.runner.busy)
         self.ack_selected_button.setEnabled(any(a.state.needs_ack for a in selected))
         hidden_view = self.view_combo.currentData() == "hidden"
         self.shelve_button.setEnabled(bool(selected) and not hidden_view)

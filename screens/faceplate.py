@@ -3,8 +3,11 @@
 Value, quality and units; the analog bar with normal band and limits; a one-hour mini-trend; the
 tag's alarms from the latest snapshot; and, for writable tags, a setpoint entry bounded by the tag's
 write limits. A write is two steps (enter, then confirm the old and new values) and its result is
-shown when the runtime's Future completes. The dialog never waits on it: the 10 Hz snapshot tick
-polls ``Future.done()``, so the GUI thread never blocks on device I/O.
+shown when the runtime's Future completes. The dialog never waits on it: the request (whose audit
+record is committed before it reaches the device queue) is handed to a background worker, and the 10 Hz
+snapshot tick polls ``Future.done()``, so the GUI thread never blocks on the disk or device I/O. The
+entry accepts any number, so that a value outside the write limits is refused with the reason on the
+faceplate instead of being clamped or silently reverted.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from screens import i18n, theme
 from screens.formatting import format_value
 from screens.widgets.analog import AnalogBarWidget
 from screens.widgets.mini_trend import MiniTrendWidget
+from screens.worker import BackgroundRunner, reason_of
 
 
 def alarm_message(alarm: Alarm) -> str:
@@ -48,7 +52,9 @@ class FaceplateDialog(QDialog):
         super().__init__(parent)
         self._control_room = control_room
         self.tag = control_room.tags[tag_index]
-        self.pending: Future[WriteResult] | None = None
+        # The worker's Future (resolving to the runtime's) until the request is queued, then the runtime's.
+        self.pending: Future[WriteResult] | Future[Future[WriteResult]] | None = None
+        self.runner = BackgroundRunner(self, name="faceplate-write")
         self.last_result: WriteResult | None = None
         self._alarm_version: int | None = None
         self._entry_primed = False
@@ -119,7 +125,10 @@ class FaceplateDialog(QDialog):
         self.setpoint_title.setFont(theme.font(theme.BASE_PT, bold=True))
         self.setpoint_spin = QDoubleSpinBox()
         self.setpoint_spin.setDecimals(tag.decimals)
-        self.setpoint_spin.setRange(tag.write_low, tag.write_high)
+        # Wide enough for any number an operator may type: out-of-limit entries are refused with a reason.
+        span = max(abs(v) for v in (tag.range_low, tag.range_high, tag.write_low, tag.write_high))
+        big = 10.0 * span if math.isfinite(span) and span > 0 else 1e6
+        self.setpoint_spin.setRange(-big, big)
         self.setpoint_spin.setSuffix(f" {tag.eng_unit}" if tag.eng_unit else "")
         self.setpoint_spin.setFont(theme.font(theme.VALUE_PT, bold=True))
         self.setpoint_spin.setMinimumWidth(160)
@@ -224,6 +233,12 @@ class FaceplateDialog(QDialog):
         if self.setpoint_box is None:
             return
         tag = self.tag
+        self.setpoint_spin.interpretText()  # take what is typed even if the entry still has focus
+        refusal = self.limit_refusal(float(self.setpoint_spin.value()))
+        if refusal:
+            self._show_refusal(refusal)
+            self._show_confirmation(False)
+            return
         self.confirm_label.setText(
             self.tr("Write %s %s to %s (now %s)?")
             % (tag.format(self.setpoint_spin.value()), tag.eng_unit, tag.name, self.value_label.text())
@@ -231,14 +246,31 @@ class FaceplateDialog(QDialog):
         self.result_label.setText("")
         self._show_confirmation(True)
 
+    def limit_refusal(self, value: float) -> str:
+        """Why ``value`` cannot be written (outside the write limits), or "" when it may be."""
+        tag, unit = self.tag, f" {self.tag.eng_unit}" if self.tag.eng_unit else ""
+        if value > tag.write_high:
+            return self.tr("%s%s is above the write limit %s%s") % (
+                tag.format(value), unit, tag.format(tag.write_high), unit)  # fmt: skip
+        if value < tag.write_low:
+            return self.tr("%s%s is below the write limit %s%s") % (
+                tag.format(value), unit, tag.format(tag.write_low), unit)  # fmt: skip
+        return ""
+
+    def _show_refusal(self, reason: str) -> None:
+        """The refusal and its reason, framed in neutral grey (ISA-101: colour is for alarms)."""
+        self.result_label.setText(self.tr("Write refused: %s") % reason)
+        self.result_label.setStyleSheet(f"border: 2px solid {theme.SELECTION_FRAME}; padding: 4px;")
+
     def cancel_write(self) -> None:
         """Abandon the write before it is sent."""
         self._show_confirmation(False)
 
     def confirm_write(self) -> None:
         """Second step: queue the write on the runtime; the result is shown when the Future is done."""
-        value = float(self.setpoint_spin.value())
-        self.pending = self._control_room.write_tag(self.tag.name, value, reason="faceplate setpoint")
+        value, name, room = float(self.setpoint_spin.value()), self.tag.name, self._control_room
+        self.pending = self.runner.submit(lambda: room.write_tag(name, value, reason="faceplate setpoint"))
+        self.result_label.setStyleSheet("")
         self.result_label.setText(self.tr("Writing %s ...") % self.tag.format(value))
         self._show_confirmation(False)
 
@@ -250,7 +282,10 @@ class FaceplateDialog(QDialog):
         try:
             result = future.result()
         except Exception as exc:  # a driver that failed the Future instead of returning a result
-            result = WriteResult(self.tag.name, math.nan, ok=False, reason=str(exc))
+            result = WriteResult(self.tag.name, math.nan, ok=False, reason=reason_of(exc))
+        if isinstance(result, Future):  # the request is queued: now wait for the device's answer
+            self.pending = result
+            return
         self.last_result = result
         if result.ok:
             back = (
@@ -258,9 +293,8 @@ class FaceplateDialog(QDialog):
                 if result.readback is None
                 else self.tr(", read back %s") % self.tag.format(result.readback)
             )
+            self.result_label.setStyleSheet("")
             self.result_label.setText(self.tr("Written %s%s") % (self.tag.format(result.value), back))
         else:
-            self.result_label.setText(self.tr("Write refused: %s") % result.reason)
+            self._show_refusal(result.reason or self.tr("no reason given"))
         self._show_confirmation(False)
-
-

@@ -15,7 +15,7 @@ from alarm_engine import JOURNAL_ALARM_ID
 from hmi_app.facade import AlarmState
 from hmi_app.runtime import Runtime
 from screens.alarms import AlarmScreen
-from tests.test_alarm_screens import select
+from tests.test_alarm_screens import select, settled
 
 WAIT_MS = 10_000
 REFUSED = (
@@ -63,6 +63,7 @@ def test_an_acknowledgement_the_journal_cannot_commit_is_refused_with_the_reason
     select(screen, [comm])
     assert screen.ack_selected_button.isEnabled()
     qtbot.mouseClick(screen.ack_selected_button, Qt.MouseButton.LeftButton)  # must not raise in the slot
+    settled(qtbot, screen)
     assert runtime.alarms.get(comm).state is AlarmState.UNACK  # refused: nothing changed
     assert screen.message_label.isVisible() and screen.message_label.text() == REFUSED
     assert runtime.alarm_search(event="acknowledge", tag=runtime.config.devices[0].name) == []
@@ -71,12 +72,14 @@ def test_an_acknowledgement_the_journal_cannot_commit_is_refused_with_the_reason
     assert dialog is not None
     dialog.reason_combo.setEditText("PLC maintenance")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, screen)
     assert runtime.alarms.get(comm).shelved is None
     assert screen.message_label.text() == REFUSED
 
     runtime.journal._connection().execute("PRAGMA max_page_count = 1073741823")  # space returns
     select(screen, [comm])
     qtbot.mouseClick(screen.ack_selected_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, screen)
     assert runtime.alarms.get(comm).state is AlarmState.ACK
     assert not screen.message_label.isVisible()
     (line,) = runtime.alarm_search(event="acknowledge", tag=runtime.config.devices[0].name)

@@ -87,6 +87,11 @@ def show(screen: AlarmScreen, runtime: Runtime) -> None:
     screen.update_snapshot(runtime.snapshot())
 
 
+def settled(qtbot, screen: AlarmScreen) -> None:
+    """Wait until the alarm action running in the background has shown its outcome."""
+    qtbot.waitUntil(lambda: not screen.busy, timeout=10_000)
+
+
 def select(screen: AlarmScreen, alarm_ids: list[str]) -> None:
     model = screen.table.selectionModel()
     model.clearSelection()
@@ -128,6 +133,7 @@ def test_flood_of_5000_alarms_in_one_second_keeps_frames_short_and_shows_a_summa
         # speed figure, measured by benchmarks/bench_alarms.py rather than asserted in a test.
         assert max(frames) < 2.0, f"frame times {frames}"
         screen.acknowledge_page()
+        settled(qtbot, screen)
         screen.update_snapshot(runtime.snapshot())
         assert all(a.state is AlarmState.ACK for a in screen.model.alarms)
     finally:
@@ -175,6 +181,7 @@ def test_shelve_dialog_needs_a_reason_and_the_action_is_journaled(qtbot, room: R
     dialog.reason_combo.setEditText("  pyrometer lens dirty ")
     assert dialog.ok_button.isEnabled()
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, screen)
     shelved = room.alarms.get("T00000.HI")
     assert shelved.state is AlarmState.SHELVED and shelved.shelved is not None
     assert (shelved.shelved.user, shelved.shelved.reason) == ("li", "pyrometer lens dirty")
@@ -189,6 +196,7 @@ def test_shelve_dialog_needs_a_reason_and_the_action_is_journaled(qtbot, room: R
     select(screen, ["T00000.HI"])
     assert "Shelved by li: pyrometer lens dirty" in screen.guidance_label.text()
     qtbot.mouseClick(screen.unshelve_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, screen)
     assert room.alarms.get("T00000.HI").state is AlarmState.UNACK
 
 
@@ -203,11 +211,13 @@ def test_out_of_service_return_and_reset_latched(qtbot, room: Runtime) -> None:
     assert dialog is not None and dialog.duration_combo.isHidden()
     dialog.reason_combo.setEditText("transmitter replaced")
     dialog.accept()
+    settled(qtbot, screen)
     assert room.alarms.get("T00002.HI").out_of_service.reason == "transmitter replaced"  # type: ignore[union-attr]
     show(screen, room)
     screen.view_combo.setCurrentIndex(1)
     select(screen, ["T00002.HI"])
     qtbot.mouseClick(screen.return_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, screen)
     assert room.alarms.get("T00002.HI").state is AlarmState.UNACK
     screen.view_combo.setCurrentIndex(0)
     room.acknowledge(["T00003.HI"])
@@ -217,6 +227,7 @@ def test_out_of_service_return_and_reset_latched(qtbot, room: Runtime) -> None:
     select(screen, ["T00003.HI"])
     assert screen.reset_button.isEnabled()
     qtbot.mouseClick(screen.reset_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, screen)
     assert room.alarms.get("T00003.HI").state is AlarmState.NORMAL
     users = {(ln["event"], ln["user"]) for ln in room.alarm_search(user="li")}
     assert users == {

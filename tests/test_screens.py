@@ -111,6 +111,7 @@ def test_alarm_screen_lists_alarms_and_acknowledges_selected(
         assert screen.selected_alarm_ids() == [alarm_id]
         assert screen.ack_selected_button.isEnabled()
         qtbot.mouseClick(screen.ack_selected_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not screen.busy, timeout=WAIT_MS)
 
         acked = _alarm(runtime, alarm_id)
         assert acked is not None and acked.state is AlarmState.ACK and acked.acked_by == "test-operator"

@@ -39,8 +39,10 @@ def test_setpoint_written_through_the_faceplate_of_a_furnace_value(
         lambda: plate.value_label.text() == runtime.tags[idx].format(_value(runtime, name)), timeout=WAIT_MS
     )
 
-    plate.setpoint_spin.setValue(500.0)  # the entry cannot leave the write limits
-    assert plate.setpoint_spin.value() == runtime.tags[idx].write_high == 200.0
+    plate.setpoint_spin.setValue(500.0)  # outside the write limits: refused with the reason, not clamped
+    qtbot.mouseClick(plate.write_button, Qt.MouseButton.LeftButton)
+    assert not plate.confirm_button.isVisibleTo(plate)
+    assert plate.result_label.text() == "Write refused: 500.0 t/h is above the write limit 200.0 t/h"
     plate.setpoint_spin.setValue(target)
     qtbot.mouseClick(plate.write_button, Qt.MouseButton.LeftButton)
     assert plate.confirm_button.isVisibleTo(plate)

@@ -52,6 +52,11 @@ def screen(qtbot, running_control_room, tmp_path) -> tuple[TrendScreen, Recordin
     return s, room
 
 
+def drawn(qtbot, s: TrendScreen) -> None:
+    """Wait until every history query the screen sent has been answered and drawn."""
+    qtbot.waitUntil(lambda: not s.runner.busy, timeout=WAIT_MS)
+
+
 def _data_after(qtbot, runtime, tag: int, seconds: float) -> None:
     qtbot.waitUntil(
         lambda: len(runtime.history(tag, time.time() - 120, time.time())) >= seconds, timeout=WAIT_MS
@@ -72,6 +77,7 @@ def test_add_pen_from_the_browser_and_pull_only_new_samples(qtbot, screen, runni
     s.update_snapshot(snap)
     s.browser.item(idx).setCheckState(s.browser.item(idx).checkState().Checked)
     assert s.pen_tags() == [idx]
+    drawn(qtbot, s)
     x, y = s.curve(idx).getOriginalDataset()
     assert len(x) >= 3 and np.all(np.diff(x) > 0) and 1100 <= np.nanmax(y) <= 1350
     first = room.queries[-1]
@@ -80,6 +86,7 @@ def test_add_pen_from_the_browser_and_pull_only_new_samples(qtbot, screen, runni
     qtbot.waitUntil(lambda: runtime.snapshot().taken_at > snap.taken_at + 1.5, timeout=WAIT_MS)
     later = runtime.snapshot()
     s.update_snapshot(later)
+    drawn(qtbot, s)
     second = room.queries[-1]
     assert second[1] == pytest.approx(float(x[-1]))  # incremental: from the newest sample held
     x2, _ = s.curve(idx).getOriginalDataset()
@@ -97,11 +104,13 @@ def test_scroll_into_history_draws_min_max_buckets_and_gaps(qtbot, screen, runni
     t0, t1 = s.plot.time_range()
     s.scroll(-0.5)
     assert not s.live and s.live_button.text().startswith("Paused")
+    drawn(qtbot, s)  # the plot moves together with its data
     b0, b1 = s.plot.time_range()
     assert b0 == pytest.approx(t0 - 0.5 * (t1 - t0)) and b1 == pytest.approx(t1 - 0.5 * (t1 - t0))
 
     now = time.time()
     s.show_range(now - 30 * 86400, now)
+    drawn(qtbot, s)
     x, y = s.curve(idx).getOriginalDataset()
     assert len(x) <= 2 * max(100, s.plot.width()) + 2  # one bucket per pixel, not 30 days of samples
     assert np.isnan(y[0]) and np.isfinite(y[-2:]).any()  # before the plant ran: a gap, not a line
@@ -109,6 +118,7 @@ def test_scroll_into_history_draws_min_max_buckets_and_gaps(qtbot, screen, runni
 
     s.set_live(True)
     assert s.live
+    drawn(qtbot, s)
     a0, a1 = s.plot.time_range()
     assert a1 == pytest.approx(runtime.snapshot().taken_at, abs=5)
 
@@ -127,6 +137,7 @@ def test_cursor_statistics_and_export(qtbot, screen, running_control_room, tmp_p
     now = time.time()
     s.show_range(now - 60, now)
     s.refresh_stats()
+    drawn(qtbot, s)
     s.cursor_button.click()
     s.plot.cursor.setValue(now - 2)
     readout = s.cursor_values()

@@ -3,6 +3,36 @@
 <context>
     <name>AlarmHistoryScreen</name>
     <message>
+        <location filename="../alarm_history.py" line="0" />
+        <source>Exporting ...</source>
+        <translation>正在导出 ...</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="0" />
+        <source>Exported %d lines to %s</source>
+        <translation>已导出 %d 行到 %s</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="0" />
+        <source>Printing ...</source>
+        <translation>正在打印 ...</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="0" />
+        <source>Printed %d lines to %s</source>
+        <translation>已打印 %d 行到 %s</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="0" />
+        <source>Failed: %s</source>
+        <translation>失败：%s</translation>
+    </message>
+    <message>
+        <location filename="../alarm_history.py" line="0" />
+        <source>page %d of %d</source>
+        <translation>第 %d 页，共 %d 页</translation>
+    </message>
+    <message>
         <location filename="../alarm_history.py" line="100" />
         <source>All areas</source>
         <translation>全部区域</translation>
@@ -183,6 +213,36 @@
 </context>
 <context>
     <name>AlarmScreen</name>
+    <message>
+        <location filename="../alarms.py" line="0" />
+        <source>Unshelving</source>
+        <translation>正在取消搁置</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="0" />
+        <source>Returning</source>
+        <translation>正在恢复投用</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="0" />
+        <source>Resetting</source>
+        <translation>正在复位</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="0" />
+        <source>Acknowledging %d alarms</source>
+        <translation>正在确认 %d 条报警</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="0" />
+        <source>Shelving %d alarms</source>
+        <translation>正在搁置 %d 条报警</translation>
+    </message>
+    <message>
+        <location filename="../alarms.py" line="0" />
+        <source>Taking %d alarms out of service</source>
+        <translation>正在将 %d 条报警退出服务</translation>
+    </message>
     <message>
         <location filename="../alarms.py" line="87" />
         <source>Active alarms</source>
@@ -422,6 +482,21 @@
 </context>
 <context>
     <name>FaceplateDialog</name>
+    <message>
+        <location filename="../faceplate.py" line="0" />
+        <source>%s%s is above the write limit %s%s</source>
+        <translation>%s%s 高于写入上限 %s%s</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="0" />
+        <source>%s%s is below the write limit %s%s</source>
+        <translation>%s%s 低于写入下限 %s%s</translation>
+    </message>
+    <message>
+        <location filename="../faceplate.py" line="0" />
+        <source>no reason given</source>
+        <translation>未给出原因</translation>
+    </message>
     <message>
         <location filename="../faceplate.py" line="153" />
         <source>Faceplate - %s</source>
@@ -1115,6 +1190,26 @@ Click for the faceplate</source>
 <context>
     <name>TrendScreen</name>
     <message>
+        <location filename="../trends.py" line="0" />
+        <source>Exporting to %s ...</source>
+        <translation>正在导出到 %s ...</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="0" />
+        <source>Exported %d rows to %s</source>
+        <translation>已导出 %d 行到 %s</translation>
+    </message>
+    <message>
+        <location filename="../trends.py" line="0" />
+        <source>Export failed: %s</source>
+        <translation>导出失败：%s</translation>
+    </message>
+    <message>
+        <location filename="../trend_fetch.py" line="0" />
+        <source>History not available: %s</source>
+        <translation>历史数据不可用：%s</translation>
+    </message>
+    <message>
         <location filename="../trends.py" line="152" />
         <location filename="../trends.py" line="224" />
         <source>Live</source>
@@ -1355,7 +1450,14 @@ Click for the faceplate</source>
     </message>
 </context>
 <context>
-    <name>BackgroundQuery</name>
+    <name>AlarmHistoryScreen</name>
+    <message>
+        <source>The alarm journal could not be read: %s</source>
+        <translation>无法读取报警日志：%s</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmKpiScreen</name>
     <message>
         <source>The alarm journal could not be read: %s</source>
         <translation>无法读取报警日志：%s</translation>
