@@ -11,7 +11,15 @@ import math
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QDateTime,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -39,6 +47,13 @@ MAX_ROWS = 5000
 LIVE_MIN_INTERVAL_S = 1.0  # while visible: search again at most once a second when alarms changed
 _COLUMNS = ("ts", "event", "state", "priority", "tag", "message", "value", "limit", "user", "comment", "area")
 _SHARES = (11, 7, 11, 6, 9, 20, 5, 5, 6, 12, 8)  # printed column widths, relative
+
+
+def journal_unreadable(reason: str) -> str:
+    """The sentence alarm screens show when a journal query failed (translated), with the reason."""
+    return (
+        QCoreApplication.translate("AlarmHistoryScreen", "The alarm journal could not be read: %s") % reason
+    )
 
 
 def _cell(line: dict[str, Any], key: str) -> str:
@@ -203,7 +218,7 @@ class AlarmHistoryScreen(QWidget):
         self._live.submit(lambda: room.alarm_search(**filters), self._show_lines, self._live_failed)
 
     def _live_failed(self, reason: str) -> None:
-        self.count_label.setText(self.tr("The alarm journal could not be read: %s") % reason)
+        self.count_label.setText(journal_unreadable(reason))
 
     def export_csv(self, path: str) -> int:
         """Write the lines shown to ``path`` as CSV; returns the rows written."""

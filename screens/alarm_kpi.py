@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import AlarmKpis, ControlRoom, Snapshot
 from screens import theme
+from screens.alarm_history import journal_unreadable
 from screens.worker import BackgroundRunner
 
 PERIODS: dict[str, tuple[float, str, float]] = {
@@ -130,9 +131,7 @@ class AlarmKpiScreen(QWidget):
         self._live.submit(
             lambda: (room.alarm_kpis(now - length, now), per),
             lambda result: self._show(*result),
-            lambda reason: self.figures["10min"].setText(
-                self.tr("The alarm journal could not be read: %s") % reason
-            ),
+            lambda reason: self.figures["10min"].setText(journal_unreadable(reason)),
         )
 
     def refresh(self, now: float | None = None) -> AlarmKpis:

@@ -1457,13 +1457,6 @@ Click for the faceplate</source>
     </message>
 </context>
 <context>
-    <name>AlarmKpiScreen</name>
-    <message>
-        <source>The alarm journal could not be read: %s</source>
-        <translation>无法读取报警日志：%s</translation>
-    </message>
-</context>
-<context>
     <name>HelpOverlay</name>
     <message>
         <source>Level 1: the whole plant at a glance - key figures of every area and their trends.</source>
