@@ -110,7 +110,7 @@ def bench_flood(tmp: Path) -> dict[str, object]:
     from screens.header import HeaderBar
 
     app = QApplication.instance() or QApplication([])
-    runtime = Runtime(plant(5000), tmp / "flood", user="bench")
+    runtime = Runtime(plant(5000), tmp / "flood")
     try:
         screen, header = AlarmScreen(runtime), HeaderBar(runtime)
         for w in (screen, header):

@@ -55,12 +55,13 @@ def main() -> int:
 
         from hmi_app.gui import make_main_window
         from hmi_app.runtime import Runtime
+        from hmi_app.session import ControlRoomSession
 
         app = QApplication.instance() or QApplication([])
         t1 = time.monotonic()
         runtime = Runtime(config, tempfile.mkdtemp(prefix="hmi-bench-"))
         runtime.start()
-        window = make_main_window(runtime)
+        window = make_main_window(ControlRoomSession.for_user(runtime, "bench"))
         window.resize(1600, 1000)
         window.show()
         while not (runtime.snapshot().qualities == 2).all():

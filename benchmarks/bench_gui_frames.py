@@ -41,7 +41,7 @@ TICK_MS = 10
 
 def journal_runtime(folder: Path) -> Runtime:
     """A demo runtime (not started) whose journal holds ``LINES`` lines: a device fails and recovers."""
-    runtime = Runtime(load_config(DEMO_CONFIG), folder, user="bench")
+    runtime = Runtime(load_config(DEMO_CONFIG), folder)
     alarm_id = f"{runtime.config.devices[0].name}.COMM"
     now = time.time()
     for k in range(LINES // 2):

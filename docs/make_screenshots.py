@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 from hmi_app.config import DEMO_CONFIG, load_config
 from hmi_app.gui import capture, make_main_window
 from hmi_app.runtime import Runtime
+from hmi_app.session import ControlRoomSession
 from hmi_app.virtual_plant import VirtualPlant
 from screens import i18n
 
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     plant.start()
     runtime = Runtime(plant.config, tempfile.mkdtemp(prefix="hmi-shots-"))
     runtime.start()
-    window = make_main_window(runtime)
+    session = ControlRoomSession.for_user(runtime, "operator")
+    window = make_main_window(session)
     window.resize(width, height)
     window.show()
 
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         plant.force("TH.A04.VOLTAGE", 225)
         plant.stop_device("gas_analyzers")
         spin(4)
-        runtime.acknowledge(["FSF.MATTE_TEMP.HI"], user="operator", comment="screenshot")
+        session.acknowledge(["FSF.MATTE_TEMP.HI"], comment="screenshot")
         spin(60)  # some history for the embedded and full trends
         out.mkdir(parents=True, exist_ok=True)
         for lang, suffix in ((i18n.ENGLISH, ""), (i18n.CHINESE, "_zh")):

@@ -27,6 +27,12 @@ class AuditTrail:
                 (time.time(), user, action, target, detail, result),
             )
 
+    def check_writable(self) -> None:
+        """Raise when a record could not be written now (closed, read-only, locked by another writer)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("ROLLBACK")
+
     def query(self, limit: int = 500) -> list[dict[str, Any]]:
         with self._lock:
             cur = self._db.execute(

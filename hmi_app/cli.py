@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from drivers import Quality
 from hmi_app import __version__
 from hmi_app.config import DEMO_CONFIG, ConfigError, PlantConfig, load_config
+from hmi_app.permissions import ALL_AREAS, Principal, Role
 from hmi_app.storage import StorageError
 
 if TYPE_CHECKING:
@@ -109,8 +111,16 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _first_principal(args: argparse.Namespace) -> Principal:
+    """Who the window starts as: the demo's supervisor on the simulated plant, else view-only."""
+    if args.demo:
+        return Principal("demo", Role.SUPERVISOR, frozenset({ALL_AREAS}), args.station)
+    return Principal.view_only(args.station)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from hmi_app.runtime import Runtime
+    from hmi_app.session import ControlRoomSession
 
     config = _load(args.config, args.demo)
     plant = None
@@ -122,7 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = plant.config
     try:
         data_dir = Path(args.data_dir) if args.data_dir else default_data_dir(demo=args.demo)
-        runtime = Runtime(config, data_dir, user=args.user)
+        runtime = Runtime(config, data_dir)
         runtime.start()
         try:
             if args.headless:
@@ -131,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             try:
                 return run_gui(
-                    runtime,
+                    ControlRoomSession(runtime, _first_principal(args)),
                     screenshot=args.screenshot,
                     screenshot_after_s=args.screenshot_after,
                     screen=args.screen,
@@ -209,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"with --demo {default_data_dir(demo=True)})",
     )
     run.add_argument(
-        "--user", default=os.environ.get("USER", "operator"), help="acting user recorded with actions"
+        "--station", default=socket.gethostname(), help="this workstation's name, recorded with every action"
     )
     run.add_argument("--seed", type=int, default=None, help="virtual plant random seed")
     run.add_argument(

@@ -19,9 +19,27 @@ from historian import BucketData, HistoryData
 from historian.export import CSV_ENCODING, spreadsheet_text
 from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
+from hmi_app.operator_commands import (
+    AcceptAdvice,
+    Acknowledge,
+    Command,
+    CommandRefused,
+    CommandResult,
+    RejectAdvice,
+    RemoveFromService,
+    Reset,
+    ReturnToService,
+    SetTargets,
+    Shelve,
+    Unshelve,
+    WriteSetpoint,
+)
+from hmi_app.permissions import Principal, Refusal, Role
 
 __all__ = [
     "CSV_ENCODING",
+    "AcceptAdvice",
+    "Acknowledge",
     "Alarm",
     "AlarmKind",
     "AlarmKpis",
@@ -29,6 +47,9 @@ __all__ = [
     "AreaInfo",
     "BucketData",
     "CellMap",
+    "Command",
+    "CommandRefused",
+    "CommandResult",
     "ControlRoom",
     "DeviceStatus",
     "Displays",
@@ -36,13 +57,24 @@ __all__ = [
     "HistoryData",
     "Mimic",
     "OverviewPanel",
+    "Principal",
     "Priority",
     "Quality",
+    "Refusal",
+    "RejectAdvice",
+    "RemoveFromService",
+    "Reset",
+    "ReturnToService",
+    "Role",
+    "SetTargets",
+    "Shelve",
     "Snapshot",
     "TagInfo",
     "UnitDisplay",
+    "Unshelve",
     "ValueGroup",
     "WriteResult",
+    "WriteSetpoint",
     "spreadsheet_text",
 ]
 
@@ -104,14 +136,31 @@ class Snapshot:
 
 
 class ControlRoom(Protocol):
-    """The runtime facade as the screens use it. Every action carries who did it."""
+    """What screens use: one user's session on the plant (``hmi_app.session.ControlRoomSession``).
+
+    Reads go to the plant core. Every action is a typed command on one path - authorise, perform,
+    audit - whose outcome arrives as a Future (:meth:`execute`); the blocking helpers below wait for
+    it and raise :class:`CommandRefused` (a ``ValueError``) when it is refused: call them off the GUI
+    thread (``screens.worker.BackgroundRunner``).
+    """
 
     plant_name: str
     plant_name_zh: str
     tags: list[TagInfo]
     areas: list[AreaInfo]
     displays: Displays  # what the overview and unit screens show (config, or generated per area)
-    current_user: str
+    current_user: str  # the acting user's name, "" when the station is view-only
+
+    @property
+    def principal(self) -> Principal: ...
+
+    def execute(self, command: Command) -> Future[CommandResult]: ...
+
+    def may(self, kind: str, areas: tuple[str, ...] = ()) -> Refusal | None:
+        """Why the acting user may not issue a ``kind`` command on ``areas`` (None: allowed)."""
+        ...
+
+    def on_principal_changed(self, listener: Callable[[Principal], None]) -> None: ...
 
     def tag_index(self, name: str) -> int: ...
 
@@ -157,52 +206,31 @@ class ControlRoom(Protocol):
         """
         ...
 
-    def acknowledge(
-        self, alarm_ids: list[str], user: str | None = None, comment: str = ""
-    ) -> list[Alarm]: ...
+    def acknowledge(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]: ...
 
-    def write_tag(
-        self, name: str, value: float, user: str | None = None, reason: str = ""
-    ) -> Future[WriteResult]: ...
+    def write_tag(self, name: str, value: float, reason: str = "") -> Future[WriteResult]: ...
 
     def alarm_journal(self, limit: int = 500) -> list[dict]: ...
 
-    # Model guidance: predictions, advice and decisions. Accept writes through write_tag; reject
-    # needs a reason (ValueError otherwise); both are logged before they return.
+    # Model guidance: predictions, advice and decisions (AcceptAdvice, RejectAdvice, SetTargets
+    # commands; accepting writes the setpoints, rejecting needs a reason in words).
     def guidance_view(self) -> GuidanceView: ...
-
-    def guidance_set_targets(self, targets: dict[str, float], user: str | None = None) -> None: ...
-
-    def guidance_accept(
-        self, suggestion_id: int, user: str | None = None, reason: str = ""
-    ) -> list[Future[WriteResult]]: ...
-
-    def guidance_reject(self, suggestion_id: int, reason: str, user: str | None = None) -> int: ...
 
     def guidance_decisions(self, limit: int = 200) -> list[dict]: ...
 
-    # Alarm actions: each carries the user, is journaled (committed) before it returns, and
-    # raises ValueError when a required reason is missing or a shelve is too long.
+    # Alarm actions: journaled (committed) and audited before they return; CommandRefused when
+    # the role may not, a required reason is missing or a shelve is too long.
     def shelve(
-        self,
-        alarm_ids: list[str],
-        duration_s: float | None,
-        reason: str,
-        user: str | None = None,
-        one_shot: bool = False,
+        self, alarm_ids: list[str], duration_s: float | None, reason: str, one_shot: bool = False
     ) -> list[Alarm]: ...
 
-    def unshelve(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]: ...
+    def unshelve(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]: ...
 
-    def remove_from_service(
-        self, alarm_ids: list[str], reason: str, user: str | None = None
-    ) -> list[Alarm]: ...
+    def remove_from_service(self, alarm_ids: list[str], reason: str) -> list[Alarm]: ...
 
-    def return_to_service(
-        self, alarm_ids: list[str], user: str | None = None, comment: str = ""
-    ) -> list[Alarm]: ...
+    def return_to_service(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]: ...
 
-    def reset(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]: ...
+    def reset(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]: ...
 
     def alarm_search(self, **filters: object) -> list[dict]:
         """Journal lines; filters since, until, area, tag, priority, user, event, text, limit."""

@@ -1,9 +1,11 @@
-"""The runtime facade: owns the data path from drivers to historian, alarms and screens.
+"""The plant core: owns the data path from drivers to historian, alarms and guidance. It knows no users.
 
 Drivers push :class:`SampleBatch` objects into a queue; one processing thread applies them to the
 current-value table, appends them to the historian and evaluates the alarm rules over the whole
-table (vectorised). Screens pull :class:`Snapshot` copies; every operator action is a method here
-that carries the acting user and is recorded.
+table (vectorised). Screens pull :class:`Snapshot` copies through a
+:class:`~hmi_app.session.ControlRoomSession`, which authorises every operator command, has the core
+perform it here (with the acting user's name for the domain records: journal, decision log) and
+audits it. The core's action methods are for sessions only; they check nothing about who acts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,14 @@ from hmi_app.config import PlantConfig
 from hmi_app.displays import default_displays
 from hmi_app.facade import AreaInfo, BucketData, HistoryData, Snapshot, TagInfo
 from hmi_app.guidance_service import GuidanceService, GuidanceView
+from hmi_app.operator_commands import (
+    AcceptAdvice,
+    AlarmCommand,
+    Command,
+    RejectAdvice,
+    SetTargets,
+    WriteSetpoint,
+)
 from hmi_app.tag_table import CurrentValueTable
 
 log = logging.getLogger(__name__)
@@ -76,13 +86,12 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
 
 
 class Runtime:
-    """Qt-free facade over acquisition, history and alarms (implements ``facade.ControlRoom``)."""
+    """The Qt-free plant core over acquisition, history, alarms and guidance; see the module text."""
 
-    def __init__(self, config: PlantConfig, data_dir: str | Path, user: str = "operator") -> None:
+    def __init__(self, config: PlantConfig, data_dir: str | Path) -> None:
         self.config = config
         self.data_dir = Path(data_dir)
         stored = storage.prepare_data_dir(self.data_dir)  # one-line StorageError; bad history moved aside
-        self.current_user = user
         self.plant_name = config.plant.name
         self.plant_name_zh = config.plant.name_zh
         self.tags = tag_infos(config)
@@ -148,6 +157,8 @@ class Runtime:
         self._processor = threading.Thread(target=self._process_loop, name="runtime-processor", daemon=True)
         with storage.opening(self.data_dir / "guidance.db"):
             self.guidance = GuidanceService(self)  # furnace models, advice, short-circuit alarms
+        # Sessions' commands run here, one at a time in submission order, never on a GUI thread.
+        self.commands = ThreadPoolExecutor(1, thread_name_prefix="commands")
         self._started = False
         self._stopped = False
 
@@ -160,6 +171,7 @@ class Runtime:
         for driver in self.drivers.values():
             driver.start()
         self.guidance.start()
+        self.commands.submit(lambda: None).result()  # the command thread lives as long as the core
         self._started = True
         log.info("runtime started: %d tags, %d devices", len(self.tags), len(self.drivers))
 
@@ -167,6 +179,7 @@ class Runtime:
         if self._stopped:
             return
         self._stopped = True
+        self.commands.shutdown(wait=True)  # commands already queued are performed and audited
         self.guidance.stop()
         for driver in self.drivers.values():
             driver.stop()
@@ -312,76 +325,79 @@ class Runtime:
     def guidance_view(self) -> GuidanceView:
         return self.guidance.view()
 
-    def guidance_set_targets(self, targets: dict[str, float], user: str | None = None) -> None:
-        """The supervisor's targets for the advice; recorded in the audit trail."""
-        who = user or self.current_user
-        self.guidance.set_targets(targets, who)
-        self.audit.record(who, "guidance targets", "furnace", repr(dict(sorted(targets.items()))), "ok")
-
-    def guidance_accept(
-        self, suggestion_id: int, user: str | None = None, reason: str = ""
-    ) -> list[Future[WriteResult]]:
-        """Write the suggestion's setpoints via :meth:`write_tag`; the decision is logged first."""
-        return self.guidance.accept(suggestion_id, user or self.current_user, reason)
-
-    def guidance_reject(self, suggestion_id: int, reason: str, user: str | None = None) -> int:
-        """Log a rejection (reason required)."""
-        who = user or self.current_user
-        why = self._required_reason(who, "reject advice", f"suggestion {suggestion_id}", reason)
-        return self.guidance.reject(suggestion_id, who, why)
-
     def guidance_decisions(self, limit: int = 200) -> list[dict[str, Any]]:
         return self.guidance.decisions(limit)
 
-    # ---- what operators do ----------------------------------------------------------------------
-    def acknowledge(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
+    def set_targets(self, targets: dict[str, float], *, actor: str) -> dict[str, float]:
+        """The supervisor's targets for the advice (``ValueError`` for an unknown output)."""
+        self.guidance.set_targets(targets, actor)
+        return dict(targets)
+
+    def accept_advice(self, suggestion_id: int, *, actor: str, reason: str = "") -> list[Future[WriteResult]]:
+        """Write the suggestion's setpoints via :meth:`write_tag`; the decision is logged first."""
+        return self.guidance.accept(suggestion_id, actor, reason)
+
+    def reject_advice(self, suggestion_id: int, reason: str, *, actor: str) -> int:
+        """Log a rejection (the session has checked that the reason is given in words)."""
+        return self.guidance.reject(suggestion_id, actor, reason)
+
+    # ---- what a command touches and whether it can be recorded (for sessions) ------------------
+    def areas_of(self, command: Command) -> set[str]:
+        """The plant areas ``command`` acts on, for the permission check ("" = no single area)."""
+        if isinstance(command, AlarmCommand):
+            return {self.alarms.get(a).area for a in command.alarm_ids if self._has_alarm(a)}
+        if isinstance(command, WriteSetpoint):
+            index = self._index.get(command.tag) if isinstance(command.tag, str) else None
+            return {self.tags[index].area} if index is not None else set()
+        if isinstance(command, AcceptAdvice | RejectAdvice | SetTargets):
+            return {
+                self.tags[self._index[t]].area
+                for t in self.guidance.setpoint_tags.values()
+                if t in self._index
+            }
+        return set()
+
+    def audit_problem(self) -> str:
+        """Why the audit trail cannot take a record now ("" when it can)."""
+        try:
+            self.audit.check_writable()
+        except Exception as exc:
+            return explain(exc)
+        return ""
+
+    # ---- what operators do (performed for a session, which has authorised and will audit) -------
+    def acknowledge(self, alarm_ids: list[str], *, actor: str, comment: str = "") -> list[Alarm]:
         """Acknowledge alarms; the journal entry is committed before this returns."""
         known = [a for a in alarm_ids if self._has_alarm(a)]
-        return self.alarms.acknowledge(known, user or self.current_user, comment)
+        return self.alarms.acknowledge(known, actor, comment)
 
     def shelve(
         self,
         alarm_ids: list[str],
         duration_s: float | None,
         reason: str,
-        user: str | None = None,
+        *,
+        actor: str,
         one_shot: bool = False,
     ) -> list[Alarm]:
-        """Shelve alarms (reason required, at most the maximum shelve time); journaled before return."""
-        who = user or self.current_user
-        why = self._required_reason(who, "shelve", ",".join(map(str, alarm_ids)), reason)
-        return self.alarms.shelve(alarm_ids, duration_s, why, who, one_shot)
+        """Shelve alarms (at most the maximum shelve time, ``ValueError`` beyond); journaled before return."""
+        return self.alarms.shelve(alarm_ids, duration_s, reason, actor, one_shot)
 
-    def unshelve(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
+    def unshelve(self, alarm_ids: list[str], *, actor: str, comment: str = "") -> list[Alarm]:
         """Unshelve alarms; the condition is re-evaluated. Journaled before return."""
-        return self.alarms.unshelve(alarm_ids, user or self.current_user, comment)
+        return self.alarms.unshelve(alarm_ids, actor, comment)
 
-    def remove_from_service(self, alarm_ids: list[str], reason: str, user: str | None = None) -> list[Alarm]:
-        """Take alarms out of service for maintenance (reason required); journaled before return."""
-        who = user or self.current_user
-        why = self._required_reason(who, "remove from service", ",".join(map(str, alarm_ids)), reason)
-        return self.alarms.remove_from_service(alarm_ids, why, who)
+    def remove_from_service(self, alarm_ids: list[str], reason: str, *, actor: str) -> list[Alarm]:
+        """Take alarms out of service for maintenance; journaled before return."""
+        return self.alarms.remove_from_service(alarm_ids, reason, actor)
 
-    def _required_reason(self, who: str, action: str, target: str, reason: object) -> str:
-        """The stripped reason; a missing or non-text reason is refused (``ValueError``) and audited."""
-        if isinstance(reason, str) and reason.strip():
-            return reason.strip()
-        why = f"{action} needs a reason in words (got {reason!r})"
-        try:
-            self.audit.record(who, action, target, "", f"refused: {why}")
-        except Exception as exc:  # the refusal stands even when it cannot be recorded
-            log.warning("could not audit a refused %s: %s", action, exc)
-        raise ValueError(why)
-
-    def return_to_service(
-        self, alarm_ids: list[str], user: str | None = None, comment: str = ""
-    ) -> list[Alarm]:
+    def return_to_service(self, alarm_ids: list[str], *, actor: str, comment: str = "") -> list[Alarm]:
         """Return alarms to service; journaled before return."""
-        return self.alarms.return_to_service(alarm_ids, user or self.current_user, comment)
+        return self.alarms.return_to_service(alarm_ids, actor, comment)
 
-    def reset(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
+    def reset(self, alarm_ids: list[str], *, actor: str, comment: str = "") -> list[Alarm]:
         """Reset latched alarms; journaled before return."""
-        return self.alarms.reset(alarm_ids, user or self.current_user, comment)
+        return self.alarms.reset(alarm_ids, actor, comment)
 
     def alarm_search(self, **filters: Any) -> list[dict[str, Any]]:
         """Journal lines filtered by since, until, area, tag, priority, user, event, text, limit."""
@@ -403,53 +419,20 @@ class Runtime:
             return False
         return True
 
-    def write_tag(
-        self, name: str, value: float, user: str | None = None, reason: str = ""
-    ) -> Future[WriteResult]:
+    def write_tag(self, name: str, value: float, actor: str, reason: str = "") -> Future[WriteResult]:
         """Queue a setpoint write on the owning device; the result (with read-back) arrives later.
 
-        The request and its outcome are both recorded in the audit trail with user and reason. A
-        request that cannot be carried out (unknown tag, a value that is no setpoint, no reason text,
-        an audit trail that cannot be written) is refused: the Future is already resolved with
-        ``ok=False`` and the reason, the refusal is audited, and nothing raises to the caller.
+        A request that cannot be carried out (unknown tag, a value that is no setpoint, a reason that
+        is not text) is refused: the Future is already resolved with ``ok=False`` and the reason, and
+        nothing raises to the caller. ``actor`` is for the driver's log; the session audits.
         """
-        who = user or self.current_user
-        shown = show_value(value)
         index = self._index.get(name) if isinstance(name, str) else None
         if index is None:
-            return self._refuse_write(who, name, value, f"unknown tag {show_value(name)}")
+            return WriteResult.refused(show_value(name), value, f"unknown tag {show_value(name)}")
         if not isinstance(reason, str):
-            return self._refuse_write(who, name, value, f"the reason must be text, not {show_value(reason)}")
-        try:
-            self.audit.record(who, "write requested", name, f"value={shown} reason={reason!r}")
-        except Exception as exc:  # an action that cannot be audited is not performed
-            log.warning("could not audit a write request for %s: %s", name, exc)
-            return WriteResult.refused(
-                name, value, f"the audit trail cannot be written ({explain(exc)}); nothing was written"
-            )
-        future = self.drivers[self.tags[index].device].write(name, value)
-
-        def _record(f: Future[WriteResult]) -> None:
-            result = f.result()
-            outcome = "ok" if result.ok else f"refused: {result.reason}"
-            try:
-                self.audit.record(
-                    who, "write result", name, f"value={shown} readback={result.readback!r}", outcome
-                )
-            except Exception:  # audit closed during shutdown
-                log.warning("could not audit write result for %s", name)
-
-        future.add_done_callback(_record)
-        return future
-
-    def _refuse_write(self, who: str, name: object, value: object, why: str) -> Future[WriteResult]:
-        """A write refused before it reached a driver: audited like every other refusal."""
-        target = name if isinstance(name, str) else show_value(name)
-        try:
-            self.audit.record(who, "write result", target, f"value={show_value(value)}", f"refused: {why}")
-        except Exception as exc:
-            log.warning("could not audit a refused write to %s: %s", target, exc)
-        return WriteResult.refused(target, value, why)
+            return WriteResult.refused(name, value, f"the reason must be text, not {show_value(reason)}")
+        log.info("write %s = %s by %s (%s)", name, show_value(value), actor, reason)
+        return self.drivers[self.tags[index].device].write(name, value)
 
     # ---- headless reporting ---------------------------------------------------------------------
     def snapshot_json(self) -> dict[str, Any]:

@@ -31,7 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi_app.facade import ControlRoom, GuidanceView, Snapshot, WriteResult
+from hmi_app.facade import (
+    AcceptAdvice,
+    Command,
+    CommandResult,
+    ControlRoom,
+    GuidanceView,
+    RejectAdvice,
+    SetTargets,
+    Snapshot,
+)
 from screens import theme
 
 OUTPUT_ROWS = (
@@ -62,7 +71,9 @@ class GuidanceScreen(QWidget):
         self.view: GuidanceView | None = None
         self._shown_version = -1
         self._last_pull = 0.0
-        self._pending: list[Future[WriteResult]] = []
+        self._pending: list[Future[CommandResult]] = []  # the decision being performed (one at a time)
+        self._pending_kind = ""  # its command kind
+        self._rejected_reason = ""
         self._targets_loaded = False  # the entries start from the service's targets, once
         # Asks the operator to confirm a write (None: a Yes/No dialog). Tests put a function here;
         # not a bound method by default, so the screen is not kept alive by a reference cycle that
@@ -281,12 +292,8 @@ class GuidanceScreen(QWidget):
     def apply_targets(self) -> None:
         """Send the supervisor's targets; the next advice aims at them (the runtime records who)."""
         targets = {key: box.value() for key, box in self.target_boxes.items()}
-        self.cr.guidance_set_targets(targets)
+        self._submit(SetTargets(tuple(sorted(targets.items()))))
         self._targets_loaded = True
-        self.status.setText(
-            self.tr("Targets set: grade %.1f %% Cu, %.0f °C, Fe/SiO2 %.2f")
-            % (targets["grade"], targets["temp"], targets["fe_sio2"])
-        )
         self._last_pull = 0.0
 
     def _update_buttons(self) -> None:
@@ -314,13 +321,7 @@ class GuidanceScreen(QWidget):
         if not confirm("\n".join(lines)):
             self.status.setText(self.tr("Not written (cancelled)"))
             return
-        try:
-            self._pending = self.cr.guidance_accept(
-                view.suggestion_id, self.cr.current_user, self.reason.text().strip()
-            )
-        except ValueError as exc:
-            self.status.setText(str(exc))
-            return
+        self._submit(AcceptAdvice(view.suggestion_id, self.reason.text().strip()))
         self.status.setText(self.tr("Writing setpoints…"))
         self._update_buttons()
 
@@ -329,23 +330,36 @@ class GuidanceScreen(QWidget):
         view = self.view
         if not view or view.suggestion_id is None:
             return
-        try:
-            self.cr.guidance_reject(view.suggestion_id, self.reason.text(), self.cr.current_user)
-        except ValueError as exc:
-            self.status.setText(str(exc))
-            return
-        self.status.setText(self.tr("Rejected: ") + self.reason.text().strip())
-        self.reason.clear()
+        self._rejected_reason = self.reason.text().strip()
+        self._submit(RejectAdvice(view.suggestion_id, self.reason.text()))
+        self._update_buttons()
+
+    def _submit(self, command: Command) -> None:
+        """Hand a decision to the session (authorise, perform, audit off this thread); polled below."""
+        self._pending = [self.cr.execute(command)]
+        self._pending_kind = command.kind
 
     def _poll_writes(self) -> None:
         if not self._pending or not all(f.done() for f in self._pending):
             return
-        results = [f.result() for f in self._pending]
+        outcome = self._pending[0].result()
+        command = self._pending_kind
         self._pending = []
-        failed = [f"{r.tag}: {r.reason}" for r in results if not r.ok]
-        self.status.setText(
-            self.tr("Setpoints written") if not failed else self.tr("Write refused: ") + "; ".join(failed)
-        )
+        if command == "set_targets" and outcome.ok:
+            t = outcome.value
+            self.status.setText(
+                self.tr("Targets set: grade %.1f %% Cu, %.0f °C, Fe/SiO2 %.2f")
+                % (t["grade"], t["temp"], t["fe_sio2"])
+            )
+        elif command == "reject_advice" and outcome.ok:
+            self.status.setText(self.tr("Rejected: ") + self._rejected_reason)
+            self.reason.clear()
+        elif command == "accept_advice" and outcome.ok:
+            self.status.setText(self.tr("Setpoints written"))
+        elif command == "accept_advice" and outcome.code == "refused" and outcome.value:
+            self.status.setText(self.tr("Write refused: ") + outcome.reason)
+        else:
+            self.status.setText(outcome.reason)
         self._update_buttons()
 
 

@@ -263,6 +263,20 @@ class HeaderBar(QWidget):
         row.addWidget(self.help_button)
         self._show_time(time.time())
 
+    def _who(self) -> str:
+        """ "User: name (role)", or that the station is view-only (nobody logged in)."""
+        principal = self._control_room.principal
+        if principal.role is None:
+            return self.tr("View only - not logged in")
+        roles = {
+            "operator": self.tr("operator"),
+            "supervisor": self.tr("supervisor"),
+            "maintenance": self.tr("maintenance"),
+            "engineer": self.tr("engineer"),
+            "admin": self.tr("administrator"),
+        }
+        return self.tr("User: %s (%s)") % (principal.name, roles[principal.role.value])
+
     def retranslate_ui(self) -> None:
         """Language switch: plant name, buttons, and the banner/user texts at the next snapshot."""
         room = self._control_room
@@ -305,7 +319,7 @@ class HeaderBar(QWidget):
     def _show_time(self, t: float) -> None:
         self._second = int(t)
         self.clock_label.setText(time.strftime("%Y-%m-%d  %H:%M:%S", time.localtime(t)))
-        self.user_label.setText(self.tr("User: %s") % self._control_room.current_user)
+        self.user_label.setText(self._who())
 
     def _show_alarms(self, alarms: tuple[Alarm, ...]) -> None:
         total: Counter[Priority] = Counter()

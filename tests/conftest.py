@@ -105,7 +105,7 @@ def control_room(config: PlantConfig, data_dir: Path, timeout: float = 20.0) -> 
     """A started Runtime on ``config`` polled fast, yielded once every tag is good."""
     from hmi_app.runtime import Runtime
 
-    runtime = Runtime(fast_config(config), data_dir, user="test-operator")
+    runtime = Runtime(fast_config(config), data_dir)
     runtime.start()
     try:
         wait_for(lambda: all_good(runtime), timeout=timeout)
@@ -114,13 +114,23 @@ def control_room(config: PlantConfig, data_dir: Path, timeout: float = 20.0) -> 
         runtime.stop()
 
 
+def session_for(
+    core: Any, name: str = "test-operator", role: str = "supervisor", areas: tuple[str, ...] = ("*",)
+) -> Any:
+    """A control-room session on ``core`` for a user of ``role`` (default: a supervisor of every area)."""
+    from hmi_app.permissions import Role
+    from hmi_app.session import ControlRoomSession
+
+    return ControlRoomSession.for_user(core, name, Role(role), frozenset(areas), "test-station")
+
+
 @pytest.fixture
 def window(qtbot: object, running_control_room: object) -> Iterator[object]:
     """The main window on the live runtime, shown and fed at least one snapshot; English again after."""
     from hmi_app.gui import make_main_window
     from screens import i18n
 
-    w = make_main_window(running_control_room)
+    w = make_main_window(session_for(running_control_room))
     qtbot.addWidget(w)  # type: ignore[attr-defined]
     w.show()
     qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=15_000)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from alarm_engine import JOURNAL_ALARM_ID
 from hmi_app.facade import AlarmState
 from hmi_app.runtime import Runtime
 from screens.alarms import AlarmScreen
+from tests.conftest import session_for
 from tests.test_alarm_screens import select, settled
 
 WAIT_MS = 10_000
@@ -44,7 +45,7 @@ def full_journal(running_control_room: Runtime) -> Iterator[Runtime]:
         for device in runtime.config.devices:
             runtime.alarms.set_condition(f"{device.name}.COMM", False)
         waiting = [a.alarm_id for a in runtime.alarms.active_alarms() if a.state.needs_ack]
-        runtime.acknowledge(waiting)
+        session_for(runtime).acknowledge(waiting)
 
 
 def test_an_acknowledgement_the_journal_cannot_commit_is_refused_with_the_reason_on_screen(

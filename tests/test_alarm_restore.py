@@ -16,7 +16,7 @@ import numpy as np
 from alarm_engine import AlarmEngine, AlarmJournal, AlarmKind, AlarmState, LimitRule, Priority
 from hmi_app.config import PlantConfig
 from hmi_app.runtime import Runtime
-from tests.conftest import all_good, fast_config, wait_for
+from tests.conftest import all_good, fast_config, session_for, wait_for
 
 N, U, A, R, L = (AlarmState.NORMAL, AlarmState.UNACK, AlarmState.ACK, AlarmState.RTN_UNACK,
                  AlarmState.LATCHED)  # fmt: skip
@@ -191,14 +191,14 @@ def test_runtime_restart_keeps_acknowledged_shelved_and_unacknowledged_alarms(
     )
     tags = {alarm_id.removesuffix(".HI"): ALWAYS for alarm_id in (acked, unacked, cleared, shelved)}
     config = with_hi_limits(fast_config(virtual_plant.config), tags)  # type: ignore[attr-defined]
-    with Runtime(config, tmp_path, user="zhang") as first:
+    with Runtime(config, tmp_path) as first:
         wait_for(lambda: all(first.alarms.get(a).state is U for a in (acked, unacked, cleared, shelved)))
-        first.acknowledge([acked, cleared], comment="known")
-        first.shelve([shelved], 3600.0, "analyzer calibration")
+        session_for(first, "zhang").acknowledge([acked, cleared], comment="known")
+        session_for(first, "zhang").shelve([shelved], 3600.0, "analyzer calibration")
         until = first.alarms.get(shelved).shelved.until  # type: ignore[union-attr]
 
     # Second run: the acid-mist value is normal now (its limit was raised).
-    with Runtime(with_hi_limits(config, {"STACK.ACID_MIST": NEVER}), tmp_path, user="zhang") as second:
+    with Runtime(with_hi_limits(config, {"STACK.ACID_MIST": NEVER}), tmp_path) as second:
         wait_for(lambda: all_good(second) and second.alarms.get(cleared).state is N, timeout=20)
         assert second.alarms.get(acked).state is A and second.alarms.get(acked).acked_by == "zhang"
         assert second.alarms.get(unacked).state is U

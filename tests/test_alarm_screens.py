@@ -26,6 +26,7 @@ from screens.alarm_kpi import AlarmKpiScreen
 from screens.alarms import COL_TAG, AlarmScreen
 from screens.annunciator import RATE
 from screens.header import HeaderBar
+from tests.conftest import session_for
 
 PRIOS = ("low", "medium", "high", "critical")
 
@@ -73,7 +74,7 @@ def plant(n: int) -> PlantConfig:
 
 @pytest.fixture
 def room(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime(plant(8), tmp_path, user="li")
+    runtime = Runtime(plant(8), tmp_path)
     yield runtime
     runtime.stop()
 
@@ -104,7 +105,7 @@ def select(screen: AlarmScreen, alarm_ids: list[str]) -> None:
 def test_flood_of_5000_alarms_in_one_second_keeps_frames_short_and_shows_a_summary(
     qtbot, tmp_path: Path
 ) -> None:
-    runtime = Runtime(plant(5000), tmp_path, user="li")
+    runtime = Runtime(plant(5000), tmp_path)
     try:
         screen, header = AlarmScreen(runtime), HeaderBar(runtime)
         for w in (screen, header):
@@ -145,7 +146,7 @@ def test_sort_and_filter_by_area_priority_state_and_text(qtbot, room: Runtime) -
     qtbot.addWidget(screen)
     now = time.time()
     scan(room, [95.0] * 6 + [50.0, 50.0], now)
-    room.acknowledge(["T00001.HI"])
+    session_for(room, "li").acknowledge(["T00001.HI"])
     show(screen, room)
     # unacknowledged first, then priority (T3 critical, T2 high, T5 medium, T0/T4 low), acked T1 last
     expected = ["T00003.HI", "T00002.HI", "T00005.HI", "T00000.HI", "T00004.HI", "T00001.HI"]
@@ -220,7 +221,7 @@ def test_out_of_service_return_and_reset_latched(qtbot, room: Runtime) -> None:
     settled(qtbot, screen)
     assert room.alarms.get("T00002.HI").state is AlarmState.UNACK
     screen.view_combo.setCurrentIndex(0)
-    room.acknowledge(["T00003.HI"])
+    session_for(room, "li").acknowledge(["T00003.HI"])
     scan(room, [50.0] * 8, now + 1)
     show(screen, room)
     assert room.alarms.get("T00003.HI").state is AlarmState.LATCHED
@@ -281,7 +282,7 @@ def test_horn_per_priority_and_silence_does_not_acknowledge(qtbot, room: Runtime
     scan(room, [95.0] * 6 + [50.0] * 2, time.time())  # T5 (medium) is new: the horn sounds again
     header.update_snapshot(room.snapshot())
     assert horn.sounding is Priority.MEDIUM
-    room.acknowledge([a.alarm_id for a in room.snapshot().alarms])
+    session_for(room, "li").acknowledge([a.alarm_id for a in room.snapshot().alarms])
     header.update_snapshot(room.snapshot())
     assert horn.sounding is None
 
@@ -289,8 +290,8 @@ def test_horn_per_priority_and_silence_does_not_acknowledge(qtbot, room: Runtime
 def test_history_search_csv_and_pdf(qtbot, room: Runtime, tmp_path: Path) -> None:
     now = time.time()
     scan(room, [95.0] * 4 + [50.0] * 4, now - 60)
-    room.acknowledge(["T00001.HI"], user="wang", comment="seen")
-    room.shelve(["T00002.HI"], 600, "lens cleaning", user="zhao")
+    session_for(room, "wang").acknowledge(["T00001.HI"], comment="seen")
+    session_for(room, "zhao").shelve(["T00002.HI"], 600, "lens cleaning")
     screen = AlarmHistoryScreen(room)
     qtbot.addWidget(screen)
     qtbot.waitUntil(lambda: (screen.update_snapshot(room.snapshot()), screen.model.rowCount())[1] == 6)
@@ -329,7 +330,7 @@ def test_kpi_screen_shows_the_journal_figures(qtbot, room: Runtime) -> None:
         scan(room, [95.0] + [50.0] * 7, now - 100 + 10 * k)
         scan(room, [50.0] * 8, now - 95 + 10 * k)
     scan(room, [50.0, 95.0, 95.0] + [50.0] * 5, now - 30)
-    room.remove_from_service(["T00002.HI"], "analyzer calibration", user="wang")
+    session_for(room, "wang").remove_from_service(["T00002.HI"], "analyzer calibration")
     screen = AlarmKpiScreen(room)
     qtbot.addWidget(screen)
     k = screen.refresh(now)
@@ -347,9 +348,9 @@ def test_main_window_registers_history_and_performance_on_f4_f5(qtbot, tmp_path:
     from hmi_app.config import DEMO_CONFIG, load_config
     from hmi_app.gui import make_main_window
 
-    runtime = Runtime(load_config(DEMO_CONFIG), tmp_path, user="li")  # the unit screens want the demo tags
+    runtime = Runtime(load_config(DEMO_CONFIG), tmp_path)  # the unit screens want the demo tags
     try:
-        window = make_main_window(runtime)
+        window = make_main_window(session_for(runtime, "li"))
         qtbot.addWidget(window)
         window.show()
         window.activateWindow()

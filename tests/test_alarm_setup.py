@@ -9,7 +9,7 @@ import pytest
 from alarm_engine import AlarmKind, AlarmState, Priority
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.config import DEMO_CONFIG, ConfigError, load_config, parse_config
-from tests.conftest import wait_for
+from tests.conftest import session_for, wait_for
 
 DEMO_TEXT = DEMO_CONFIG.read_text(encoding="utf-8")
 
@@ -83,7 +83,7 @@ def test_suppression_by_design_live_burner_off(running_control_room, virtual_pla
         virtual_plant.release("FSF.BURNER_ON")
         virtual_plant.release("FSF.MATTE_TEMP")
     wait_for(lambda: state() is AlarmState.RTN_UNACK, timeout=15)
-    runtime.acknowledge([alarm_id, "FSF.MATTE_TEMP.HI"], user="test-operator")
+    session_for(runtime, "test-operator").acknowledge([alarm_id, "FSF.MATTE_TEMP.HI"])
     events = [ln["event"] for ln in reversed(runtime.alarm_search(text="FSF.MATTE_TEMP", limit=50))
               if ln["alarm_id"] == alarm_id]  # fmt: skip
     assert events[-5:] == ["suppress", "activate", "unsuppress", "clear", "acknowledge"]

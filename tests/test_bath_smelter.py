@@ -12,7 +12,7 @@ import pytest
 
 from hmi_app.cli import main
 from hmi_app.config import PlantConfig, load_config
-from tests.conftest import control_room, serving, wait_for
+from tests.conftest import control_room, serving, session_for, wait_for
 
 BATH = Path(__file__).resolve().parent.parent / "plant_configs" / "bath_smelter.yaml"
 CELLS = [f"B{bank}C{cell:02d}" for bank in (1, 2) for cell in range(1, 6)]
@@ -82,12 +82,12 @@ def test_guidance_inputs_are_found_by_role(bath_room: Any, bath_plant: Any) -> N
         "fuel_tph": "TSL.COAL.SP",
     }
     # The advice is written to the roles' setpoint tags, and reaches the plant's process model.
-    bath_room.guidance_set_targets({"grade": 63.0}, user="supervisor")
+    session_for(bath_room, "supervisor").guidance_set_targets({"grade": 63.0})
     view = wait_for(
         lambda: (v := bath_room.guidance_view()).advice and v.targets["grade"] == 63.0 and v, timeout=30
     )
     wanted = view.advice["recommendation"]
-    results = [f.result(timeout=10) for f in bath_room.guidance_accept(view.suggestion_id, user="op-li")]
+    results = session_for(bath_room, "op-li").guidance_accept(view.suggestion_id)
     assert sorted(r.tag for r in results) == ["TSL.COAL.SP", "TSL.FLUX.SP", "TSL.LANCE_O2.SP"]
     assert all(r.ok for r in results), results
     wait_for(lambda: abs(bath_plant.model.sp["furnace.oxygen_sp"] - wanted["oxygen_nm3h"]) < 1.0, timeout=10)

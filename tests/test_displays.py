@@ -12,6 +12,7 @@ import pytest
 from hmi_app.config import DEMO_CONFIG, ConfigError, PlantConfig, load_config, parse_config
 from hmi_app.displays import default_displays
 from hmi_app.runtime import Runtime
+from tests.conftest import session_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_TEXT = DEMO_CONFIG.read_text(encoding="utf-8")
@@ -195,7 +196,7 @@ def _walk_every_screen(qtbot, runtime: Runtime):
     from hmi_app.gui import make_main_window
     from screens import i18n
 
-    window = make_main_window(runtime)
+    window = make_main_window(session_for(runtime))
     qtbot.addWidget(window)
     window.show()
     try:
@@ -359,7 +360,7 @@ def test_navigation_shows_function_keys_where_they_fit(qtbot, runtime_of) -> Non
     from hmi_app.gui import make_main_window
     from screens import i18n
 
-    window = make_main_window(runtime_of(load_config(DEMO_CONFIG)))
+    window = make_main_window(session_for(runtime_of(load_config(DEMO_CONFIG))))
     qtbot.addWidget(window)
     window.show()
     try:
@@ -411,7 +412,7 @@ def test_more_areas_than_fit_side_by_side_wrap_into_two_rows_at_1280(qtbot, runt
         }
     )
     runtime = runtime_of(demo.model_copy(update={"areas": [*demo.areas, area], "displays": displays}))
-    window = make_main_window(runtime)
+    window = make_main_window(session_for(runtime))
     qtbot.addWidget(window)
     window.show()
     window.resize(1280, 800)

@@ -11,6 +11,7 @@ from hmi_app.facade import DeviceStatus, Snapshot
 from hmi_app.gui import make_main_window
 from screens import theme
 from screens.diagnostics import COLUMNS, DiagnosticsScreen
+from tests.conftest import session_for
 
 
 def _snapshot(*devices: DeviceStatus) -> Snapshot:
@@ -71,7 +72,7 @@ def test_rows_show_each_devices_diagnostics_and_mark_failed_ones(qtbot, running_
 
 
 def test_f9_opens_diagnostics_with_the_live_devices(qtbot, running_control_room) -> None:
-    window = make_main_window(running_control_room)
+    window = make_main_window(session_for(running_control_room))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.last_snapshot is not None, timeout=10_000)

@@ -12,7 +12,7 @@ import pytest
 
 from alarm_engine import AlarmState
 from drivers import Quality
-from tests.conftest import all_good, wait_for
+from tests.conftest import all_good, session_for, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +71,9 @@ def test_limit_violation_raises_alarm_and_acknowledge_is_journaled(
         assert raised.value == pytest.approx(1300.0)
         assert alarm("FSF.MATTE_TEMP.HI") is not None  # both limits crossed, two alarms
 
-        acked = runtime.acknowledge(["FSF.MATTE_TEMP.HIHI"], user="alice", comment="pyrometer checked")
+        acked = session_for(runtime, "alice").acknowledge(
+            ["FSF.MATTE_TEMP.HIHI"], comment="pyrometer checked"
+        )
         assert [a.state for a in acked] == [AlarmState.ACK]
         assert alarm("FSF.MATTE_TEMP.HIHI").acked_by == "alice"
         entries = [e for e in runtime.alarm_journal() if e["alarm_id"] == "FSF.MATTE_TEMP.HIHI"]
@@ -113,7 +115,9 @@ def test_device_that_goes_away_marks_only_its_tags_bad_and_recovers(
 
 def test_setpoint_write_reaches_the_plant_and_is_audited(running_control_room, virtual_plant) -> None:
     runtime = running_control_room
-    result = runtime.write_tag("FSF.OXYGEN_SP", 27000.0, user="bob", reason="raise matte grade").result(10)
+    result = (
+        session_for(runtime, "bob").write_tag("FSF.OXYGEN_SP", 27000.0, reason="raise matte grade").result(10)
+    )
     assert result.ok, result.reason
     assert result.readback == pytest.approx(27000.0)
     wait_for(
@@ -121,17 +125,17 @@ def test_setpoint_write_reaches_the_plant_and_is_audited(running_control_room, v
     )
     wait_for(lambda: runtime.snapshot().values[runtime.tag_index("FSF.OXYGEN_SP")] == pytest.approx(27000.0))
 
-    opc = runtime.write_tag("TH.RECTIFIER_SP", 30.5, user="bob").result(10)
+    opc = session_for(runtime, "bob").write_tag("TH.RECTIFIER_SP", 30.5).result(10)
     assert opc.ok and opc.readback == pytest.approx(30.5)
 
-    too_high = runtime.write_tag("FSF.OXYGEN_SP", 90000.0, user="bob").result(5)
+    too_high = session_for(runtime, "bob").write_tag("FSF.OXYGEN_SP", 90000.0).result(5)
     assert not too_high.ok and "outside the write limits" in too_high.reason
-    read_only = runtime.write_tag("FSF.MATTE_TEMP", 1200.0, user="bob").result(5)
+    read_only = session_for(runtime, "bob").write_tag("FSF.MATTE_TEMP", 1200.0).result(5)
     assert not read_only.ok and "read-only" in read_only.reason
     assert virtual_plant.served_value("FSF.OXYGEN_SP") == pytest.approx(27000.0)
 
     wait_for(
-        lambda: any(e["action"] == "write result" and "refused" in e["result"] for e in runtime.audit.query())
+        lambda: any(e["action"] == "write_setpoint" and "refused" in e["result"] for e in runtime.audit.query())
     )
     audit = runtime.audit.query()
     ok_entry = next(e for e in audit if e["target"] == "FSF.OXYGEN_SP" and e["result"] == "ok")

@@ -26,6 +26,7 @@ from screens.alarm_history import AlarmHistoryScreen
 from screens.alarms import AlarmScreen
 from screens.faceplate import FaceplateDialog
 from screens.trends import TrendScreen
+from tests.conftest import session_for
 from tests.test_alarm_screens import plant, scan, select, settled, show
 
 WAIT_MS = 15_000
@@ -53,7 +54,7 @@ class FrameClock:
 
 @pytest.fixture
 def room(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime(plant(8), tmp_path, user="li")
+    runtime = Runtime(plant(8), tmp_path)
     yield runtime
     runtime.stop()
 
@@ -233,7 +234,7 @@ def test_the_alarm_view_does_not_wait_for_a_commit_and_its_version_matches_its_l
 
     def acknowledge() -> None:  # holds the engine's lock while the journal waits for the other program
         try:
-            room.acknowledge(["T00000.HI"])
+            session_for(room, "li").acknowledge(["T00000.HI"])
         except Exception as exc:  # noqa: BLE001 (the refusal is the expected outcome, checked below)
             outcome.append(exc)
 

@@ -19,6 +19,7 @@ from hmi_app.models.short_circuit import (
     ShortCircuitDetector,
     ShortCircuitSettings,
 )
+from tests.conftest import session_for
 from tests.test_config import DEMO_TEXT, _errors, _line_of
 
 # (text to replace, replacement, line marker, field, what the message says)
@@ -152,7 +153,7 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
 def _runtime(config: PlantConfig, data_dir: Path) -> Any:
     from hmi_app.runtime import Runtime
 
-    return Runtime(config, data_dir, user="test-operator")
+    return Runtime(config, data_dir)
 
 
 def test_roles_not_sim_names_find_the_inputs_and_cells(tmp_path: Path) -> None:
@@ -205,8 +206,8 @@ def test_a_plant_without_guidance_says_so_and_the_screen_shows_it(tmp_path: Path
             ("oxygen_nm3h", "flux_tph", "fuel_tph"), NOT_CONFIGURED
         )
         with pytest.raises(ValueError, match="No model guidance is configured"):
-            rt.guidance_accept(1, user="op-anna")
-        rt.guidance_set_targets({"grade": 62.0}, user="supervisor")  # harmless, no traceback
+            session_for(rt, "op-anna").guidance_accept(1)
+        session_for(rt, "supervisor").guidance_set_targets({"grade": 62.0})  # harmless, no traceback
 
         screen = GuidanceScreen(rt)
         qtbot.addWidget(screen)

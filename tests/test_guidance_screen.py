@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from screens.guidance import GuidanceScreen
+from tests.conftest import session_for
 
 
 @pytest.fixture(autouse=True)
@@ -107,4 +108,6 @@ def test_supervisor_sets_targets_and_the_advice_aims_at_them(qtbot: Any, running
     assert screen.predictions.item(0, 4).text().startswith("63.00")
     entry = next(e for e in runtime.audit.query() if e["action"] == "guidance targets")
     assert entry["user"] == runtime.current_user and "'grade': 63.0" in entry["detail"]
-    runtime.guidance_set_targets({"grade": 60.0, "temp": 1230.0})  # leave the module's runtime as found
+    session_for(runtime).guidance_set_targets(
+        {"grade": 60.0, "temp": 1230.0}
+    )  # leave the module's runtime as found

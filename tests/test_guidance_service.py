@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.conftest import session_for, wait_for
 
 
 def _view(rt: Any) -> Any:
@@ -30,12 +30,11 @@ def test_accept_writes_the_setpoints_and_logs_the_decision(
     running_control_room: Any, virtual_plant: Any
 ) -> None:
     rt = running_control_room
-    rt.guidance_set_targets({"grade": 63.0, "temp": 1240.0, "fe_sio2": 1.25}, user="supervisor")
+    session_for(rt, "supervisor").guidance_set_targets({"grade": 63.0, "temp": 1240.0, "fe_sio2": 1.25})
     view = wait_for(lambda: (v := _view(rt)).advice and v.targets["grade"] == 63.0 and v, timeout=30)
     wanted = view.advice["recommendation"]
     assert abs(wanted["oxygen_nm3h"] - virtual_plant.model.sp["furnace.oxygen_sp"]) > 10.0
-    futures = rt.guidance_accept(view.suggestion_id, user="op-anna", reason="lab trend agrees")
-    results = [f.result(timeout=10) for f in futures]
+    results = session_for(rt, "op-anna").guidance_accept(view.suggestion_id, reason="lab trend agrees")
     assert len(results) == 3 and all(r.ok for r in results), results
     wait_for(
         lambda: abs(virtual_plant.model.sp["furnace.oxygen_sp"] - wanted["oxygen_nm3h"]) < 1.0, timeout=10
@@ -58,10 +57,10 @@ def test_reject_needs_a_reason_and_is_logged(running_control_room: Any) -> None:
     rt = running_control_room
     view = wait_for(lambda: (v := _view(rt)).advice and v, timeout=30)
     with pytest.raises(ValueError, match="reason"):
-        rt.guidance_reject(view.suggestion_id, "  ", user="op-ben")
+        session_for(rt, "op-ben").guidance_reject(view.suggestion_id, "  ")
     with pytest.raises(ValueError, match="stale"):
-        rt.guidance_reject(view.suggestion_id - 1000, "old", user="op-ben")
-    rt.guidance_reject(view.suggestion_id, "feeder 2 under maintenance", user="op-ben")
+        session_for(rt, "op-ben").guidance_reject(view.suggestion_id - 1000, "old")
+    session_for(rt, "op-ben").guidance_reject(view.suggestion_id, "feeder 2 under maintenance")
     row = rt.guidance_decisions(limit=1)[0]
     assert (row["user"], row["decision"], row["reason"]) == (
         "op-ben",

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from screens import i18n
 from screens.help_overlay import screen_purposes
+from tests.conftest import session_for
 
 
 def _visible_text(window) -> str:
@@ -69,7 +70,7 @@ def test_the_help_overlay_keeps_the_window_free_of_reference_cycles(qtbot, runni
     gc.collect()
     gc.disable()
     try:
-        window = make_main_window(running_control_room)
+        window = make_main_window(session_for(running_control_room))
         window.timer.stop()
         help_ = weakref.ref(window.help)
         ref = weakref.ref(window)

@@ -16,6 +16,7 @@ from drivers import Quality, WriteResult
 from hmi_app.config import PlantConfig, ScalingSpec
 from hmi_app.runtime import Runtime
 from hmi_app.virtual_plant import VirtualPlant
+from tests.conftest import session_for
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +49,7 @@ def plant() -> Iterator[VirtualPlant]:
 
 @pytest.fixture(scope="module")
 def runtime(plant: VirtualPlant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    rt = Runtime(plant.config, tmp_path_factory.mktemp("input"), user="test-operator")
+    rt = Runtime(plant.config, tmp_path_factory.mktemp("input"))
     rt.start()
     try:
         wait_until(lambda: (rt.snapshot().qualities == Quality.GOOD).all(), timeout=20)
@@ -69,8 +70,7 @@ def _audit_rows(runtime: Runtime, target: str) -> list[tuple[str, str, str, str]
 
 
 def _refused_at_once(future: Future[WriteResult]) -> WriteResult:
-    assert future.done()  # resolved before write_tag returned: the caller never waits for a refusal
-    result = future.result(0)
+    result = future.result(5)  # refused on the session's command thread, before any device is asked
     assert not result.ok and result.reason
     return result
 
@@ -93,25 +93,25 @@ def test_a_value_that_is_no_setpoint_is_refused_and_audited(
     runtime: Runtime, plant: VirtualPlant, tag: str, value: object, reason: str
 ) -> None:
     served = plant.served_value(tag)
-    result = _refused_at_once(runtime.write_tag(tag, value, reason="test input"))  # type: ignore[arg-type]
+    result = _refused_at_once(session_for(runtime).write_tag(tag, value, reason="test input"))  # type: ignore[arg-type]
     assert reason in result.reason and len(result.reason) < 200
     wait_until(lambda: any(reason in row[3] for row in _audit_rows(runtime, tag)))
     user, action, _detail, outcome = next(r for r in _audit_rows(runtime, tag) if reason in r[3])
-    assert (user, action) == ("test-operator", "write result") and outcome.startswith("refused: ")
+    assert (user, action) == ("test-operator", "write_setpoint") and outcome.startswith("refused: ")
     assert plant.served_value(tag) == served
 
 
 def test_a_write_to_an_unknown_tag_is_refused_and_audited(runtime: Runtime) -> None:
-    result = _refused_at_once(runtime.write_tag("NO.SUCH_TAG", 1.0, user="eve", reason="probe"))
+    result = _refused_at_once(session_for(runtime, "eve").write_tag("NO.SUCH_TAG", 1.0, reason="probe"))
     assert result.reason == "unknown tag 'NO.SUCH_TAG'"
-    assert _audit_rows(runtime, "NO.SUCH_TAG") == [
-        ("eve", "write result", "value=1.0", "refused: unknown tag 'NO.SUCH_TAG'")
-    ]
+    [(user, action, detail, outcome)] = _audit_rows(runtime, "NO.SUCH_TAG")
+    assert (user, action, outcome) == ("eve", "write_setpoint", "refused: unknown tag 'NO.SUCH_TAG'")
+    assert '"value": 1.0' in detail and '"reason": "probe"' in detail
 
 
 def test_a_reason_that_is_not_text_is_refused_and_audited(runtime: Runtime, plant: VirtualPlant) -> None:
     served = plant.served_value("S7.DB_REAL")
-    result = _refused_at_once(runtime.write_tag("S7.DB_REAL", 5.0, reason=None))  # type: ignore[arg-type]
+    result = _refused_at_once(session_for(runtime).write_tag("S7.DB_REAL", 5.0, reason=None))  # type: ignore[arg-type]
     assert result.reason == "the reason must be text, not None"
     assert ("refused: the reason must be text, not None") in [
         r[3] for r in _audit_rows(runtime, "S7.DB_REAL")
@@ -122,9 +122,9 @@ def test_a_reason_that_is_not_text_is_refused_and_audited(runtime: Runtime, plan
 def test_whole_numbers_are_written_exactly_also_through_scaling(
     runtime: Runtime, plant: VirtualPlant
 ) -> None:
-    assert runtime.write_tag("MB.INT16", 1234.0, reason="test").result(10).ok
+    assert session_for(runtime).write_tag("MB.INT16", 1234.0, reason="test").result(10).ok
     assert plant.served_value("MB.INT16") == 1234.0
-    result = runtime.write_tag(SCALED, 12.34, reason="test").result(10)  # raw 1234.0000000000002
+    result = session_for(runtime).write_tag(SCALED, 12.34, reason="test").result(10)  # raw 1234.0000000000002
     assert result.ok, result.reason
     assert plant.served_value(SCALED) == pytest.approx(12.34)
 
@@ -133,7 +133,7 @@ def test_a_write_that_cannot_be_audited_is_not_performed(plant: VirtualPlant, tm
     rt = Runtime(plant.config, tmp_path)  # not started: nothing could be written anyway
     try:
         rt.audit.close()  # as when the audit database has become unwritable
-        result = _refused_at_once(rt.write_tag("S7.DB_REAL", 5.0, reason="test"))
+        result = _refused_at_once(session_for(rt).write_tag("S7.DB_REAL", 5.0, reason="test"))
         assert result.reason.startswith("the audit trail cannot be written (")
         assert result.reason.endswith("); nothing was written")
     finally:
@@ -149,7 +149,7 @@ def test_an_alarm_action_without_a_reason_in_words_is_refused_and_audited(
     before = alarm.state
     args = ([alarm.alarm_id], 600.0, reason) if action == "shelve" else ([alarm.alarm_id], reason)
     with pytest.raises(ValueError, match="needs a reason in words"):
-        getattr(runtime, action)(*args, user="refused-op")
+        getattr(session_for(runtime, "refused-op"), action)(*args)
     assert runtime.alarms.get(alarm.alarm_id).state == before  # nothing changed
     rows = _audit_rows(runtime, alarm.alarm_id)
-    assert any(r[0] == "refused-op" and r[2] == "" and r[3].startswith("refused: ") for r in rows)
+    assert any(r[:2] == ("refused-op", action) and "needs a reason in words" in r[3] for r in rows)

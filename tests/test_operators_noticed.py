@@ -30,7 +30,7 @@ def room_with_dead_device(virtual_plant: object, tmp_path: Path) -> Iterator[obj
         d.model_copy(update={"port": _closed_port()}) if d.name == "gas_analyzers" else d
         for d in config.devices
     ]
-    runtime = Runtime(config.model_copy(update={"devices": devices}), tmp_path, user="test-operator")
+    runtime = Runtime(config.model_copy(update={"devices": devices}), tmp_path)
     runtime.start()
     try:
         yield runtime

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 from hmi_app.facade import Priority
 from hmi_app.gui import make_main_window
 from screens import i18n, theme
+from tests.conftest import session_for
 
 WAIT_MS = 15_000
 
@@ -60,7 +61,7 @@ def test_setpoint_written_through_the_faceplate_of_a_furnace_value(
         )
         assert plate.write_button.isEnabled()
     finally:
-        runtime.write_tag(name, before, reason="test restores the setpoint").result(timeout=10)
+        session_for(runtime).write_tag(name, before, reason="test restores the setpoint").result(timeout=10)
     qtbot.waitUntil(lambda: _value(runtime, name) == pytest.approx(before), timeout=WAIT_MS)
 
 
@@ -181,7 +182,7 @@ def test_language_switches_at_run_time(qtbot, window, running_control_room) -> N
 def test_session_is_remembered_per_user(qtbot, running_control_room, tmp_path) -> None:
     runtime = running_control_room
     settings = QSettings(str(tmp_path / "hmi.ini"), QSettings.Format.IniFormat)
-    first = make_main_window(runtime, settings)
+    first = make_main_window(session_for(runtime), settings)
     qtbot.addWidget(first)
     first.show()
     first.show_screen("gas_acid")
@@ -191,7 +192,9 @@ def test_session_is_remembered_per_user(qtbot, running_control_room, tmp_path) -
     first.close()
     assert not first.timer.isActive()
 
-    again = make_main_window(runtime, QSettings(str(tmp_path / "hmi.ini"), QSettings.Format.IniFormat))
+    again = make_main_window(
+        session_for(runtime), QSettings(str(tmp_path / "hmi.ini"), QSettings.Format.IniFormat)
+    )
     qtbot.addWidget(again)
     assert again.current_screen() == "gas_acid"
     assert again.trends.pen_tags() == [runtime.tag_index("FSF.MATTE_TEMP"), runtime.tag_index("STACK.SO2")]
@@ -201,7 +204,9 @@ def test_session_is_remembered_per_user(qtbot, running_control_room, tmp_path) -
 
     runtime.current_user = "another-operator"
     try:
-        other = make_main_window(runtime, QSettings(str(tmp_path / "hmi.ini"), QSettings.Format.IniFormat))
+        other = make_main_window(
+            session_for(runtime), QSettings(str(tmp_path / "hmi.ini"), QSettings.Format.IniFormat)
+        )
         qtbot.addWidget(other)
         assert other.current_screen() == "overview" and other.trends.pen_tags() == []
         other.close()

@@ -1,0 +1,150 @@
+"""Every operator action as a typed command, and the outcome every command resolves to.
+
+A command says *what* is asked, never *who* asks: the :class:`~hmi_app.session.ControlRoomSession`
+adds the principal, authorises the command against :mod:`hmi_app.permissions` (by its ``kind``),
+has the plant core perform it, records it once in the audit trail, and resolves a ``Future`` with a
+:class:`CommandResult`. Screens, the CLI and (later) voice and remote stations build these objects;
+a remote station sends them over the bus unchanged (they are plain data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: ClassVar[str] = ""
+
+    def target(self) -> str:
+        """What the command acts on, as one line for the audit trail."""
+        return ""
+
+    def detail(self) -> dict[str, Any]:
+        """The command's parameters for the audit trail (JSON-able)."""
+        return asdict(self)
+
+    @property
+    def reason_text(self) -> str:
+        return str(getattr(self, "reason", "") or getattr(self, "comment", "") or "")
+
+
+@dataclass(frozen=True)
+class AlarmCommand(Command):
+    alarm_ids: tuple[str, ...] = ()
+
+    def target(self) -> str:
+        return ",".join(self.alarm_ids)
+
+
+@dataclass(frozen=True)
+class Acknowledge(AlarmCommand):
+    kind: ClassVar[str] = "acknowledge"
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Shelve(AlarmCommand):
+    kind: ClassVar[str] = "shelve"
+    duration_s: float | None = None
+    reason: str = ""
+    one_shot: bool = False
+
+
+@dataclass(frozen=True)
+class Unshelve(AlarmCommand):
+    kind: ClassVar[str] = "unshelve"
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RemoveFromService(AlarmCommand):
+    kind: ClassVar[str] = "remove_from_service"
+    reason: str = ""
+    expected_return: float | None = None  # epoch seconds, shown to operators
+
+
+@dataclass(frozen=True)
+class ReturnToService(AlarmCommand):
+    kind: ClassVar[str] = "return_to_service"
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Reset(AlarmCommand):
+    kind: ClassVar[str] = "reset"
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class WriteSetpoint(Command):
+    kind: ClassVar[str] = "write_setpoint"
+    tag: str = ""
+    value: float = 0.0
+    reason: str = ""
+
+    def target(self) -> str:
+        return str(self.tag)
+
+
+@dataclass(frozen=True)
+class AcceptAdvice(Command):
+    kind: ClassVar[str] = "accept_advice"
+    suggestion_id: int = 0
+    reason: str = ""
+
+    def target(self) -> str:
+        return f"suggestion {self.suggestion_id}"
+
+
+@dataclass(frozen=True)
+class RejectAdvice(Command):
+    kind: ClassVar[str] = "reject_advice"
+    suggestion_id: int = 0
+    reason: str = ""
+
+    def target(self) -> str:
+        return f"suggestion {self.suggestion_id}"
+
+
+@dataclass(frozen=True)
+class SetTargets(Command):
+    kind: ClassVar[str] = "set_targets"
+    targets: tuple[tuple[str, float], ...] = ()
+
+    def target(self) -> str:
+        return "guidance targets"
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """The outcome of one command: ``ok`` or refused/failed with a human reason.
+
+    ``code`` is stable for translation ("ok", "role", "area", "not_logged_in", "reason_missing",
+    "refused", "failed"); ``value`` carries what the command produced (the changed alarms, the
+    device's :class:`~drivers.WriteResult`, a decision id …).
+    """
+
+    ok: bool
+    reason: str = ""
+    code: str = "ok"
+    value: Any = None
+    params: tuple[str, ...] = field(default=())
+
+    @property
+    def outcome(self) -> str:
+        """One word or sentence for the audit trail."""
+        return "ok" if self.ok else f"refused: {self.reason}"
+
+
+class CommandRefused(ValueError):
+    """Raised by the session's blocking helpers when a command is refused (carries the result)."""
+
+    def __init__(self, result: CommandResult) -> None:
+        super().__init__(result.reason)
+        self.result = result
+
+
+# Commands whose reason is required in words (ISA-18.2 shelving and out-of-service; advice rejection).
+REASON_REQUIRED = frozenset({"shelve", "remove_from_service", "reject_advice"})

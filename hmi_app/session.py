@@ -1,0 +1,318 @@
+"""A control-room session: one user's view of the plant core, and the one path for their actions.
+
+``ControlRoomSession(core, principal)`` is what screens, the CLI and (later) voice and remote
+stations use (it implements :class:`hmi_app.facade.ControlRoom`). Reads go straight to the core.
+Every action is a typed command (:mod:`hmi_app.operator_commands`) executed on one path::
+
+    authorise (permission table) -> perform (plant core) -> audit (once) -> Future[CommandResult]
+
+Commands run on the core's command thread, in submission order, so the GUI thread never waits on a
+journal or audit commit; the caller gets a ``Future``. A refused command is audited like a performed
+one. The blocking helpers (``acknowledge`` …) wait for the Future and raise :class:`CommandRefused`
+(a ``ValueError``) on refusal: screens call them from their background runner, tests directly.
+
+Switching user changes the session's principal (login, logout, idle logout); a command keeps the
+principal it was submitted under.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from drivers import WriteResult
+from drivers.reasons import explain
+from hmi_app.operator_commands import (
+    REASON_REQUIRED,
+    AcceptAdvice,
+    Acknowledge,
+    AlarmCommand,
+    Command,
+    CommandRefused,
+    CommandResult,
+    RejectAdvice,
+    RemoveFromService,
+    Reset,
+    ReturnToService,
+    SetTargets,
+    Shelve,
+    Unshelve,
+    WriteSetpoint,
+)
+from hmi_app.permissions import ALL_AREAS, Principal, Refusal, Role, authorise
+
+if TYPE_CHECKING:
+    from alarm_engine import Alarm
+    from hmi_app.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Principal], None]
+ALL = frozenset({ALL_AREAS})
+
+
+class ControlRoomSession:
+    """One user's session on a plant core; see the module text."""
+
+    def __init__(self, core: Runtime, principal: Principal) -> None:
+        self.core = core
+        self._principal = principal
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_user(
+        cls,
+        core: Runtime,
+        name: str,
+        role: Role = Role.SUPERVISOR,
+        areas: frozenset[str] = ALL,
+        station: str = "",
+    ) -> ControlRoomSession:
+        """A session for a known user without a login (benchmarks, screenshots, tests, the demo)."""
+        return cls(core, Principal(name, role, areas, station))
+
+    # ---- who ------------------------------------------------------------------------------------
+    @property
+    def principal(self) -> Principal:
+        return self._principal
+
+    @property
+    def current_user(self) -> str:
+        """The acting user's name ("" when view-only); per-user settings are keyed by it."""
+        return self._principal.name
+
+    def switch(self, principal: Principal) -> None:
+        """Make ``principal`` the acting user (login, switch user, logout); listeners are told."""
+        with self._lock:
+            self._principal = principal
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(principal)
+
+    def on_principal_changed(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def may(self, kind: str, areas: tuple[str, ...] = ()) -> Refusal | None:
+        """Why the acting user may not issue ``kind`` here (``None``: allowed) - for disabled buttons."""
+        return authorise(self._principal, kind, areas)
+
+    # ---- the one path -----------------------------------------------------------------------------
+    def execute(self, command: Command) -> Future[CommandResult]:
+        """Authorise, perform and audit ``command`` off the caller's thread; the outcome as a Future."""
+        principal = self._principal
+        result: Future[CommandResult] = Future()
+        try:
+            self.core.commands.submit(self._run, command, principal, result)
+        except RuntimeError:  # the core is stopping: refuse, never raise into a screen
+            result.set_result(CommandResult(False, "the control room is shutting down", "failed"))
+        return result
+
+    def _run(self, command: Command, principal: Principal, result: Future[CommandResult]) -> None:
+        try:
+            refused = self._check(command, principal)
+            if refused is not None:
+                self._finish(command, principal, refused, result)
+                return
+            if isinstance(command, WriteSetpoint | AcceptAdvice):
+                self._perform_writes(command, principal, result)
+                return
+            value = self._perform(command, principal)
+            self._finish(command, principal, CommandResult(True, value=value), result)
+        except Exception as exc:  # a refusal from the alarm engine or guidance, or a fault
+            if not isinstance(exc, ValueError | KeyError):
+                log.exception("%s failed", command.kind)
+            self._finish(command, principal, CommandResult(False, explain(exc), "refused"), result)
+
+    def _check(self, command: Command, principal: Principal) -> CommandResult | None:
+        refusal = authorise(principal, command.kind, tuple(self.core.areas_of(command)))
+        if refusal is not None:
+            return CommandResult(False, refusal.reason, refusal.code, params=refusal.params)
+        if command.kind in REASON_REQUIRED:
+            reason = getattr(command, "reason", None)
+            if not (isinstance(reason, str) and reason.strip()):
+                why = f"{command.kind.replace('_', ' ')} needs a reason in words (got {reason!r})"
+                return CommandResult(False, why, "reason_missing")
+        if isinstance(command, WriteSetpoint | AcceptAdvice):
+            problem = self.core.audit_problem()
+            if problem:  # an action that cannot be audited is not performed
+                why = f"the audit trail cannot be written ({problem}); nothing was written"
+                return CommandResult(False, why, "failed")
+        return None
+
+    def _perform(self, command: Command, principal: Principal) -> Any:
+        core, actor = self.core, principal.name
+        if isinstance(command, AlarmCommand):
+            ids = list(command.alarm_ids)
+            if isinstance(command, Acknowledge):
+                return core.acknowledge(ids, actor=actor, comment=command.comment)
+            if isinstance(command, Shelve):
+                reason = command.reason.strip()
+                return core.shelve(ids, command.duration_s, reason, actor=actor, one_shot=command.one_shot)
+            if isinstance(command, Unshelve):
+                return core.unshelve(ids, actor=actor, comment=command.comment)
+            if isinstance(command, RemoveFromService):
+                return core.remove_from_service(ids, command.reason.strip(), actor=actor)
+            if isinstance(command, ReturnToService):
+                return core.return_to_service(ids, actor=actor, comment=command.comment)
+            if isinstance(command, Reset):
+                return core.reset(ids, actor=actor, comment=command.comment)
+        if isinstance(command, RejectAdvice):
+            return core.reject_advice(command.suggestion_id, command.reason.strip(), actor=actor)
+        if isinstance(command, SetTargets):
+            return core.set_targets(dict(command.targets), actor=actor)
+        raise ValueError(f"{command.kind or type(command).__name__} cannot be performed here")
+
+    def _perform_writes(
+        self, command: WriteSetpoint | AcceptAdvice, principal: Principal, result: Future[CommandResult]
+    ) -> None:
+        """Device writes finish later: audit and resolve when every write has its read-back."""
+        if isinstance(command, WriteSetpoint):
+            futures = [
+                self.core.write_tag(command.tag, command.value, actor=principal.name, reason=command.reason)
+            ]
+        else:
+            futures = self.core.accept_advice(
+                command.suggestion_id, actor=principal.name, reason=command.reason
+            )
+        if not futures:
+            self._finish(command, principal, CommandResult(True, value=[]), result)
+            return
+        remaining = [len(futures)]
+        lock = threading.Lock()
+
+        def _one_done(_: Future[WriteResult]) -> None:
+            with lock:
+                remaining[0] -= 1
+                if remaining[0]:
+                    return
+            writes = [f.result() for f in futures]
+            refused = [w for w in writes if not w.ok]
+            value: Any = writes[0] if isinstance(command, WriteSetpoint) else writes
+            if refused:
+                single = isinstance(command, WriteSetpoint)
+                why = refused[0].reason if single else "; ".join(f"{w.tag}: {w.reason}" for w in refused)
+                outcome = CommandResult(False, why, "refused", value=value)
+            else:
+                outcome = CommandResult(True, value=value)
+            self._finish(command, principal, outcome, result, writes)
+
+        for f in futures:
+            f.add_done_callback(_one_done)
+
+    def _finish(
+        self,
+        command: Command,
+        principal: Principal,
+        outcome: CommandResult,
+        result: Future[CommandResult],
+        writes: list[WriteResult] | None = None,
+    ) -> None:
+        detail = {k: v for k, v in command.detail().items() if k not in ("reason", "comment")}
+        if writes:
+            detail["readback"] = {w.tag: w.readback for w in writes}
+        try:
+            self.core.audit.record(
+                principal.name or "(view-only)",
+                command.kind,
+                command.target(),
+                json.dumps(
+                    {"role": principal.role.value if principal.role else "", "station": principal.station}
+                    | {"detail": detail, "reason": command.reason_text},
+                    default=str,
+                    ensure_ascii=False,
+                ),
+                outcome.outcome,
+            )
+        except Exception as exc:  # the outcome stands; the operators learn that the audit failed
+            log.error("could not audit %s by %s: %s", command.kind, principal.name, exc)
+        result.set_result(outcome)
+
+    # ---- blocking helpers (worker threads and tests) --------------------------------------------
+    def run(self, command: Command) -> Any:
+        """Execute and wait; the command's value, or :class:`CommandRefused`."""
+        outcome = self.execute(command).result()
+        if not outcome.ok:
+            raise CommandRefused(outcome)
+        return outcome.value
+
+    def acknowledge(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]:
+        return self.run(Acknowledge(tuple(alarm_ids), comment=comment))
+
+    def shelve(
+        self, alarm_ids: list[str], duration_s: float | None, reason: str, one_shot: bool = False
+    ) -> list[Alarm]:
+        return self.run(Shelve(tuple(alarm_ids), duration_s=duration_s, reason=reason, one_shot=one_shot))
+
+    def unshelve(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]:
+        return self.run(Unshelve(tuple(alarm_ids), comment=comment))
+
+    def remove_from_service(self, alarm_ids: list[str], reason: str) -> list[Alarm]:
+        return self.run(RemoveFromService(tuple(alarm_ids), reason=reason))
+
+    def return_to_service(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]:
+        return self.run(ReturnToService(tuple(alarm_ids), comment=comment))
+
+    def reset(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]:
+        return self.run(Reset(tuple(alarm_ids), comment=comment))
+
+    def write_tag(self, name: str, value: float, reason: str = "") -> Future[WriteResult]:
+        """The device's :class:`WriteResult` as a Future (a refusal is a resolved, not-ok result)."""
+        written: Future[WriteResult] = Future()
+
+        def _done(f: Future[CommandResult]) -> None:
+            outcome = f.result()
+            if isinstance(outcome.value, WriteResult):
+                written.set_result(outcome.value)
+            else:
+                written.set_result(WriteResult(str(name), value, False, outcome.reason))
+
+        self.execute(WriteSetpoint(name, value, reason)).add_done_callback(_done)
+        return written
+
+    def guidance_set_targets(self, targets: dict[str, float]) -> None:
+        self.run(SetTargets(tuple(sorted((k, float(v)) for k, v in targets.items()))))
+
+    def guidance_accept(self, suggestion_id: int, reason: str = "") -> list[WriteResult]:
+        return self.run(AcceptAdvice(suggestion_id, reason))
+
+    def guidance_reject(self, suggestion_id: int, reason: str) -> int:
+        return self.run(RejectAdvice(suggestion_id, reason))
+
+    # ---- reads: straight to the core ------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name in _READS:
+            return getattr(self.core, name)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+
+# What a session reads from the core unchanged (everything else a screen needs is a command).
+_READS = frozenset(
+    {
+        "plant_name",
+        "plant_name_zh",
+        "tags",
+        "areas",
+        "displays",
+        "max_shelve_s",
+        "tag_index",
+        "snapshot",
+        "quality_reason",
+        "history",
+        "history_buckets",
+        "history_at",
+        "history_interpolated",
+        "export_history_csv",
+        "alarm_journal",
+        "alarm_search",
+        "export_alarm_csv",
+        "alarm_kpis",
+        "guidance_view",
+        "guidance_decisions",
+        "snapshot_json",
+    }
+)
