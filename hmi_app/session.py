@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -123,10 +124,13 @@ class ControlRoomSession:
                 return
             value = self._perform(command, principal)
             self._finish(command, principal, CommandResult(True, value=value), result)
-        except Exception as exc:  # a refusal from the alarm engine or guidance, or a fault
-            if not isinstance(exc, ValueError | KeyError):
-                log.exception("%s failed", command.kind)
+        except (ValueError, KeyError, RuntimeError, OSError, sqlite3.Error) as exc:
+            # refused by the alarm engine or guidance, or a journal that cannot commit: said, not raised
+            log.warning("%s by %s not performed: %s", command.kind, principal.name, explain(exc))
             self._finish(command, principal, CommandResult(False, explain(exc), "refused"), result)
+        except Exception as exc:  # a fault in the product: logged in full, refused with the reason
+            log.exception("%s failed", command.kind)
+            self._finish(command, principal, CommandResult(False, explain(exc), "failed"), result)
 
     def _check(self, command: Command, principal: Principal) -> CommandResult | None:
         refusal = authorise(principal, command.kind, tuple(self.core.areas_of(command)))

@@ -107,7 +107,7 @@ def test_flood_of_5000_alarms_in_one_second_keeps_frames_short_and_shows_a_summa
 ) -> None:
     runtime = Runtime(plant(5000), tmp_path)
     try:
-        screen, header = AlarmScreen(runtime), HeaderBar(runtime)
+        screen, header = AlarmScreen(session_for(runtime, "li")), HeaderBar(session_for(runtime, "li"))
         for w in (screen, header):
             qtbot.addWidget(w)
             w.resize(1600, 900)
@@ -142,7 +142,7 @@ def test_flood_of_5000_alarms_in_one_second_keeps_frames_short_and_shows_a_summa
 
 
 def test_sort_and_filter_by_area_priority_state_and_text(qtbot, room: Runtime) -> None:
-    screen = AlarmScreen(room)
+    screen = AlarmScreen(session_for(room, "li"))
     qtbot.addWidget(screen)
     now = time.time()
     scan(room, [95.0] * 6 + [50.0, 50.0], now)
@@ -169,7 +169,7 @@ def test_sort_and_filter_by_area_priority_state_and_text(qtbot, room: Runtime) -
 
 
 def test_shelve_dialog_needs_a_reason_and_the_action_is_journaled(qtbot, room: Runtime) -> None:
-    screen = AlarmScreen(room)
+    screen = AlarmScreen(session_for(room, "li"))
     qtbot.addWidget(screen)
     scan(room, [95.0, 95.0] + [50.0] * 6, time.time())
     show(screen, room)
@@ -202,7 +202,7 @@ def test_shelve_dialog_needs_a_reason_and_the_action_is_journaled(qtbot, room: R
 
 
 def test_out_of_service_return_and_reset_latched(qtbot, room: Runtime) -> None:
-    screen = AlarmScreen(room)
+    screen = AlarmScreen(session_for(room, "li"))
     qtbot.addWidget(screen)
     now = time.time()
     scan(room, [95.0] * 4 + [50.0] * 4, now)
@@ -240,7 +240,7 @@ def test_out_of_service_return_and_reset_latched(qtbot, room: Runtime) -> None:
 
 
 def test_double_click_requests_the_tags_trend_and_guidance_shows(qtbot, room: Runtime) -> None:
-    screen = AlarmScreen(room)
+    screen = AlarmScreen(session_for(room, "li"))
     qtbot.addWidget(screen)
     screen.resize(1400, 600)
     screen.show()
@@ -256,7 +256,7 @@ def test_double_click_requests_the_tags_trend_and_guidance_shows(qtbot, room: Ru
 
 
 def test_horn_per_priority_and_silence_does_not_acknowledge(qtbot, room: Runtime) -> None:
-    header = HeaderBar(room)
+    header = HeaderBar(session_for(room, "li"))
     qtbot.addWidget(header)
     horn = header.annunciator
     scan(room, [95.0] + [50.0] * 7, time.time())  # T0: low
@@ -292,7 +292,7 @@ def test_history_search_csv_and_pdf(qtbot, room: Runtime, tmp_path: Path) -> Non
     scan(room, [95.0] * 4 + [50.0] * 4, now - 60)
     session_for(room, "wang").acknowledge(["T00001.HI"], comment="seen")
     session_for(room, "zhao").shelve(["T00002.HI"], 600, "lens cleaning")
-    screen = AlarmHistoryScreen(room)
+    screen = AlarmHistoryScreen(session_for(room, "li"))
     qtbot.addWidget(screen)
     qtbot.waitUntil(lambda: (screen.update_snapshot(room.snapshot()), screen.model.rowCount())[1] == 6)
     screen.user_edit.setText("wang")
@@ -331,7 +331,7 @@ def test_kpi_screen_shows_the_journal_figures(qtbot, room: Runtime) -> None:
         scan(room, [50.0] * 8, now - 95 + 10 * k)
     scan(room, [50.0, 95.0, 95.0] + [50.0] * 5, now - 30)
     session_for(room, "wang").remove_from_service(["T00002.HI"], "analyzer calibration")
-    screen = AlarmKpiScreen(room)
+    screen = AlarmKpiScreen(session_for(room, "li"))
     qtbot.addWidget(screen)
     k = screen.refresh(now)
     assert (k.total, k.chattering, k.peak_10min) == (5, ["T00000.HI"], 5)

@@ -33,7 +33,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def _run_app(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     with (tmp_path / "app.log").open("w") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "hmi_app", "run", "--demo", "--user", "ops", *args],
+            [sys.executable, "-m", "hmi_app", "run", "--demo", *args],
             env=_env(tmp_path),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -78,9 +78,9 @@ def test_a_signal_closes_the_gui_cleanly_and_saves_the_session(tmp_path: Path, s
     settings = configparser.ConfigParser(interpolation=None)
     settings.read(ini, encoding="utf-8")
     user = settings["users"]
-    assert user["ops\\screen"] == "alarms"
-    assert user["ops\\language"] == "zh_CN"
-    assert user["ops\\geometry"].startswith("@ByteArray(")
+    assert user["demo\\screen"] == "alarms"
+    assert user["demo\\language"] == "zh_CN"
+    assert user["demo\\geometry"].startswith("@ByteArray(")
     # the demo's data went to its own folder, nothing to the real plant's default one
     assert (tmp_path / "share" / "smelter-hmi-demo" / "alarms.db").exists()
     assert not (tmp_path / "share" / "smelter-hmi").exists()

@@ -73,7 +73,7 @@ def journal_lock(room: Runtime) -> Iterator[sqlite3.Connection]:
 def test_acknowledge_and_shelve_on_a_locked_journal_keep_the_gui_ticking(
     qtbot, room: Runtime, journal_lock: sqlite3.Connection
 ) -> None:
-    screen = AlarmScreen(room)
+    screen = AlarmScreen(session_for(room, "li"))
     qtbot.addWidget(screen)
     screen.show()
     scan(room, [95.0, 95.0] + [50.0] * 6, time.time())
@@ -175,7 +175,7 @@ def test_a_setpoint_outside_the_write_limits_is_refused_with_the_reason_on_the_f
     runtime = running_control_room
     idx = runtime.tag_index("FSF.CONC_FEED_SP")
     tag = runtime.tags[idx]
-    plate = FaceplateDialog(runtime, idx)
+    plate = FaceplateDialog(session_for(runtime, "li"), idx)
     qtbot.addWidget(plate)
     plate.show()
     before = float(runtime.snapshot().values[idx])
@@ -197,7 +197,7 @@ def test_a_thousand_line_alarm_history_prints_to_pdf_while_the_gui_keeps_ticking
     for k in range(500):  # 1,000 journal lines: T00000 activates and clears 500 times
         scan(room, [95.0] + [50.0] * 7, now - 1000 + k)
         scan(room, [50.0] * 8, now - 1000 + k + 0.5)
-    screen = AlarmHistoryScreen(room)
+    screen = AlarmHistoryScreen(session_for(room, "li"))
     qtbot.addWidget(screen)
     screen.show()
     screen.event_combo.setCurrentIndex(screen.event_combo.findData(None))

@@ -209,7 +209,7 @@ def test_a_plant_without_guidance_says_so_and_the_screen_shows_it(tmp_path: Path
             session_for(rt, "op-anna").guidance_accept(1)
         session_for(rt, "supervisor").guidance_set_targets({"grade": 62.0})  # harmless, no traceback
 
-        screen = GuidanceScreen(rt)
+        screen = GuidanceScreen(session_for(rt))
         qtbot.addWidget(screen)
         screen.refresh()
         limited = [screen.advice_table.item(row, 2).text() for row in range(screen.advice_table.rowCount())]

@@ -21,7 +21,7 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
 
 
 def _screen(qtbot: Any, rt: Any) -> GuidanceScreen:
-    screen = GuidanceScreen(rt)
+    screen = GuidanceScreen(session_for(rt))
     qtbot.addWidget(screen)
 
     def shown() -> bool:
@@ -67,7 +67,7 @@ def test_accept_needs_confirmation_then_writes_and_logs(
         timeout=15000,
     )
     row = rt.guidance_decisions(limit=1)[0]
-    assert (row["decision"], row["user"], row["suggestion_id"]) == ("accepted", rt.current_user, sid)
+    assert (row["decision"], row["user"], row["suggestion_id"]) == ("accepted", "test-operator", sid)
     qtbot.waitUntil(lambda: abs(virtual_plant.model.sp["furnace.oxygen_sp"] - wanted) < 1.0, timeout=10000)
 
 
@@ -82,11 +82,15 @@ def test_reject_is_disabled_without_a_reason_and_logged_with_it(
     screen.reason.setText("slag too viscous today")
     assert screen.reject_button.isEnabled()
     screen.reject_button.click()
+    qtbot.waitUntil(
+        lambda: (screen.update_snapshot(rt.snapshot()), screen.status.text().startswith("Rejected"))[1],
+        timeout=15000,
+    )
     row = rt.guidance_decisions(limit=1)[0]
     assert (row["decision"], row["reason"], row["user"]) == (
         "rejected",
         "slag too viscous today",
-        rt.current_user,
+        "test-operator",
     )
     assert screen.status.text() == "Rejected: slag too viscous today" and screen.reason.text() == ""
 
@@ -106,8 +110,8 @@ def test_supervisor_sets_targets_and_the_advice_aims_at_them(qtbot: Any, running
     qtbot.waitUntil(aimed, timeout=30000)
     assert screen.view.targets["temp"] == pytest.approx(1235.0)
     assert screen.predictions.item(0, 4).text().startswith("63.00")
-    entry = next(e for e in runtime.audit.query() if e["action"] == "guidance targets")
-    assert entry["user"] == runtime.current_user and "'grade': 63.0" in entry["detail"]
+    entry = next(e for e in runtime.audit.query() if e["action"] == "set_targets")
+    assert entry["user"] == "test-operator" and '["grade", 63.0]' in entry["detail"]
     session_for(runtime).guidance_set_targets(
         {"grade": 60.0, "temp": 1230.0}
     )  # leave the module's runtime as found

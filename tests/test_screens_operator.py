@@ -202,16 +202,13 @@ def test_session_is_remembered_per_user(qtbot, running_control_room, tmp_path) -
     assert (tmp_path / "trend_sets_test-operator.json").exists() is False  # no set saved yet
     again.close()
 
-    runtime.current_user = "another-operator"
-    try:
-        other = make_main_window(
-            session_for(runtime), QSettings(str(tmp_path / "hmi.ini"), QSettings.Format.IniFormat)
-        )
-        qtbot.addWidget(other)
-        assert other.current_screen() == "overview" and other.trends.pen_tags() == []
-        other.close()
-    finally:
-        runtime.current_user = "test-operator"
+    other = make_main_window(
+        session_for(runtime, "another-operator"),
+        QSettings(str(tmp_path / "hmi.ini"), QSettings.Format.IniFormat),
+    )
+    qtbot.addWidget(other)
+    assert other.current_screen() == "overview" and other.trends.pen_tags() == []
+    other.close()
     # Free the three windows here, on the GUI thread: left to the cyclic garbage collector, they may be
     # destroyed on whichever (driver) thread triggers a collection, which Qt objects do not allow.
     refs = [weakref.ref(w) for w in (first, again, other)]
