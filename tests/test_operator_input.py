@@ -58,11 +58,13 @@ def runtime(plant: VirtualPlant, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 def _audit_rows(runtime: Runtime, target: str) -> list[tuple[str, str, str, str]]:
-    """(user, action, detail, result) rows for ``target``, read from the committed database file."""
+    """(user, action, detail text, outcome) rows for ``target``, read from the committed database file."""
     db = sqlite3.connect(f"file:{runtime.data_dir / 'audit.db'}?mode=ro", uri=True)
     try:
         return db.execute(
-            "SELECT user, action, detail, result FROM audit WHERE target = ? ORDER BY id", (target,)
+            "SELECT user, action, coalesce(json_extract(detail, '$.text'), ''), outcome FROM audit"
+            " WHERE target = ? ORDER BY id",
+            (target,),
         ).fetchall()
     finally:
         db.close()
