@@ -35,8 +35,14 @@ def _fill(path: Path, n: int, anchor_every: int = 4) -> None:
         for i in range(n):
             trail.record(
                 AuditEntry(
-                    user=f"user{i % 3}", role="operator", station="ws1", action="write setpoint",
-                    target=f"TAG.{i}", detail={"value": i * 1.5}, reason="trim", outcome="ok",
+                    user=f"user{i % 3}",
+                    role="operator",
+                    station="ws1",
+                    action="write setpoint",
+                    target=f"TAG.{i}",
+                    detail={"value": i * 1.5},
+                    reason="trim",
+                    outcome="ok",
                 )  # fmt: skip
             )
 
@@ -61,7 +67,9 @@ def trail_file(tmp_path: Path) -> Iterator[Path]:
 def test_an_untouched_trail_verifies_and_is_anchored(trail_file: Path) -> None:
     result = verify_audit(trail_file)
     assert (result.ok, result.rows_checked, result.first_bad_id) == (True, 10, None)
-    anchored = [int(line.split()[0]) for line in (trail_file.with_suffix(".anchors")).read_text().splitlines()]
+    anchored = [
+        int(line.split()[0]) for line in (trail_file.with_suffix(".anchors")).read_text().splitlines()
+    ]
     assert anchored == [1, 5, 9, 10]  # the first row, every 4 rows, and the head at close
 
 
@@ -185,20 +193,31 @@ def test_entries_read_back_with_filters_and_committed_before_return(tmp_path: Pa
         assert [r["id"] for r in trail.query(since=T0 + 1, until=T0 + 1)] == [2]
         assert len(trail.query(limit=1)) == 1
         row = trail.query(action="shelve")[0]
-        assert (row["ts"], row["target"], row["reason"], row["outcome"]) == (T0 + 2, "FSF.T1", "sensor work", "ok")
+        assert (row["ts"], row["target"], row["reason"], row["outcome"]) == (
+            T0 + 2,
+            "FSF.T1",
+            "sensor work",
+            "ok",
+        )
 
 
 def test_the_old_call_shape_still_records(tmp_path: Path) -> None:
     with AuditTrail(tmp_path / "audit.db", clock=Clock()) as trail:
         trail.record("eve", "write result", "NO.TAG", "value=1.0", "refused: unknown tag")
         row = trail.query()[0]
-        assert (row["user"], row["detail"], row["outcome"]) == ("eve", {"text": "value=1.0"}, "refused: unknown tag")
+        assert (row["user"], row["detail"], row["outcome"]) == (
+            "eve",
+            {"text": "value=1.0"},
+            "refused: unknown tag",
+        )
         assert trail.verify().ok
 
 
 def test_secrets_in_a_detail_are_withheld(tmp_path: Path) -> None:
     with AuditTrail(tmp_path / "audit.db", clock=Clock()) as trail:
-        trail.record(AuditEntry(user="ann", action="user changed", detail={"password": "hunter2-secret", "x": 1}))
+        trail.record(
+            AuditEntry(user="ann", action="user changed", detail={"password": "hunter2-secret", "x": 1})
+        )
         assert trail.query()[0]["detail"] == {"password": "(withheld)", "x": 1}
     assert b"hunter2-secret" not in (tmp_path / "audit.db").read_bytes()
 
