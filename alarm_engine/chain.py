@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-from collections.abc import Iterable, Sequence
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first row of every chain."""
@@ -119,6 +124,45 @@ def read_anchors(path: Path) -> list[Anchor]:
     return anchors
 
 
+class Anchorer:
+    """Writes a chain's head to its anchor file: when none is anchored yet, every ``every`` rows, at close.
+
+    Not thread-safe by itself: the owner calls it under its writer lock, after the commit, so an
+    anchor never names a row that is not on disk.
+    """
+
+    def __init__(
+        self, db_path: str | Path, every: int = DEFAULT_ANCHOR_EVERY, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = anchor_path(db_path)
+        self.every = max(1, int(every))
+        self._clock = clock
+        try:
+            self.last = max((a.row_id for a in read_anchors(self.path)), default=0)
+        except (AnchorFileError, OSError):
+            self.last = 0  # verification reports a damaged anchor file; writing goes on regardless
+
+    def after_write(self, head_id: int, head_hash: str) -> None:
+        """Anchor the head if it is due (the first rows, or ``every`` rows since the last anchor)."""
+        if self.last == 0 or head_id - self.last >= self.every:
+            self.anchor(head_id, head_hash)
+
+    def anchor(self, head_id: int, head_hash: str) -> None:
+        """Anchor the head now (at close), unless it is anchored already.
+
+        Never raises for the file system: the rows are committed already, and a missed anchor is
+        caught up by the next one; the failure is logged.
+        """
+        if head_id <= self.last:
+            return
+        try:
+            append_anchor(self.path, Anchor(head_id, head_hash, float(self._clock())))
+        except OSError as exc:
+            log.error("anchor file %s not written: %s", self.path, exc)
+            return
+        self.last = head_id
+
+
 def verify_chain(rows: Iterable[ChainRow], anchors: Sequence[Anchor]) -> VerifyResult:
     """Check a chain (rows in id order) and its anchors; name the first row that cannot be trusted.
 
@@ -200,3 +244,36 @@ def _check_anchors(
     return VerifyResult(
         True, count, None, f"{count} rows chained, {len(anchors)} anchors match", len(anchors)
     )
+
+
+def _stored_rows(conn: sqlite3.Connection, table: str, hashed: Sequence[str]) -> Iterator[ChainRow]:
+    columns = ", ".join(f'"{c}"' for c in hashed)
+    for row in conn.execute(f"SELECT id, {columns}, prev_hash, hash FROM {table} ORDER BY id"):
+        yield int(row[0]), list(row[1:-2]), str(row[-2]), str(row[-1])
+
+
+def verify_table(
+    conn: sqlite3.Connection, table: str, hashed: Sequence[str], anchors_file: Path, what: str
+) -> VerifyResult:
+    """Check the chain of ``table`` (``hashed`` columns after the id) on ``conn`` against its anchors.
+
+    ``what`` names the record in sentences ("the audit trail", "the alarm journal").
+    """
+    if "hash" not in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+        return VerifyResult(False, 0, None, f"{what} has no hash chain yet (older format); it is chained "
+                            "the next time the control room opens it")  # fmt: skip
+    try:
+        anchors = read_anchors(anchors_file)
+    except (AnchorFileError, OSError) as exc:
+        return VerifyResult(False, 0, None, f"the anchor file cannot be read: {exc}")
+    return verify_chain(_stored_rows(conn, table, hashed), anchors)
+
+
+def verify_file(path: str | Path, table: str, hashed: Sequence[str], what: str) -> VerifyResult:
+    """:func:`verify_table` on a database file opened read-only: nothing is migrated or anchored."""
+    path = Path(path)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return verify_table(conn, table, hashed, anchor_path(path), what)
+    finally:
+        conn.close()

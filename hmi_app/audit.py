@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +25,12 @@ from typing import Any
 from alarm_engine.chain import (
     DEFAULT_ANCHOR_EVERY,
     GENESIS,
-    Anchor,
-    AnchorFileError,
+    Anchorer,
     VerifyResult,
     anchor_path,
-    append_anchor,
-    read_anchors,
     row_hash,
-    verify_chain,
+    verify_file,
+    verify_table,
 )
 from hmi_app.storage import StorageError
 
@@ -102,7 +100,6 @@ class AuditTrail:
         self.path = Path(path)
         self.anchors_path = anchor_path(self.path)
         self._clock = clock
-        self._anchor_every = max(1, int(anchor_every))
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         try:
@@ -112,7 +109,7 @@ class AuditTrail:
         except BaseException:
             self._db.close()
             raise
-        self._anchored = max((a.row_id for a in _anchors_or_empty(self.anchors_path)), default=0)
+        self._anchors = Anchorer(self.path, anchor_every, clock)
         if migrated:
             self._anchor_head()
 
@@ -127,18 +124,15 @@ class AuditTrail:
             entry = _legacy_entry(entry, *args, **kwargs)
         fields = _fields(entry, self._clock() if entry.ts is None else entry.ts)
         with self._lock:
-            row_id = _append(self._db, fields)
+            row_id, digest = _append(self._db, fields)
             # The first row is anchored at once: a trail without any anchor is then a sign of tampering.
-            if row_id == 1 or row_id - self._anchored >= self._anchor_every:
-                self._anchor_head()
+            self._anchors.after_write(row_id, digest)
         return row_id
 
     def _anchor_head(self) -> None:
         head = self._db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-        if head is None or head[0] <= self._anchored:
-            return
-        append_anchor(self.anchors_path, Anchor(int(head[0]), str(head[1]), float(self._clock())))
-        self._anchored = int(head[0])
+        if head is not None:
+            self._anchors.anchor(int(head[0]), str(head[1]))
 
     # ---- reading --------------------------------------------------------------------------------
     def query(
@@ -160,7 +154,7 @@ class AuditTrail:
     def verify(self) -> VerifyResult:
         """Check the whole chain and its anchors (see :func:`alarm_engine.chain.verify_chain`)."""
         with self._lock:
-            return _verify(self._db, self.anchors_path)
+            return verify_table(self._db, "audit", HASHED, self.anchors_path, "the audit trail")
 
     def close(self) -> None:
         """Anchor the chain head, then close; safe to call twice."""
@@ -192,16 +186,17 @@ def _fields(entry: AuditEntry, ts: float) -> list[Any]:
     ]  # fmt: skip
 
 
-def _insert_next(db: sqlite3.Connection, fields: list[Any]) -> int:
-    """Insert one row after the chain head (inside the caller's transaction); returns its id."""
+def _insert_next(db: sqlite3.Connection, fields: list[Any]) -> tuple[int, str]:
+    """Insert one row after the chain head (inside the caller's transaction); returns its id and hash."""
     head = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     row_id, prev = (1, GENESIS) if head is None else (int(head[0]) + 1, str(head[1]))
-    db.execute(_INSERT, (row_id, *fields, prev, row_hash(prev, row_id, fields)))
-    return row_id
+    digest = row_hash(prev, row_id, fields)
+    db.execute(_INSERT, (row_id, *fields, prev, digest))
+    return row_id, digest
 
 
-def _append(db: sqlite3.Connection, fields: list[Any]) -> int:
-    """Insert one chained row in its own immediate transaction; returns its id."""
+def _append(db: sqlite3.Connection, fields: list[Any]) -> tuple[int, str]:
+    """Insert one chained row in its own immediate transaction; returns its id and hash."""
     db.execute("BEGIN IMMEDIATE")  # takes the write lock before reading the head: no other writer between
     try:
         row_id = _insert_next(db, fields)
@@ -301,35 +296,6 @@ def query_rows(db: sqlite3.Connection, limit: int | None = 500, **filters: Any) 
     return out
 
 
-def _anchors_or_empty(path: Path) -> list[Anchor]:
-    try:
-        return read_anchors(path)
-    except (AnchorFileError, OSError):
-        return []  # verify() reports a damaged anchor file; writing goes on regardless
-
-
-def _stored_rows(db: sqlite3.Connection) -> Iterator[tuple[int, list[Any], str, str]]:
-    cur = db.execute(f"SELECT id, {', '.join(HASHED)}, prev_hash, hash FROM audit ORDER BY id")
-    for row in cur:
-        yield int(row[0]), list(row[1:10]), str(row[10]), str(row[11])
-
-
-def _verify(db: sqlite3.Connection, anchors_file: Path) -> VerifyResult:
-    if "hash" not in _columns(db):
-        return VerifyResult(False, 0, None, "the audit trail has no hash chain yet (older format); "
-                            "it is chained the next time the control room opens it")  # fmt: skip
-    try:
-        anchors = read_anchors(anchors_file)
-    except (AnchorFileError, OSError) as exc:
-        return VerifyResult(False, 0, None, f"the anchor file cannot be read: {exc}")
-    return verify_chain(_stored_rows(db), anchors)
-
-
 def verify_audit(path: str | Path) -> VerifyResult:
     """Verify ``audit.db`` read-only (nothing is migrated, created or anchored)."""
-    path = Path(path)
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return _verify(db, anchor_path(path))
-    finally:
-        db.close()
+    return verify_file(path, "audit", HASHED, "the audit trail")
