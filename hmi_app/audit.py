@@ -249,21 +249,17 @@ def _prepare(db: sqlite3.Connection, path: Path, clock: Callable[[], float]) -> 
 def _chain_legacy(db: sqlite3.Connection) -> int:
     """Copy the unchained rows (ids kept) into ``audit_chained``, chaining them in id order."""
     prev = GENESIS
-    count = 0
+    chained: list[tuple[Any, ...]] = []
     rows = db.execute("SELECT id, ts, user, action, target, detail, result FROM audit ORDER BY id").fetchall()
     for row_id, ts, user, action, target, detail, result in rows:
         text = "" if detail is None else str(detail)
-        entry = _legacy_entry(
-            str(user), str(action), str(target), text, "" if result is None else str(result)
-        )
-        fields = _fields(entry, ts)
+        outcome = "" if result is None else str(result)
+        fields = _fields(_legacy_entry(str(user), str(action), str(target), text, outcome), ts)
         digest = row_hash(prev, int(row_id), fields)
-        db.execute(
-            _INSERT.replace("INTO audit ", "INTO audit_chained "), (int(row_id), *fields, prev, digest)
-        )
+        chained.append((int(row_id), *fields, prev, digest))
         prev = digest
-        count += 1
-    return count
+    db.executemany(_INSERT.replace("INTO audit ", "INTO audit_chained "), chained)
+    return len(chained)
 
 
 def query_rows(db: sqlite3.Connection, limit: int | None = 500, **filters: Any) -> list[dict[str, Any]]:

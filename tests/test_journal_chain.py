@@ -104,5 +104,11 @@ def test_an_old_journal_is_chained_on_opening_and_keeps_its_lines(tmp_path: Path
         ]  # fmt: skip
     result = verify_journal(path)
     assert (result.ok, result.rows_checked) == (True, 4)
+    with sqlite3.connect(path) as conn:  # the search index's triggers were set aside and put back
+        triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    conn.close()
+    assert {"alarm_journal_ai", "alarm_journal_ad", "alarm_journal_au"} <= triggers
     _tamper(path, "UPDATE alarm_journal SET message = 'rewritten' WHERE id = 2")
     assert verify_journal(path).first_bad_id == 2
+    with AlarmJournal(path) as journal:
+        assert [ln["message"] for ln in journal.search(text="rewritten")] == ["rewritten"]
