@@ -131,12 +131,12 @@ def test_setpoint_write_reaches_the_plant_and_is_audited(running_control_room, v
     assert virtual_plant.served_value("FSF.OXYGEN_SP") == pytest.approx(27000.0)
 
     wait_for(
-        lambda: any(e["action"] == "write result" and "refused" in e["result"] for e in runtime.audit.query())
+        lambda: any(e["action"] == "write result" and "refused" in e["outcome"] for e in runtime.audit.query())
     )
     audit = runtime.audit.query()
-    ok_entry = next(e for e in audit if e["target"] == "FSF.OXYGEN_SP" and e["result"] == "ok")
+    ok_entry = next(e for e in audit if e["target"] == "FSF.OXYGEN_SP" and e["outcome"] == "ok")
     assert ok_entry["user"] == "bob"
-    assert any("raise matte grade" in e["detail"] for e in audit)
+    assert any("raise matte grade" in e["detail"].get("text", "") for e in audit)
 
 
 def test_headless_demo_writes_snapshot_json(tmp_path: Path) -> None:
