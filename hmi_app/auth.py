@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hmi_app.audit import AuditEntry
 from hmi_app.users import User, UserStore
@@ -51,7 +52,6 @@ class LoginResult:
 class _Counter:
     failures: int = 0
     blocked_until: float = 0.0
-    seen: float = field(default=0.0)
 
 
 def _wait_words(seconds: float) -> str:
@@ -83,6 +83,7 @@ class Authenticator:
         self.pin_free_attempts = pin_free_attempts
         self.pin_delay_s = pin_delay_s
         self.pin_max_delay_s = pin_max_delay_s
+        self._counters = threading.Lock()  # logins may come from several stations' threads at once
         self._unknown: dict[str, _Counter] = {}
         self._stations: dict[str, _Counter] = {}
 
@@ -121,17 +122,14 @@ class Authenticator:
         name = name.strip()
         now = self._clock()
         detail = {**detail, "method": method}
-        station_counter = self._stations.get(station) if method == "pin" else None
-        if station_counter is not None and station_counter.blocked_until > now:
-            wait = station_counter.blocked_until - now
-            reason = f"Too many wrong PINs at this station: try again in {_wait_words(wait)}."
-            return self._refused(
-                name, None, station, action, detail, RATE_LIMITED, reason, station_counter.blocked_until
-            )
+        with self._counters:
+            station_block = self._stations.get(station, _Counter()).blocked_until if method == "pin" else 0.0
+            unknown_block = self._unknown.get(name.casefold(), _Counter()).blocked_until
+        if station_block > now:
+            reason = f"Too many wrong PINs at this station: try again in {_wait_words(station_block - now)}."
+            return self._refused(name, None, station, action, detail, RATE_LIMITED, reason, station_block)
         known = self.store.get(name)
-        locked_until = (
-            known.locked_until if known else self._unknown.get(name.casefold(), _Counter()).blocked_until
-        )
+        locked_until = known.locked_until if known else unknown_block
         if locked_until > now:
             wait = _wait_words(locked_until - now)
             reason = f"Too many failed logins: this account is locked; try again in {wait}."
@@ -139,10 +137,11 @@ class Authenticator:
         user = self.store.check_secret(name, secret, method)
         if user is None:
             return self._failed(name, known, station, action, detail, word, now)
-        if method == "pin":
-            self._stations.pop(station, None)
+        with self._counters:
+            if method == "pin":
+                self._stations.pop(station, None)
+            self._unknown.pop(name.casefold(), None)
         self.store.record_success(user.name)
-        self._unknown.pop(name.casefold(), None)
         if user.disabled:
             reason = "This account is disabled: ask an administrator."
             return self._refused(user.name, user, station, action, detail, DISABLED, reason, None)
@@ -166,11 +165,12 @@ class Authenticator:
     ) -> LoginResult:
         reason = f"The user name or {word} is not correct."
         if detail["method"] == "pin":
-            counter = self._stations.setdefault(station, _Counter())
-            counter.failures += 1
-            excess = counter.failures - self.pin_free_attempts
-            if excess >= 0:
-                counter.blocked_until = now + min(self.pin_max_delay_s, self.pin_delay_s * 2**excess)
+            with self._counters:
+                counter = self._stations.setdefault(station, _Counter())
+                counter.failures += 1
+                excess = counter.failures - self.pin_free_attempts
+                if excess >= 0:
+                    counter.blocked_until = now + min(self.pin_max_delay_s, self.pin_delay_s * 2**excess)
         if known is not None:
             after = self.store.record_failure(known.name, now, self.max_failures, self.lockout_s)
             locked_until = after.locked_until if after else 0.0
@@ -192,14 +192,15 @@ class Authenticator:
 
     def _count_unknown(self, name: str, now: float) -> float:
         key = name.casefold()
-        counter = self._unknown.pop(key, _Counter())
-        counter.failures += 1
-        if counter.failures >= self.max_failures:
-            counter.failures, counter.blocked_until = 0, now + self.lockout_s
-        self._unknown[key] = counter  # re-inserted: the dict's order is the order of last use
-        while len(self._unknown) > _MAX_UNKNOWN:
-            self._unknown.pop(next(iter(self._unknown)))
-        return counter.blocked_until
+        with self._counters:
+            counter = self._unknown.pop(key, _Counter())
+            counter.failures += 1
+            if counter.failures >= self.max_failures:
+                counter.failures, counter.blocked_until = 0, now + self.lockout_s
+            self._unknown[key] = counter  # re-inserted: the dict's order is the order of last use
+            while len(self._unknown) > _MAX_UNKNOWN:
+                self._unknown.pop(next(iter(self._unknown)))
+            return counter.blocked_until
 
     def _refused(
         self, name: str, known: User | None, station: str, action: str, detail: dict[str, str],

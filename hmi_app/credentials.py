@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,12 @@ class ScryptParams:
 DEFAULT_KDF = ScryptParams()
 
 
+def _bytes(secret: str) -> bytes:
+    # NFC: the same password typed through different input methods (composed or decomposed
+    # accents, an IME) must give the same bytes; surrogatepass: no character makes hashing fail.
+    return unicodedata.normalize("NFC", secret).encode("utf-8", "surrogatepass")
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -67,7 +74,7 @@ def hash_secret(secret: str, params: ScryptParams = DEFAULT_KDF) -> str:
     """The storable hash of ``secret`` with a fresh random salt."""
     salt = secrets.token_bytes(params.salt_bytes)
     key = hashlib.scrypt(
-        secret.encode("utf-8"), salt=salt, n=params.n, r=params.r, p=params.p,
+        _bytes(secret), salt=salt, n=params.n, r=params.r, p=params.p,
         maxmem=params.maxmem, dklen=params.dklen,
     )  # fmt: skip
     return f"scrypt${params.n}${params.r}${params.p}${_b64(salt)}${_b64(key)}"
@@ -94,7 +101,7 @@ def verify_secret(secret: str, stored: str) -> bool:
     params, salt, key = parsed
     try:
         candidate = hashlib.scrypt(
-            secret.encode("utf-8"), salt=salt, n=params.n, r=params.r, p=params.p,
+            _bytes(secret), salt=salt, n=params.n, r=params.r, p=params.p,
             maxmem=params.maxmem, dklen=params.dklen,
         )  # fmt: skip
     except (ValueError, MemoryError):

@@ -312,8 +312,8 @@ class UserStore:
         column = "password_hash" if kind == "password" else "pin_hash"
         with self._lock:
             row = self._db.execute(f"SELECT name, {column} FROM users WHERE name = ?", (name,)).fetchone()
-        if row is None or row[1] is None:
-            verify_secret(secret, self._dummy_hash())
+        if row is None or row[1] is None or not isinstance(secret, str):
+            verify_secret(secret if isinstance(secret, str) else "", self._dummy_hash())
             return None
         if not verify_secret(secret, row[1]):
             return None
@@ -327,23 +327,22 @@ class UserStore:
         return self._dummy
 
     def record_failure(self, name: str, now: float, max_failures: int, lockout_s: float) -> User | None:
-        """Count a failed login; lock for ``lockout_s`` at ``max_failures``. Returns the user, or None."""
-        user = self.get(name)
-        if user is None:
-            return None
-        failures = user.failures + 1
-        locked_until = now + lockout_s if failures >= max_failures else user.locked_until
-        self._update(
-            user.name,
-            "failures = ?, locked_until = ?",
-            0 if failures >= max_failures else failures,
-            locked_until,
-        )
-        return self.get(user.name)
+        """Count a failed login; lock for ``lockout_s`` at ``max_failures``. Returns the user, or None.
+
+        One UPDATE statement, so two stations failing at once both count.
+        """
+        with self._lock:
+            self._db.execute(
+                "UPDATE users SET locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END,"
+                " failures = CASE WHEN failures + 1 >= ? THEN 0 ELSE failures + 1 END WHERE name = ?",
+                (max_failures, now + lockout_s, max_failures, name),
+            )
+        return self.get(name)
 
     def record_success(self, name: str) -> None:
         """A login succeeded: the failure count starts again."""
-        self._update(name, "failures = 0, locked_until = 0")
+        with self._lock:
+            self._db.execute("UPDATE users SET failures = 0, locked_until = 0 WHERE name = ?", (name,))
 
     def close(self) -> None:
         with self._lock:

@@ -211,3 +211,10 @@ def test_the_default_cost_is_owasps_minimum_and_works(tmp_path: Path) -> None:
         assert store.check_secret("ann", GOOD) is not None
         assert store.check_secret("ann", "not-the-password") is None
     assert os.stat(tmp_path / "users.db").st_size > 0
+
+
+def test_a_password_typed_composed_or_decomposed_is_the_same(store: UserStore) -> None:
+    composed, decomposed = "Kupfer-Schmelze-café", "Kupfer-Schmelze-cafe\u0301"
+    store.add("ann", "operator", "furnace", composed)
+    assert store.check_secret("ann", decomposed) is not None
+    assert store.check_secret("ann", None) is None  # type: ignore[arg-type]
