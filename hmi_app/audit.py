@@ -103,6 +103,7 @@ class AuditTrail:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         try:
+            _refuse_foreign(self._db, self.path)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             migrated = _prepare(self._db, self.path, clock)
@@ -212,13 +213,23 @@ def _columns(db: sqlite3.Connection) -> set[str]:
     return {row[1] for row in db.execute("PRAGMA table_info(audit)")}
 
 
-def _prepare(db: sqlite3.Connection, path: Path, clock: Callable[[], float]) -> bool:
-    """Create the current schema, or migrate the unchained one; True when a migration happened."""
+def _refuse_foreign(db: sqlite3.Connection, path: Path) -> None:
+    """A newer trail or someone else's database is refused before anything (even WAL mode) touches it."""
     version = int(db.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise StorageError(
             path, f"audit schema {version} is newer than this program's", "run the newer version"
         )
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and "audit" not in tables:  # someone else's database: never altered
+        shown = ", ".join(sorted(tables)[:5])
+        raise StorageError(
+            path, f"it is not an audit trail (tables: {shown})", "move it away or choose another --data-dir"
+        )
+
+
+def _prepare(db: sqlite3.Connection, path: Path, clock: Callable[[], float]) -> bool:
+    """Create the current schema, or migrate the unchained one; True when a migration happened."""
     columns = _columns(db)
     if "hash" in columns:
         return False

@@ -16,6 +16,7 @@ import pytest
 
 from alarm_engine.chain import row_hash
 from hmi_app.audit import MIGRATION_ACTION, AuditEntry, AuditTrail, verify_audit
+from hmi_app.storage import StorageError
 
 T0 = 1_700_000_000.0
 
@@ -275,3 +276,20 @@ def test_an_unchained_trail_is_migrated_without_losing_a_row(tmp_path: Path) -> 
     assert (result.ok, result.rows_checked) == (True, 5)
     _tamper(path, "UPDATE audit SET target = 'FSF.SO2' WHERE id = 2")
     assert verify_audit(path).first_bad_id == 2
+
+
+def test_a_foreign_or_newer_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    foreign = tmp_path / "audit.db"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE recipes (name TEXT)")
+    db.close()
+    before = foreign.read_bytes()
+    with pytest.raises(StorageError, match="not an audit trail \\(tables: recipes\\)"):
+        AuditTrail(foreign)
+    assert foreign.read_bytes() == before
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(newer) as db:
+        db.execute("PRAGMA user_version = 9")
+    db.close()
+    with pytest.raises(StorageError, match="audit schema 9 is newer"):
+        AuditTrail(newer)

@@ -131,7 +131,9 @@ def test_setpoint_write_reaches_the_plant_and_is_audited(running_control_room, v
     assert virtual_plant.served_value("FSF.OXYGEN_SP") == pytest.approx(27000.0)
 
     wait_for(
-        lambda: any(e["action"] == "write result" and "refused" in e["outcome"] for e in runtime.audit.query())
+        lambda: any(
+            e["action"] == "write result" and "refused" in e["outcome"] for e in runtime.audit.query()
+        )
     )
     audit = runtime.audit.query()
     ok_entry = next(e for e in audit if e["target"] == "FSF.OXYGEN_SP" and e["outcome"] == "ok")

@@ -218,3 +218,12 @@ def test_a_password_typed_composed_or_decomposed_is_the_same(store: UserStore) -
     store.add("ann", "operator", "furnace", composed)
     assert store.check_secret("ann", decomposed) is not None
     assert store.check_secret("ann", None) is None  # type: ignore[arg-type]
+
+
+def test_a_file_that_is_no_database_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "users.db"
+    path.write_bytes(b"shift notes, not a database\n" * 100)
+    path.chmod(0o600)
+    with pytest.raises(StorageError, match="damaged or not a database") as err:
+        UserStore(path, kdf=FAST)
+    assert "\n" not in str(err.value)

@@ -76,6 +76,21 @@ def test_passwords_are_asked_twice_and_must_match(
     with UserStore(data / "users.db") as store:
         assert store.get("ann").areas == frozenset({"furnace", "acid"})  # type: ignore[union-attr]
     assert [(a, o) for a, _t, o, _s in audit_rows(data)] == [("user added", "refused"), ("user added", "ok")]
+    capsys.readouterr()
+    assert run(data, *add, typed=[], monkeypatch=monkeypatch) == 2  # taken: said before any password is asked
+    assert capsys.readouterr().err.strip() == "hmi-app users add: user 'ann' already exists"
+
+
+def test_an_input_that_ends_asks_for_nothing_more(
+    data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def closed(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr(getpass, "getpass", closed)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["users", "add", "ann", "--role", "admin", "--data-dir", str(data)]) == 2
+    assert capsys.readouterr().err.strip() == "hmi-app users add: no password was typed; nothing was changed"
 
 
 @pytest.mark.parametrize(

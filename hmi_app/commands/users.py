@@ -24,7 +24,7 @@ from typing import Any
 
 from hmi_app.audit import AuditEntry, AuditTrail
 from hmi_app.storage import StorageError
-from hmi_app.users import USERS_FILE, Role, User, UserError, UserStore
+from hmi_app.users import USERS_FILE, Role, User, UserError, UserStore, check_name
 
 _AREA_ROLES = {Role.OPERATOR, Role.MAINTENANCE}  # roles that must be given their areas explicitly
 
@@ -55,8 +55,12 @@ def _read_secret(args: argparse.Namespace, what: str) -> str:
         if not secret:
             raise _Refused(f"no {what} on standard input")
         return secret
-    first = getpass.getpass(f"New {what} for {args.name}: ")
-    if getpass.getpass(f"Repeat the {what}: ") != first:
+    try:
+        first = getpass.getpass(f"New {what} for {args.name}: ")
+        again = getpass.getpass(f"Repeat the {what}: ")
+    except EOFError:  # the input ended (a closed terminal, an empty pipe)
+        raise _Refused(f"no {what} was typed; nothing was changed") from None
+    if again != first:
         raise _Refused(f"the two {what}s differ; nothing was changed")
     return first
 
@@ -130,6 +134,8 @@ def _shown(user: User) -> dict[str, Any]:
 def cmd_add(args: argparse.Namespace) -> int:
     def change(store: UserStore) -> dict[str, Any]:
         role = Role(args.role)
+        if store.get(check_name(args.name)) is not None:  # before asking for a password in vain
+            raise UserError(f"user {args.name!r} already exists")
         if args.areas is None and role in _AREA_ROLES:
             raise _Refused(f"say which areas this {role.value} works in: --areas furnace,acid ('*' for all)")
         return _shown(
