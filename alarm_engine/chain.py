@@ -182,7 +182,9 @@ def verify_chain(rows: Iterable[ChainRow], anchors: Sequence[Anchor]) -> VerifyR
         count += 1
         intact = row_hash(stored_prev, row_id, fields) == stored_hash
         if stored_prev != prev_hash:
-            return VerifyResult(False, count, *_broken_link(prev_id, prev_link, row_id, stored_prev, intact))
+            duplicate = stored_hash == prev_hash  # a copy of the row before it, hash and all
+            found = _broken_link(prev_id, prev_link, row_id, stored_prev, intact, duplicate)
+            return VerifyResult(False, count, *found)
         if not intact:
             return VerifyResult(False, count, row_id, f"row {row_id} was changed after it was written")
         by_id[row_id] = stored_hash
@@ -191,7 +193,7 @@ def verify_chain(rows: Iterable[ChainRow], anchors: Sequence[Anchor]) -> VerifyR
 
 
 def _broken_link(
-    prev_id: int | None, prev_link: str, row_id: int, link: str, intact: bool
+    prev_id: int | None, prev_link: str, row_id: int, link: str, intact: bool, duplicate: bool
 ) -> tuple[int, str]:
     """(first bad id, reason) for a row whose ``prev_hash`` is not the hash of the row before it."""
     first_missing = 1 if prev_id is None else prev_id + 1
@@ -204,6 +206,8 @@ def _broken_link(
         return first_missing, f"{span} missing (deleted)"
     if prev_id is None:
         return row_id, f"row {row_id} does not start the chain (rows before it were removed)"
+    if duplicate:
+        return row_id, f"row {row_id} is a copy of row {prev_id}"
     if link == prev_link:  # both claim to follow the same row: the earlier one was slipped in
         return prev_id, f"row {prev_id} was inserted (it and row {row_id} both claim to follow the same row)"
     if not intact:
