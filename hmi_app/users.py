@@ -128,17 +128,20 @@ def parse_role(role: Role | str) -> Role:
 
 
 def _private_dir(directory: Path) -> None:
-    """Create ``directory`` private, or take "other" permissions off it if it is ours."""
+    """Create ``directory`` private, or take "other" permissions off it if it is ours.
+
+    Someone else's directory, the home directory and ``/`` are never changed: refused instead.
+    """
     if not directory.exists():
         directory.mkdir(mode=0o700, parents=True)
         return
     mode = stat.S_IMODE(directory.stat().st_mode)
     if not mode & 0o007:
         return
-    if directory.stat().st_uid != os.getuid():
+    if directory.stat().st_uid != os.getuid() or directory.resolve() in (Path.home().resolve(), Path("/")):
         raise StorageError(
             directory, "the user store's directory is open to every user of this machine",
-            f"ask its owner to run chmod o-rwx {directory}, or choose another --data-dir",
+            f"make it private (chmod o-rwx {directory}) or choose a --data-dir of its own",
         )  # fmt: skip
     directory.chmod(mode & ~0o007)
     log.warning("%s was open to every user of this machine; made private (mode %o)", directory, mode & ~0o007)

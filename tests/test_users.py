@@ -227,3 +227,14 @@ def test_a_file_that_is_no_database_is_refused_in_one_line(tmp_path: Path) -> No
     with pytest.raises(StorageError, match="damaged or not a database") as err:
         UserStore(path, kdf=FAST)
     assert "\n" not in str(err.value)
+
+
+def test_the_home_directory_is_never_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o755)
+    monkeypatch.setenv("HOME", str(home))
+    with pytest.raises(StorageError, match="open to every user of this machine") as err:
+        UserStore(home / "users.db", kdf=FAST)
+    assert "choose a --data-dir of its own" in str(err.value)
+    assert _mode(home) == 0o755 and not (home / "users.db").exists()
