@@ -126,7 +126,7 @@ class AuditTrail:
         fields = _fields(entry, self._clock() if entry.ts is None else entry.ts)
         with self._lock:
             row_id, digest = _append(self._db, fields)
-            # The first row is anchored at once: a trail without any anchor is then a sign of tampering.
+            # Anchored at once when nothing is yet: a trail without any anchor is a sign of tampering.
             self._anchors.after_write(row_id, digest)
         return row_id
 
