@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from alarm_engine.chain import DEFAULT_ANCHOR_EVERY, Anchorer, VerifyResult
+from alarm_engine.journal_chain import chained, head, verify_connection
 from alarm_engine.journal_schema import TABLE, JournalFileError, fts_phrase, like_pattern, prepare
 from alarm_engine.model import Alarm
 
@@ -32,8 +34,9 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 1.0  # how long a write waits for a lock held by another program before it fails
 
 _INSERT = (
-    'INSERT INTO alarm_journal (ts, alarm_id, tag, kind, event, state, priority, value, "limit", '
-    "user, comment, message, area, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    'INSERT INTO alarm_journal (id, ts, alarm_id, tag, kind, event, state, priority, value, "limit", '
+    "user, comment, message, area, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?)"
 )
 
 _COLUMNS = (
@@ -129,8 +132,11 @@ class AlarmJournal:
     were given to the journal.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, anchor_every: int = DEFAULT_ANCHOR_EVERY) -> None:
         """Open, create or migrate the journal at ``path`` (WAL, ``synchronous=FULL``).
+
+        Lines are hash-chained; the chain head is anchored in ``alarms.anchors`` (see
+        :mod:`alarm_engine.chain`) every ``anchor_every`` lines and at close.
 
         Raises :class:`JournalFileError` (naming the file and what to do) when the file is not an
         SQLite database, belongs to something else, has a newer schema, or cannot be opened.
@@ -163,6 +169,7 @@ class AlarmJournal:
                 "free space or fix the permissions of the data directory, then start again",
             ) from None
         self._conn: sqlite3.Connection | None = conn
+        self._anchors = Anchorer(self.path, anchor_every)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:  # a RuntimeError, and a write failure like any other for append()
@@ -259,7 +266,8 @@ class AlarmJournal:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(_INSERT, rows)
+            lines = chained(conn, rows)  # ids and hashes continue the chain inside this transaction
+            conn.executemany(_INSERT, lines)
             conn.execute("COMMIT")  # in WAL mode the pages are written here: this can fail too
         except BaseException:
             # SQLite has already rolled back after some errors (SQLITE_FULL): a second ROLLBACK
@@ -267,6 +275,12 @@ class AlarmJournal:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        self._anchors.after_write(lines[-1][0], lines[-1][-1])
+
+    def verify(self) -> VerifyResult:
+        """Check the journal's hash chain and anchors; names the first line that cannot be trusted."""
+        with self._lock:
+            return verify_connection(self._connection(), self._anchors.path)
 
     def last_states(self) -> dict[str, dict[str, Any]]:
         """The newest line of every alarm (journal order), with its ``detail`` decoded (None if absent).
@@ -369,6 +383,7 @@ class AlarmJournal:
                     len(self._backlog),
                     self._backlog_reason,
                 )
+            self._anchors.anchor(*head(self._conn))
             self._conn.close()
             self._conn = None
 

@@ -17,11 +17,14 @@ from pathlib import Path
 
 import sqlite_utils
 
+from alarm_engine.journal_chain import chain_unchained
+
 TABLE = "alarm_journal"
 FTS_TABLE = f"{TABLE}_fts"
 FTS_COLUMNS = ("tag", "message", "comment")
-CURRENT_VERSION = 3
-"""1: the first journal; 2: ``area``; 3: ``detail`` (state to restore), FTS5 search, id per alarm."""
+CURRENT_VERSION = 4
+"""1: the first journal; 2: ``area``; 3: ``detail`` (state to restore), FTS5 search, id per alarm;
+4: ``prev_hash``/``hash``, the tamper-evident chain (:mod:`alarm_engine.journal_chain`)."""
 
 _V1_COLUMNS: dict[str, type] = {
     "id": int, "ts": float, "alarm_id": str, "tag": str, "kind": str, "event": str, "state": str,
@@ -44,8 +47,10 @@ class JournalFileError(RuntimeError):
         self.remedy = remedy
 
 
-def prepare(conn: sqlite3.Connection, path: Path) -> None:
+def prepare(conn: sqlite3.Connection, path: Path) -> int:
     """Create or migrate the journal schema on ``conn`` to :data:`CURRENT_VERSION`.
+
+    Returns how many lines written before the hash chain existed were chained now (usually 0).
 
     Raises :class:`JournalFileError` for a file that is not an SQLite database, a foreign database
     or a journal of a newer schema; nothing in such a file is changed.
@@ -74,9 +79,11 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
     if tables and TABLE not in tables:
         raise JournalFileError(path, "holds a search index without its journal table", "move the file aside")
     if version == CURRENT_VERSION:
-        return
+        return 0
     _migrate(db)
+    chained = chain_unchained(conn)
     conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
+    return chained
 
 
 def _migrate(db: sqlite_utils.Database) -> None:
@@ -103,6 +110,10 @@ def _migrate(db: sqlite_utils.Database) -> None:
         table.add_column("detail", str)  # type: ignore[union-attr]
     table.create_index(["alarm_id", "id"], f"{TABLE}_alarm_id_id", if_not_exists=True)  # type: ignore[union-attr]
     table.enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="trigram", replace=True)  # type: ignore[union-attr]
+    # Version 4: the hash chain (old lines are chained by prepare(), as they are found).
+    for column in ("prev_hash", "hash"):
+        if column not in columns:
+            table.add_column(column, str)  # type: ignore[union-attr]
 
 
 def fts_phrase(text: str) -> str:

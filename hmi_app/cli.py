@@ -28,7 +28,13 @@ log = logging.getLogger("hmi_app")
 
 # Further sub-commands live in their own modules, each with ``register(subparsers)`` that adds a
 # parser and sets ``func`` (a callable taking the parsed args and returning an exit code).
-EXTRA_COMMANDS: list[str] = ["hmi_app.commands.history", "hmi_app.commands.model", "hmi_app.commands.browse"]
+EXTRA_COMMANDS: list[str] = [
+    "hmi_app.commands.history",
+    "hmi_app.commands.model",
+    "hmi_app.commands.browse",
+    "hmi_app.commands.users",
+    "hmi_app.commands.audit",
+]
 
 
 def default_data_dir(*, demo: bool = False) -> Path:

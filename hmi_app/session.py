@@ -17,7 +17,6 @@ principal it was submitted under.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from drivers import WriteResult
 from drivers.reasons import explain
+from hmi_app.audit import AuditEntry
 from hmi_app.operator_commands import (
     REASON_REQUIRED,
     AcceptAdvice,
@@ -219,19 +219,18 @@ class ControlRoomSession:
         detail = {k: v for k, v in command.detail().items() if k not in ("reason", "comment")}
         if writes:
             detail["readback"] = {w.tag: w.readback for w in writes}
+        entry = AuditEntry(
+            user=principal.name or "(view-only)",
+            action=command.kind,
+            target=command.target(),
+            detail=detail,
+            reason=command.reason_text,
+            outcome=outcome.outcome,
+            role=principal.role.value if principal.role else "",
+            station=principal.station,
+        )
         try:
-            self.core.audit.record(
-                principal.name or "(view-only)",
-                command.kind,
-                command.target(),
-                json.dumps(
-                    {"role": principal.role.value if principal.role else "", "station": principal.station}
-                    | {"detail": detail, "reason": command.reason_text},
-                    default=str,
-                    ensure_ascii=False,
-                ),
-                outcome.outcome,
-            )
+            self.core.audit.record(entry)
         except Exception as exc:  # the outcome stands; the operators learn that the audit failed
             log.error("could not audit %s by %s: %s", command.kind, principal.name, exc)
         result.set_result(outcome)

@@ -39,7 +39,7 @@ def version_of(path: Path) -> int:
 def test_a_new_journal_has_the_current_version_and_a_full_text_index(tmp_path: Path) -> None:
     with AlarmJournal(tmp_path / "alarms.db") as journal:
         journal.record(alarm(), "activate")
-    assert version_of(tmp_path / "alarms.db") == CURRENT_VERSION == 3
+    assert version_of(tmp_path / "alarms.db") == CURRENT_VERSION == 4
     with sqlite3.connect(tmp_path / "alarms.db") as conn:
         tables = {
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
@@ -86,7 +86,7 @@ def test_a_version_1_journal_is_migrated_keeping_its_lines_and_then_searchable(t
         ),
         (
             lambda c: (c.execute(V1_TABLE), c.execute("PRAGMA user_version = 7")),
-            "alarm journal schema version 7 is newer than this program's (3)",
+            "alarm journal schema version 7 is newer than this program's (4)",
             "run the newer program version",
         ),
     ],

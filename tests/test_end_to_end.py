@@ -136,13 +136,15 @@ def test_setpoint_write_reaches_the_plant_and_is_audited(running_control_room, v
 
     wait_for(
         lambda: any(
-            e["action"] == "write_setpoint" and "refused" in e["result"] for e in runtime.audit.query()
+            e["action"] == "write_setpoint" and "refused" in e["outcome"] for e in runtime.audit.query()
         )
     )
     audit = runtime.audit.query()
-    ok_entry = next(e for e in audit if e["target"] == "FSF.OXYGEN_SP" and e["result"] == "ok")
+    ok_entry = next(e for e in audit if e["target"] == "FSF.OXYGEN_SP" and e["outcome"] == "ok")
     assert ok_entry["user"] == "bob"
-    assert any("raise matte grade" in e["detail"] for e in audit)
+    assert ok_entry["reason"] == "raise matte grade" and ok_entry["detail"]["readback"] == {
+        "FSF.OXYGEN_SP": 27000.0
+    }
 
 
 def test_headless_demo_writes_snapshot_json(tmp_path: Path) -> None:

@@ -111,7 +111,7 @@ def test_supervisor_sets_targets_and_the_advice_aims_at_them(qtbot: Any, running
     assert screen.view.targets["temp"] == pytest.approx(1235.0)
     assert screen.predictions.item(0, 4).text().startswith("63.00")
     entry = next(e for e in runtime.audit.query() if e["action"] == "set_targets")
-    assert entry["user"] == "test-operator" and '["grade", 63.0]' in entry["detail"]
+    assert entry["user"] == "test-operator" and ["grade", 63.0] in entry["detail"]["targets"]
     session_for(runtime).guidance_set_targets(
         {"grade": 60.0, "temp": 1230.0}
     )  # leave the module's runtime as found

@@ -47,7 +47,10 @@ def test_accept_writes_the_setpoints_and_logs_the_decision(
     wait_for(lambda: (rt.guidance_decisions(limit=1)[0]["written"] or {}).get("results"), timeout=10)
     audit = sqlite3.connect(rt.data_dir / "audit.db")
     try:
-        rows = audit.execute("SELECT user, result FROM audit WHERE action = 'accept_advice' AND target = ?", (f"suggestion {view.suggestion_id}",)).fetchall()
+        rows = audit.execute(
+            "SELECT user, result FROM audit WHERE action = 'accept_advice' AND target = ?",
+            (f"suggestion {view.suggestion_id}",),
+        ).fetchall()
     finally:
         audit.close()
     assert rows == [("op-anna", "ok")]  # one record for the decision and its three writes
