@@ -23,6 +23,7 @@ from hmi_app.storage import StorageError
 
 if TYPE_CHECKING:
     from hmi_app.runtime import Runtime
+    from hmi_app.session import ControlRoomSession
 
 log = logging.getLogger("hmi_app")
 
@@ -124,9 +125,19 @@ def _first_principal(args: argparse.Namespace) -> Principal:
     return Principal.view_only(args.station)
 
 
+def _session(runtime: Runtime, args: argparse.Namespace) -> ControlRoomSession:
+    """The window's session: logins against the data directory's user store, audited."""
+    from hmi_app.auth import Authenticator
+    from hmi_app.session import ControlRoomSession
+    from hmi_app.users import UserStore
+
+    store = UserStore.in_data_dir(runtime.data_dir)
+    auth = Authenticator(store, audit=runtime.audit.record)
+    return ControlRoomSession(runtime, _first_principal(args), auth)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from hmi_app.runtime import Runtime
-    from hmi_app.session import ControlRoomSession
 
     config = _load(args.config, args.demo)
     plant = None
@@ -147,12 +158,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             try:
                 return run_gui(
-                    ControlRoomSession(runtime, _first_principal(args)),
+                    _session(runtime, args),
                     screenshot=args.screenshot,
                     screenshot_after_s=args.screenshot_after,
                     screen=args.screen,
                     size=args.window_size,
                     language=args.language,
+                    idle_logout_s=None if args.demo else args.idle_logout * 60.0 or None,
                 )
             except UnknownScreenError as exc:
                 raise UsageError(str(exc)) from None
@@ -223,6 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         help=f"where history, alarm journal and audit live (default {default_data_dir()}; "
         f"with --demo {default_data_dir(demo=True)})",
+    )
+    run.add_argument(
+        "--idle-logout",
+        type=float,
+        default=30.0,
+        metavar="MIN",
+        help="log out to view-only after MIN minutes without input (0: never; default 30)",
     )
     run.add_argument(
         "--station", default=socket.gethostname(), help="this workstation's name, recorded with every action"

@@ -17,6 +17,7 @@ from alarm_engine import Alarm, AlarmKind, AlarmKpis, AlarmState, Priority
 from drivers import DeviceStatus, Quality, WriteResult
 from historian import BucketData, HistoryData
 from historian.export import CSV_ENCODING, spreadsheet_text
+from hmi_app.auth import IdlePolicy, LoginResult
 from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
 from hmi_app.operator_commands import (
@@ -55,6 +56,8 @@ __all__ = [
     "Displays",
     "GuidanceView",
     "HistoryData",
+    "IdlePolicy",
+    "LoginResult",
     "Mimic",
     "OverviewPanel",
     "Principal",
@@ -161,6 +164,16 @@ class ControlRoom(Protocol):
         ...
 
     def on_principal_changed(self, listener: Callable[[Principal], None]) -> None: ...
+
+    can_log_in: bool  # a user store with users exists at this station
+
+    def login(self, name: str, secret: str, method: str = "password") -> LoginResult:
+        """Check credentials (slow on purpose: call off the GUI thread); on success act as that user."""
+        ...
+
+    def logout(self, why: str = "user") -> None:
+        """Back to view-only; audited."""
+        ...
 
     def tag_index(self, name: str) -> int: ...
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSocketNotifier, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
-from hmi_app.facade import ControlRoom
+from hmi_app.facade import ControlRoom, IdlePolicy
 from screens import theme
 from screens.main_window import MainWindow
 
@@ -59,13 +59,16 @@ def user_settings(path: str | Path | None = None) -> QSettings:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
-def make_main_window(control_room: ControlRoom, settings: QSettings | None = None) -> MainWindow:
+def make_main_window(
+    control_room: ControlRoom, settings: QSettings | None = None, *, idle: IdlePolicy | None = None
+) -> MainWindow:
     """A styled, not yet shown main window on ``control_room`` (for tests and embedding).
 
-    Without ``settings`` nothing is remembered between sessions (tests); with them, per user.
+    Without ``settings`` nothing is remembered between sessions (tests); with them, per user. With
+    ``idle`` the station logs out to view-only after that much time without input.
     """
     _application()
-    window = MainWindow(control_room, settings=settings)
+    window = MainWindow(control_room, settings=settings, idle=idle)
     if not window.geometry_restored:
         window.resize(*DEFAULT_SIZE)
     return window
@@ -133,15 +136,19 @@ def run_gui(
     screen: str | None = None,
     size: tuple[int, int] | None = None,
     language: str | None = None,
+    idle_logout_s: float | None = None,
 ) -> int:
     """Show the control room and run the Qt event loop until the window closes; returns the exit code.
 
     ``screen`` is shown first (by name, e.g. ``alarms``), ``size`` sets the window size and ``language``
     the language (``en`` or ``zh_CN``). With ``screenshot`` the window is saved as a PNG at that path
     after ``screenshot_after_s`` seconds, then the application quits (no session is read or saved).
+    A station nobody is logged in at asks for a login first (the plant stays visible behind it);
+    ``idle_logout_s`` logs the user out to view-only after that long without input.
     """
     app = _application()
-    window = make_main_window(control_room, None if screenshot is not None else user_settings())
+    idle = IdlePolicy(idle_logout_s) if idle_logout_s else None
+    window = make_main_window(control_room, None if screenshot is not None else user_settings(), idle=idle)
     if language is not None:
         window.set_language(language)
     if screen is not None:
@@ -150,6 +157,8 @@ def run_gui(
         window.resize(*size)
     window.show()
     log.info("control room shown: %s", window.current_screen())
+    if screenshot is None and not control_room.principal.logged_in:
+        window.station.open_login()
     if screenshot is not None:
 
         def shoot() -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from drivers import WriteResult
 from drivers.reasons import explain
 from hmi_app.audit import AuditEntry
+from hmi_app.auth import LoginResult
 from hmi_app.operator_commands import (
     REASON_REQUIRED,
     AcceptAdvice,
@@ -48,6 +49,7 @@ from hmi_app.permissions import ALL_AREAS, Principal, Refusal, Role, authorise
 
 if TYPE_CHECKING:
     from alarm_engine import Alarm
+    from hmi_app.auth import Authenticator
     from hmi_app.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -59,9 +61,12 @@ ALL = frozenset({ALL_AREAS})
 class ControlRoomSession:
     """One user's session on a plant core; see the module text."""
 
-    def __init__(self, core: Runtime, principal: Principal) -> None:
+    def __init__(
+        self, core: Runtime, principal: Principal, authenticator: Authenticator | None = None
+    ) -> None:
         self.core = core
         self._principal = principal
+        self._auth = authenticator  # None: nobody can log in here (tests, benchmarks, the demo)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
 
@@ -94,6 +99,36 @@ class ControlRoomSession:
             listeners = list(self._listeners)
         for listener in listeners:
             listener(principal)
+
+    @property
+    def can_log_in(self) -> bool:
+        """True when this station has a user store with at least one user."""
+        return self._auth is not None and len(self._auth.store) > 0
+
+    def login(self, name: str, secret: str, method: str = "password") -> LoginResult:
+        """Check the credentials (slow by design: call off the GUI thread); on success act as that user.
+
+        A user already logged in is logged out first ("switch user"); both are audited.
+        """
+        if self._auth is None:
+            return LoginResult(False, None, "no_users", "There is no user store at this station.")
+        station = self._principal.station
+        result = self._auth.login(name, secret, method=method, station=station)
+        if result.ok and result.user is not None:
+            if self._principal.logged_in:
+                self._auth.logout(self._principal.name, station=station, why="switch user")
+            user = result.user
+            self.switch(Principal(user.name, user.role, user.areas, station))
+        return result
+
+    def logout(self, why: str = "user") -> None:
+        """Back to view-only ("user", "idle" ...); audited."""
+        principal = self._principal
+        if not principal.logged_in:
+            return
+        if self._auth is not None:
+            self._auth.logout(principal.name, station=principal.station, why=why)
+        self.switch(Principal.view_only(principal.station))
 
     def on_principal_changed(self, listener: Listener) -> None:
         self._listeners.append(listener)

@@ -11,7 +11,6 @@ count and lock-out time live here too, so a lock survives a restart and ``users 
 
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import os
@@ -34,6 +33,7 @@ from hmi_app.credentials import (
     needs_rehash,
     verify_secret,
 )
+from hmi_app.permissions import Role
 from hmi_app.storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -49,16 +49,6 @@ _SCHEMA = (
     " locked_until REAL NOT NULL DEFAULT 0, created REAL NOT NULL, changed REAL NOT NULL)"
 )
 _COLUMNS = "name, full_name, role, areas, disabled, pin_hash IS NOT NULL, locked_until, failures"
-
-
-class Role(enum.StrEnum):
-    """What a user is in the control room; the permission table maps roles to commands."""
-
-    OPERATOR = "operator"
-    SUPERVISOR = "supervisor"
-    MAINTENANCE = "maintenance"
-    ENGINEER = "engineer"
-    ADMIN = "admin"
 
 
 class UserError(ValueError):

@@ -49,6 +49,7 @@ from screens.alarm_table import (
     flood_summary,
     state_label,
 )
+from screens.permission_gate import gate
 from screens.shelve_dialog import ShelveDialog
 from screens.worker import BackgroundRunner
 
@@ -380,18 +381,32 @@ class AlarmScreen(QWidget):
             self.table.setItemDelegateForRow(row, self._frame_delegate)
         self._framed_rows = rows
 
+    def apply_permissions(self) -> None:
+        """Another user acts now: re-check what the buttons offer."""
+        self._selection_changed()
+
     def _selection_changed(self) -> None:
         self._frame_selected_rows()
         selected = [] if self.runner.busy else self.selected_alarms()  # one action at a time
-        waiting = any(a.state.needs_ack for a in self.model.rows)
-        self.ack_page_button.setEnabled(waiting and not self.runner.busy)
-        self.ack_selected_button.setEnabled(any(a.state.needs_ack for a in selected))
+        waiting = [a.area for a in self.model.rows if a.state.needs_ack]
+        areas = tuple({a.area for a in selected})
+        may = self._control_room.may
+        gate(
+            self.ack_page_button,
+            may("acknowledge", tuple(set(waiting))),
+            bool(waiting) and not self.runner.busy,
+        )
+        gate(self.ack_selected_button, may("acknowledge", areas), any(a.state.needs_ack for a in selected))
         hidden_view = self.view_combo.currentData() == "hidden"
-        self.shelve_button.setEnabled(bool(selected) and not hidden_view)
-        self.service_button.setEnabled(bool(selected))
-        self.unshelve_button.setEnabled(any(a.shelved is not None for a in selected))
-        self.return_button.setEnabled(any(a.out_of_service is not None for a in selected))
-        self.reset_button.setEnabled(any(a.state is AlarmState.LATCHED for a in selected))
+        gate(self.shelve_button, may("shelve", areas), bool(selected) and not hidden_view)
+        gate(self.service_button, may("remove_from_service", areas), bool(selected))
+        gate(self.unshelve_button, may("unshelve", areas), any(a.shelved is not None for a in selected))
+        gate(
+            self.return_button,
+            may("return_to_service", areas),
+            any(a.out_of_service is not None for a in selected),
+        )
+        gate(self.reset_button, may("reset", areas), any(a.state is AlarmState.LATCHED for a in selected))
         self.guidance_label.setText(_guidance(selected[0]) if len(selected) == 1 else "")
 
 

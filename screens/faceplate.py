@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from hmi_app.facade import Alarm, ControlRoom, Quality, Snapshot, WriteResult
 from screens import i18n, theme
 from screens.formatting import format_value
+from screens.permission_gate import gate
 from screens.widgets.analog import AnalogBarWidget
 from screens.widgets.mini_trend import MiniTrendWidget
 from screens.worker import BackgroundRunner, reason_of
@@ -225,8 +226,13 @@ class FaceplateDialog(QDialog):
     def _show_confirmation(self, shown: bool) -> None:
         for w in (self.confirm_label, self.confirm_button, self.cancel_button):
             w.setVisible(shown)
-        self.write_button.setEnabled(not shown and self.pending is None)
-        self.setpoint_spin.setEnabled(not shown and self.pending is None)
+        refusal = self._control_room.may("write_setpoint", (self.tag.area,))
+        gate(self.write_button, refusal, not shown and self.pending is None)
+        gate(self.setpoint_spin, refusal, not shown and self.pending is None)
+
+    def apply_permissions(self) -> None:
+        """Another user acts now: may they write this setpoint?"""
+        self._show_confirmation(self.confirm_button.isVisibleTo(self))
 
     def request_write(self) -> None:
         """First step: show what would be written, next to the current value, and ask to confirm."""

@@ -42,6 +42,7 @@ from hmi_app.facade import (
     Snapshot,
 )
 from screens import theme
+from screens.permission_gate import gate
 
 OUTPUT_ROWS = (
     ("grade", "Matte grade", "% Cu", 2),
@@ -68,6 +69,7 @@ class GuidanceScreen(QWidget):
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cr = control_room
+        self._area_of = {t.name: t.area for t in control_room.tags}
         self.view: GuidanceView | None = None
         self._shown_version = -1
         self._last_pull = 0.0
@@ -298,8 +300,14 @@ class GuidanceScreen(QWidget):
 
     def _update_buttons(self) -> None:
         has_advice = bool(self.view and self.view.advice and self.view.suggestion_id is not None)
-        self.accept_button.setEnabled(has_advice and not self._pending)
-        self.reject_button.setEnabled(has_advice and bool(self.reason.text().strip()))
+        # The advice writes the furnace setpoints: deciding on it needs those setpoints' areas.
+        tags = self.view.setpoint_tags.values() if self.view else ()
+        may, areas = self.cr.may, tuple(sorted({self._area_of[t] for t in tags if t in self._area_of}))
+        gate(self.accept_button, may("accept_advice", areas), has_advice and not self._pending)
+        gate(self.reject_button, may("reject_advice", areas), has_advice and bool(self.reason.text().strip()))
+        gate(self.set_targets_button, may("set_targets", areas), not self._pending)
+
+    apply_permissions = _update_buttons  # another user acts now: re-check what they may decide
 
     # ---- decisions --------------------------------------------------------------------------
     def _confirm_dialog(self, text: str) -> bool:

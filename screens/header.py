@@ -13,7 +13,16 @@ from collections import Counter
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Snapshot, TagInfo
 from screens import i18n, theme
@@ -189,6 +198,8 @@ class HeaderBar(QWidget):
     """
 
     help_requested = Signal()
+    login_requested = Signal(bool)  # True: by PIN (touch kiosk)
+    logout_requested = Signal()
 
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -237,6 +248,16 @@ class HeaderBar(QWidget):
         self.horn_notice.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.horn_notice.hide()
         self._horn_checked = False
+        # Log in, switch user, PIN login, log out: one compact button beside the user's name.
+        self.session_button = QToolButton()
+        self.session_button.setObjectName("sessionButton")
+        self.session_button.setMinimumHeight(30)
+        self.session_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.session_button.clicked.connect(lambda: self.login_requested.emit(False))
+        self.session_menu = QMenu(self.session_button)
+        self.pin_action = self.session_menu.addAction("", lambda: self.login_requested.emit(True))
+        self.logout_action = self.session_menu.addAction("", self.logout_requested.emit)
+        self.session_button.setMenu(self.session_menu)
         self.help_button = QPushButton("?")
         self.help_button.setObjectName("helpButton")
         self.help_button.setFixedSize(QSize(40, 46))
@@ -257,7 +278,11 @@ class HeaderBar(QWidget):
         row.addSpacing(8)
         right = QVBoxLayout()
         right.setSpacing(2)
-        right.addWidget(self.user_label)
+        who = QHBoxLayout()
+        who.setSpacing(4)
+        who.addWidget(self.user_label)
+        who.addWidget(self.session_button)
+        right.addLayout(who)
         right.addWidget(self.horn_notice)
         row.addLayout(right)
         row.addWidget(self.help_button)
@@ -276,6 +301,15 @@ class HeaderBar(QWidget):
             "admin": self.tr("administrator"),
         }
         return self.tr("User: %s (%s)") % (principal.name, roles[principal.role.value])
+
+    def show_principal(self) -> None:
+        """The user's name and role, and what the session button offers (log in or switch user)."""
+        logged_in = self._control_room.principal.role is not None
+        self.user_label.setText(self._who())
+        self.session_button.setText(self.tr("Switch user") if logged_in else self.tr("Log in"))
+        self.pin_action.setText(self.tr("Log in with a PIN"))
+        self.logout_action.setText(self.tr("Log out"))
+        self.logout_action.setEnabled(logged_in)
 
     def retranslate_ui(self) -> None:
         """Language switch: plant name, buttons, and the banner/user texts at the next snapshot."""
@@ -319,7 +353,7 @@ class HeaderBar(QWidget):
     def _show_time(self, t: float) -> None:
         self._second = int(t)
         self.clock_label.setText(time.strftime("%Y-%m-%d  %H:%M:%S", time.localtime(t)))
-        self.user_label.setText(self._who())
+        self.show_principal()
 
     def _show_alarms(self, alarms: tuple[Alarm, ...]) -> None:
         total: Counter[Priority] = Counter()

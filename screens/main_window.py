@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi_app.facade import ControlRoom, Snapshot
+from hmi_app.facade import ControlRoom, IdlePolicy, Principal, Snapshot
 from screens import i18n
 from screens.alarm_history import AlarmHistoryScreen
 from screens.alarm_kpi import AlarmKpiScreen
@@ -41,6 +41,7 @@ from screens.header import HeaderBar, place_below_header
 from screens.help_overlay import install_help
 from screens.navigation import NavigationBar
 from screens.overview import OverviewScreen
+from screens.station import install_station
 from screens.tag_overview import TagOverviewScreen
 from screens.trend_data import TrendSetStore
 from screens.trends import TrendScreen
@@ -58,10 +59,16 @@ class MainWindow(QMainWindow):
     """
 
     def __init__(
-        self, control_room: ControlRoom, parent: QWidget | None = None, *, settings: QSettings | None = None
+        self,
+        control_room: ControlRoom,
+        parent: QWidget | None = None,
+        *,
+        settings: QSettings | None = None,
+        idle: IdlePolicy | None = None,
     ) -> None:
         super().__init__(parent)
         self.control_room = control_room
+        self._session_user = control_room.current_user  # whose layout the window shows and saves
         self.settings = settings
         if settings is not None and settings.parent() is None:
             settings.setParent(self)  # destroyed with the window, on the GUI thread
@@ -122,6 +129,7 @@ class MainWindow(QMainWindow):
         self.alarms.screen_requested.connect(self._show_known_screen)
         self.show_screen("overview", record=False)
         self.help = install_help(self)  # "?", Shift+F1 and the header's button
+        self.station = install_station(self, idle)  # log in, switch user, log out, idle logout
         self.retranslate_ui()
 
         self.timer = QTimer(self)
@@ -261,7 +269,22 @@ class MainWindow(QMainWindow):
 
     # --- per-user session ------------------------------------------------------------------------
     def _group(self) -> str:
-        return f"users/{self.control_room.current_user}"
+        return f"users/{self._session_user or '(view-only)'}"
+
+    def principal_changed(self, principal: Principal) -> None:
+        """Another user acts here now: keep the last one's layout, show the new one's, re-check actions.
+
+        Logging out (idle or by hand) leaves the screens as they are: a wall display keeps showing.
+        """
+        self.save_session()
+        self._session_user = principal.name
+        self.header.show_principal()
+        for widget in [*self.screens.values(), *self.faceplates.values()]:
+            apply = getattr(widget, "apply_permissions", None)
+            if apply is not None:
+                apply()
+        if principal.logged_in:
+            self.restore_session(geometry=False)
 
     def save_session(self) -> None:
         """Remember geometry, screen, faceplates, trend pens and language for the current user."""
@@ -277,17 +300,17 @@ class MainWindow(QMainWindow):
         s.endGroup()
         s.sync()
 
-    def restore_session(self) -> None:
+    def restore_session(self, *, geometry: bool = True) -> None:
         """Bring back what :meth:`save_session` stored for the current user (nothing if first time)."""
         if self.settings is None:
             return
         s = self.settings
         s.beginGroup(self._group())
-        geometry, screen = s.value("geometry"), s.value("screen")
+        restore_geometry, saved_geometry, screen = geometry, s.value("geometry"), s.value("screen")
         faceplates, trend, lang = s.value("faceplates"), s.value("trend"), s.value("language")
         s.endGroup()
-        if isinstance(geometry, QByteArray):
-            self.geometry_restored = self.restoreGeometry(geometry)
+        if restore_geometry and isinstance(saved_geometry, QByteArray):
+            self.geometry_restored = self.restoreGeometry(saved_geometry)
         if lang in i18n.LANGUAGES and lang != i18n.language():
             self.set_language(str(lang))
         if trend:
