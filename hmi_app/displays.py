@@ -116,6 +116,7 @@ class ValueGroup(_Model):
 
 class CellSection(_Model):
     name: str
+    name_zh: str = ""
     cells: list[str] = Field(min_length=1)
 
 

@@ -67,6 +67,8 @@ class TagInfo:
     write_low: float
     write_high: float
     limits: dict[str, float] = field(default_factory=dict)  # "hihi"/"hi"/"lo"/"lolo" -> value
+    states: str = ""  # bool tags: "run" (stopped/running), "fault" (normal/fault) or "custom"
+    state_names: tuple[str, str, str, str] = ("", "", "", "")  # custom: off, on, off_zh, on_zh
 
     @property
     def is_bool(self) -> bool:
@@ -203,6 +205,10 @@ class ControlRoom(Protocol):
     ) -> list[Alarm]: ...
 
     def reset(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]: ...
+
+    def alarm_definitions(self) -> list[Alarm]:
+        """Every alarm of the plant as configured (kind, tag, Chinese message)."""
+        ...
 
     def alarm_search(self, **filters: object) -> list[dict]:
         """Journal lines; filters since, until, area, tag, priority, user, event, text, limit."""

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from alarm_engine import (
+    ActionRefused,
     Alarm,
     AlarmEngine,
     AlarmJournal,
@@ -36,7 +37,7 @@ from hmi_app import storage
 from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
-from hmi_app.config import PlantConfig
+from hmi_app.config import PlantConfig, StateNames
 from hmi_app.displays import default_displays
 from hmi_app.facade import AreaInfo, BucketData, HistoryData, Snapshot, TagInfo
 from hmi_app.guidance_service import GuidanceService, GuidanceView
@@ -70,6 +71,12 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
                 write_low=low,
                 write_high=high,
                 limits=limits,
+                states=t.state_kind,
+                state_names=(
+                    (t.states.off, t.states.on, t.states.off_zh, t.states.on_zh)
+                    if isinstance(t.states, StateNames)
+                    else ("", "", "", "")
+                ),
             )
         )
     return infos
@@ -349,7 +356,7 @@ class Runtime:
     ) -> list[Alarm]:
         """Shelve alarms (reason required, at most the maximum shelve time); journaled before return."""
         who = user or self.current_user
-        why = self._required_reason(who, "shelve", ",".join(map(str, alarm_ids)), reason)
+        why = self._required_reason(who, "shelve", ",".join(map(str, alarm_ids)), reason, "shelve")
         return self.alarms.shelve(alarm_ids, duration_s, why, who, one_shot)
 
     def unshelve(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
@@ -359,10 +366,12 @@ class Runtime:
     def remove_from_service(self, alarm_ids: list[str], reason: str, user: str | None = None) -> list[Alarm]:
         """Take alarms out of service for maintenance (reason required); journaled before return."""
         who = user or self.current_user
-        why = self._required_reason(who, "remove from service", ",".join(map(str, alarm_ids)), reason)
+        why = self._required_reason(
+            who, "remove from service", ",".join(map(str, alarm_ids)), reason, "remove_from_service"
+        )
         return self.alarms.remove_from_service(alarm_ids, why, who)
 
-    def _required_reason(self, who: str, action: str, target: str, reason: object) -> str:
+    def _required_reason(self, who: str, action: str, target: str, reason: object, code: str) -> str:
         """The stripped reason; a missing or non-text reason is refused (``ValueError``) and audited."""
         if isinstance(reason, str) and reason.strip():
             return reason.strip()
@@ -371,7 +380,7 @@ class Runtime:
             self.audit.record(who, action, target, "", f"refused: {why}")
         except Exception as exc:  # the refusal stands even when it cannot be recorded
             log.warning("could not audit a refused %s: %s", action, exc)
-        raise ValueError(why)
+        raise ActionRefused("reason_required", why, action=code)  # a ValueError with a code for screens
 
     def return_to_service(
         self, alarm_ids: list[str], user: str | None = None, comment: str = ""
@@ -382,6 +391,10 @@ class Runtime:
     def reset(self, alarm_ids: list[str], user: str | None = None, comment: str = "") -> list[Alarm]:
         """Reset latched alarms; journaled before return."""
         return self.alarms.reset(alarm_ids, user or self.current_user, comment)
+
+    def alarm_definitions(self) -> list[Alarm]:
+        """Every alarm of the plant (kind, tag, guidance texts): screens word journal lines with it."""
+        return self.alarms.all_alarms()
 
     def alarm_search(self, **filters: Any) -> list[dict[str, Any]]:
         """Journal lines filtered by since, until, area, tag, priority, user, event, text, limit."""

@@ -17,6 +17,7 @@ import math
 import time
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
@@ -50,6 +51,21 @@ def _time(ts: float | None) -> str:
     return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
+# The protocols by their proper names (the config's keys are lower-case codes).
+PROTOCOL_NAMES = {"modbus": "Modbus TCP", "s7": "S7", "opcua": "OPC UA"}
+
+
+def device_state_label(state: str) -> str:
+    """A driver's state code ('connected') in the operator's language."""
+    labels = {
+        "connecting": QCoreApplication.translate("DiagnosticsScreen", "connecting"),
+        "connected": QCoreApplication.translate("DiagnosticsScreen", "connected"),
+        "failed": QCoreApplication.translate("DiagnosticsScreen", "failed"),
+        "stopped": QCoreApplication.translate("DiagnosticsScreen", "stopped"),
+    }
+    return labels.get(state, state)
+
+
 def row_texts(status: DeviceStatus, bad_tags: int | None = None) -> list[str]:
     """The cells of one device row, in ``COLUMNS`` order.
 
@@ -57,8 +73,8 @@ def row_texts(status: DeviceStatus, bad_tags: int | None = None) -> list[str]:
     """
     cells = {
         "device": status.name,
-        "protocol": status.protocol,
-        "state": status.state,
+        "protocol": PROTOCOL_NAMES.get(status.protocol, status.protocol),
+        "state": device_state_label(status.state),
         "requests": str(status.requests),
         "errors": str(status.errors),
         "last_error": status.last_error or "-",

@@ -186,6 +186,18 @@ class GuidanceScreen(QWidget):
                 "Rolling accuracy (predicted for the sample time vs measured, grade) and grade forecast (h)"
             )
         )
+        legend = self.forecast.getPlotItem().legend
+        for curve, text in ((self.forecast_keep, self.tr("no change")),
+                            (self.forecast_advised, self.tr("recommended")),
+                            (self.forecast_target, self.tr("target"))):  # fmt: skip
+            label = legend.getLabel(curve) if legend is not None else None
+            if label is not None:
+                label.setText(text)
+        self._shown_version = None  # cells and outcome are worded again at the next refresh
+
+    def _limited(self, code: str) -> str:
+        """What held a recommendation back (the model's code: 'equipment' or 'rate'), in words."""
+        return {"equipment": self.tr("equipment limit"), "rate": self.tr("rate limit")}.get(code, code)
 
     # ---- refresh ----------------------------------------------------------------------------
     def update_snapshot(self, snapshot: Snapshot) -> None:
@@ -225,7 +237,7 @@ class GuidanceScreen(QWidget):
             advice.get("limited_by", {}),
         )
         for row, (key, _, unit, dec) in enumerate(KNOB_ROWS):
-            texts = [_fmt(cur.get(key), dec, unit), _fmt(rec.get(key), dec, unit), lim.get(key, "")]
+            texts = [_fmt(cur.get(key), dec, unit), _fmt(rec.get(key), dec, unit), self._limited(lim.get(key, ""))]
             for col, text in enumerate(texts):
                 self.advice_table.setItem(row, col, QTableWidgetItem(text))
         outcome = advice.get("predicted_outcome", {})
@@ -269,7 +281,8 @@ class GuidanceScreen(QWidget):
                 err = np.array([p - m for p, m in pairs[-50:]])
                 rmse, mae = float(np.sqrt(np.mean(err**2))), float(np.mean(np.abs(err)))
                 texts.append(
-                    f"{self.tr(label)}: RMSE {rmse:.{dec + 1}f}, MAE {mae:.{dec + 1}f} {unit} (n={len(err)})"
+                    self.tr("%s: RMSE %s, MAE %s %s (%d samples)")
+                    % (self.tr(label), f"{rmse:.{dec + 1}f}", f"{mae:.{dec + 1}f}", unit, len(err))
                 )
             if key == "grade" and pairs:
                 pred, meas = np.array(pairs).T

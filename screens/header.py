@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 
 from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Snapshot, TagInfo
 from screens import i18n, theme
+from screens.alarm_text import alarm_texts
 from screens.annunciator import HornAnnunciator
 from screens.formatting import format_value
 
@@ -151,9 +152,14 @@ class PriorityCountWidget(QWidget):
         self.unacked = 0
         self.total = 0
         self.setFixedSize(QSize(96, 46))
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """The tooltip (and the painted priority name) in the current language."""
         self.setToolTip(
-            self.tr("%s priority alarms: unacknowledged / total") % theme.priority_label(priority)
+            self.tr("%s priority alarms: unacknowledged / total") % theme.priority_label(self.priority)
         )
+        self.update()
 
     def set_counts(self, unacked: int, total: int) -> None:
         """Show new counts (repaints only on change)."""
@@ -272,6 +278,8 @@ class HeaderBar(QWidget):
         self._alarm_version = None
         self._second = None
         self.help_button.setToolTip(self.tr("Help: keys and screens [? or Shift+F1]"))
+        for box in self.counts.values():
+            box.retranslate_ui()
         self._show_horn_notice()
 
     def _show_horn_notice(self) -> None:
@@ -322,9 +330,7 @@ class HeaderBar(QWidget):
             self.banner.set_alarm(None, (self.tr("No unacknowledged alarms"),))
             return
         when = alarm.raised_at if alarm.raised_at is not None else alarm.changed_at
-        message = alarm.message
-        if alarm.details is not None:
-            message = i18n.plant_text(message, alarm.details.message_zh)
+        message = alarm_texts(self._control_room).alarm_message(alarm)
         if alarm.state is AlarmState.RTN_UNACK:
             message = self.tr("%s (cleared)") % message
         value = (

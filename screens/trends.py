@@ -122,7 +122,7 @@ class TrendScreen(TrendFetchMixin, QWidget):
         self.live_button.clicked.connect(lambda checked: self.set_live(bool(checked)))
         self.window_combo = QComboBox()
         for seconds, label in WINDOWS:
-            self.window_combo.addItem(label, seconds)
+            self.window_combo.addItem(self.tr(label), seconds)
         self.window_combo.setCurrentIndex(1)
         self.window_combo.currentIndexChanged.connect(self._window_changed)
         self.back_button, self.forward_button = QPushButton("<<"), QPushButton(">>")
@@ -187,6 +187,8 @@ class TrendScreen(TrendFetchMixin, QWidget):
         self.axes_combo.addItem(self.tr("Axis per pen"), AXIS_PER_PEN)
         self.axes_combo.setCurrentIndex(0 if current == AXIS_PER_UNIT else 1)
         self.axes_combo.blockSignals(False)
+        for i, (_seconds, label) in enumerate(WINDOWS):
+            self.window_combo.setItemText(i, self.tr(label))  # "5 min" -> "5 分钟"
         self.cursor_button.setText(self.tr("Cursor"))
         self.csv_button.setText(self.tr("Export CSV"))
         self.png_button.setText(self.tr("Export PNG"))
