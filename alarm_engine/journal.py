@@ -115,8 +115,10 @@ class JournalWriteError(RuntimeError):
 
 
 def failure_cause(exc: BaseException) -> str:
-    """The code of a failed write's cause: 'locked', 'full', 'readonly', or '' (see the detail)."""
+    """The code of a failed write's cause: 'locked', 'full', 'readonly', 'closed', or '' (see the detail)."""
     text = str(exc)
+    if isinstance(exc, JournalWriteError) and text.endswith("is closed"):
+        return "closed"
     if isinstance(exc, sqlite3.OperationalError):
         for cause, word in (("locked", "locked"), ("full", "full"), ("readonly", "readonly")):
             if word in text:

@@ -160,6 +160,7 @@ def refusal_text(exc: BaseException, fallback: str) -> str:
             "locked": _tr("the journal file is locked by another program"),
             "full": _tr("the disk or the journal database is full"),
             "readonly": _tr("the journal file is read-only"),
+            "closed": _tr("the journal is closed (the control room is shutting down)"),
         }
         cause = causes.get(str(params.get("cause", "")), str(params.get("detail", "")) or _tr("unknown error"))
         return _tr("the alarm journal cannot be written: %s") % cause
@@ -171,6 +172,7 @@ def action_label(action: str) -> str:
     labels = {
         "shelve": _tr("Shelving"),
         "remove_from_service": _tr("Taking out of service"),
+        "reject_advice": _tr("Rejecting advice"),
     }
     return labels.get(action, action.replace("_", " "))
 

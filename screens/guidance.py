@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import ControlRoom, GuidanceView, Snapshot, WriteResult
 from screens import theme
+from screens.alarm_text import refusal_text
 
 OUTPUT_ROWS = (
     ("grade", "Matte grade", "% Cu", 2),
@@ -332,7 +333,7 @@ class GuidanceScreen(QWidget):
                 view.suggestion_id, self.cr.current_user, self.reason.text().strip()
             )
         except ValueError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(refusal_text(exc, str(exc)))
             return
         self.status.setText(self.tr("Writing setpoints…"))
         self._update_buttons()
@@ -345,7 +346,7 @@ class GuidanceScreen(QWidget):
         try:
             self.cr.guidance_reject(view.suggestion_id, self.reason.text(), self.cr.current_user)
         except ValueError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(refusal_text(exc, str(exc)))
             return
         self.status.setText(self.tr("Rejected: ") + self.reason.text().strip())
         self.reason.clear()

@@ -1949,5 +1949,13 @@ Click for the faceplate</source>
         <source>Out of service by %s: %s</source>
         <translation>由 %s 退出服务：%s</translation>
     </message>
+    <message>
+        <source>the journal is closed (the control room is shutting down)</source>
+        <translation>报警日志已关闭（控制室正在关闭）</translation>
+    </message>
+    <message>
+        <source>Rejecting advice</source>
+        <translation>拒绝建议</translation>
+    </message>
 </context>
 </TS>
