@@ -164,7 +164,7 @@ class TagConfig(_Model):
     states: Literal["run", "fault"] | StateNames | None = Field(
         default=None,
         description="bool tags: 'run' (OFF/ON: stopped/running), 'fault' (OFF/ON: normal/fault) or own "
-        "names {off, on, off_zh, on_zh}; default: 'fault' when an alarm fires on ON, else 'run'",
+        "names {off_name, on_name, off_name_zh, on_name_zh}; default: 'fault' when an alarm fires on ON, else 'run'",
     )
 
     @model_validator(mode="after")
@@ -224,10 +224,10 @@ class TagConfig(_Model):
 class StateNames(_Model):
     """A discrete tag's own words for its two states (e.g. open / closed), optionally in Chinese."""
 
-    off: str = Field(min_length=1)
-    on: str = Field(min_length=1)
-    off_zh: str = ""
-    on_zh: str = ""
+    off_name: str = Field(min_length=1)  # not "off"/"on": YAML reads those keys as booleans
+    on_name: str = Field(min_length=1)
+    off_name_zh: str = ""
+    on_name_zh: str = ""
 
 
 def _alarms_on_on(limits: AlarmLimits) -> bool:

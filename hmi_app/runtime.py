@@ -73,7 +73,7 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
                 limits=limits,
                 states=t.state_kind,
                 state_names=(
-                    (t.states.off, t.states.on, t.states.off_zh, t.states.on_zh)
+                    (t.states.off_name, t.states.on_name, t.states.off_name_zh, t.states.on_name_zh)
                     if isinstance(t.states, StateNames)
                     else ("", "", "", "")
                 ),
