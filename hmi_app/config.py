@@ -164,7 +164,8 @@ class TagConfig(_Model):
     states: Literal["run", "fault"] | StateNames | None = Field(
         default=None,
         description="bool tags: 'run' (OFF/ON: stopped/running), 'fault' (OFF/ON: normal/fault) or own "
-        "names {off_name, on_name, off_name_zh, on_name_zh}; default: 'fault' when an alarm fires on ON, else 'run'",
+        "names {off_name, on_name, off_name_zh, on_name_zh}; "
+        "default: 'fault' when an alarm fires on ON, else 'run'",
     )
 
     @model_validator(mode="after")

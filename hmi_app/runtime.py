@@ -334,7 +334,9 @@ class Runtime:
     def guidance_reject(self, suggestion_id: int, reason: str, user: str | None = None) -> int:
         """Log a rejection (reason required)."""
         who = user or self.current_user
-        why = self._required_reason(who, "reject advice", f"suggestion {suggestion_id}", reason, "reject_advice")
+        why = self._required_reason(
+            who, "reject advice", f"suggestion {suggestion_id}", reason, "reject_advice"
+        )
         return self.guidance.reject(suggestion_id, who, why)
 
     def guidance_decisions(self, limit: int = 200) -> list[dict[str, Any]]:

@@ -35,10 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from hmi_app.facade import ControlRoom, Priority, Snapshot
-from screens import theme
-from screens import i18n
+from screens import i18n, theme
 from screens.alarm_table import area_and_priority_combos, retranslate_combos
-from screens.alarm_text import AlarmTexts, alarm_texts, event_label, limit_text, alarm_state_text
+from screens.alarm_text import AlarmTexts, alarm_state_text, alarm_texts, event_label, limit_text
 from screens.formatting import format_value, is_discrete
 from screens.history_print import write_table_pdf
 from screens.worker import BackgroundRunner
@@ -66,7 +65,9 @@ class JournalCells:
     def __init__(self, control_room: ControlRoom | None = None) -> None:
         tags = {t.name: t for t in control_room.tags} if control_room is not None else {}
         self._tags = tags
-        self._areas = {a.name: (a.description, a.description_zh) for a in control_room.areas} if control_room else {}
+        self._areas = (
+            {a.name: (a.description, a.description_zh) for a in control_room.areas} if control_room else {}
+        )
         self.texts = alarm_texts(control_room) if control_room is not None else AlarmTexts((), {})
 
     def __call__(self, line: dict[str, Any], key: str) -> str:
@@ -82,7 +83,9 @@ class JournalCells:
         if key == "state":
             return alarm_state_text(str(value))
         if key == "message":
-            return self.texts.message(str(line.get("alarm_id", "")), str(value), float(line.get("value", math.nan)))
+            return self.texts.message(
+                str(line.get("alarm_id", "")), str(value), float(line.get("value", math.nan))
+            )
         if key == "area":
             english, chinese = self._areas.get(str(value), (str(value), ""))
             return i18n.plant_text(english, chinese)

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import AlarmKpis, ControlRoom, Priority, Snapshot
 from screens import theme
-from screens.alarm_text import band_label, alarm_state_text
 from screens.alarm_history import journal_unreadable
+from screens.alarm_text import alarm_state_text, band_label
 from screens.worker import BackgroundRunner
 
 PERIODS: dict[str, tuple[float, str, float]] = {
@@ -101,8 +101,11 @@ class AlarmKpiScreen(QWidget):
         lists = QGridLayout()
         self._list_titles = [QLabel() for _ in range(4)]
         for col, (title, widget) in enumerate(
-            zip(self._list_titles, (self.top_list, self.chatter_list, self.stale_list, self.hidden_list),
-                strict=True)
+            zip(
+                self._list_titles,
+                (self.top_list, self.chatter_list, self.stale_list, self.hidden_list),
+                strict=True,
+            )
         ):
             lists.addWidget(title, 0, col)
             lists.addWidget(widget, 1, col)
@@ -185,7 +188,8 @@ class AlarmKpiScreen(QWidget):
         self._fill(
             self.hidden_list,
             [
-                self.tr("%s - %s %s by %s: %s") % (h.alarm_id, alarm_state_text(h.state), _age(h.age_s), h.user, h.reason)
+                self.tr("%s - %s %s by %s: %s")
+                % (h.alarm_id, alarm_state_text(h.state), _age(h.age_s), h.user, h.reason)
                 for h in k.hidden
             ],
         )
@@ -218,7 +222,12 @@ class AlarmKpiScreen(QWidget):
             pg.BarGraphItem(x=np.arange(3) + 0.2, height=target, width=0.35, brush=theme.BAR_RANGE)
         )
         self.priority_plot.getAxis("bottom").setTicks(
-            [[(i, theme.priority_label(prio)) for i, prio in enumerate((Priority.LOW, Priority.MEDIUM, Priority.HIGH))]]
+            [
+                [
+                    (i, theme.priority_label(prio))
+                    for i, prio in enumerate((Priority.LOW, Priority.MEDIUM, Priority.HIGH))
+                ]
+            ]
         )
         self.priority_plot.setTitle(self.tr("Priority % (dark) vs target"))
         self.priority_plot.setYRange(0, 100, padding=0.05)

@@ -129,11 +129,17 @@ class AlarmTexts:
         if alarm_id == JOURNAL_ALARM_ID:
             if math.isnan(value):
                 return _tr("Alarm journal behind")
-            return _tr("Alarm journal behind: %d records wait in memory until the file takes them") % int(value)
+            return _tr("Alarm journal behind: %d records wait in memory until the file takes them") % int(
+                value
+            )
         if alarm_id == "SYSTEM.HISTORIAN_WRITE":  # hmi_app.storage.HISTORY_WRITE_ALARM
-            return _tr("History recording delayed: the history database cannot be written; samples wait in memory")
+            return _tr(
+                "History recording delayed: the history database cannot be written; samples wait in memory"
+            )
         if alarm_id == "SYSTEM.HISTORIAN":  # hmi_app.storage.HISTORY_FILE_ALARM
-            return _tr("A history file could not be used and was moved aside; recording continues in a new file")
+            return _tr(
+                "A history file could not be used and was moved aside; recording continues in a new file"
+            )
         return english
 
 
@@ -162,7 +168,9 @@ def refusal_text(exc: BaseException, fallback: str) -> str:
             "readonly": _tr("the journal file is read-only"),
             "closed": _tr("the journal is closed (the control room is shutting down)"),
         }
-        cause = causes.get(str(params.get("cause", "")), str(params.get("detail", "")) or _tr("unknown error"))
+        cause = causes.get(
+            str(params.get("cause", "")), str(params.get("detail", "")) or _tr("unknown error")
+        )
         return _tr("the alarm journal cannot be written: %s") % cause
     return fallback
 
@@ -196,7 +204,9 @@ def guidance_text(alarm: Alarm, texts: AlarmTexts) -> str:
     if alarm.shelved is not None:
         lines.append(_tr("Shelved by %s: %s") % (alarm.shelved.user, alarm.shelved.reason))
     if alarm.out_of_service is not None:
-        lines.append(_tr("Out of service by %s: %s") % (alarm.out_of_service.user, alarm.out_of_service.reason))
+        lines.append(
+            _tr("Out of service by %s: %s") % (alarm.out_of_service.user, alarm.out_of_service.reason)
+        )
     return "\n".join(lines)
 
 

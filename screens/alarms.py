@@ -203,7 +203,9 @@ class AlarmScreen(QWidget):
 
     def retranslate_ui(self) -> None:
         """Every label, button, filter item and table text in the current language."""
-        for i, text in enumerate((self.tr("Active alarms"), self.tr("Shelved / suppressed / out of service"))):
+        for i, text in enumerate(
+            (self.tr("Active alarms"), self.tr("Shelved / suppressed / out of service"))
+        ):
             self.view_combo.setItemText(i, text)
         retranslate_combos(self._control_room, self.area_combo, self.priority_combo)
         states = (self.tr("All states"), self.tr("Unacknowledged"), self.tr("Active"), self.tr("Cleared"),
@@ -426,5 +428,6 @@ class AlarmScreen(QWidget):
         self.unshelve_button.setEnabled(any(a.shelved is not None for a in selected))
         self.return_button.setEnabled(any(a.out_of_service is not None for a in selected))
         self.reset_button.setEnabled(any(a.state is AlarmState.LATCHED for a in selected))
-        self.guidance_label.setText(guidance_text(selected[0], self.model.texts) if len(selected) == 1 else "")
-
+        self.guidance_label.setText(
+            guidance_text(selected[0], self.model.texts) if len(selected) == 1 else ""
+        )

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import Alarm, ControlRoom, Quality, Snapshot, WriteResult
 from screens import i18n, theme
+from screens.alarm_text import alarm_texts, limit_text
 from screens.formatting import format_value
 from screens.widgets.analog import AnalogBarWidget
 from screens.widgets.mini_trend import MiniTrendWidget
-from screens.alarm_text import alarm_texts, limit_text
 from screens.worker import BackgroundRunner, reason_of
 
 

@@ -238,7 +238,11 @@ class GuidanceScreen(QWidget):
             advice.get("limited_by", {}),
         )
         for row, (key, _, unit, dec) in enumerate(KNOB_ROWS):
-            texts = [_fmt(cur.get(key), dec, unit), _fmt(rec.get(key), dec, unit), self._limited(lim.get(key, ""))]
+            texts = [
+                _fmt(cur.get(key), dec, unit),
+                _fmt(rec.get(key), dec, unit),
+                self._limited(lim.get(key, "")),
+            ]
             for col, text in enumerate(texts):
                 self.advice_table.setItem(row, col, QTableWidgetItem(text))
         outcome = advice.get("predicted_outcome", {})

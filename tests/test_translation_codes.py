@@ -47,9 +47,17 @@ def test_refusals_reach_the_screen_as_codes_worded_in_chinese(room: Runtime, chi
     alarm = "FSF.MATTE_TEMP.HIHI"
     cases = [
         (lambda: room.shelve([alarm], 9 * 3600.0, "检修"), "shelve_too_long", "搁置时间最长 8 小时"),
-        (lambda: room.remove_from_service([alarm], "  "), "reason_required", "退出服务需要说明理由：请输入或选择"),
+        (
+            lambda: room.remove_from_service([alarm], "  "),
+            "reason_required",
+            "退出服务需要说明理由：请输入或选择",
+        ),
         (lambda: room.shelve([alarm], 600.0, ""), "reason_required", "搁置需要说明理由：请输入或选择"),
-        (lambda: room.return_to_service(["NO.SUCH.ALARM"]), "unknown_alarms", "这些报警已不存在：NO.SUCH.ALARM"),
+        (
+            lambda: room.return_to_service(["NO.SUCH.ALARM"]),
+            "unknown_alarms",
+            "这些报警已不存在：NO.SUCH.ALARM",
+        ),
     ]
     for call, code, chinese_text in cases:
         exc = _refusal(call)
@@ -74,7 +82,9 @@ def test_alarm_messages_are_worded_from_kind_tag_and_config(room: Runtime, chine
     definitions = room.alarm_definitions()
     tags = {t.name: t for t in room.tags}
     # Every demo alarm has a message_zh: one configured without it is worded from its tag and kind.
-    plain = dataclasses.replace(next(a for a in definitions if a.alarm_id == "FSF.MATTE_TEMP.LO"), details=None)
+    plain = dataclasses.replace(
+        next(a for a in definitions if a.alarm_id == "FSF.MATTE_TEMP.LO"), details=None
+    )
     texts = AlarmTexts([*definitions, plain], tags)
     device = next(a for a in definitions if a.kind.value == "COMM")
     expected = {
@@ -87,7 +97,9 @@ def test_alarm_messages_are_worded_from_kind_tag_and_config(room: Runtime, chine
     assert texts.message("SYSTEM.ALARM_JOURNAL", "english", 3.0).startswith("报警日志滞后：3 条记录")
     assert texts.message("NOT.CONFIGURED", "as the engine wrote it") == "as the engine wrote it"
     i18n.set_language(i18n.ENGLISH)
-    assert texts.message("FSF.MATTE_TEMP.HIHI", "Matte temperature very high") == "Matte temperature very high"
+    assert (
+        texts.message("FSF.MATTE_TEMP.HIHI", "Matte temperature very high") == "Matte temperature very high"
+    )
 
 
 @pytest.mark.parametrize("plant", sorted(PLANTS))
@@ -117,7 +129,10 @@ def _demo_with(after: str, lines: str) -> str:
 def test_a_tag_may_name_its_own_states(chinese: None) -> None:
     from screens.formatting import format_value
 
-    text = _demo_with("FSF.BURNER_ON", "    states: {off_name: Closed, on_name: Open, off_name_zh: 关闭, on_name_zh: 打开}\n")
+    text = _demo_with(
+        "FSF.BURNER_ON",
+        "    states: {off_name: Closed, on_name: Open, off_name_zh: 关闭, on_name_zh: 打开}\n",
+    )
     config = parse_config(text, "plant.yaml")
     info = next(t for t in tag_infos(config) if t.name == "FSF.BURNER_ON")
     assert [format_value(info, v) for v in (0.0, 1.0)] == ["关闭", "打开"]
