@@ -66,6 +66,18 @@ def device_state_label(state: str) -> str:
     return labels.get(state, state)
 
 
+def last_error_text(status: DeviceStatus) -> str:
+    """The last failure: its kind in the operator's language, then the device's or library's own words."""
+    if not status.last_error:
+        return "-"
+    kinds = {
+        "connect": QCoreApplication.translate("DiagnosticsScreen", "connect failed"),
+        "communication": QCoreApplication.translate("DiagnosticsScreen", "communication failure"),
+    }
+    kind = kinds.get(status.last_error_kind)
+    return f"{kind}: {status.last_error_detail}" if kind else status.last_error
+
+
 def row_texts(status: DeviceStatus, bad_tags: int | None = None) -> list[str]:
     """The cells of one device row, in ``COLUMNS`` order.
 
@@ -77,7 +89,7 @@ def row_texts(status: DeviceStatus, bad_tags: int | None = None) -> list[str]:
         "state": device_state_label(status.state),
         "requests": str(status.requests),
         "errors": str(status.errors),
-        "last_error": status.last_error or "-",
+        "last_error": last_error_text(status),
         "last_error_at": _time(status.last_error_at),
         "latency_median": _ms(status.latency_ms_median),
         "latency_p99": _ms(status.latency_ms_p99),

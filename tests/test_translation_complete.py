@@ -11,7 +11,9 @@ items, table and list headers and cells, window titles, menu actions, and every 
 own ``paintEvent`` draws (recorded by wrapping ``QPainter.drawText`` while each screen is grabbed).
 
 The data rule (what may stay Latin): after removing the plant's data strings - tag names, alarm ids,
-device names, engineering units, the acting user's name - a Latin word is data when it has a single
+device names, engineering units, the acting user's name, and what a device or its protocol library
+said about a failure (``DeviceStatus.last_error_detail``, quoted after translated words as a user's
+comment would be) - a Latin word is data when it has a single
 letter or a digit (ids, addresses, formulas such as SO2, function keys), when the Chinese texts
 themselves use it (the words the ``.ts`` translations and the config's ``*_zh`` fields keep in Latin,
 e.g. "CSV", "PDF", "GB", "Cu"), when it is printed on the key caps of a keyboard (Alt, Ctrl, Shift,
@@ -105,8 +107,8 @@ class DataRule:
         }
         self.chinese_latin |= KEY_CAPS | PROPER_NAMES
 
-    def english_words(self, text: str) -> list[str]:
-        for s in self.strings:
+    def english_words(self, text: str, quoted: tuple[str, ...] = ()) -> list[str]:
+        for s in [*quoted, *self.strings]:
             if s in text:
                 text = text.replace(s, " ")
         return [
@@ -215,6 +217,7 @@ class Inspector:
 
     def __init__(self, rule: DataRule, recorder: PaintRecorder) -> None:
         self.rule, self.recorder = rule, recorder
+        self.window: Any = None  # its last snapshot's device errors are quoted data
         self.offences: dict[str, set[str]] = {}
         self.seen = 0
 
@@ -222,11 +225,15 @@ class Inspector:
         pairs = list(widget_texts(widget))
         if painted:
             pairs += [("painted", t) for t in self.recorder.painted(widget)]
+        snapshot = getattr(self.window, "last_snapshot", None)
+        quoted = (
+            tuple(d.last_error_detail for d in snapshot.devices if d.last_error_detail) if snapshot else ()
+        )
         for where, text in pairs:
             if not text.strip():
                 continue
             self.seen += 1
-            if self.rule.english_words(text):
+            if self.rule.english_words(text, quoted):
                 self.offences.setdefault(text.strip(), set()).add(f"{place}: {where}")
 
     def report(self) -> str:
@@ -266,10 +273,15 @@ def plant_room(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             ids = [f"{n}.HIHI" for n, _ in highs] + [f"{n}.LOLO" for n, _ in lows]
             wait_for(lambda: {a.alarm_id for a in room.snapshot().alarms} >= set(ids), timeout=20)
             wait_for(lambda: any(a.tag == fault for a in room.snapshot().alarms), timeout=20)
+            # A device that stops answering: its communication alarm and the diagnostics' failure.
+            used = {t.device for t in config.tags if t.name in {*dict(highs), *dict(lows), fault}}
+            silent = next(d.name for d in config.devices if d.name not in used)
+            plant.stop_device(silent)
+            wait_for(lambda: any(a.alarm_id == f"{silent}.COMM" for a in room.snapshot().alarms), timeout=20)
             room.acknowledge([ids[0]])
             room.shelve([ids[1]], 3600.0, "工艺调整，暂时搁置")
             room.remove_from_service([ids[2]], "仪表检修")
-            yield plant, room, config, ids
+            yield plant, room, config, [*ids, silent]
 
 
 @pytest.fixture
@@ -329,6 +341,7 @@ def test_every_screen_and_dialog_is_chinese(
 ) -> None:
     _, room, config, ids = plant_room
     w = chinese_window
+    inspector.window = w
     # A refused action on the alarm screen: taking an alarm out of service without a reason.
     w.show_screen("alarms")
     _settle(qtbot, w)
@@ -363,7 +376,8 @@ def test_every_screen_and_dialog_is_chinese(
     w.help.toggle()
     # Faceplates: an analog tag with an alarm, a discrete fault signal, a writable tag refusing a value.
     writable = next(t for t in config.tags if t.writable and t.data_type != "bool")
-    for name in (ids[0].rsplit(".", 1)[0], _fault_tag(config), writable.name):
+    on_silent = next(t.name for t in config.tags if t.device == ids[-1])  # bad: its device is silent
+    for name in (ids[0].rsplit(".", 1)[0], _fault_tag(config), writable.name, on_silent):
         plate = w.open_faceplate(room.tag_index(name))
         _settle(qtbot, w)
         if name == writable.name:

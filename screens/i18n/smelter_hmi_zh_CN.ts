@@ -515,6 +515,14 @@
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
+    <message>
+        <source>connect failed</source>
+        <translation>连接失败</translation>
+    </message>
+    <message>
+        <source>communication failure</source>
+        <translation>通讯故障</translation>
+    </message>
 </context>
 <context>
     <name>FaceplateDialog</name>
