@@ -226,9 +226,8 @@ class Inspector:
         if painted:
             pairs += [("painted", t) for t in self.recorder.painted(widget)]
         snapshot = getattr(self.window, "last_snapshot", None)
-        quoted = (
-            tuple(d.last_error_detail for d in snapshot.devices if d.last_error_detail) if snapshot else ()
-        )
+        details = [getattr(d, "last_error_detail", "") for d in snapshot.devices] if snapshot else []
+        quoted = tuple(d for d in details if d)
         for where, text in pairs:
             if not text.strip():
                 continue
