@@ -369,6 +369,13 @@ def test_every_screen_and_dialog_is_chinese(
         assert dialog is not None
         inspector.look(f"{mode} dialog", dialog)
         dialog.reject()
+    # The context menu of a text entry (Qt's own: Undo, Copy, Paste ... from its catalogue).
+    menu = alarms.text_edit.createStandardContextMenu()
+    for action in menu.actions():
+        if action.text() and inspector.rule.english_words(action.text()):
+            inspector.offences.setdefault(action.text(), set()).add("text entry context menu")
+        inspector.seen += 1
+    menu.deleteLater()
     # The help overlay.
     w.help.toggle()
     inspector.look("help overlay", w.help)
