@@ -184,9 +184,12 @@ class OverviewDisplay(_Model):
 
 
 class TrendSet(_Model):
+    """Pens the plant's engineers prepared for every operator, and the time span they open with."""
+
     name: str
     name_zh: str = ""
     pens: list[str] = Field(min_length=1, max_length=8)
+    span_min: float = Field(15, gt=0, le=30 * 24 * 60)  # minutes shown; the Trends screen's windows go to 30 d
 
 
 class Displays(_Model):

@@ -81,7 +81,12 @@ def _text_width(widget: QWidget) -> tuple[str, int, int] | None:
     """(text, needed, available) for a label or button whose text does not fit, else None."""
     if isinstance(widget, QLabel):
         text = widget.text()
-        if not text or widget.wordWrap() or widget.textFormat() == widget.textFormat().RichText or "<" in text:
+        if (
+            not text
+            or widget.wordWrap()
+            or widget.textFormat() == widget.textFormat().RichText
+            or "<" in text
+        ):
             return None
         metrics = QFontMetrics(widget.font())
         margin = 2 * widget.margin() + max(0, widget.indent())
@@ -115,7 +120,9 @@ def fit_problems(window: QWidget) -> list[str]:
         at = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
         if not frame.contains(at) and not _scrolled(widget):
             problems.append(f"{_name(widget)} at {at.getRect()} lies outside the window {frame.getRect()}")
-        elif parent is not None and not _in_viewport(widget) and not parent.rect().contains(widget.geometry()):
+        elif (
+            parent is not None and not _in_viewport(widget) and not parent.rect().contains(widget.geometry())
+        ):
             problems.append(
                 f"{_name(widget)} {widget.geometry().getRect()} is clipped by its parent "
                 f"{_name(parent)} {parent.rect().getRect()}"
@@ -130,7 +137,9 @@ def fit_problems(window: QWidget) -> list[str]:
             for b in siblings[i + 1 :]:
                 overlap = a.geometry().intersected(b.geometry())
                 if overlap.width() > 1 and overlap.height() > 1:
-                    problems.append(f"{_name(a)} and {_name(b)} overlap by {overlap.getRect()} in {_name(widget)}")
+                    problems.append(
+                        f"{_name(a)} and {_name(b)} overlap by {overlap.getRect()} in {_name(widget)}"
+                    )
     return problems
 
 
@@ -143,7 +152,11 @@ def _direct() -> Any:
 def wholly_visible(window: QWidget, widget: QWidget) -> bool:
     """True when every pixel of ``widget`` is on screen (inside the window, not covered or clipped)."""
     at = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
-    return widget.isVisible() and window.rect().contains(at) and widget.visibleRegion().boundingRect() == widget.rect()
+    return (
+        widget.isVisible()
+        and window.rect().contains(at)
+        and widget.visibleRegion().boundingRect() == widget.rect()
+    )
 
 
 # --- the walk --------------------------------------------------------------------------------------
@@ -155,7 +168,15 @@ def _settle(window: Any, rounds: int = 3) -> None:
 
 
 def _with_data(qtbot: Any, window: Any, room: Any) -> None:
-    """Pens of the plant's first configured trend set, drawn with data; guidance with its view."""
+    """The widest states: the trend paused on history with a configured set's pens and the range
+    shown; guidance with predictions and the sentence of targets just set."""
+    guidance = window.screens["guidance"]
+    window.show_screen("guidance")
+    qtbot.waitUntil(
+        lambda: (window.tick(), guidance.view is not None and bool(guidance.view.predicted))[1],
+        timeout=20_000,
+    )
+    guidance.apply_targets()
     trend_set = room.displays.trend_sets[0]
     window.trends.restore_state({"tags": list(trend_set.pens), "window_s": 300})
     window.show_screen("trends")
@@ -165,6 +186,8 @@ def _with_data(qtbot: Any, window: Any, room: Any) -> None:
         return all(p.curve.xData is not None and len(p.curve.xData) for p in window.trends.plot.pens.values())
 
     qtbot.waitUntil(drawn, timeout=20_000)
+    window.trends.scroll(-0.5)  # paused: the longest live button text, and a range on the label
+    qtbot.waitUntil(lambda: (window.tick(), bool(window.trends.range_label.text()))[1], timeout=20_000)
 
 
 def walk(qtbot: Any, room: Any) -> tuple[Any, dict[str, list[str]]]:
@@ -196,9 +219,16 @@ def walk(qtbot: Any, room: Any) -> tuple[Any, dict[str, list[str]]]:
                             f"widest parts: {sorted(widths.items(), key=lambda kv: -kv[1])[:3]})"
                         )
                     problems += fit_problems(window)
-                    for must in (window.header.banner, window.header.silence_button, window.nav.language_button):
+                    for must in (
+                        window.header.banner,
+                        window.header.silence_button,
+                        window.nav.language_button,
+                    ):
                         if not wholly_visible(window, must):
                             problems.append(f"{_name(must)} is not wholly visible")
+                    devices = window.nav.devices_label.text()
+                    if ELLIPSIS in devices or f"{len(room.snapshot().devices)}" not in devices:
+                        problems.append(f"the device summary '{devices}' does not show the device count")
                     if problems:
                         found[where] = problems
     finally:
