@@ -174,6 +174,9 @@ class TrendPlotWidget(pg.PlotWidget):
 
     @staticmethod
     def _style_axis(axis: pg.AxisItem, colour: str) -> None:
+        # Tick-label room only grows: shrinking it as labels narrow re-laid out the plot while
+        # panning, and each re-layout is one more paint (and a plot that jumps sideways).
+        axis.setStyle(autoReduceTextSpace=False)
         axis.setPen(pg.mkPen(theme.TEXT_MUTED))
         axis.setTextPen(pg.mkPen(colour))
         axis.setTickFont(theme.font(theme.SMALL_PT))
@@ -274,11 +277,23 @@ class TrendPlotWidget(pg.PlotWidget):
         pen.curve.setData(x, y, connect="finite")
         if self.scale == SCALE_AUTO:
             self.apply_scale(only=pen.group)  # only this pen's axis: cheap, and before the paint
+        self._settle()
+
+    def _settle(self) -> None:
+        """Move the view boxes to their new ranges now, not in the paint.
+
+        pyqtgraph applies a range change to a view box's transform when the scene is about to paint;
+        the curves then re-clip and re-downsample to the new view and ask for another paint, so each
+        pan step was painted twice (benchmarks/bench_trends.py: ``paints_per_frame`` 2.0).
+        """
+        for vb in (self.main_vb, *(vb for vb, _axis in self._extra)):
+            vb.updateMatrix()
 
     def set_time_range(self, t0: float, t1: float) -> None:
         """Show [t0, t1] (programmatic: does not count as an operator move)."""
         self.main_vb.setXRange(t0, t1, padding=0.0)
         self._sync_views()
+        self._settle()
 
     def time_range(self) -> tuple[float, float]:
         """The visible time range."""

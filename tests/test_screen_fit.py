@@ -215,7 +215,8 @@ def walk(qtbot: Any, room: Any) -> tuple[Any, dict[str, list[str]]]:
                         parts = {"header": window.header, "navigation": window.nav, **window.screens}
                         widths = {k: w.minimumSizeHint().width() for k, w in parts.items()}
                         problems.append(
-                            f"window is {window.width()}x{window.height()} (minimum {hint.width()}x{hint.height()}; "
+                            f"window is {window.width()}x{window.height()} "
+                            f"(minimum {hint.width()}x{hint.height()}; "
                             f"widest parts: {sorted(widths.items(), key=lambda kv: -kv[1])[:3]})"
                         )
                     problems += fit_problems(window)
