@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, QRectF
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmi_app.config import DEMO_CONFIG, load_config
+from screens.widgets.mimic import MimicCanvas
 from tests.conftest import control_room, serving
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,6 +141,14 @@ def fit_problems(window: QWidget) -> list[str]:
                     problems.append(
                         f"{_name(a)} and {_name(b)} overlap by {overlap.getRect()} in {_name(widget)}"
                     )
+    for canvas in window.findChildren(MimicCanvas):
+        if canvas.isVisible():
+            tiles = [w.geometry() for w in canvas.placed() if w.isVisible()]
+            for text, _at, rect in canvas.labels():
+                if not QRectF(canvas.rect()).contains(rect):
+                    problems.append(f"mimic label '{text}' {rect.getRect()} is cut off by the drawing")
+                if any(QRectF(t).intersects(rect) for t in tiles):
+                    problems.append(f"mimic label '{text}' {rect.getRect()} lies under a value tile")
     return problems
 
 
