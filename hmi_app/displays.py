@@ -189,7 +189,8 @@ class TrendSet(_Model):
     name: str
     name_zh: str = ""
     pens: list[str] = Field(min_length=1, max_length=8)
-    span_min: float = Field(15, gt=0, le=30 * 24 * 60)  # minutes shown; the Trends screen's windows go to 30 d
+    # Minutes shown when the set opens (the Trends screen's windows go up to 30 days).
+    span_min: float = Field(15, gt=0, le=30 * 24 * 60)
 
 
 class Displays(_Model):

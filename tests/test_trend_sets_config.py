@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from hmi_app.config import DEMO_CONFIG, load_config
@@ -65,30 +64,15 @@ def test_the_trend_sets_are_named_in_chinese(plant_screen) -> None:
     assert names == [s.name_zh for s in runtime.displays.trend_sets] and all(names)
 
 
-class PaintCounter(QObject):
-    """Counts paint events of the widget it watches."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.paints = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Type.Paint:
-            self.paints += 1
-        return False
-
-
 def _paints(plot, change) -> int:
     app = QApplication.instance()
     for _ in range(5):
         app.processEvents()
-    counter = PaintCounter()
-    plot.viewport().installEventFilter(counter)
+    before = plot.paint_count
     change()
     for _ in range(5):
         app.processEvents()
-    plot.viewport().removeEventFilter(counter)
-    return counter.paints
+    return plot.paint_count - before
 
 
 def test_a_new_range_with_new_data_is_painted_once(plant_screen) -> None:
