@@ -45,6 +45,10 @@ def plant_room(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     """A running runtime on one shipped plant, served by that plant's own virtual plant."""
     config = load_config(PLANTS[request.param])
     with serving(config, seed=7) as plant, control_room(plant.config, tmp_path_factory.mktemp("fit")) as room:
+        # Something to show in the banner and the device summary: a HIHI alarm, a device lost.
+        hot = next(t for t in config.tags if t.limits is not None and t.limits.hihi is not None)
+        plant.force(hot.name, hot.limits.hihi.value + 0.02 * (hot.range[1] - hot.range[0]))  # type: ignore[union-attr]
+        plant.stop_device(next(d.name for d in reversed(config.devices) if d.name != hot.device))
         yield room
 
 
@@ -179,6 +183,7 @@ def _settle(window: Any, rounds: int = 3) -> None:
 def _with_data(qtbot: Any, window: Any, room: Any) -> None:
     """The widest states: the trend paused on history with a configured set's pens and the range
     shown; guidance with predictions and the sentence of targets just set."""
+    qtbot.waitUntil(lambda: (window.tick(), window.header.banner.alarm is not None)[1], timeout=20_000)
     guidance = window.screens["guidance"]
     window.show_screen("guidance")
     qtbot.waitUntil(
@@ -236,6 +241,12 @@ def walk(qtbot: Any, room: Any) -> tuple[Any, dict[str, list[str]]]:
                     ):
                         if not wholly_visible(window, must):
                             problems.append(f"{_name(must)} is not wholly visible")
+                    banner = window.header.banner
+                    if banner.alarm is not None and banner.width() < banner.needed_width():
+                        problems.append(
+                            f"the alarm banner is {banner.width()} px; time, tag and value need "
+                            f"{banner.needed_width()} px"
+                        )
                     devices = window.nav.devices_label.text()
                     if ELLIPSIS in devices or f"{len(room.snapshot().devices)}" not in devices:
                         problems.append(f"the device summary '{devices}' does not show the device count")
