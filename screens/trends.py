@@ -134,6 +134,8 @@ class TrendScreen(TrendFetchMixin, QWidget):
         bar = QHBoxLayout()
         for w in (self.back_button, self.forward_button, self.zoom_in_button, self.zoom_out_button):
             w.setFixedWidth(40)
+        for combo in (self.window_combo, self.axes_combo):  # follow the language, not the first show
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for w in (
             self.live_button,
             self.window_combo,

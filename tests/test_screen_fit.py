@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
     QCheckBox,
+    QComboBox,
     QLabel,
     QPushButton,
     QRadioButton,
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PLANTS = {"demo": DEMO_CONFIG, "bath": ROOT / "plant_configs" / "bath_smelter.yaml"}
 SIZES = ((1280, 800), (1920, 1080))
 ELLIPSIS = "…"
+COMBO_ARROW = 30  # a combo box's drop-down arrow and frame
 
 
 @pytest.fixture(scope="module", params=sorted(PLANTS))
@@ -105,6 +107,12 @@ def _text_width(widget: QWidget) -> tuple[str, int, int] | None:
         needed = max(metrics.horizontalAdvance(line) for line in text.splitlines())
         extra = 0 if isinstance(widget, QPushButton) else widget.iconSize().width() + 6
         available = widget.width() - extra - 4  # the frame's few pixels; padding may eat into them
+    elif isinstance(widget, QComboBox):
+        text = widget.currentText()
+        if not text or widget.isEditable():
+            return None
+        needed = QFontMetrics(widget.font()).horizontalAdvance(text)
+        available = widget.width() - COMBO_ARROW
     else:
         return None
     if needed <= available:
