@@ -46,7 +46,8 @@ SETTLE_S = 0.6  # per screen: one or two snapshots and a repaint
 
 def abnormal_conditions(config: PlantConfig) -> tuple[tuple[str, float, str | None], str | None]:
     """``((tag, forced value, its HI alarm or None), device to stop)``: a tag above its HIHI limit and
-    a device out of communication (the demo's matte temperature and analyzer rack, as before)."""
+    a device out of communication, not the one serving the cell map (the demo's matte temperature
+    and analyzer rack, as before)."""
     if any(t.name == "FSF.MATTE_TEMP" for t in config.tags):
         return ("FSF.MATTE_TEMP", 1296.0, "FSF.MATTE_TEMP.HI"), "gas_analyzers"
     hot = next(t for t in config.tags if t.limits is not None and t.limits.hihi is not None)
@@ -54,7 +55,9 @@ def abnormal_conditions(config: PlantConfig) -> tuple[tuple[str, float, str | No
     hihi = hot.limits.hihi.value
     span = hot.range[1] - hot.range[0]
     hi = f"{hot.name}.HI" if hot.limits.hi is not None else None
-    stopped = next((d.name for d in reversed(config.devices) if d.name != hot.device), None)
+    cell = short_cell(config)
+    keep = {hot.device, *(t.device for t in config.tags if cell is not None and t.name == cell[0])}
+    stopped = next((d.name for d in reversed(config.devices) if d.name not in keep), None)
     return (hot.name, hihi + 0.02 * span, hi), stopped
 
 

@@ -32,7 +32,8 @@ BANNER_MIN_WIDTH = 380
 COUNT_SIZE = QSize(72, 46)  # one priority's counts: "2 High" over "3 / 3"
 COMPACT_COUNT_SIZE = QSize(92, 22)  # narrow windows: "2 High  3/3" on one line, two by two
 COMPACT_BELOW = 1500  # header width under which the counts stack two by two (room for the banner)
-PLANT_MAX_WIDTH = 170  # a longer plant name is elided (whole in the tool tip)
+PLANT_MAX_WIDTH = 170  # narrow windows elide a longer plant name (whole in the tool tip)
+PLANT_WIDE_MAX_WIDTH = 400
 
 
 def banner_alarm(alarms: tuple[Alarm, ...] | list[Alarm]) -> Alarm | None:
@@ -232,6 +233,7 @@ class HeaderBar(QWidget):
         self._tags: dict[str, TagInfo] = {t.name: t for t in control_room.tags}
         self._alarm_version: int | None = None
         self._second: int | None = None
+        self.compact = True  # counts two by two, short plant name; the first resize decides
 
         self.plant_label = QLabel()
         self.plant_label.setFont(theme.font(theme.TITLE_PT, bold=True))
@@ -286,7 +288,6 @@ class HeaderBar(QWidget):
         row.addSpacing(4)
         self.counts_grid = QGridLayout()
         self.counts_grid.setSpacing(2)
-        self.compact = True
         self._arrange_counts(compact=False)
         row.addLayout(self.counts_grid)
         row.addWidget(self.silence_button)
@@ -315,6 +316,7 @@ class HeaderBar(QWidget):
         if compact == self.compact:
             return
         self.compact = compact
+        self._show_plant_name()
         for k, box in enumerate(self.counts.values()):
             self.counts_grid.removeWidget(box)
             box.setFixedSize(COMPACT_COUNT_SIZE if compact else COUNT_SIZE)
@@ -325,11 +327,13 @@ class HeaderBar(QWidget):
         super().resizeEvent(event)
 
     def _show_plant_name(self) -> None:
-        """The plant's name, elided beyond PLANT_MAX_WIDTH (the banner needs the room more)."""
+        """The plant's name, elided on a narrow window beyond PLANT_MAX_WIDTH (the banner needs the
+        room more) and on a wide one beyond PLANT_WIDE_MAX_WIDTH."""
         room = self._control_room
         name = i18n.plant_text(room.plant_name, room.plant_name_zh)
         metrics = QFontMetrics(self.plant_label.font())
-        shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, PLANT_MAX_WIDTH)
+        limit = PLANT_MAX_WIDTH if self.compact else PLANT_WIDE_MAX_WIDTH
+        shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, limit)
         self.plant_label.setText(shown)
         self.plant_label.setToolTip(name if shown != name else "")
 
