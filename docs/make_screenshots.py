@@ -44,21 +44,21 @@ HISTORY_S = 30  # live data first, so that the embedded and full trends have som
 SETTLE_S = 0.6  # per screen: one or two snapshots and a repaint
 
 
-def abnormal_conditions(config: PlantConfig) -> tuple[tuple[str, float, str | None], str | None]:
-    """``((tag, forced value, its HI alarm or None), device to stop)``: a tag above its HIHI limit and
-    a device out of communication, not the one serving the cell map (the demo's matte temperature
-    and analyzer rack, as before)."""
+def abnormal_conditions(config: PlantConfig) -> tuple[tuple[str, float, str | None] | None, str | None]:
+    """``((tag, forced value, its HI alarm or None) or None, device to stop or None)``: a tag above its
+    HIHI limit and a device out of communication, not the one serving the cell map (the demo's matte
+    temperature and analyzer rack, as before). None where the plant has no such tag or device."""
     if any(t.name == "FSF.MATTE_TEMP" for t in config.tags):
         return ("FSF.MATTE_TEMP", 1296.0, "FSF.MATTE_TEMP.HI"), "gas_analyzers"
-    hot = next(t for t in config.tags if t.limits is not None and t.limits.hihi is not None)
-    assert hot.limits is not None and hot.limits.hihi is not None
-    hihi = hot.limits.hihi.value
-    span = hot.range[1] - hot.range[0]
-    hi = f"{hot.name}.HI" if hot.limits.hi is not None else None
+    hot = next((t for t in config.tags if t.limits is not None and t.limits.hihi is not None), None)
+    forced = None
+    if hot is not None and hot.limits is not None and hot.limits.hihi is not None:
+        value = hot.limits.hihi.value + 0.02 * (hot.range[1] - hot.range[0])
+        forced = (hot.name, value, f"{hot.name}.HI" if hot.limits.hi is not None else None)
     cell = short_cell(config)
-    keep = {hot.device, *(t.device for t in config.tags if cell is not None and t.name == cell[0])}
+    keep = {t.device for t in config.tags if t.name in {hot.name if hot else "", cell[0] if cell else ""}}
     stopped = next((d.name for d in reversed(config.devices) if d.name not in keep), None)
-    return (hot.name, hihi + 0.02 * span, hi), stopped
+    return forced, stopped
 
 
 def short_cell(config: PlantConfig) -> tuple[str, float] | None:
@@ -96,22 +96,23 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
 
     try:
         spin(3)
-        (hot, value, hi_alarm), stopped = abnormal_conditions(config)
-        plant.force(hot, value)
+        forced, stopped = abnormal_conditions(config)
+        if forced is not None:
+            plant.force(*forced[:2])
         cell = short_cell(config)
         if cell is not None:
             plant.force(*cell)
         if stopped is not None:
             plant.stop_device(stopped)
         spin(4)
-        if hi_alarm is not None:
-            runtime.acknowledge([hi_alarm], user="operator", comment="screenshot")
+        if forced is not None and forced[2] is not None:
+            runtime.acknowledge([forced[2]], user="operator", comment="screenshot")
         spin(HISTORY_S)
         writable = next((t for t in runtime.tags if t.writable), runtime.tags[0])
         if runtime.displays.trend_sets:
             window.trends.plant_sets.choose(0)
         else:
-            window.trends.show_tag(runtime.tag_index(hot))
+            window.trends.show_tag(runtime.tags[0].index)
         for width, height in sizes:
             window.resize(width, height)
             where = folder / f"{width}x{height}"
