@@ -17,7 +17,7 @@ from alarm_engine import Alarm, AlarmKind, AlarmKpis, AlarmState, Priority
 from drivers import DeviceStatus, Quality, WriteResult
 from historian import BucketData, HistoryData
 from historian.export import CSV_ENCODING, spreadsheet_text
-from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, UnitDisplay, ValueGroup
+from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, TrendSet, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Quality",
     "Snapshot",
     "TagInfo",
+    "TrendSet",
     "UnitDisplay",
     "ValueGroup",
     "WriteResult",

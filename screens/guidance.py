@@ -87,6 +87,8 @@ class GuidanceScreen(QWidget):
         self.reason = QLineEdit()
         self.status = QLabel()
         self.accuracy_label = QLabel()
+        for label in (self.outcome_label, self.status, self.accuracy_label):
+            label.setWordWrap(True)  # long sentences wrap instead of widening the window past 1280 px
         self.plot = pg.PlotWidget(background=theme.TREND_BG)
         self.plot.setMinimumHeight(180)
         self.scatter = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(theme.PEN_COLOURS[0]))
