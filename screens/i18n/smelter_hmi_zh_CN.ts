@@ -1111,6 +1111,10 @@ Out of service %d</source>
 <context>
     <name>NavigationBar</name>
     <message>
+        <source>Devices %d/%d</source>
+        <translation>设备 %d/%d</translation>
+    </message>
+    <message>
         <location filename="../main_window.py" line="125" />
         <source>Devices: %d of %d connected</source>
         <translation>设备：%d / %d 已连接</translation>
@@ -1964,6 +1968,17 @@ Click for the faceplate</source>
     <message>
         <source>Rejecting advice</source>
         <translation>拒绝建议</translation>
+    </message>
+</context>
+<context>
+    <name>PlantTrendSetsWidget</name>
+    <message>
+        <source>Plant trend sets</source>
+        <translation>工厂趋势组</translation>
+    </message>
+    <message>
+        <source>Choose a trend set...</source>
+        <translation>选择趋势组...</translation>
     </message>
 </context>
 </TS>
