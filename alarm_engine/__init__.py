@@ -35,8 +35,11 @@ from alarm_engine.model import (
     rollup,
 )
 from alarm_engine.persistence import JOURNAL_ALARM_ID
+from alarm_engine.refusal import ActionRefused, UnknownAlarms
 
 __all__ = [
+    "ActionRefused",
+    "UnknownAlarms",
     "ACKNOWLEDGE",
     "ACTIVATE",
     "BANDS",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from alarm_engine.journal import AlarmJournal, JournalEntry
 from alarm_engine.logic import ACKNOWLEDGE, REMOVE, RESET, RESTORE, SHELVE, UNSHELVE, apply_event
 from alarm_engine.model import Alarm, ServiceInfo, ShelveInfo
+from alarm_engine.refusal import ActionRefused, UnknownAlarms
 
 
 class OperatorActions:
@@ -65,10 +66,14 @@ class OperatorActions:
         duration may not exceed :attr:`max_shelve_s`: both raise ``ValueError`` before anything
         changes. Shelved alarms come back by themselves when the time is up (see :meth:`tick`).
         """
-        reason = _text(reason, "shelving needs a reason")
+        reason = _text(reason, "shelving needs a reason", "shelve")
         duration = self.max_shelve_s if duration_s is None else float(duration_s)
         if not 0.0 < duration <= self.max_shelve_s:
-            raise ValueError(f"shelve duration must be in (0, {self.max_shelve_s:g}] s, got {duration:g}")
+            raise ActionRefused(
+                "shelve_too_long",
+                f"shelve duration must be in (0, {self.max_shelve_s:g}] s, got {duration:g}",
+                max_s=self.max_shelve_s,
+            )
         now = self._clock()
         info = ShelveInfo(user=user, reason=reason, since=now, until=now + duration, one_shot=one_shot)
         return self._operator_action(alarm_ids, SHELVE, user, reason, info)
@@ -79,7 +84,7 @@ class OperatorActions:
 
     def remove_from_service(self, alarm_ids: Iterable[str], reason: str, user: str) -> list[Alarm]:
         """Take alarms out of service for maintenance; ``reason`` is required (``ValueError``)."""
-        reason = _text(reason, "taking an alarm out of service needs a reason")
+        reason = _text(reason, "taking an alarm out of service needs a reason", "remove_from_service")
         info = ServiceInfo(user=user, reason=reason, since=self._clock())
         return self._operator_action(alarm_ids, REMOVE, user, reason, info)
 
@@ -101,7 +106,7 @@ class OperatorActions:
         with self._lock:
             unknown = [alarm_id for alarm_id in ids if alarm_id not in self._alarms]
             if unknown:
-                raise KeyError(f"unknown alarm ids: {unknown}")
+                raise UnknownAlarms(unknown)
             changed: list[Alarm] = []
             for alarm_id in ids:
                 old = self._alarms[alarm_id]
@@ -124,8 +129,8 @@ class OperatorActions:
         return changed
 
 
-def _text(reason: object, refusal: str) -> str:
+def _text(reason: object, refusal: str, action: str) -> str:
     """A required reason, stripped; anything that is not words (None, a number, blanks) is refused."""
     if not isinstance(reason, str) or not reason.strip():
-        raise ValueError(refusal)
+        raise ActionRefused("reason_required", refusal, action=action)
     return reason.strip()

@@ -104,7 +104,29 @@ def _detail(alarm: Alarm) -> str:
 
 
 class JournalWriteError(RuntimeError):
-    """A record could not be committed; the message is a sentence saying why (e.g. the disk is full)."""
+    """A record could not be committed; the message is a sentence saying why (e.g. the disk is full).
+
+    ``code`` and ``params`` (``cause``: locked, full, readonly or "" with the ``detail``) let a
+    screen say the same in the operator's language.
+    """
+
+    code = "journal_write"
+
+    def __init__(self, message: str, cause: str = "", detail: str = "") -> None:
+        super().__init__(message)
+        self.params = {"cause": cause, "detail": detail}
+
+
+def failure_cause(exc: BaseException) -> str:
+    """The code of a failed write's cause: 'locked', 'full', 'readonly', 'closed', or '' (see the detail)."""
+    text = str(exc)
+    if isinstance(exc, JournalWriteError) and text.endswith("is closed"):
+        return "closed"
+    if isinstance(exc, sqlite3.OperationalError):
+        for cause, word in (("locked", "locked"), ("full", "full"), ("readonly", "readonly")):
+            if word in text:
+                return cause
+    return ""
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -224,7 +246,9 @@ class AlarmJournal:
                 self._write([*self._backlog, *rows])
             except _WRITE_ERRORS as exc:
                 raise JournalWriteError(
-                    f"the alarm journal cannot be written: {failure_reason(exc)}"
+                    f"the alarm journal cannot be written: {failure_reason(exc)}",
+                    failure_cause(exc),
+                    failure_reason(exc),
                 ) from exc
             self._backlog.clear()
 

@@ -113,6 +113,9 @@ class AlarmDetails:
     consequence: str = ""
     action: str = ""
     screen: str = ""
+    cause_zh: str = ""  # the guidance texts in Chinese, chosen by the screens
+    consequence_zh: str = ""
+    action_zh: str = ""
 
 
 @dataclass(frozen=True)

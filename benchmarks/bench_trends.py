@@ -28,35 +28,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from history_fixture import DAY, DAYS, PENS, T_END, open_room
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from hmi_app.facade import Snapshot
 from screens.trends import TrendScreen
 
 
-class PaintCounter(QObject):
-    """Counts the plot's paint events, to show that every frame measured was painted (once)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.paints = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Type.Paint:
-            self.paints += 1
-        return False
-
-
-def drawn(app: QApplication, screen: TrendScreen, before: int, counter: PaintCounter) -> None:
+def drawn(app: QApplication, screen: TrendScreen, before: int) -> None:
     """Run the event loop until the screen drew a result newer than ``before`` and Qt painted it."""
     at_draw: int | None = None  # paints counted before the call in which the result was drawn
     while True:
-        paints = counter.paints
+        paints = screen.plot.paint_count
         app.processEvents()
         if at_draw is None and screen.draw_count > before:
             at_draw = paints
-        if at_draw is not None and not screen.runner.busy and counter.paints > at_draw:
+        if at_draw is not None and not screen.runner.busy and screen.plot.paint_count > at_draw:
             return
         time.sleep(0.0005)
 
@@ -89,9 +75,7 @@ def main() -> int:
     screen.update_snapshot(_snapshot(now))
     for idx in range(1, 1 + PENS):
         screen.add_pen(idx)
-    counter = PaintCounter()
-    screen.plot.viewport().installEventFilter(counter)
-    drawn(app, screen, -1, counter)
+    drawn(app, screen, -1)
     live = []
     points = 0
     for _ in range(150):
@@ -99,12 +83,12 @@ def main() -> int:
         start = time.perf_counter()
         before = screen.draw_count
         screen.update_snapshot(_snapshot(now))
-        drawn(app, screen, before, counter)
+        drawn(app, screen, before)
         live.append(time.perf_counter() - start)
         points = sum(len(p.x) for p in screen.plot.pens.values())
 
     screen.set_live(False)
-    before_pan = counter.paints
+    before_pan = screen.plot.paint_count
     pan = []
     view = 3 * DAY
     t0 = t_end - DAYS * DAY
@@ -112,14 +96,14 @@ def main() -> int:
         start = time.perf_counter()
         before = screen.draw_count
         screen.show_range(t0, t0 + view)
-        drawn(app, screen, before, counter)
+        drawn(app, screen, before)
         pan.append(time.perf_counter() - start)
         t0 += 2 * 3600.0
-    pan_paints = counter.paints - before_pan
+    pan_paints = screen.plot.paint_count - before_pan
     start = time.perf_counter()
     before = screen.draw_count
     screen.show_range(t_end - DAYS * DAY, t_end)
-    drawn(app, screen, before, counter)
+    drawn(app, screen, before)
     whole = time.perf_counter() - start
     drawn_points = max(len(p.x) for p in screen.plot.pens.values())
     result = {

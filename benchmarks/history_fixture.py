@@ -17,7 +17,7 @@ import numpy as np
 
 from historian import Historian, SampleStore
 from hmi_app.config import DEMO_CONFIG, load_config
-from hmi_app.facade import BucketData, HistoryData, TagInfo
+from hmi_app.facade import BucketData, Displays, HistoryData, TagInfo
 from hmi_app.runtime import tag_infos
 
 DAY = 86_400
@@ -30,9 +30,10 @@ VERSION = 1  # bump when the signal or the layout changes
 class HistorianRoom:
     """What the trend screen uses of the runtime facade, served by a real :class:`Historian`."""
 
-    def __init__(self, historian: Historian, tags: list[TagInfo]) -> None:
+    def __init__(self, historian: Historian, tags: list[TagInfo], displays: Displays) -> None:
         self.historian = historian
         self.tags = tags
+        self.displays = displays  # the Trends screen offers the plant's trend sets
         self.areas: list[Any] = []
         self.plant_name = "bench"
         self.current_user = "bench"
@@ -67,7 +68,7 @@ def open_room(days: int = DAYS, pens: int = PENS) -> HistorianRoom:
     historian = Historian(
         path, [t.name for t in config.tags], bands, compression=config.historian.compression
     )
-    return HistorianRoom(historian, tag_infos(config))
+    return HistorianRoom(historian, tag_infos(config), config.displays)
 
 
 def _build(path: Path, config: Any, days: int, pens: int) -> None:

@@ -1,12 +1,22 @@
-"""Regenerate the README/docs screenshots from the running demo (virtual plant + runtime + window).
+"""Photograph every screen of a plant, at the given window sizes, in English and Chinese.
 
-Run: ``xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshots.py`` (or with
-``QT_QPA_PLATFORM=offscreen``). A few abnormal conditions are forced on the virtual plant so that the
-pictures show what operators see when something is wrong: a high matte temperature (acknowledged HI,
-unacknowledged HIHI), a cell voltage low (short circuit suspected) and the off-gas analyzer rack out of
-communication. Every screen of the window (by name, with ``hmi_app.gui.capture``, the function behind
-``hmi-app run --screen NAME --screenshot PNG``), the trend, a faceplate and the help overlay are saved in
-English and Chinese. ``--size 1280x800`` photographs at another window size, ``--out DIR`` elsewhere.
+One command regenerates the docs' pictures of both shipped plants (about four minutes)::
+
+    xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python docs/make_screenshots.py --all
+
+(``QT_QPA_PLATFORM=offscreen`` works too.) Without ``--all`` it photographs one plant: the demo, or
+``--config FILE``; ``--size 1280x800,1920x1080`` chooses the window sizes (these two by default),
+``--out DIR`` the folder (default ``docs/screenshots``). Files are
+``<out>/<config file stem>/<W>x<H>/<screen>_<en|zh>.png``, e.g.
+``docs/screenshots/demo_smelter/1280x800/trends_zh.png``: every screen by its ``--screen`` name (the
+function behind ``hmi-app run --screen NAME --screenshot PNG``), the trends with the plant's first
+configured trend set, ``faceplate`` (a setpoint's faceplate) and ``help`` (the help overlay).
+
+The plant runs on its own virtual plant, with a few abnormal conditions forced so that the pictures
+show what operators see when something is wrong: a temperature above its HIHI limit (its HI
+acknowledged, the HIHI not), a tankhouse cell's voltage below its LO limit (short circuit suspected)
+and one device out of communication. For the demo plant these are the matte temperature, cell A04
+and the off-gas analyzer rack; for another plant the first tags and the last device that fit.
 """
 
 from __future__ import annotations
@@ -15,36 +25,70 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from hmi_app.config import DEMO_CONFIG, load_config
+from hmi_app.config import DEMO_CONFIG, PlantConfig, load_config
 from hmi_app.gui import capture, make_main_window
+from hmi_app.permissions import Role
 from hmi_app.runtime import Runtime
 from hmi_app.session import ControlRoomSession
 from hmi_app.virtual_plant import VirtualPlant
 from screens import i18n
 
 OUT = Path(__file__).resolve().parent / "screenshots"
-SKIP = ("trends",)  # photographed below with pens and the cursor
+SHIPPED = (DEMO_CONFIG, Path(__file__).resolve().parents[1] / "plant_configs" / "bath_smelter.yaml")
+SIZES = "1280x800,1920x1080"
+LANGUAGES = ((i18n.ENGLISH, "en"), (i18n.CHINESE, "zh"))
+HISTORY_S = 30  # live data first, so that the embedded and full trends have something to show
+SETTLE_S = 0.6  # per screen: one or two snapshots and a repaint
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="1600x1000", help="window size WxH (default 1600x1000)")
-    parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default {OUT})")
-    args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    out: Path = args.out
+def abnormal_conditions(config: PlantConfig) -> tuple[tuple[str, float, str | None] | None, str | None]:
+    """``((tag, forced value, its HI alarm or None) or None, device to stop or None)``: a tag above its
+    HIHI limit and a device out of communication, not the one serving the cell map (the demo's matte
+    temperature and analyzer rack, as before). None where the plant has no such tag or device."""
+    if any(t.name == "FSF.MATTE_TEMP" for t in config.tags):
+        return ("FSF.MATTE_TEMP", 1296.0, "FSF.MATTE_TEMP.HI"), "gas_analyzers"
+    hot = next((t for t in config.tags if t.limits is not None and t.limits.hihi is not None), None)
+    forced = None
+    if hot is not None and hot.limits is not None and hot.limits.hihi is not None:
+        value = hot.limits.hihi.value + 0.02 * (hot.range[1] - hot.range[0])
+        forced = (hot.name, value, f"{hot.name}.HI" if hot.limits.hi is not None else None)
+    cell = short_cell(config)
+    keep = {t.device for t in config.tags if t.name in {hot.name if hot else "", cell[0] if cell else ""}}
+    stopped = next((d.name for d in reversed(config.devices) if d.name not in keep), None)
+    return forced, stopped
+
+
+def short_cell(config: PlantConfig) -> tuple[str, float] | None:
+    """A cell-map cell's short-circuit signal forced below its LO limit (None: no cell map)."""
+    by_name = {t.name: t for t in config.tags}
+    for screen in config.displays.screens if config.displays else []:
+        cells = screen.cell_map
+        if cells is None or not cells.sections or not cells.short_signal:
+            continue
+        cell = cells.sections[0].cells[min(3, len(cells.sections[0].cells) - 1)]
+        tag = by_name.get(cells.tag_name(cell, cells.short_signal))
+        if tag is not None and tag.limits is not None and tag.limits.lo is not None:
+            return tag.name, tag.limits.lo.value * 0.9
+    return None
+
+
+def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> Iterator[Path]:
+    """Run ``config_path``'s plant and photograph it; yields each file written."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    plant = VirtualPlant(load_config(DEMO_CONFIG), ports="auto", seed=3)
+    config = load_config(config_path)
+    folder = out / config_path.stem
+    plant = VirtualPlant(config, ports="auto", seed=3)
     plant.start()
     runtime = Runtime(plant.config, tempfile.mkdtemp(prefix="hmi-shots-"))
     runtime.start()
-    session = ControlRoomSession.for_user(runtime, "operator")
+    session = ControlRoomSession.for_user(runtime, "operator", Role.OPERATOR)
     window = make_main_window(session)
-    window.resize(width, height)
+    window.resize(*sizes[0])
     window.show()
 
     def spin(seconds: float) -> None:
@@ -55,44 +99,77 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         spin(3)
-        plant.force("FSF.MATTE_TEMP", 1296)
-        plant.force("TH.A04.VOLTAGE", 225)
-        plant.stop_device("gas_analyzers")
+        forced, stopped = abnormal_conditions(config)
+        if forced is not None:
+            plant.force(*forced[:2])
+        cell = short_cell(config)
+        if cell is not None:
+            plant.force(*cell)
+        if stopped is not None:
+            plant.stop_device(stopped)
         spin(4)
-        session.acknowledge(["FSF.MATTE_TEMP.HI"], comment="screenshot")
-        spin(60)  # some history for the embedded and full trends
-        out.mkdir(parents=True, exist_ok=True)
-        for lang, suffix in ((i18n.ENGLISH, ""), (i18n.CHINESE, "_zh")):
-            window.set_language(lang)
-            for key in [k for k in window.screens if k not in SKIP]:
-                window.show_screen(key)
-                spin(1.2)
-                capture(window, out / f"{key}{suffix}.png", key)
-            window.help.toggle()
-            spin(0.5)
-            capture(window, out / f"help{suffix}.png")
-            window.help.toggle()
-            window.open_trend(runtime.tag_index("FSF.MATTE_TEMP"))
-            window.trends.show_tag(runtime.tag_index("FSF.SLAG_TEMP"))
-            window.trends.show_tag(runtime.tag_index("FSF.CONC_FEED"))
-            window.trends.plot.show_cursor(True)
-            window.trends.cursor_button.setChecked(True)
-            spin(6)
-            window.trends.plot.cursor.setValue(time.time() - 25)
-            spin(0.5)
-            capture(window, out / f"trends{suffix}.png")
-            window.show_screen("furnace")
-            plate = window.open_faceplate(runtime.tag_index("FSF.CONC_FEED_SP"))  # opens below the header
-            spin(1.5)
-            plate.grab().save(str(out / f"faceplate{suffix}.png"))
-            plate.close()
-            spin(0.3)
+        if forced is not None and forced[2] is not None:
+            session.acknowledge([forced[2]], comment="screenshot")
+        spin(HISTORY_S)
+        writable = next((t for t in runtime.tags if t.writable), runtime.tags[0])
+        if runtime.displays.trend_sets:
+            window.trends.plant_sets.choose(0)
+        else:
+            window.trends.show_tag(runtime.tags[0].index)
+        for width, height in sizes:
+            window.resize(width, height)
+            where = folder / f"{width}x{height}"
+            for lang, suffix in LANGUAGES:
+                window.set_language(lang)
+                for key in window.screens:
+                    window.show_screen(key)
+                    spin(SETTLE_S)
+                    if key == "trends":
+                        window.trends.plot.show_cursor(True)
+                        window.trends.cursor_button.setChecked(True)
+                        t0, t1 = window.trends.plot.time_range()
+                        window.trends.plot.cursor.setValue(t1 - 0.1 * (t1 - t0))
+                        spin(SETTLE_S)
+                    if capture(window, where / f"{key}_{suffix}.png", key):
+                        yield where / f"{key}_{suffix}.png"
+                window.help.toggle()
+                spin(SETTLE_S)
+                if capture(window, where / f"help_{suffix}.png"):
+                    yield where / f"help_{suffix}.png"
+                window.help.toggle()
+                window.show_screen("overview")
+                plate = window.open_faceplate(writable.index)  # opens below the header
+                spin(1.0)
+                if plate.grab().save(str(where / f"faceplate_{suffix}.png")):
+                    yield where / f"faceplate_{suffix}.png"
+                plate.close()
+                spin(0.2)
         window.set_language(i18n.ENGLISH)
     finally:
         window.close()
         runtime.stop()
         plant.stop()
-    print(f"screenshots written to {out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--config", type=Path, default=DEMO_CONFIG, help="plant config (default: the demo)")
+    which.add_argument("--all", action="store_true", help="both shipped plants")
+    parser.add_argument("--size", default=SIZES, help=f"window sizes WxH, comma-separated (default {SIZES})")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default {OUT})")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.size.split(",")]
+        if any(len(s) != 2 or min(s) < 200 for s in sizes):
+            raise ValueError
+    except ValueError:
+        parser.error(f"--size: expected sizes like 1280x800,1920x1080, not {args.size!r}")
+    written = 0
+    for path in SHIPPED if args.all else (args.config,):
+        for _ in photograph(Path(path), sizes, args.out):  # type: ignore[arg-type]
+            written += 1
+    print(f"{written} screenshots written to {args.out}")
     return 0
 
 

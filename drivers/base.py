@@ -39,6 +39,10 @@ class DeviceStatus:
     overruns: int = 0
     last_error: str = ""
     last_error_at: float | None = None
+    # The same failure as a code ("connect" | "communication") and the device's or library's own words,
+    # so that a screen says the kind in the operator's language and quotes the detail.
+    last_error_kind: str = ""
+    last_error_detail: str = ""
     latency_ms_median: float = math.nan
     latency_ms_p99: float = math.nan
     scans: int = 0
@@ -226,7 +230,8 @@ class DeviceDriver(threading.Thread):
         try:
             self._connect()
         except Exception as exc:  # any library error means: not connected yet
-            self._on_failure(f"connect failed: {explain(exc, self._where())}")
+            detail = explain(exc, self._where())
+            self._on_failure(f"connect failed: {detail}", "connect", detail)
             return False
         self._connected = True
         if self._failed_before:
@@ -239,7 +244,8 @@ class DeviceDriver(threading.Thread):
         try:
             result = self._read()
         except Exception as exc:
-            self._on_failure(f"communication failure: {explain(exc, self._where())}")
+            detail = explain(exc, self._where())
+            self._on_failure(f"communication failure: {detail}", "communication", detail)
             self._connected = False
             self._safe_disconnect()
             return False
@@ -316,7 +322,7 @@ class DeviceDriver(threading.Thread):
         qualities[wrong] = Quality.BAD
         values[wrong[~finite[wrong]]] = np.nan  # an infinity must not reach history or the models
 
-    def _on_failure(self, reason: str) -> None:
+    def _on_failure(self, reason: str, kind: str = "", detail: str = "") -> None:
         # Log the first failure loudly; the retries that follow only at debug level.
         log.log(
             logging.DEBUG if self._status.state == "failed" else logging.WARNING,
@@ -326,8 +332,9 @@ class DeviceDriver(threading.Thread):
         )
         self._failed_before = True
         self._set_status(
-            state="failed", errors=self._status.errors + 1, last_error=reason, last_error_at=time.time()
-        )
+            state="failed", errors=self._status.errors + 1, last_error=reason, last_error_at=time.time(),
+            last_error_kind=kind, last_error_detail=detail or reason,
+        )  # fmt: skip
         n = self._tag_idx.size
         self._sink(
             SampleBatch(

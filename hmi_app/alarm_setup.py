@@ -65,6 +65,9 @@ def _rule(
         consequence=spec.consequence,
         action=spec.action,
         screen=spec.screen,
+        cause_zh=spec.cause_zh,
+        consequence_zh=spec.consequence_zh,
+        action_zh=spec.action_zh,
     )
     return LimitRule(
         alarm_id=f"{tag.name}.{kind.value}",

@@ -63,6 +63,9 @@ class AlarmSpec(_Model):
     cause: str = ""
     consequence: str = ""
     action: str = ""
+    cause_zh: str = ""
+    consequence_zh: str = ""
+    action_zh: str = ""
     screen: str = Field(default="", description="screen to open from the alarm")
 
 
@@ -158,6 +161,33 @@ class TagConfig(_Model):
     valid_range: tuple[float, float] | None = Field(
         default=None, description="low, high (engineering units): a value outside is implausible, bad"
     )
+    states: Literal["run", "fault"] | StateNames | None = Field(
+        default=None,
+        description="bool tags: 'run' (OFF/ON: stopped/running), 'fault' (OFF/ON: normal/fault) or own "
+        "names {off_name, on_name, off_name_zh, on_name_zh}; "
+        "default: 'fault' when an alarm fires on ON, else 'run'",
+    )
+
+    @model_validator(mode="after")
+    def _states(self) -> TagConfig:
+        if self.states is not None and self.data_type != DataType.BOOL:
+            raise ValueError(f"states given for a {self.data_type.value} tag: only bool tags have states")
+        return self
+
+    @property
+    def state_kind(self) -> str:
+        """'run', 'fault' or 'custom' (own names) for a bool tag; '' for any other tag.
+
+        Without ``states:`` a signal whose alarm fires on ON (a HI/HIHI limit below 1, or a discrete
+        alarm on 1) is a fault signal: its OFF means "no fault", never "stopped".
+        """
+        if self.data_type != DataType.BOOL:
+            return ""
+        if isinstance(self.states, StateNames):
+            return "custom"
+        if self.states is not None:
+            return self.states
+        return "fault" if self.limits is not None and _alarms_on_on(self.limits) else "run"
 
     @model_validator(mode="after")
     def _valid_range(self) -> TagConfig:
@@ -190,6 +220,25 @@ class TagConfig(_Model):
     @property
     def effective_write_limits(self) -> tuple[float, float]:
         return self.write_limits or self.range
+
+
+class StateNames(_Model):
+    """A discrete tag's own words for its two states (e.g. open / closed), optionally in Chinese."""
+
+    off_name: str = Field(min_length=1)  # not "off"/"on": YAML reads those keys as booleans
+    on_name: str = Field(min_length=1)
+    off_name_zh: str = ""
+    on_name_zh: str = ""
+
+
+def _alarms_on_on(limits: AlarmLimits) -> bool:
+    """True when one of the alarms of a bool tag is raised by the value 1 (ON)."""
+    for key, spec in limits.all_rules():
+        if key in ("hi", "hihi") and getattr(spec, "value", 2.0) < 1.0:
+            return True
+        if key == "discrete" and isinstance(spec, DiscreteSpec) and (spec.value == 1.0) != spec.differs:
+            return True
+    return False
 
 
 class UnitConfig(_Model):

@@ -116,6 +116,7 @@ class ValueGroup(_Model):
 
 class CellSection(_Model):
     name: str
+    name_zh: str = ""
     cells: list[str] = Field(min_length=1)
 
 
@@ -184,9 +185,13 @@ class OverviewDisplay(_Model):
 
 
 class TrendSet(_Model):
+    """Pens the plant's engineers prepared for every operator, and the time span they open with."""
+
     name: str
     name_zh: str = ""
     pens: list[str] = Field(min_length=1, max_length=8)
+    # Minutes shown when the set opens (the Trends screen's windows go up to 30 days).
+    span_min: float = Field(15, gt=0, le=30 * 24 * 60)
 
 
 class Displays(_Model):

@@ -18,7 +18,7 @@ from drivers import DeviceStatus, Quality, WriteResult
 from historian import BucketData, HistoryData
 from historian.export import CSV_ENCODING, spreadsheet_text
 from hmi_app.auth import IdlePolicy, LoginResult
-from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, UnitDisplay, ValueGroup
+from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, TrendSet, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
 from hmi_app.operator_commands import (
     AcceptAdvice,
@@ -73,6 +73,7 @@ __all__ = [
     "Shelve",
     "Snapshot",
     "TagInfo",
+    "TrendSet",
     "UnitDisplay",
     "Unshelve",
     "ValueGroup",
@@ -102,6 +103,8 @@ class TagInfo:
     write_low: float
     write_high: float
     limits: dict[str, float] = field(default_factory=dict)  # "hihi"/"hi"/"lo"/"lolo" -> value
+    states: str = ""  # bool tags: "run" (stopped/running), "fault" (normal/fault) or "custom"
+    state_names: tuple[str, str, str, str] = ("", "", "", "")  # custom: off, on, off_zh, on_zh
 
     @property
     def is_bool(self) -> bool:
@@ -244,6 +247,10 @@ class ControlRoom(Protocol):
     def return_to_service(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]: ...
 
     def reset(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]: ...
+
+    def alarm_definitions(self) -> list[Alarm]:
+        """Every alarm of the plant as configured (kind, tag, Chinese message)."""
+        ...
 
     def alarm_search(self, **filters: object) -> list[dict]:
         """Journal lines; filters since, until, area, tag, priority, user, event, text, limit."""

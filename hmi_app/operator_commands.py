@@ -130,7 +130,7 @@ class CommandResult:
     reason: str = ""
     code: str = "ok"
     value: Any = None
-    params: tuple[str, ...] = field(default=())
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def outcome(self) -> str:
@@ -144,6 +144,8 @@ class CommandRefused(ValueError):
     def __init__(self, result: CommandResult) -> None:
         super().__init__(result.reason)
         self.result = result
+        self.code = result.code  # screens word a refusal from its code and params
+        self.params = result.params
 
 
 # Commands whose reason is required in words (ISA-18.2 shelving and out-of-service; advice rejection).

@@ -90,7 +90,7 @@ class Refusal:
 
     code: str  # "not_logged_in" | "role" | "area" | "unknown_command"
     reason: str
-    params: tuple[str, ...] = ()
+    params: dict[str, str] = field(default_factory=dict)
 
 
 def authorise(principal: Principal, kind: str, areas: Iterable[str] = ()) -> Refusal | None:
@@ -101,14 +101,14 @@ def authorise(principal: Principal, kind: str, areas: Iterable[str] = ()) -> Ref
     """
     rule = PERMISSIONS.get(kind)
     if rule is None:
-        return Refusal("unknown_command", f"{kind!r} is not a command", (kind,))
+        return Refusal("unknown_command", f"{kind!r} is not a command", {"command": kind})
     if principal.role is None:
         return Refusal("not_logged_in", "log in first: the station is view-only")
     if principal.role not in rule.roles:
         return Refusal(
             "role",
             f"a {principal.role.value} may not {kind.replace('_', ' ')}",
-            (principal.role.value, kind),
+            {"role": principal.role.value, "command": kind},
         )
     if rule.by_area:
         outside = sorted({a for a in areas if a and not principal.covers(a)})
@@ -116,7 +116,7 @@ def authorise(principal: Principal, kind: str, areas: Iterable[str] = ()) -> Ref
             return Refusal(
                 "area",
                 f"{', '.join(outside)} is outside {principal.name}'s areas of responsibility",
-                (", ".join(outside), principal.name),
+                {"areas": ", ".join(outside), "user": principal.name},
             )
     return None
 

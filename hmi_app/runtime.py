@@ -38,7 +38,7 @@ from hmi_app import storage
 from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
-from hmi_app.config import PlantConfig
+from hmi_app.config import PlantConfig, StateNames
 from hmi_app.displays import default_displays
 from hmi_app.facade import AreaInfo, BucketData, HistoryData, Snapshot, TagInfo
 from hmi_app.guidance_service import GuidanceService, GuidanceView
@@ -80,6 +80,12 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
                 write_low=low,
                 write_high=high,
                 limits=limits,
+                states=t.state_kind,
+                state_names=(
+                    (t.states.off_name, t.states.on_name, t.states.off_name_zh, t.states.on_name_zh)
+                    if isinstance(t.states, StateNames)
+                    else ("", "", "", "")
+                ),
             )
         )
     return infos
@@ -398,6 +404,10 @@ class Runtime:
     def reset(self, alarm_ids: list[str], *, actor: str, comment: str = "") -> list[Alarm]:
         """Reset latched alarms; journaled before return."""
         return self.alarms.reset(alarm_ids, actor, comment)
+
+    def alarm_definitions(self) -> list[Alarm]:
+        """Every alarm of the plant (kind, tag, guidance texts): screens word journal lines with it."""
+        return self.alarms.all_alarms()
 
     def alarm_search(self, **filters: Any) -> list[dict[str, Any]]:
         """Journal lines filtered by since, until, area, tag, priority, user, event, text, limit."""

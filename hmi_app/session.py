@@ -162,7 +162,9 @@ class ControlRoomSession:
         except (ValueError, KeyError, RuntimeError, OSError, sqlite3.Error) as exc:
             # refused by the alarm engine or guidance, or a journal that cannot commit: said, not raised
             log.warning("%s by %s not performed: %s", command.kind, principal.name, explain(exc))
-            self._finish(command, principal, CommandResult(False, explain(exc), "refused"), result)
+            # the refusal's code and values (alarm_engine.refusal) travel on, for the screens to word
+            code, params = getattr(exc, "code", "refused"), dict(getattr(exc, "params", {}) or {})
+            self._finish(command, principal, CommandResult(False, explain(exc), code, params=params), result)
         except Exception as exc:  # a fault in the product: logged in full, refused with the reason
             log.exception("%s failed", command.kind)
             self._finish(command, principal, CommandResult(False, explain(exc), "failed"), result)
@@ -175,7 +177,7 @@ class ControlRoomSession:
             reason = getattr(command, "reason", None)
             if not (isinstance(reason, str) and reason.strip()):
                 why = f"{command.kind.replace('_', ' ')} needs a reason in words (got {reason!r})"
-                return CommandResult(False, why, "reason_missing")
+                return CommandResult(False, why, "reason_required", params={"action": command.kind})
         if isinstance(command, WriteSetpoint | AcceptAdvice):
             problem = self.core.audit_problem()
             if problem:  # an action that cannot be audited is not performed
@@ -346,6 +348,7 @@ _READS = frozenset(
         "history_interpolated",
         "export_history_csv",
         "alarm_journal",
+        "alarm_definitions",
         "alarm_search",
         "export_alarm_csv",
         "alarm_kpis",

@@ -35,8 +35,10 @@ from PySide6.QtWidgets import (
 )
 
 from hmi_app.facade import ControlRoom, Priority, Snapshot
-from screens import theme
-from screens.alarm_table import area_and_priority_combos
+from screens import i18n, theme
+from screens.alarm_table import area_and_priority_combos, retranslate_combos
+from screens.alarm_text import AlarmTexts, alarm_state_text, alarm_texts, event_label, limit_text
+from screens.formatting import format_value, is_discrete
 from screens.history_print import write_table_pdf
 from screens.worker import BackgroundRunner
 
@@ -56,28 +58,68 @@ def journal_unreadable(reason: str) -> str:
     )
 
 
-def _cell(line: dict[str, Any], key: str) -> str:
-    value = line[key]
-    if key == "ts":
-        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
-    if key == "priority":
-        return theme.priority_label(Priority(value))
-    if key in ("value", "limit"):
-        return "" if value is None or math.isnan(value) else f"{value:g}"
-    return "" if value is None else str(value)
+class JournalCells:
+    """How a journal line reads on screen and in print: codes (event, state, area, alarm id) worded in
+    the current language, values with the tag's decimals and unit, areas by their display names."""
+
+    def __init__(self, control_room: ControlRoom | None = None) -> None:
+        tags = {t.name: t for t in control_room.tags} if control_room is not None else {}
+        self._tags = tags
+        self._areas = (
+            {a.name: (a.description, a.description_zh) for a in control_room.areas} if control_room else {}
+        )
+        self.texts = alarm_texts(control_room) if control_room is not None else AlarmTexts((), {})
+
+    def __call__(self, line: dict[str, Any], key: str) -> str:
+        value = line[key]
+        if value is None:
+            return ""
+        if key == "ts":
+            return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
+        if key == "priority":
+            return theme.priority_label(Priority(value))
+        if key == "event":
+            return event_label(str(value))
+        if key == "state":
+            return alarm_state_text(str(value))
+        if key == "message":
+            return self.texts.message(
+                str(line.get("alarm_id", "")), str(value), float(line.get("value", math.nan))
+            )
+        if key == "area":
+            english, chinese = self._areas.get(str(value), (str(value), ""))
+            return i18n.plant_text(english, chinese)
+        if key in ("value", "limit"):
+            if math.isnan(value):
+                return ""
+            tag = self._tags.get(str(line.get("tag", "")))
+            if tag is not None and key == "limit" and not is_discrete(tag):
+                kind = str(line.get("alarm_id", "")).rsplit(".", 1)[-1]
+                return limit_text(kind, format_value(tag, value, with_unit=True))
+            return format_value(tag, value, with_unit=True) if tag is not None else f"{value:g}"
+        return str(value)
 
 
 class JournalTableModel(QAbstractTableModel):
     """Read-only rows of journal lines (dicts as the facade's ``alarm_search`` returns them)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, cells: JournalCells | None = None) -> None:
         super().__init__(parent)
         self.lines: list[dict[str, Any]] = []
+        self.cells = cells or JournalCells()
+        self.headers: list[str] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Headings and cells again in the current language."""
         self.headers = [
             self.tr("Time"), self.tr("Event"), self.tr("State"), self.tr("Priority"), self.tr("Tag"),
             self.tr("Message"), self.tr("Value"), self.tr("Limit"), self.tr("User"), self.tr("Comment"),
             self.tr("Area"),
         ]  # fmt: skip
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.headers) - 1)
+        if self.lines:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.lines) - 1, len(_COLUMNS) - 1))
 
     def set_lines(self, lines: list[dict[str, Any]]) -> None:
         """Show ``lines`` (newest first)."""
@@ -100,7 +142,7 @@ class JournalTableModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if index.isValid() and role == Qt.ItemDataRole.DisplayRole:
-            return _cell(self.lines[index.row()], _COLUMNS[index.column()])
+            return self.cells(self.lines[index.row()], _COLUMNS[index.column()])
         return None
 
 
@@ -121,26 +163,24 @@ class AlarmHistoryScreen(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.area_combo, self.priority_combo = area_and_priority_combos(control_room, numbered=False)
         self.event_combo = QComboBox()
-        self.event_combo.addItem(self.tr("All events"), None)
+        self.event_combo.addItem("", None)
         for event in EVENTS:
-            self.event_combo.addItem(event.replace("_", " "), event)
+            self.event_combo.addItem("", event)
         self.text_edit = QLineEdit()
-        self.text_edit.setPlaceholderText(self.tr("Tag or text"))
         self.user_edit = QLineEdit()
-        self.user_edit.setPlaceholderText(self.tr("User"))
-        self.search_button = QPushButton(self.tr("Search"))
-        self.export_button = QPushButton(self.tr("Export CSV..."))
-        self.print_button = QPushButton(self.tr("Print PDF..."))
+        self.search_button = QPushButton()
+        self.export_button = QPushButton()
+        self.print_button = QPushButton()
         self.count_label = QLabel()
         self.status_label = QLabel()  # progress and outcome of an export or a print
         self.runner = BackgroundRunner(self, name="alarm-history-files")
-        self.search_button.clicked.connect(self.search)
-        self.text_edit.returnPressed.connect(self.search)
-        self.user_edit.returnPressed.connect(self.search)
+        self.search_button.clicked.connect(self.search_in_background)
+        self.text_edit.returnPressed.connect(self.search_in_background)
+        self.user_edit.returnPressed.connect(self.search_in_background)
         self.export_button.clicked.connect(self._ask_export)
         self.print_button.clicked.connect(self._ask_print)
 
-        self.model = JournalTableModel(self)
+        self.model = JournalTableModel(self, JournalCells(control_room))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
@@ -149,15 +189,9 @@ class AlarmHistoryScreen(QWidget):
         self.table.horizontalHeader().resizeSection(0, 160)
 
         top = QHBoxLayout()
-        for label, widget in (
-            (self.tr("From"), self.since_edit),
-            (self.tr("to"), self.until_edit),
-            (None, self.area_combo),
-            (None, self.priority_combo),
-            (None, self.event_combo),
-        ):
-            if label:
-                top.addWidget(QLabel(label))
+        self._from_label, self._to_label = QLabel(), QLabel()
+        for widget in (self._from_label, self.since_edit, self._to_label, self.until_edit, self.area_combo,
+                       self.priority_combo, self.event_combo):  # fmt: skip
             top.addWidget(widget)
         top.addWidget(self.text_edit, 1)
         top.addWidget(self.user_edit)
@@ -172,6 +206,24 @@ class AlarmHistoryScreen(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Labels, filters, headings and the lines shown, in the current language."""
+        self.event_combo.setItemText(0, self.tr("All events"))
+        for i, event in enumerate(EVENTS, start=1):
+            self.event_combo.setItemText(i, event_label(event))
+        retranslate_combos(self._control_room, self.area_combo, self.priority_combo, numbered=False)
+        self.text_edit.setPlaceholderText(self.tr("Tag or text"))
+        self.user_edit.setPlaceholderText(self.tr("User"))
+        self.search_button.setText(self.tr("Search"))
+        self.export_button.setText(self.tr("Export CSV..."))
+        self.print_button.setText(self.tr("Print PDF..."))
+        self._from_label.setText(self.tr("From"))
+        self._to_label.setText(self.tr("to"))
+        self.model.retranslate()
+        if self.model.lines:
+            self._show_lines(self.model.lines)
 
     def filters(self) -> dict[str, Any]:
         """The search filters as keyword arguments of the facade's ``alarm_search``."""
@@ -188,10 +240,19 @@ class AlarmHistoryScreen(QWidget):
         }
 
     def search(self) -> list[dict[str, Any]]:
-        """Run the search and show the lines (newest first, at most MAX_ROWS)."""
+        """Run the search now and show the lines (newest first, at most MAX_ROWS). Blocks: for scripts
+        and tests; the Search button uses :meth:`search_in_background`."""
         lines = self._control_room.alarm_search(**self.filters())
         self._show_lines(lines)
         return lines
+
+    def search_in_background(self):  # noqa: ANN201 (Future[list[dict]])
+        """Search on the live worker (a search over a large journal takes seconds); the count line
+        says it is under way and the table fills when the lines arrive. Returns the Future."""
+        filters, room = self.filters(), self._control_room
+        self._live.cancel_pending()
+        self.count_label.setText(self.tr("Searching ..."))
+        return self._live.submit(lambda: room.alarm_search(**filters), self._show_lines, self._live_failed)
 
     def _show_lines(self, lines: list[dict[str, Any]]) -> None:
         self.model.set_lines(lines)
@@ -232,7 +293,7 @@ class AlarmHistoryScreen(QWidget):
         who, when = self._control_room.current_user, time.strftime("%Y-%m-%d %H:%M:%S")
         n = len(self.model.lines)
         printed = self.tr("Period %s; %d lines; printed by %s at %s") % (span, n, who, when)
-        rows = [[_cell(line, k) for k in _COLUMNS] for line in self.model.lines]
+        rows = [[self.model.cells(line, k) for k in _COLUMNS] for line in self.model.lines]
         return title, printed, list(self.model.headers), rows
 
     def print_pdf(self, path: str) -> int:

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -24,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi_app.facade import AlarmKpis, ControlRoom, Snapshot
+from hmi_app.facade import AlarmKpis, ControlRoom, Priority, Snapshot
 from screens import theme
 from screens.alarm_history import journal_unreadable
+from screens.alarm_text import alarm_state_text, band_label
 from screens.worker import BackgroundRunner
 
 PERIODS: dict[str, tuple[float, str, float]] = {
@@ -43,9 +45,12 @@ LIVE_MIN_INTERVAL_S = 5.0
 LIVE_MAX_AGE_S = 60.0
 
 
+FIGURES = ("10min", "hour", "day", "flood", "peak", "top10", "priority")
+
+
 def _age(seconds: float) -> str:
     hours, rest = divmod(int(seconds), 3600)
-    return f"{hours} h {rest // 60:02d} min"
+    return QCoreApplication.translate("AlarmKpiScreen", "%d h %02d min") % (hours, rest // 60)
 
 
 class AlarmKpiScreen(QWidget):
@@ -55,30 +60,22 @@ class AlarmKpiScreen(QWidget):
         super().__init__(parent)
         self._control_room = control_room
         self.kpis: AlarmKpis | None = None
+        self._shown_per: str | None = None
         self._live = BackgroundRunner(self, name="alarm-kpi-live")
         self._live_at = -float("inf")
         self._alarm_version: int | None = None
         self.period_combo = QComboBox()
-        self.period_combo.addItem(self.tr("Last shift (8 h)"), "shift")
-        self.period_combo.addItem(self.tr("Last day"), "day")
-        self.period_combo.addItem(self.tr("Last 30 days"), "month")
-        self.refresh_button = QPushButton(self.tr("Refresh"))
+        for key in ("shift", "day", "month"):
+            self.period_combo.addItem("", key)
+        self.refresh_button = QPushButton()
         self.period_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.refresh_button.clicked.connect(lambda: self.refresh())
         self.figures: dict[str, QLabel] = {}
+        self._figure_labels: dict[str, QLabel] = {}
         grid = QGridLayout()
-        for row, (key, label) in enumerate(
-            (
-                ("10min", self.tr("Alarms per 10 min (target 1, max 2)")),
-                ("hour", self.tr("Alarms per hour (target 6, max 12)")),
-                ("day", self.tr("Alarms per day (target 150, max 300)")),
-                ("flood", self.tr("Time in flood (> 10 in 10 min; target < 1 %)")),
-                ("peak", self.tr("Peak 10-minute count (target <= 10)")),
-                ("top10", self.tr("Top-10 share of all alarms")),
-                ("priority", self.tr("Priority split low / medium / high (80 / 15 / 5)")),
-            )
-        ):
-            grid.addWidget(QLabel(label), row, 0)
+        for row, key in enumerate(FIGURES):
+            self._figure_labels[key] = QLabel()
+            grid.addWidget(self._figure_labels[key], row, 0)
             self.figures[key] = QLabel()
             self.figures[key].setFont(theme.font(theme.VALUE_PT, bold=True))
             grid.addWidget(self.figures[key], row, 1)
@@ -93,7 +90,8 @@ class AlarmKpiScreen(QWidget):
         self.hidden_list = QListWidget()
 
         head = QHBoxLayout()
-        head.addWidget(QLabel(self.tr("Period")))
+        self._period_label = QLabel()
+        head.addWidget(self._period_label)
         head.addWidget(self.period_combo)
         head.addWidget(self.refresh_button)
         head.addStretch(1)
@@ -101,15 +99,15 @@ class AlarmKpiScreen(QWidget):
         plots.addWidget(self.rate_plot, 1)
         plots.addWidget(self.priority_plot)
         lists = QGridLayout()
+        self._list_titles = [QLabel() for _ in range(4)]
         for col, (title, widget) in enumerate(
-            (
-                (self.tr("Top 10 alarms"), self.top_list),
-                (self.tr("Chattering (>= 3 in 1 min)"), self.chatter_list),
-                (self.tr("Stale (active > 24 h)"), self.stale_list),
-                (self.tr("Shelved / out of service"), self.hidden_list),
+            zip(
+                self._list_titles,
+                (self.top_list, self.chatter_list, self.stale_list, self.hidden_list),
+                strict=True,
             )
         ):
-            lists.addWidget(QLabel(title), 0, col)
+            lists.addWidget(title, 0, col)
             lists.addWidget(widget, 1, col)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -117,6 +115,35 @@ class AlarmKpiScreen(QWidget):
         layout.addLayout(grid)
         layout.addLayout(plots, 1)
         layout.addLayout(lists, 1)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Every label, the period names and the figures shown, in the current language."""
+        for i, text in enumerate((self.tr("Last shift (8 h)"), self.tr("Last day"), self.tr("Last 30 days"))):
+            self.period_combo.setItemText(i, text)
+        self.refresh_button.setText(self.tr("Refresh"))
+        self._period_label.setText(self.tr("Period"))
+        labels = (
+            self.tr("Alarms per 10 min (target 1, max 2)"),
+            self.tr("Alarms per hour (target 6, max 12)"),
+            self.tr("Alarms per day (target 150, max 300)"),
+            self.tr("Time in flood (> 10 in 10 min; target < 1 %)"),
+            self.tr("Peak 10-minute count (target <= 10)"),
+            self.tr("Top-10 share of all alarms"),
+            self.tr("Priority split low / medium / high (80 / 15 / 5)"),
+        )
+        for key, text in zip(FIGURES, labels, strict=True):
+            self._figure_labels[key].setText(text)
+        titles = (
+            self.tr("Top 10 alarms"),
+            self.tr("Chattering (>= 3 in 1 min)"),
+            self.tr("Stale (active > 24 h)"),
+            self.tr("Shelved / out of service"),
+        )
+        for label, text in zip(self._list_titles, titles, strict=True):
+            label.setText(text)
+        if self.kpis is not None and self._shown_per is not None:
+            self._show(self.kpis, self._shown_per)
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         """Live while visible: recompute off the GUI thread when alarms changed or the figures aged."""
@@ -143,10 +170,10 @@ class AlarmKpiScreen(QWidget):
         return k
 
     def _show(self, k: AlarmKpis, per: str) -> None:
-        self.kpis = k
-        self.figures["10min"].setText(f"{k.avg_per_10min:.2f}  ({k.band('10min')})")
-        self.figures["hour"].setText(f"{k.avg_per_hour:.1f}  ({k.band('hour')})")
-        self.figures["day"].setText(f"{k.avg_per_day:.0f}  ({k.band('day')})")
+        self.kpis, self._shown_per = k, per
+        self.figures["10min"].setText(f"{k.avg_per_10min:.2f}  ({band_label(k.band('10min'))})")
+        self.figures["hour"].setText(f"{k.avg_per_hour:.1f}  ({band_label(k.band('hour'))})")
+        self.figures["day"].setText(f"{k.avg_per_day:.0f}  ({band_label(k.band('day'))})")
         self.figures["flood"].setText(f"{k.flood_pct:.1f} %")
         self.figures["peak"].setText(str(k.peak_10min))
         self.figures["top10"].setText(f"{k.top10_share_pct:.0f} %")
@@ -161,7 +188,8 @@ class AlarmKpiScreen(QWidget):
         self._fill(
             self.hidden_list,
             [
-                f"{h.alarm_id} - {h.state.replace('_', ' ')} {_age(h.age_s)} by {h.user}: {h.reason}"
+                self.tr("%s - %s %s by %s: %s")
+                % (h.alarm_id, alarm_state_text(h.state), _age(h.age_s), h.user, h.reason)
                 for h in k.hidden
             ],
         )
@@ -177,7 +205,7 @@ class AlarmKpiScreen(QWidget):
                 pg.InfiniteLine(pos=y, angle=0, pen=pg.mkPen(theme.LIMIT_MARK, width=2, style=style))
             )
         self.rate_plot.setTitle(
-            self.tr("Alarms per %s (bars) vs manageable (dashed) and maximum (solid)") % per
+            self.tr("Alarms per %s (bars) vs manageable (dashed) and maximum (solid)") % self._per_label(per)
         )
         self.rate_plot.setXRange(-0.5, max(len(counts), 1) - 0.5, padding=0)
         self.rate_plot.setYRange(0, max(float(counts.max(initial=0)), limit) * 1.15, padding=0)
@@ -194,10 +222,18 @@ class AlarmKpiScreen(QWidget):
             pg.BarGraphItem(x=np.arange(3) + 0.2, height=target, width=0.35, brush=theme.BAR_RANGE)
         )
         self.priority_plot.getAxis("bottom").setTicks(
-            [[(i, name) for i, (name, _) in enumerate(PRIORITY_TARGET)]]
+            [
+                [
+                    (i, theme.priority_label(prio))
+                    for i, prio in enumerate((Priority.LOW, Priority.MEDIUM, Priority.HIGH))
+                ]
+            ]
         )
         self.priority_plot.setTitle(self.tr("Priority % (dark) vs target"))
         self.priority_plot.setYRange(0, 100, padding=0.05)
+
+    def _per_label(self, per: str) -> str:
+        return {"10min": self.tr("10 min"), "hour": self.tr("hour"), "day": self.tr("day")}.get(per, per)
 
     @staticmethod
     def _fill(widget: QListWidget, items: list[str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -31,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, TagInfo
-from screens import theme
+from screens import i18n, theme
+from screens.alarm_text import alarm_texts, limit_text
 from screens.formatting import format_value, is_discrete, state_text
 
 ALARM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -47,7 +49,8 @@ class AlarmTableModel(QAbstractTableModel):
     def __init__(self, control_room: ControlRoom, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tags: dict[str, TagInfo] = {t.name: t for t in control_room.tags}
-        self._areas = {a.name: a.description for a in control_room.areas}
+        self._areas = {a.name: (a.description, a.description_zh) for a in control_room.areas}
+        self.texts = alarm_texts(control_room)  # messages in the operator's language
         # Device alarms (communication) carry no area: they belong to every area their device serves.
         self._device_areas: dict[str, tuple[str, ...]] = {}
         for t in control_room.tags:
@@ -65,6 +68,11 @@ class AlarmTableModel(QAbstractTableModel):
             for bold in (False, True)
             for italic in (False, True)
         }
+        self._headers: list[str] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Headers and every cell again in the current language."""
         self._headers = [
             self.tr("Time raised"),
             self.tr("Priority"),
@@ -75,6 +83,15 @@ class AlarmTableModel(QAbstractTableModel):
             self.tr("Limit"),
             self.tr("Area"),
         ]
+        self._texts.clear()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._headers) - 1)
+        if self._alarms:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._alarms) - 1, len(self._headers) - 1))
+
+    def area_name(self, area: str) -> str:
+        """An area's display name in the current language (its key when the plant does not know it)."""
+        english, chinese = self._areas.get(area, (area, ""))
+        return i18n.plant_text(english, chinese)
 
     @property
     def alarms(self) -> list[Alarm]:
@@ -200,16 +217,16 @@ class AlarmTableModel(QAbstractTableModel):
         if col == COL_TAG:
             return alarm.tag
         if col == COL_MESSAGE:
-            return alarm.message
+            return self.texts.alarm_message(alarm)
         if col == COL_VALUE:
             return format_value(tag, alarm.value, with_unit=True)
         if col == COL_LIMIT:
             if tag is not None and is_discrete(tag):
-                return state_text(1.0 if alarm.kind.is_high_limit else 0.0)
+                return state_text(1.0 if alarm.kind.is_high_limit else 0.0, tag)
             if math.isnan(alarm.limit):
                 return ""
-            return f"{alarm.kind.value} {format_value(tag, alarm.limit, with_unit=True)}"
-        return ", ".join(self._areas.get(a, a) for a in self.areas_of(alarm))
+            return limit_text(alarm.kind, format_value(tag, alarm.limit, with_unit=True))
+        return ", ".join(self.area_name(a) for a in self.areas_of(alarm))
 
     def areas_of(self, alarm: Alarm) -> tuple[str, ...]:
         """Area names of an alarm: its own, or for a device alarm those of the device's tags."""
@@ -258,7 +275,10 @@ class AlarmFilter:
             return False
         if self.state is not None and not _state_matches(alarm, self.state):
             return False
-        return not self.text or self.text in f"{alarm.tag} {alarm.message} {alarm.alarm_id}".lower()
+        if not self.text:
+            return True
+        message = model.texts.alarm_message(alarm)  # what the operator reads, and the English text
+        return self.text in f"{alarm.tag} {alarm.message} {message} {alarm.alarm_id}".lower()
 
 
 class AlarmFilterProxy(QSortFilterProxyModel):
@@ -298,15 +318,28 @@ def area_and_priority_combos(
     """The filter combos every alarm screen offers: 'All areas' + each area, 'All priorities' + each
     priority (most urgent first, with its ISA number when ``numbered``). Item data: area name / int."""
     area_combo = QComboBox()
-    area_combo.addItem(QCoreApplication.translate("alarms", "All areas"), None)
+    area_combo.addItem("", None)
     for area in control_room.areas:
-        area_combo.addItem(area.description, area.name)
+        area_combo.addItem("", area.name)
     priority_combo = QComboBox()
-    priority_combo.addItem(QCoreApplication.translate("alarms", "All priorities"), None)
+    priority_combo.addItem("", None)
     for prio in sorted(Priority, reverse=True):
-        label = theme.priority_label(prio)
-        priority_combo.addItem(f"{theme.priority_number(prio)} {label}" if numbered else label, int(prio))
+        priority_combo.addItem("", int(prio))
+    retranslate_combos(control_room, area_combo, priority_combo, numbered=numbered)
     return area_combo, priority_combo
+
+
+def retranslate_combos(
+    control_room: ControlRoom, area_combo: QComboBox, priority_combo: QComboBox, *, numbered: bool = True
+) -> None:
+    """The item texts of :func:`area_and_priority_combos` in the current language (data unchanged)."""
+    area_combo.setItemText(0, QCoreApplication.translate("alarms", "All areas"))
+    for i, area in enumerate(control_room.areas, start=1):
+        area_combo.setItemText(i, i18n.plant_text(area.description, area.description_zh))
+    priority_combo.setItemText(0, QCoreApplication.translate("alarms", "All priorities"))
+    for i, prio in enumerate(sorted(Priority, reverse=True), start=1):
+        label = theme.priority_label(prio)
+        priority_combo.setItemText(i, f"{theme.priority_number(prio)} {label}" if numbered else label)
 
 
 def state_label(alarm: Alarm) -> str:
@@ -318,8 +351,15 @@ def state_label(alarm: Alarm) -> str:
     return text
 
 
-def flood_summary(alarms: list[Alarm] | tuple[Alarm, ...], now: float, window_s: float = 600.0) -> str:
-    """'' normally; during a flood (more than 10 alarms raised within 10 min) a one-line summary."""
+def flood_summary(
+    alarms: list[Alarm] | tuple[Alarm, ...],
+    now: float,
+    window_s: float = 600.0,
+    area_name: Callable[[str], str] = str,
+) -> str:
+    """'' normally; during a flood (more than 10 alarms raised within 10 min) a one-line summary.
+
+    ``area_name`` turns an area key into its display name (the alarm screen's, in its language)."""
     recent = [a for a in alarms if a.raised_at is not None and a.raised_at >= now - window_s]
     if len(recent) <= FLOOD_COUNT:
         return ""
@@ -329,7 +369,7 @@ def flood_summary(alarms: list[Alarm] | tuple[Alarm, ...], now: float, window_s:
         len(recent),
         unacked,
     )
-    return text + " - " + ", ".join(f"{area} {n}" for area, n in areas)
+    return text + " - " + ", ".join(f"{area_name(area)} {n}" for area, n in areas)
 
 
 class AlarmRowDelegate(QStyledItemDelegate):

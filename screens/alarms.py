@@ -47,11 +47,13 @@ from screens.alarm_table import (
     AlarmTableModel,
     area_and_priority_combos,
     flood_summary,
+    retranslate_combos,
     state_label,
 )
+from screens.alarm_text import guidance_text, refusal_text
 from screens.permission_gate import gate
 from screens.shelve_dialog import ShelveDialog
-from screens.worker import BackgroundRunner
+from screens.worker import BackgroundRunner, reason_of
 
 __all__ = [
     "ALARM_ID_ROLE",
@@ -70,6 +72,10 @@ __all__ = [
     "state_label",
 ]
 DEFAULT_MAX_SHELVE_S = 8 * 3600.0
+
+
+class ActionRefusedError(RuntimeError):
+    """An alarm action the facade refused, its reason already worded for the operator."""
 
 
 class AlarmScreen(QWidget):
@@ -94,20 +100,13 @@ class AlarmScreen(QWidget):
         self.filter = AlarmFilter()
 
         self.view_combo = QComboBox()
-        self.view_combo.addItem(self.tr("Active alarms"), "active")
-        self.view_combo.addItem(self.tr("Shelved / suppressed / out of service"), "hidden")
+        self.view_combo.addItem("", "active")
+        self.view_combo.addItem("", "hidden")
         self.area_combo, self.priority_combo = area_and_priority_combos(control_room)
         self.state_combo = QComboBox()
-        for label, key in (
-            (self.tr("All states"), None),
-            (self.tr("Unacknowledged"), "unack"),
-            (self.tr("Active"), "active"),
-            (self.tr("Cleared"), "cleared"),
-            (self.tr("Latched"), "latched"),
-        ):
-            self.state_combo.addItem(label, key)
+        for key in (None, "unack", "active", "cleared", "latched"):
+            self.state_combo.addItem("", key)
         self.text_edit = QLineEdit()
-        self.text_edit.setPlaceholderText(self.tr("Search tag or message"))
         self.text_edit.setClearButtonEnabled(True)
         for combo in (self.view_combo, self.area_combo, self.priority_combo, self.state_combo):
             combo.currentIndexChanged.connect(self._filter_changed)
@@ -120,14 +119,13 @@ class AlarmScreen(QWidget):
         self.guidance_label = QLabel()
         self.guidance_label.setWordWrap(True)
         self.guidance_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.ack_selected_button = QPushButton(self.tr("Acknowledge selected"))
-        self.ack_page_button = QPushButton(self.tr("Acknowledge page"))
-        self.ack_page_button.setToolTip(self.tr("Acknowledge every alarm shown with the current filter"))
-        self.shelve_button = QPushButton(self.tr("Shelve..."))
-        self.unshelve_button = QPushButton(self.tr("Unshelve"))
-        self.service_button = QPushButton(self.tr("Out of service..."))
-        self.return_button = QPushButton(self.tr("Return to service"))
-        self.reset_button = QPushButton(self.tr("Reset latched"))
+        self.ack_selected_button = QPushButton()
+        self.ack_page_button = QPushButton()
+        self.shelve_button = QPushButton()
+        self.unshelve_button = QPushButton()
+        self.service_button = QPushButton()
+        self.return_button = QPushButton()
+        self.reset_button = QPushButton()
         self.ack_selected_button.clicked.connect(self.acknowledge_selected)
         self.ack_page_button.clicked.connect(self.acknowledge_page)
         self.shelve_button.clicked.connect(lambda: self.open_dialog("shelve"))
@@ -174,14 +172,12 @@ class AlarmScreen(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         filters = QHBoxLayout()
-        for label, widget in (
-            (None, self.view_combo),
-            (self.tr("Area"), self.area_combo),
-            (self.tr("Priority"), self.priority_combo),
-            (self.tr("State"), self.state_combo),
+        filters.addWidget(self.view_combo)
+        self._filter_labels = [QLabel() for _ in range(3)]
+        for label, widget in zip(
+            self._filter_labels, (self.area_combo, self.priority_combo, self.state_combo), strict=True
         ):
-            if label:
-                filters.addWidget(QLabel(label))
+            filters.addWidget(label)
             filters.addWidget(widget)
         filters.addWidget(self.text_edit, 1)
         actions = QHBoxLayout()
@@ -204,6 +200,38 @@ class AlarmScreen(QWidget):
         layout.addWidget(self.message_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.guidance_label)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Every label, button, filter item and table text in the current language."""
+        for i, text in enumerate(
+            (self.tr("Active alarms"), self.tr("Shelved / suppressed / out of service"))
+        ):
+            self.view_combo.setItemText(i, text)
+        retranslate_combos(self._control_room, self.area_combo, self.priority_combo)
+        states = (self.tr("All states"), self.tr("Unacknowledged"), self.tr("Active"), self.tr("Cleared"),
+                  self.tr("Latched"))  # fmt: skip
+        for i, text in enumerate(states):
+            self.state_combo.setItemText(i, text)
+        self.text_edit.setPlaceholderText(self.tr("Search tag or message"))
+        for label, text in zip(self._filter_labels, (self.tr("Area"), self.tr("Priority"), self.tr("State")),
+                               strict=True):  # fmt: skip
+            label.setText(text)
+        for button, text in (
+            (self.ack_selected_button, self.tr("Acknowledge selected")),
+            (self.ack_page_button, self.tr("Acknowledge page")),
+            (self.shelve_button, self.tr("Shelve...")),
+            (self.unshelve_button, self.tr("Unshelve")),
+            (self.service_button, self.tr("Out of service...")),
+            (self.return_button, self.tr("Return to service")),
+            (self.reset_button, self.tr("Reset latched")),
+        ):
+            button.setText(text)
+        self.ack_page_button.setToolTip(self.tr("Acknowledge every alarm shown with the current filter"))
+        self.model.retranslate()
+        if self._last is not None:
+            flood = flood_summary(self._last.alarms, self._last.taken_at, area_name=self.model.area_name)
+            self.flood_label.setText(flood)
         self._update_summary()
 
     # ---- updates ---------------------------------------------------------------------------------
@@ -213,7 +241,7 @@ class AlarmScreen(QWidget):
             self._alarm_version = snapshot.alarm_version
             self._last = snapshot
             self._show(snapshot)
-            flood = flood_summary(snapshot.alarms, snapshot.taken_at)
+            flood = flood_summary(snapshot.alarms, snapshot.taken_at, area_name=self.model.area_name)
             self.flood_label.setText(flood)
             self.flood_label.setVisible(bool(flood))
         self.model.set_lit(theme.flash_on(snapshot.taken_at))
@@ -304,12 +332,20 @@ class AlarmScreen(QWidget):
 
         The facade refuses with a reason: a missing reason or too long a shelve (ValueError), an
         alarm that no longer exists (KeyError), or a journal that cannot commit the action (the
-        disk is full, the file locked): the alarms then keep their state.
+        disk is full, the file locked): the alarms then keep their state. The refusal's code and
+        values are worded here, in the operator's language.
         """
+
+        def job() -> list[Alarm]:
+            try:
+                return action()
+            except Exception as exc:  # noqa: BLE001 (every refusal is shown, worded from its code)
+                raise ActionRefusedError(refusal_text(exc, reason_of(exc))) from exc
+
         self.message_label.setText(f"{doing} ...")
         self.message_label.setStyleSheet(f"color: {theme.TEXT_MUTED}; padding: 4px;")
         self.message_label.show()
-        future = self.runner.submit(action, self._action_done, self.show_refusal)
+        future = self.runner.submit(job, self._action_done, self.show_refusal)
         self._selection_changed()
         return future
 
@@ -407,21 +443,6 @@ class AlarmScreen(QWidget):
             any(a.out_of_service is not None for a in selected),
         )
         gate(self.reset_button, may("reset", areas), any(a.state is AlarmState.LATCHED for a in selected))
-        self.guidance_label.setText(_guidance(selected[0]) if len(selected) == 1 else "")
-
-
-def _guidance(alarm: Alarm) -> str:
-    """Plain-text guidance of one alarm: message (also in Chinese), cause, consequence, action, reasons."""
-    lines = [f"{alarm.alarm_id}: {alarm.message}"]
-    d = alarm.details
-    if d is not None:
-        if d.message_zh:
-            lines[0] += f"  /  {d.message_zh}"
-        for label, text in (("Cause", d.cause), ("Consequence", d.consequence), ("Action", d.action)):
-            if text:
-                lines.append(f"{label}: {text}")
-    if alarm.shelved is not None:
-        lines.append(f"Shelved by {alarm.shelved.user}: {alarm.shelved.reason}")
-    if alarm.out_of_service is not None:
-        lines.append(f"Out of service by {alarm.out_of_service.user}: {alarm.out_of_service.reason}")
-    return "\n".join(lines)
+        self.guidance_label.setText(
+            guidance_text(selected[0], self.model.texts) if len(selected) == 1 else ""
+        )

@@ -17,6 +17,7 @@ import math
 import time
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
@@ -50,6 +51,33 @@ def _time(ts: float | None) -> str:
     return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
+# The protocols by their proper names (the config's keys are lower-case codes).
+PROTOCOL_NAMES = {"modbus": "Modbus TCP", "s7": "S7", "opcua": "OPC UA"}
+
+
+def device_state_label(state: str) -> str:
+    """A driver's state code ('connected') in the operator's language."""
+    labels = {
+        "connecting": QCoreApplication.translate("DiagnosticsScreen", "connecting"),
+        "connected": QCoreApplication.translate("DiagnosticsScreen", "connected"),
+        "failed": QCoreApplication.translate("DiagnosticsScreen", "failed"),
+        "stopped": QCoreApplication.translate("DiagnosticsScreen", "stopped"),
+    }
+    return labels.get(state, state)
+
+
+def last_error_text(status: DeviceStatus) -> str:
+    """The last failure: its kind in the operator's language, then the device's or library's own words."""
+    if not status.last_error:
+        return "-"
+    kinds = {
+        "connect": QCoreApplication.translate("DiagnosticsScreen", "connect failed"),
+        "communication": QCoreApplication.translate("DiagnosticsScreen", "communication failure"),
+    }
+    kind = kinds.get(status.last_error_kind)
+    return f"{kind}: {status.last_error_detail}" if kind else status.last_error
+
+
 def row_texts(status: DeviceStatus, bad_tags: int | None = None) -> list[str]:
     """The cells of one device row, in ``COLUMNS`` order.
 
@@ -57,11 +85,11 @@ def row_texts(status: DeviceStatus, bad_tags: int | None = None) -> list[str]:
     """
     cells = {
         "device": status.name,
-        "protocol": status.protocol,
-        "state": status.state,
+        "protocol": PROTOCOL_NAMES.get(status.protocol, status.protocol),
+        "state": device_state_label(status.state),
         "requests": str(status.requests),
         "errors": str(status.errors),
-        "last_error": status.last_error or "-",
+        "last_error": last_error_text(status),
         "last_error_at": _time(status.last_error_at),
         "latency_median": _ms(status.latency_ms_median),
         "latency_p99": _ms(status.latency_ms_p99),

@@ -31,17 +31,12 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import Alarm, ControlRoom, Quality, Snapshot, WriteResult
 from screens import i18n, theme
+from screens.alarm_text import alarm_texts, limit_text
 from screens.formatting import format_value
 from screens.permission_gate import gate
 from screens.widgets.analog import AnalogBarWidget
 from screens.widgets.mini_trend import MiniTrendWidget
 from screens.worker import BackgroundRunner, reason_of
-
-
-def alarm_message(alarm: Alarm) -> str:
-    """The alarm's message in the current language (the configured Chinese text where there is one)."""
-    details = getattr(alarm, "details", None)
-    return i18n.plant_text(alarm.message, getattr(details, "message_zh", "") or "")
 
 
 class FaceplateDialog(QDialog):
@@ -216,10 +211,9 @@ class FaceplateDialog(QDialog):
                 f"&nbsp;</span>"
             )
             state = theme.state_label(a.state)
-            limit = "" if math.isnan(a.limit) else f" ({a.kind.value} {self.tag.format(a.limit)})"
-            lines.append(
-                f"{badge}&nbsp; {theme.priority_label(a.priority)} - {state}: {alarm_message(a)}{limit}"
-            )
+            limit = "" if math.isnan(a.limit) else f" ({limit_text(a.kind, self.tag.format(a.limit))})"
+            message = alarm_texts(self._control_room).alarm_message(a)
+            lines.append(f"{badge}&nbsp; {theme.priority_label(a.priority)} - {state}: {message}{limit}")
         self.alarms_label.setText("<br>".join(lines))
 
     # --- setpoint write --------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from hmi_app.facade import (
     Snapshot,
 )
 from screens import theme
-from screens.permission_gate import gate
+from screens.alarm_text import refusal_text
 
 OUTPUT_ROWS = (
     ("grade", "Matte grade", "% Cu", 2),
@@ -99,6 +99,8 @@ class GuidanceScreen(QWidget):
         self.reason = QLineEdit()
         self.status = QLabel()
         self.accuracy_label = QLabel()
+        for label in (self.outcome_label, self.status, self.accuracy_label):
+            label.setWordWrap(True)  # long sentences wrap instead of widening the window past 1280 px
         self.plot = pg.PlotWidget(background=theme.TREND_BG)
         self.plot.setMinimumHeight(180)
         self.scatter = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(theme.PEN_COLOURS[0]))
@@ -199,6 +201,18 @@ class GuidanceScreen(QWidget):
                 "Rolling accuracy (predicted for the sample time vs measured, grade) and grade forecast (h)"
             )
         )
+        legend = self.forecast.getPlotItem().legend
+        for curve, text in ((self.forecast_keep, self.tr("no change")),
+                            (self.forecast_advised, self.tr("recommended")),
+                            (self.forecast_target, self.tr("target"))):  # fmt: skip
+            label = legend.getLabel(curve) if legend is not None else None
+            if label is not None:
+                label.setText(text)
+        self._shown_version = None  # cells and outcome are worded again at the next refresh
+
+    def _limited(self, code: str) -> str:
+        """What held a recommendation back (the model's code: 'equipment' or 'rate'), in words."""
+        return {"equipment": self.tr("equipment limit"), "rate": self.tr("rate limit")}.get(code, code)
 
     # ---- refresh ----------------------------------------------------------------------------
     def update_snapshot(self, snapshot: Snapshot) -> None:
@@ -238,7 +252,11 @@ class GuidanceScreen(QWidget):
             advice.get("limited_by", {}),
         )
         for row, (key, _, unit, dec) in enumerate(KNOB_ROWS):
-            texts = [_fmt(cur.get(key), dec, unit), _fmt(rec.get(key), dec, unit), lim.get(key, "")]
+            texts = [
+                _fmt(cur.get(key), dec, unit),
+                _fmt(rec.get(key), dec, unit),
+                self._limited(lim.get(key, "")),
+            ]
             for col, text in enumerate(texts):
                 self.advice_table.setItem(row, col, QTableWidgetItem(text))
         outcome = advice.get("predicted_outcome", {})
@@ -282,7 +300,8 @@ class GuidanceScreen(QWidget):
                 err = np.array([p - m for p, m in pairs[-50:]])
                 rmse, mae = float(np.sqrt(np.mean(err**2))), float(np.mean(np.abs(err)))
                 texts.append(
-                    f"{self.tr(label)}: RMSE {rmse:.{dec + 1}f}, MAE {mae:.{dec + 1}f} {unit} (n={len(err)})"
+                    self.tr("%s: RMSE %s, MAE %s %s (%d samples)")
+                    % (self.tr(label), f"{rmse:.{dec + 1}f}", f"{mae:.{dec + 1}f}", unit, len(err))
                 )
             if key == "grade" and pairs:
                 pred, meas = np.array(pairs).T
@@ -367,7 +386,7 @@ class GuidanceScreen(QWidget):
         elif command == "accept_advice" and outcome.code == "refused" and outcome.value:
             self.status.setText(self.tr("Write refused: ") + outcome.reason)
         else:
-            self.status.setText(outcome.reason)
+            self.status.setText(refusal_text(outcome, outcome.reason))
         self._update_buttons()
 
 

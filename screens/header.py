@@ -12,8 +12,9 @@ import time
 from collections import Counter
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -26,8 +27,16 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, Snapshot, TagInfo
 from screens import i18n, theme
+from screens.alarm_text import alarm_texts
 from screens.annunciator import HornAnnunciator
 from screens.formatting import format_value
+
+BANNER_MIN_WIDTH = 380
+COUNT_SIZE = QSize(72, 46)  # one priority's counts: "2 High" over "3 / 3"
+COMPACT_COUNT_SIZE = QSize(92, 22)  # narrow windows: "2 High  3/3" on one line, two by two
+COMPACT_BELOW = 1500  # header width under which the counts stack two by two (room for the banner)
+PLANT_MAX_WIDTH = 170  # narrow windows elide a longer plant name (whole in the tool tip)
+PLANT_WIDE_MAX_WIDTH = 400
 
 
 def banner_alarm(alarms: tuple[Alarm, ...] | list[Alarm]) -> Alarm | None:
@@ -80,6 +89,9 @@ class AlarmBannerWidget(QWidget):
         self._parts: tuple[str, ...] = ()
         self._lit = True
         self.setMinimumHeight(34)
+        # The banner is the last thing in the header to give way (ISA-101: the most urgent alarm is
+        # readable on every screen): everything else in the header is narrower at 1280 px first.
+        self.setMinimumWidth(BANNER_MIN_WIDTH)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFont(theme.font(theme.VALUE_PT, bold=True))
 
@@ -87,6 +99,16 @@ class AlarmBannerWidget(QWidget):
     def alarm(self) -> Alarm | None:
         """The alarm shown, or None when nothing waits for acknowledgement."""
         return self._alarm
+
+    def needed_width(self) -> int:
+        """Pixels for time, tag and value in full and the start of the message (about 100 px):
+        narrower than this, the banner no longer says what is wrong."""
+        width = 12 + 8 + 100
+        for i, part in enumerate(self._parts[:-1]):
+            if part:
+                metrics = QFontMetrics(theme.font(theme.VALUE_PT, bold=i in (1, 2)))
+                width += metrics.horizontalAdvance(part) + 24
+        return width
 
     @property
     def text(self) -> str:
@@ -159,10 +181,15 @@ class PriorityCountWidget(QWidget):
         self.priority = priority
         self.unacked = 0
         self.total = 0
-        self.setFixedSize(QSize(96, 46))
+        self.setFixedSize(COUNT_SIZE)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """The tooltip (and the painted priority name) in the current language."""
         self.setToolTip(
-            self.tr("%s priority alarms: unacknowledged / total") % theme.priority_label(priority)
+            self.tr("%s priority alarms: unacknowledged / total") % theme.priority_label(self.priority)
         )
+        self.update()
 
     def set_counts(self, unacked: int, total: int) -> None:
         """Show new counts (repaints only on change)."""
@@ -183,8 +210,15 @@ class PriorityCountWidget(QWidget):
         painter.drawRect(rect)
         painter.setPen(fg)
         painter.setFont(theme.font(theme.SMALL_PT))
-        top = QRect(rect.x(), rect.y() + 2, rect.width(), rect.height() // 2 - 2)
         label = f"{theme.priority_number(self.priority)} {theme.priority_label(self.priority)}"
+        if self.height() < COUNT_SIZE.height():  # compact: label left, counts right, one line
+            line = rect.adjusted(4, 0, -4, 0)
+            painter.drawText(line, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
+            painter.setFont(theme.font(theme.SMALL_PT, bold=True))
+            align = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
+            painter.drawText(line, align, f"{self.unacked}/{self.total}")
+            return
+        top = QRect(rect.x(), rect.y() + 2, rect.width(), rect.height() // 2 - 2)
         painter.drawText(top, Qt.AlignmentFlag.AlignCenter, label)
         painter.setFont(theme.font(theme.VALUE_PT, bold=True))
         bottom = QRect(rect.x(), rect.center().y(), rect.width(), rect.height() // 2)
@@ -209,9 +243,11 @@ class HeaderBar(QWidget):
         self._tags: dict[str, TagInfo] = {t.name: t for t in control_room.tags}
         self._alarm_version: int | None = None
         self._second: int | None = None
+        self.compact = True  # counts two by two, short plant name; the first resize decides
 
-        self.plant_label = QLabel(i18n.plant_text(control_room.plant_name, control_room.plant_name_zh))
+        self.plant_label = QLabel()
         self.plant_label.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self._show_plant_name()
         self.clock_label = QLabel()
         self.clock_label.setFont(theme.font(theme.BASE_PT))
         left = QVBoxLayout()
@@ -234,7 +270,6 @@ class HeaderBar(QWidget):
         self.hidden_label.setFont(theme.font(theme.SMALL_PT))
         self.user_label = QLabel()
         self.user_label.setFont(theme.font(theme.BASE_PT))
-        self.user_label.setMinimumWidth(150)
         self.user_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         # The horn is part of the alarm system: when it cannot sound, say so where the operator looks
         # for alarms (dark "bad" quality style, not an alarm colour). Checked at the first snapshot,
@@ -265,17 +300,19 @@ class HeaderBar(QWidget):
         self.help_button.clicked.connect(self.help_requested)
 
         row = QHBoxLayout(self)
-        row.setContentsMargins(12, 6, 12, 6)
-        row.setSpacing(10)
+        row.setContentsMargins(8, 6, 8, 6)
+        row.setSpacing(4)  # tight: at 1280 px every pixel saved here is the banner's
         row.addLayout(left)
-        row.addSpacing(16)
+        row.addSpacing(4)
         row.addWidget(self.banner, 1)
-        row.addSpacing(8)
-        for box in self.counts.values():
-            row.addWidget(box)
+        row.addSpacing(4)
+        self.counts_grid = QGridLayout()
+        self.counts_grid.setSpacing(2)
+        self._arrange_counts(compact=False)
+        row.addLayout(self.counts_grid)
         row.addWidget(self.silence_button)
         row.addWidget(self.hidden_label)
-        row.addSpacing(8)
+        row.addSpacing(4)
         right = QVBoxLayout()
         right.setSpacing(2)
         who = QHBoxLayout()
@@ -313,14 +350,41 @@ class HeaderBar(QWidget):
 
     def retranslate_ui(self) -> None:
         """Language switch: plant name, buttons, and the banner/user texts at the next snapshot."""
-        room = self._control_room
-        self.plant_label.setText(i18n.plant_text(room.plant_name, room.plant_name_zh))
+        self._show_plant_name()
         self.silence_button.setText(self.tr("Silence"))
         self.silence_button.setToolTip(self.tr("Silence the horn; the alarms stay unacknowledged"))
         self._alarm_version = None
         self._second = None
         self.help_button.setToolTip(self.tr("Help: keys and screens [? or Shift+F1]"))
+        for box in self.counts.values():
+            box.retranslate_ui()
         self._show_horn_notice()
+
+    def _arrange_counts(self, *, compact: bool) -> None:
+        """The four priority counts in a row of tall boxes, or two by two on one line each."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self._show_plant_name()
+        for k, box in enumerate(self.counts.values()):
+            self.counts_grid.removeWidget(box)
+            box.setFixedSize(COMPACT_COUNT_SIZE if compact else COUNT_SIZE)
+            self.counts_grid.addWidget(box, *((k // 2, k % 2) if compact else (0, k)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        self._arrange_counts(compact=event.size().width() < COMPACT_BELOW)
+        super().resizeEvent(event)
+
+    def _show_plant_name(self) -> None:
+        """The plant's name, elided on a narrow window beyond PLANT_MAX_WIDTH (the banner needs the
+        room more) and on a wide one beyond PLANT_WIDE_MAX_WIDTH."""
+        room = self._control_room
+        name = i18n.plant_text(room.plant_name, room.plant_name_zh)
+        metrics = QFontMetrics(self.plant_label.font())
+        limit = PLANT_MAX_WIDTH if self.compact else PLANT_WIDE_MAX_WIDTH
+        shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, limit)
+        self.plant_label.setText(shown)
+        self.plant_label.setToolTip(name if shown != name else "")
 
     def _show_horn_notice(self) -> None:
         """Show "Horn: no audio output" when the horn has nowhere to play (after the first check)."""
@@ -370,9 +434,7 @@ class HeaderBar(QWidget):
             self.banner.set_alarm(None, (self.tr("No unacknowledged alarms"),))
             return
         when = alarm.raised_at if alarm.raised_at is not None else alarm.changed_at
-        message = alarm.message
-        if alarm.details is not None:
-            message = i18n.plant_text(message, alarm.details.message_zh)
+        message = alarm_texts(self._control_room).alarm_message(alarm)
         if alarm.state is AlarmState.RTN_UNACK:
             message = self.tr("%s (cleared)") % message
         value = (

@@ -114,7 +114,7 @@ class HelpOverlay(QFrame):
             return QCoreApplication.translate("HelpOverlay", text)
 
         return [
-            ("Alt+Left / Alt+Right", tr("Back to the previous screen / forward again")),
+            ("Alt+← / Alt+→", tr("Back to the previous screen / forward again")),
             (" / ".join(HELP_KEYS), tr("Show or hide this help")),
             ("Esc", tr("Close this help or a dialog")),
             (tr("Click on a value"), tr("Its faceplate: value, limits, alarms, trend and setpoint")),

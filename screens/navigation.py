@@ -64,6 +64,7 @@ class NavigationBar(QWidget):
         self.devices_label.setMaximumWidth(DEVICES_WIDTH)
         self._labels: dict[str, str] = {}
         self._devices_text = ""
+        self._compact_devices = ""
         self._compact = False
         self._row.addWidget(self.devices_label)
 
@@ -139,9 +140,14 @@ class NavigationBar(QWidget):
         super().resizeEvent(event)
 
     def _elide_devices(self) -> None:
+        """The whole summary where it fits, else the compact count ("Devices 2/3"): an elided "Devices:
+        3 of …" hid the one figure that matters. The tool tip always has the whole text."""
         metrics = QFontMetrics(self.devices_label.font())
         width = max(DEVICES_MIN_WIDTH, self.devices_label.width())
-        self.devices_label.setText(metrics.elidedText(self._devices_text, Qt.TextElideMode.ElideRight, width))
+        text = self._devices_text
+        if metrics.horizontalAdvance(text) > width - 2:
+            text = metrics.elidedText(self._compact_devices, Qt.TextElideMode.ElideRight, width - 2)
+        self.devices_label.setText(text)
 
     def set_current(self, key: str) -> None:
         """Check the button of screen ``key`` without emitting."""
@@ -154,4 +160,5 @@ class NavigationBar(QWidget):
             text += "  -  " + self.tr("no communication: %s") % ", ".join(failed)
         self.devices_label.setToolTip(text)
         self._devices_text = text
+        self._compact_devices = self.tr("Devices %d/%d") % (connected, total)
         self._elide_devices()

@@ -50,12 +50,16 @@ def command_name(kind: str) -> str:
     return names.get(kind, kind.replace("_", " "))
 
 
+PERMISSION_CODES = frozenset({"not_logged_in", "role", "area"})
+
+
 def explain(refusal: Refusal) -> str:
     """The refusal as a sentence for a tooltip or a status line."""
     if refusal.code == "not_logged_in":
         return _tr("Log in first: this station is view-only.")
-    if refusal.code == "role" and len(refusal.params) == 2:
-        role, kind = refusal.params
+    params = refusal.params
+    if refusal.code == "role" and {"role", "command"} <= set(params):
+        role, kind = params["role"], params["command"]
         return (
             _tr("Not allowed: %1 may not %2.")
             .replace("%1", role_name(role))

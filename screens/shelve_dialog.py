@@ -7,6 +7,7 @@ exceed the plant's maximum shelve time.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,20 +21,28 @@ from PySide6.QtWidgets import (
 from hmi_app.facade import Alarm
 
 DURATIONS_S = (600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 24 * 3600)
+# Offered in the operator's language; the chosen sentence is the journaled reason, as typed text is.
 SHELVE_REASONS = (
-    "Known instrument fault, work order raised",
-    "Nuisance alarm under review",
-    "Planned operation (start-up / shut-down)",
+    QT_TRANSLATE_NOOP("ShelveDialog", "Known instrument fault, work order raised"),
+    QT_TRANSLATE_NOOP("ShelveDialog", "Nuisance alarm under review"),
+    QT_TRANSLATE_NOOP("ShelveDialog", "Planned operation (start-up / shut-down)"),
 )
-SERVICE_REASONS = ("Instrument under maintenance", "Equipment isolated for maintenance")
+SERVICE_REASONS = (
+    QT_TRANSLATE_NOOP("ShelveDialog", "Instrument under maintenance"),
+    QT_TRANSLATE_NOOP("ShelveDialog", "Equipment isolated for maintenance"),
+)
 
 
 def duration_text(seconds: float) -> str:
-    """'10 min', '2 h', '1 h 30 min'."""
+    """'10 min', '2 h', '1 h 30 min' (translated: '10 分钟', '2 小时')."""
     hours, minutes = divmod(int(round(seconds / 60)), 60)
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("ShelveDialog", text)
+
     if hours and minutes:
-        return f"{hours} h {minutes} min"
-    return f"{hours} h" if hours else f"{minutes} min"
+        return tr("%d h %d min") % (hours, minutes)
+    return tr("%d h") % hours if hours else tr("%d min") % minutes
 
 
 class ShelveDialog(QDialog):
@@ -65,7 +74,7 @@ class ShelveDialog(QDialog):
             self.one_shot_box.hide()
         self.reason_combo = QComboBox()
         self.reason_combo.setEditable(True)
-        self.reason_combo.addItems(SHELVE_REASONS if shelving else SERVICE_REASONS)
+        self.reason_combo.addItems([self.tr(r) for r in (SHELVE_REASONS if shelving else SERVICE_REASONS)])
         self.reason_combo.setCurrentIndex(-1)
         self.reason_combo.lineEdit().setPlaceholderText(self.tr("Reason (required)"))
         form.addRow(self.tr("Reason"), self.reason_combo)

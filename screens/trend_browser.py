@@ -1,4 +1,4 @@
-"""The trend screen's left column: a searchable tag browser and the named trend sets."""
+"""The trend screen's left column: a searchable tag browser, the plant's and the operator's trend sets."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi_app.facade import TagInfo
+from hmi_app.facade import TagInfo, TrendSet
 from screens import i18n, theme
 from screens.trend_data import TrendSetStore
 
@@ -158,3 +158,53 @@ class TrendSetsWidget(QWidget):
         if self.sets_combo.currentText():
             self.store.delete(self.sets_combo.currentText())
             self.refresh()
+
+
+class PlantTrendSetsWidget(QWidget):
+    """The plant config's trend sets (``displays.trend_sets``): choosing one emits ``chosen(i)``.
+
+    These are the sets the plant's engineers prepared for every operator, apart from the sets an
+    operator saves for himself (:class:`TrendSetsWidget`). Hidden when the plant configures none.
+    """
+
+    chosen = Signal(int)
+
+    def __init__(self, trend_sets: list[TrendSet], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.trend_sets = list(trend_sets)
+        self.title = QLabel()
+        self.title.setFont(theme.font(theme.BASE_PT, bold=True))
+        self.combo = QComboBox()
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(12)  # long set names elide instead of widening the column
+        self.combo.activated.connect(self._activated)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.combo)
+        self.setVisible(bool(self.trend_sets))
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Title, placeholder and set names in the current language (the choice is kept)."""
+        self.title.setText(self.tr("Plant trend sets"))
+        current = self.combo.currentIndex()
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        self.combo.addItem(self.tr("Choose a trend set..."), -1)
+        for i, trend_set in enumerate(self.trend_sets):
+            name = i18n.plant_text(trend_set.name, trend_set.name_zh)
+            self.combo.addItem(name, i)
+            self.combo.setItemData(i + 1, name, Qt.ItemDataRole.ToolTipRole)
+        self.combo.setCurrentIndex(max(0, current))
+        self.combo.blockSignals(False)
+
+    def choose(self, i: int) -> None:
+        """Select set ``i`` as the operator would (emits ``chosen``)."""
+        self.combo.setCurrentIndex(i + 1)
+        self._activated(i + 1)
+
+    def _activated(self, row: int) -> None:
+        i = self.combo.itemData(row)
+        if isinstance(i, int) and i >= 0:
+            self.chosen.emit(i)

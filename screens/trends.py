@@ -20,11 +20,9 @@ import math
 import time
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import ControlRoom, Snapshot, TagInfo
 from screens import theme
-from screens.trend_browser import TagBrowserWidget, TrendSetsWidget
+from screens.trend_browser import PlantTrendSetsWidget, TagBrowserWidget, TrendSetsWidget
 from screens.trend_cache import BucketCache
 from screens.trend_data import (
     PenBuffer,
@@ -43,7 +41,7 @@ from screens.trend_data import (
     write_csv,
 )
 from screens.trend_fetch import LIVE_RAW_MAX_S, TrendFetchMixin
-from screens.trend_plot import AXIS_PER_PEN, AXIS_PER_UNIT, TrendPlotWidget
+from screens.trend_plot import AXIS_PER_PEN, AXIS_PER_UNIT, TrendPlotWidget, cache_axes
 from screens.trend_table import PenTableWidget
 from screens.worker import BackgroundRunner
 
@@ -61,19 +59,6 @@ WINDOWS = (
     (7 * 86400, "7 d"),
     (30 * 86400, "30 d"),
 )
-
-
-def cache_axes(plot: TrendPlotWidget) -> None:
-    """Let Qt keep each axis as a pixmap: replaying the axes' tick-label pictures was 60 % of a repaint.
-
-    pyqtgraph draws an axis from a ``QPicture`` on every repaint (measured: 18.6 ms of a 1,258 px,
-    8-pen repaint offscreen, 6.7 ms with this). An axis that changes calls ``update()``, which drops
-    the pixmap, so ticks and labels stay right. Belongs in the plot widget; done here, after each
-    regroup, because another change reworks that module.
-    """
-    for item in plot.scene().items():
-        if isinstance(item, pg.AxisItem):
-            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class TrendScreen(TrendFetchMixin, QWidget):
@@ -104,11 +89,14 @@ class TrendScreen(TrendFetchMixin, QWidget):
 
         self.browser = TagBrowserWidget(control_room.tags)
         self.browser.toggled.connect(self._toggled)
+        self.plant_sets = PlantTrendSetsWidget(control_room.displays.trend_sets)
+        self.plant_sets.chosen.connect(self.load_plant_set)
         self.sets = TrendSetsWidget(sets or TrendSetStore())
         self.sets.save_requested.connect(self.save_set)
         self.sets.load_requested.connect(self.load_set)
         self.pen_count_label = QLabel()
         left = QVBoxLayout()
+        left.addWidget(self.plant_sets)
         left.addWidget(self.browser, 1)
         left.addWidget(self.pen_count_label)
         left.addWidget(self.sets)
@@ -122,7 +110,7 @@ class TrendScreen(TrendFetchMixin, QWidget):
         self.live_button.clicked.connect(lambda checked: self.set_live(bool(checked)))
         self.window_combo = QComboBox()
         for seconds, label in WINDOWS:
-            self.window_combo.addItem(label, seconds)
+            self.window_combo.addItem(self.tr(label), seconds)
         self.window_combo.setCurrentIndex(1)
         self.window_combo.currentIndexChanged.connect(self._window_changed)
         self.back_button, self.forward_button = QPushButton("<<"), QPushButton(">>")
@@ -141,7 +129,13 @@ class TrendScreen(TrendFetchMixin, QWidget):
         self.png_button.clicked.connect(self._ask_png)
         self.range_label = QLabel()
         self.range_label.setStyleSheet(f"color: {theme.TEXT_MUTED};")
+        # Two rows, so that 1280 px leave the plot most of the width: the navigation and the
+        # exports on the first, the visible range (long: two dates and times) on its own line.
         bar = QHBoxLayout()
+        for w in (self.back_button, self.forward_button, self.zoom_in_button, self.zoom_out_button):
+            w.setFixedWidth(40)
+        for combo in (self.window_combo, self.axes_combo):  # follow the language, not the first show
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for w in (
             self.live_button,
             self.window_combo,
@@ -153,7 +147,7 @@ class TrendScreen(TrendFetchMixin, QWidget):
             self.cursor_button,
         ):
             bar.addWidget(w)
-        bar.addWidget(self.range_label, 1)
+        bar.addStretch(1)
         bar.addWidget(self.csv_button)
         bar.addWidget(self.png_button)
 
@@ -163,6 +157,7 @@ class TrendScreen(TrendFetchMixin, QWidget):
         self.table = PenTableWidget()
         right = QVBoxLayout()
         right.addLayout(bar)
+        right.addWidget(self.range_label)
         right.addWidget(self.plot, 1)
         self.status_label = QLabel()  # progress and outcome of a CSV export
         self.status_label.setWordWrap(True)
@@ -187,6 +182,8 @@ class TrendScreen(TrendFetchMixin, QWidget):
         self.axes_combo.addItem(self.tr("Axis per pen"), AXIS_PER_PEN)
         self.axes_combo.setCurrentIndex(0 if current == AXIS_PER_UNIT else 1)
         self.axes_combo.blockSignals(False)
+        for i, (_seconds, label) in enumerate(WINDOWS):
+            self.window_combo.setItemText(i, self.tr(label))  # "5 min" -> "5 分钟"
         self.cursor_button.setText(self.tr("Cursor"))
         self.csv_button.setText(self.tr("Export CSV"))
         self.png_button.setText(self.tr("Export PNG"))
@@ -200,6 +197,7 @@ class TrendScreen(TrendFetchMixin, QWidget):
         self.table.retranslate_ui()
         self.browser.retranslate_ui()
         self.sets.retranslate_ui()
+        self.plant_sets.retranslate_ui()
         self._pens_changed(refetch=False)
 
     # --- public API ------------------------------------------------------------------------------
@@ -330,6 +328,11 @@ class TrendScreen(TrendFetchMixin, QWidget):
     def load_set(self, name: str) -> None:
         """Show the trend set ``name``."""
         self.restore_state(self.sets.store.get(name))
+
+    def load_plant_set(self, i: int) -> None:
+        """Show the plant config's trend set ``i``: its pens over its time span, live."""
+        trend_set = self.plant_sets.trend_sets[i]
+        self.restore_state({"tags": list(trend_set.pens), "window_s": 60.0 * trend_set.span_min})
 
     # --- snapshot tick ---------------------------------------------------------------------------
     def update_snapshot(self, snapshot: Snapshot) -> None:

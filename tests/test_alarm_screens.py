@@ -341,7 +341,7 @@ def test_kpi_screen_shows_the_journal_figures(qtbot, room: Runtime) -> None:
     assert screen.figures["priority"].text() == "60 / 20 / 20 %"  # T0 low x 3, T1 medium, T2 high
     assert [screen.chatter_list.item(i).text() for i in range(screen.chatter_list.count())] == ["T00000.HI"]
     hidden = screen.hidden_list.item(0).text()
-    assert hidden.startswith("T00002.HI - out of service 0 h 00 min by wang: analyzer calibration")
+    assert hidden.startswith("T00002.HI - Out of service 0 h 00 min by wang: analyzer calibration")
 
 
 def test_main_window_registers_history_and_performance_on_f4_f5(qtbot, tmp_path: Path) -> None:

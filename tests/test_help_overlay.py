@@ -26,7 +26,7 @@ def test_question_mark_opens_help_with_every_screen_key_below_the_banner(qtbot, 
     text = _visible_text(window)
     for key, name, purpose in rows:
         assert key in text and name in text and purpose in text
-    assert "Alt+Left" in text and "Shift+F1" in text
+    assert "Alt+←" in text and "Shift+F1" in text
     # the overlay covers the screen area only: header and banner stay in view
     assert help_.geometry().top() > window.header.geometry().bottom()
     assert help_.geometry().bottom() <= window.centralWidget().height()

@@ -124,8 +124,9 @@ def test_unit_screens_show_the_live_values(qtbot, window, running_control_room, 
 
                 def shown(tile=tile, tag=tag) -> bool:
                     v = _value(runtime, tag.name)
+                    states = ("NORMAL", "FAULT") if tag.states == "fault" else ("OFF", "ON")
                     return not math.isnan(v) and tile.value_text() == (
-                        "ON" if tag.is_bool and v >= 0.5 else "OFF" if tag.is_bool else tag.format(v)
+                        states[v >= 0.5] if tag.is_bool else tag.format(v)
                     )
 
                 qtbot.waitUntil(shown, timeout=WAIT_MS)

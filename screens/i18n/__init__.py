@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 
 from hmi_app.facade import TagInfo
 
@@ -25,7 +25,7 @@ LANGUAGES = (ENGLISH, CHINESE)
 HERE = Path(__file__).resolve().parent
 CATALOGUE = "smelter_hmi"
 
-_state: dict[str, object] = {"language": ENGLISH, "translator": None}
+_state: dict[str, object] = {"language": ENGLISH, "translator": None, "qt_translator": None}
 
 
 def language() -> str:
@@ -72,10 +72,11 @@ def set_language(lang: str) -> bool:
     app = QCoreApplication.instance()
     if app is None:
         raise RuntimeError("no QApplication")
-    old = _state["translator"]
-    if isinstance(old, QTranslator):
-        app.removeTranslator(old)
-        _state["translator"] = None
+    for key in ("translator", "qt_translator"):
+        old = _state[key]
+        if isinstance(old, QTranslator):
+            app.removeTranslator(old)
+            _state[key] = None
     _state["language"] = lang if lang in LANGUAGES else ENGLISH
     if lang not in LANGUAGES or lang == ENGLISH:
         return lang == ENGLISH
@@ -85,4 +86,11 @@ def set_language(lang: str) -> bool:
         return False  # plant texts still switch; Qt strings stay English
     app.installTranslator(translator)
     _state["translator"] = translator
+    # Qt's own texts (Yes/No/OK/Cancel of message boxes and dialog buttons, file dialogs) come from
+    # the catalogue PySide6 ships; without it every confirmation asks in English.
+    qt_translator = QTranslator(app)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt_translator.load(f"qtbase_{lang}", qt_dir):
+        app.installTranslator(qt_translator)
+        _state["qt_translator"] = qt_translator
     return True

@@ -210,6 +210,26 @@
         <source>Priority % (dark) vs target</source>
         <translation>优先级占比（深色）与目标</translation>
     </message>
+    <message>
+        <source>%d h %02d min</source>
+        <translation>%d 小时 %02d 分钟</translation>
+    </message>
+    <message>
+        <source>%s - %s %s by %s: %s</source>
+        <translation>%s - %s %s，操作人 %s：%s</translation>
+    </message>
+    <message>
+        <source>10 min</source>
+        <translation>10 分钟</translation>
+    </message>
+    <message>
+        <source>hour</source>
+        <translation>小时</translation>
+    </message>
+    <message>
+        <source>day</source>
+        <translation>天</translation>
+    </message>
 </context>
 <context>
     <name>AlarmScreen</name>
@@ -478,6 +498,30 @@
         <location filename="../diagnostics.py" line="132" />
         <source>%d of %d devices connected; %d requests per scan in all</source>
         <translation>%d / %d 台设备已连接；每次扫描共 %d 个请求</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>connect failed</source>
+        <translation>连接失败</translation>
+    </message>
+    <message>
+        <source>communication failure</source>
+        <translation>通讯故障</translation>
     </message>
 </context>
 <context>
@@ -851,6 +895,54 @@
         <source>Write refused: </source>
         <translation>写入被拒绝：</translation>
     </message>
+    <message>
+        <source>%s: RMSE %s, MAE %s %s (%d samples)</source>
+        <translation>%s：RMSE %s，MAE %s %s（%d 个样本）</translation>
+    </message>
+    <message>
+        <source>no change</source>
+        <translation>维持不变</translation>
+    </message>
+    <message>
+        <source>recommended</source>
+        <translation>按建议</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>equipment limit</source>
+        <translation>设备限值</translation>
+    </message>
+    <message>
+        <source>rate limit</source>
+        <translation>变化速率限值</translation>
+    </message>
+    <message>
+        <source>Matte grade</source>
+        <translation>冰铜品位</translation>
+    </message>
+    <message>
+        <source>Matte temperature</source>
+        <translation>冰铜温度</translation>
+    </message>
+    <message>
+        <source>Slag Fe/SiO2</source>
+        <translation>渣 Fe/SiO2</translation>
+    </message>
+    <message>
+        <source>Tonnage oxygen</source>
+        <translation>工业氧</translation>
+    </message>
+    <message>
+        <source>Silica flux</source>
+        <translation>石英熔剂</translation>
+    </message>
+    <message>
+        <source>Fuel</source>
+        <translation>燃料</translation>
+    </message>
 </context>
 <context>
     <name>HeaderBar</name>
@@ -1019,6 +1111,10 @@ Out of service %d</source>
 <context>
     <name>NavigationBar</name>
     <message>
+        <source>Devices %d/%d</source>
+        <translation>设备 %d/%d</translation>
+    </message>
+    <message>
         <location filename="../main_window.py" line="125" />
         <source>Devices: %d of %d connected</source>
         <translation>设备：%d / %d 已连接</translation>
@@ -1144,6 +1240,38 @@ Out of service %d</source>
         <location filename="../shelve_dialog.py" line="71" />
         <source>Reason</source>
         <translation>原因</translation>
+    </message>
+    <message>
+        <source>Known instrument fault, work order raised</source>
+        <translation>已知仪表故障，已开维修工单</translation>
+    </message>
+    <message>
+        <source>Nuisance alarm under review</source>
+        <translation>干扰报警，正在评审</translation>
+    </message>
+    <message>
+        <source>Planned operation (start-up / shut-down)</source>
+        <translation>计划操作（开车 / 停车）</translation>
+    </message>
+    <message>
+        <source>Instrument under maintenance</source>
+        <translation>仪表检修中</translation>
+    </message>
+    <message>
+        <source>Equipment isolated for maintenance</source>
+        <translation>设备已隔离检修</translation>
+    </message>
+    <message>
+        <source>%d h %d min</source>
+        <translation>%d 小时 %d 分钟</translation>
+    </message>
+    <message>
+        <source>%d h</source>
+        <translation>%d 小时</translation>
+    </message>
+    <message>
+        <source>%d min</source>
+        <translation>%d 分钟</translation>
     </message>
 </context>
 <context>
@@ -1286,6 +1414,34 @@ Click for the faceplate</source>
         <source>Export picture</source>
         <translation>导出图片</translation>
     </message>
+    <message>
+        <source>5 min</source>
+        <translation>5 分钟</translation>
+    </message>
+    <message>
+        <source>15 min</source>
+        <translation>15 分钟</translation>
+    </message>
+    <message>
+        <source>1 h</source>
+        <translation>1 小时</translation>
+    </message>
+    <message>
+        <source>8 h</source>
+        <translation>8 小时</translation>
+    </message>
+    <message>
+        <source>24 h</source>
+        <translation>24 小时</translation>
+    </message>
+    <message>
+        <source>7 d</source>
+        <translation>7 天</translation>
+    </message>
+    <message>
+        <source>30 d</source>
+        <translation>30 天</translation>
+    </message>
 </context>
 <context>
     <name>TrendSetsWidget</name>
@@ -1367,6 +1523,14 @@ Click for the faceplate</source>
         <location filename="../formatting.py" line="21" />
         <source>OFF</source>
         <translation>停止</translation>
+    </message>
+    <message>
+        <source>FAULT</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>NORMAL</source>
+        <translation>正常</translation>
     </message>
 </context>
 <context>
@@ -1454,6 +1618,10 @@ Click for the faceplate</source>
     <message>
         <source>The alarm journal could not be read: %s</source>
         <translation>无法读取报警日志：%s</translation>
+    </message>
+    <message>
+        <source>Searching ...</source>
+        <translation>正在查询 ...</translation>
     </message>
 </context>
 <context>
@@ -1601,6 +1769,216 @@ Click for the faceplate</source>
         <location filename="../unit.py" line="185" />
         <source>tag missing</source>
         <translation>位号缺失</translation>
+    </message>
+</context>
+<context>
+    <name>alarm_text</name>
+    <message>
+        <source>HIHI</source>
+        <translation>高高限</translation>
+    </message>
+    <message>
+        <source>HI</source>
+        <translation>高限</translation>
+    </message>
+    <message>
+        <source>LO</source>
+        <translation>低限</translation>
+    </message>
+    <message>
+        <source>LOLO</source>
+        <translation>低低限</translation>
+    </message>
+    <message>
+        <source>rate of change</source>
+        <translation>变化率</translation>
+    </message>
+    <message>
+        <source>deviation</source>
+        <translation>偏差</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>bad quality</source>
+        <translation>质量坏</translation>
+    </message>
+    <message>
+        <source>communication</source>
+        <translation>通讯</translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>activate</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <source>clear</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>shelve</source>
+        <translation>搁置</translation>
+    </message>
+    <message>
+        <source>unshelve</source>
+        <translation>取消搁置</translation>
+    </message>
+    <message>
+        <source>shelve expired</source>
+        <translation>搁置到期</translation>
+    </message>
+    <message>
+        <source>suppress</source>
+        <translation>抑制</translation>
+    </message>
+    <message>
+        <source>unsuppress</source>
+        <translation>取消抑制</translation>
+    </message>
+    <message>
+        <source>out of service</source>
+        <translation>退出服务</translation>
+    </message>
+    <message>
+        <source>return to service</source>
+        <translation>恢复服务</translation>
+    </message>
+    <message>
+        <source>reset</source>
+        <translation>复位</translation>
+    </message>
+    <message>
+        <source>realarm</source>
+        <translation>再报警</translation>
+    </message>
+    <message>
+        <source>message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>acceptable</source>
+        <translation>可接受</translation>
+    </message>
+    <message>
+        <source>manageable</source>
+        <translation>可管理</translation>
+    </message>
+    <message>
+        <source>overloaded</source>
+        <translation>超负荷</translation>
+    </message>
+    <message>
+        <source>Communication failure: %s</source>
+        <translation>通讯故障：%s</translation>
+    </message>
+    <message>
+        <source>Short circuit developing in cell %s</source>
+        <translation>电解槽 %s 正在形成短路</translation>
+    </message>
+    <message>
+        <source>Alarm journal behind</source>
+        <translation>报警日志滞后</translation>
+    </message>
+    <message>
+        <source>Alarm journal behind: %d records wait in memory until the file takes them</source>
+        <translation>报警日志滞后：%d 条记录暂存内存，待文件可写时写入</translation>
+    </message>
+    <message>
+        <source>History recording delayed: the history database cannot be written; samples wait in memory</source>
+        <translation>历史记录延迟：历史数据库无法写入，数据暂存内存</translation>
+    </message>
+    <message>
+        <source>A history file could not be used and was moved aside; recording continues in a new file</source>
+        <translation>一个历史文件无法使用，已移到一旁；记录在新文件中继续</translation>
+    </message>
+    <message>
+        <source>%s needs a reason: type or choose one</source>
+        <translation>%s需要说明理由：请输入或选择</translation>
+    </message>
+    <message>
+        <source>a shelve may last at most %g h</source>
+        <translation>搁置时间最长 %g 小时</translation>
+    </message>
+    <message>
+        <source>these alarms no longer exist: %s</source>
+        <translation>这些报警已不存在：%s</translation>
+    </message>
+    <message>
+        <source>the journal file is locked by another program</source>
+        <translation>日志文件被其他程序锁定</translation>
+    </message>
+    <message>
+        <source>the disk or the journal database is full</source>
+        <translation>磁盘或日志数据库已满</translation>
+    </message>
+    <message>
+        <source>the journal file is read-only</source>
+        <translation>日志文件为只读</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>未知错误</translation>
+    </message>
+    <message>
+        <source>the alarm journal cannot be written: %s</source>
+        <translation>报警日志无法写入：%s</translation>
+    </message>
+    <message>
+        <source>Shelving</source>
+        <translation>搁置</translation>
+    </message>
+    <message>
+        <source>Taking out of service</source>
+        <translation>退出服务</translation>
+    </message>
+    <message>
+        <source>Cause</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Consequence</source>
+        <translation>后果</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>处置</translation>
+    </message>
+    <message>
+        <source>Shelved by %s: %s</source>
+        <translation>由 %s 搁置：%s</translation>
+    </message>
+    <message>
+        <source>Out of service by %s: %s</source>
+        <translation>由 %s 退出服务：%s</translation>
+    </message>
+    <message>
+        <source>the journal is closed (the control room is shutting down)</source>
+        <translation>报警日志已关闭（控制室正在关闭）</translation>
+    </message>
+    <message>
+        <source>Rejecting advice</source>
+        <translation>拒绝建议</translation>
+    </message>
+</context>
+<context>
+    <name>PlantTrendSetsWidget</name>
+    <message>
+        <source>Plant trend sets</source>
+        <translation>工厂趋势组</translation>
+    </message>
+    <message>
+        <source>Choose a trend set...</source>
+        <translation>选择趋势组...</translation>
     </message>
 </context>
 </TS>

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from hmi_app.facade import Quality, TagInfo
 from screens import theme
+from screens.alarm_text import limit_text
 
 
 def normal_band(tag: TagInfo) -> tuple[float, float]:
@@ -99,11 +100,11 @@ class AnalogBarWidget(QWidget):
         painter.setPen(QColor(theme.TEXT_MUTED))
         labels = [(self.tag.range_low, ""), (self.tag.range_high, "")]
         labels += [(v, k.upper()) for k, v in self.tag.limits.items()]
-        for v, name in labels:
+        for v, name in labels:  # name: the limit's code, drawn in the operator's language
             if not self.tag.range_low <= v <= self.tag.range_high:
                 continue
             x = x_of(self.tag, bar, v)
-            text = f"{name} {self.tag.format(v)}".strip()
+            text = limit_text(name, self.tag.format(v)) if name else self.tag.format(v)
             top = 0 if name in ("HIHI", "LOLO") else bar.bottom() + 8
             box = QRect(int(x) - 50, top, 100, 13)
             if name == "":

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QRes
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from hmi_app.facade import CellMap, Quality, TagInfo
-from screens import theme
+from screens import i18n, theme
 from screens.formatting import format_value
 from screens.widgets.live import LiveBinder, TagAlarmState
 
@@ -169,7 +169,7 @@ class CellMapWidget(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         for section in cell_map.sections:
-            label = QLabel(section.name)
+            label = QLabel(i18n.plant_text(section.name, section.name_zh))
             label.setFont(theme.font(theme.BASE_PT, bold=True))
             label.setVisible(len(cell_map.sections) > 1)
             grid = QGridLayout()
@@ -236,7 +236,9 @@ class CellMapWidget(QWidget):
         super().resizeEvent(event)
 
     def set_texts(self, short_text: str, missing_text: str) -> None:
-        """Translated texts painted inside the tiles."""
+        """Translated texts painted inside the tiles (and the section titles, from the config)."""
+        for (label, _grid, _tiles), section in zip(self._sections, self.cell_map.sections, strict=True):
+            label.setText(i18n.plant_text(section.name, section.name_zh))
         for tile in self.cells.values():
             tile.short_text, tile.missing_text = short_text, missing_text
             tile.update()

@@ -80,15 +80,56 @@ class MimicCanvas(QWidget):
             widget.move(int(x * cw), int(y * ch))
         super().resizeEvent(event)
 
+    def labels(self) -> list[tuple[str, QPointF, QRectF]]:
+        """Every drawn label: its text, where it is drawn (baseline) and the rectangle it covers.
+
+        Labels are kept inside the drawing: one that would run off the right or top edge (a long
+        Chinese or English name at 1280 px) moves in, so it is never cut off.
+        """
+        cw, ch = self.cell()
+        metrics = QFontMetricsF(theme.font(theme.SMALL_PT + 1))
+        out: list[tuple[str, QPointF, QRectF]] = []
+
+        def place(text: str, at: QPointF) -> None:
+            width = metrics.horizontalAdvance(text)
+            x = max(0.0, min(at.x(), self.width() - width - 2))
+            y = max(metrics.ascent() + 1, min(at.y(), self.height() - metrics.descent() - 1))
+            out.append((text, QPointF(x, y), QRectF(x, y - metrics.ascent(), width, metrics.height())))
+
+        for vessel in self.mimic.vessels:
+            text = i18n.plant_text(vessel.label, vessel.label_zh)
+            if not text:
+                continue
+            rect = self._vessel_rect(vessel, cw, ch)
+            if vessel.label_at == "inside":
+                place(text, QPointF(rect.left() + 8, rect.top() + 8 + metrics.ascent()))
+            elif vessel.label_at == "below":
+                place(text, QPointF(rect.left(), rect.bottom() + 4 + metrics.ascent()))
+            else:
+                place(text, QPointF(rect.left(), rect.top() - 4 - metrics.descent()))
+        for pipe in self.mimic.pipes:
+            text = i18n.plant_text(pipe.label, pipe.label_zh)
+            if text:  # above the longest horizontal segment, where there is room to write
+                points = [QPointF(x * cw, y * ch) for x, y in pipe.points]
+                a, b = max(
+                    zip(points, points[1:], strict=False),
+                    key=lambda s: abs(s[1].x() - s[0].x()) if abs(s[1].y() - s[0].y()) < 1 else -1,
+                )
+                place(text, QPointF(min(a.x(), b.x()) + 4, a.y() - 6 - metrics.descent()))
+        return out
+
+    @staticmethod
+    def _vessel_rect(vessel: object, cw: float, ch: float) -> QRectF:
+        at, size = vessel.at, vessel.size  # type: ignore[attr-defined]
+        return QRectF(at[0] * cw, at[1] * ch, size[0] * cw, size[1] * ch)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         cw, ch = self.cell()
-        font = theme.font(theme.SMALL_PT + 1)
-        metrics = QFontMetricsF(font)
-        painter.setFont(font)
+        painter.setFont(theme.font(theme.SMALL_PT + 1))
         for vessel in self.mimic.vessels:
-            rect = QRectF(vessel.at[0] * cw, vessel.at[1] * ch, vessel.size[0] * cw, vessel.size[1] * ch)
+            rect = self._vessel_rect(vessel, cw, ch)
             radius = min(rect.width(), rect.height()) / 2.5 if vessel.round else 4.0
             painter.setPen(QPen(QColor(EQUIPMENT_LINE), 2))
             painter.setBrush(QColor(EQUIPMENT_DARK if vessel.dark else EQUIPMENT_FILL))
@@ -103,28 +144,12 @@ class MimicCanvas(QWidget):
                 painter.setPen(QColor(theme.TEXT_MUTED))
                 name = i18n.plant_text(band.label, band.label_zh)
                 painter.drawText(layer.adjusted(8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, name)
-            text = i18n.plant_text(vessel.label, vessel.label_zh)
-            if not text:
-                continue
-            if vessel.label_at == "inside":
-                at = QPointF(rect.left() + 8, rect.top() + 8 + metrics.ascent())
-            elif vessel.label_at == "below":
-                at = QPointF(rect.left(), rect.bottom() + 4 + metrics.ascent())
-            else:
-                at = QPointF(rect.left(), rect.top() - 4 - metrics.descent())
-            painter.setPen(QColor(theme.TEXT_MUTED))
-            painter.drawText(at, text)
         for pipe in self.mimic.pipes:
             points = [QPointF(x * cw, y * ch) for x, y in pipe.points]
             self._pipe(painter, points, PIPE_WIDTHS[pipe.width], pipe.arrow)
-            text = i18n.plant_text(pipe.label, pipe.label_zh)
-            if text:  # above the longest horizontal segment, where there is room to write
-                a, b = max(
-                    zip(points, points[1:], strict=False),
-                    key=lambda s: abs(s[1].x() - s[0].x()) if abs(s[1].y() - s[0].y()) < 1 else -1,
-                )
-                painter.setPen(QColor(theme.TEXT_MUTED))
-                painter.drawText(QPointF(min(a.x(), b.x()) + 4, a.y() - 6 - metrics.descent()), text)
+        painter.setPen(QColor(theme.TEXT_MUTED))
+        for text, at, _rect in self.labels():
+            painter.drawText(at, text)
 
     @staticmethod
     def _pipe(painter: QPainter, pts: list[QPointF], width: float, arrow: bool) -> None:
