@@ -43,6 +43,7 @@ from hmi_app.facade import (
 )
 from screens import theme
 from screens.alarm_text import refusal_text
+from screens.permission_gate import gate
 
 OUTPUT_ROWS = (
     ("grade", "Matte grade", "% Cu", 2),
