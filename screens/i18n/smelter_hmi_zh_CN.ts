@@ -947,6 +947,50 @@
 <context>
     <name>HeaderBar</name>
     <message>
+        <source>View only - not logged in</source>
+        <translation>仅查看 - 未登录</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>值班长</translation>
+    </message>
+    <message>
+        <source>maintenance</source>
+        <translation>维修</translation>
+    </message>
+    <message>
+        <source>engineer</source>
+        <translation>工程师</translation>
+    </message>
+    <message>
+        <source>administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>User: %s (%s)</source>
+        <translation>用户：%s（%s）</translation>
+    </message>
+    <message>
+        <source>Switch user</source>
+        <translation>切换用户</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Log in with a PIN</source>
+        <translation>用PIN码登录</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>注销</translation>
+    </message>
+    <message>
         <location filename="../header.py" line="185" />
         <location filename="../header.py" line="250" />
         <source>No unacknowledged alarms</source>
@@ -1979,6 +2023,160 @@ Click for the faceplate</source>
     <message>
         <source>Choose a trend set...</source>
         <translation>选择趋势组...</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Log in with a PIN</source>
+        <translation>用PIN码登录</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN码</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>No users exist yet. An administrator creates the first one on the command line: %s</source>
+        <translation>尚无用户。管理员在命令行创建第一个用户：%s</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核对…</translation>
+    </message>
+    <message>
+        <source>The login could not be checked: %s</source>
+        <translation>无法核对登录：%s</translation>
+    </message>
+    <message>
+        <source>The user name or password is not correct.</source>
+        <translation>用户名或密码不正确。</translation>
+    </message>
+    <message>
+        <source>Too many failed logins: this account is locked for a while.</source>
+        <translation>登录失败次数过多：此账户暂时锁定。</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs at this station: wait before trying again.</source>
+        <translation>本站PIN码错误次数过多：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>This account is disabled; ask an administrator.</source>
+        <translation>此账户已停用，请联系管理员。</translation>
+    </message>
+    <message>
+        <source>Enter a user name and a password or PIN.</source>
+        <translation>请输入用户名和密码或PIN码。</translation>
+    </message>
+    <message>
+        <source>There is no user store at this station.</source>
+        <translation>本站没有用户库。</translation>
+    </message>
+</context>
+<context>
+    <name>Permissions</name>
+    <message>
+        <source>an operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>a shift supervisor</source>
+        <translation>值班长</translation>
+    </message>
+    <message>
+        <source>maintenance staff</source>
+        <translation>维修人员</translation>
+    </message>
+    <message>
+        <source>an engineer</source>
+        <translation>工程师</translation>
+    </message>
+    <message>
+        <source>an administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>acknowledge alarms</source>
+        <translation>确认报警</translation>
+    </message>
+    <message>
+        <source>shelve alarms</source>
+        <translation>搁置报警</translation>
+    </message>
+    <message>
+        <source>unshelve alarms</source>
+        <translation>取消搁置报警</translation>
+    </message>
+    <message>
+        <source>take alarms out of service</source>
+        <translation>停用报警</translation>
+    </message>
+    <message>
+        <source>return alarms to service</source>
+        <translation>恢复报警</translation>
+    </message>
+    <message>
+        <source>reset latched alarms</source>
+        <translation>复位锁存报警</translation>
+    </message>
+    <message>
+        <source>write setpoints</source>
+        <translation>写设定值</translation>
+    </message>
+    <message>
+        <source>accept advice</source>
+        <translation>采纳建议</translation>
+    </message>
+    <message>
+        <source>reject advice</source>
+        <translation>拒绝建议</translation>
+    </message>
+    <message>
+        <source>set guidance targets</source>
+        <translation>设定指导目标</translation>
+    </message>
+    <message>
+        <source>record maintenance notes</source>
+        <translation>记录维修说明</translation>
+    </message>
+    <message>
+        <source>edit the tag map</source>
+        <translation>编辑位号表</translation>
+    </message>
+    <message>
+        <source>manage users</source>
+        <translation>管理用户</translation>
+    </message>
+    <message>
+        <source>sign the shift handover</source>
+        <translation>签署交接班</translation>
+    </message>
+    <message>
+        <source>Log in first: this station is view-only.</source>
+        <translation>请先登录：本站仅可查看。</translation>
+    </message>
+    <message>
+        <source>Not allowed: %1 may not %2.</source>
+        <translation>不允许：%1不能%2。</translation>
+    </message>
+    <message>
+        <source>Not allowed: %1 is outside your areas of responsibility.</source>
+        <translation>不允许：%1不在您的负责区域内。</translation>
     </message>
 </context>
 </TS>
