@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 from hmi_app.facade import Refusal
 
 BASE_TIP = "permissionGateTip"  # the widget's own tooltip, kept while a refusal tooltip shows
+GATE_TIP = "permissionGateRefusal"  # the refusal tooltip this module set
 
 
 def _tr(text: str) -> str:
@@ -65,18 +66,22 @@ def explain(refusal: Refusal) -> str:
             .replace("%1", role_name(role))
             .replace("%2", command_name(kind))
         )
-    if refusal.code == "area" and refusal.params:
-        return _tr("Not allowed: %1 is outside your areas of responsibility.").replace(
-            "%1", refusal.params[0]
-        )
+    if refusal.code == "area" and "areas" in params:
+        text = _tr("Not allowed: %1 is outside your areas of responsibility.")
+        return text.replace("%1", str(params["areas"]))
     return refusal.reason
 
 
 def gate(widget: QWidget, refusal: Refusal | None, otherwise_enabled: bool = True) -> None:
-    """Enable ``widget`` only when allowed and ``otherwise_enabled``; a refusal becomes its tooltip."""
-    base = widget.property(BASE_TIP)
-    if base is None:
-        base = widget.toolTip()
-        widget.setProperty(BASE_TIP, base)
+    """Enable ``widget`` only when allowed and ``otherwise_enabled``; a refusal becomes its tooltip.
+
+    The widget's own tooltip comes back when the refusal goes; one set meanwhile (a language switch)
+    is kept as the new own tooltip.
+    """
+    shown = widget.toolTip()
+    if shown != widget.property(GATE_TIP):
+        widget.setProperty(BASE_TIP, shown)  # not ours: the widget's own (perhaps retranslated) tooltip
+    text = explain(refusal) if refusal is not None else str(widget.property(BASE_TIP) or "")
+    widget.setProperty(GATE_TIP, text if refusal is not None else None)
     widget.setEnabled(refusal is None and otherwise_enabled)
-    widget.setToolTip(explain(refusal) if refusal is not None else str(base))
+    widget.setToolTip(text)

@@ -151,7 +151,7 @@ def test_what_the_user_may_not_do_is_disabled_with_the_reason(
     assert tankhouse_plate.write_button.toolTip() == "Log in first: this station is view-only."
 
     _log_in(qtbot, window, "li", PASSWORD)  # a furnace operator
-    qtbot.waitUntil(lambda: session.principal.name == "li", timeout=10_000)
+    qtbot.waitUntil(lambda: window.header.user_label.text() == "User: li (operator)", timeout=10_000)
     assert not tankhouse_plate.write_button.isEnabled()
     assert tankhouse_plate.write_button.toolTip() == (
         "Not allowed: tankhouse is outside your areas of responsibility."
@@ -160,7 +160,7 @@ def test_what_the_user_may_not_do_is_disabled_with_the_reason(
     assert furnace_plate.write_button.isEnabled()
 
     _log_in(qtbot, window, "zhou", PASSWORD)  # maintenance: may take out of service, not shelve
-    qtbot.waitUntil(lambda: session.principal.name == "zhou", timeout=10_000)
+    qtbot.waitUntil(lambda: window.header.user_label.text() == "User: zhou (maintenance)", timeout=10_000)
     virtual_plant.force("FSF.SHAFT_TEMP", 1520.0)  # above its HI limit of 1500
     try:
         wait_for(

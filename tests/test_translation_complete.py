@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmi_app.config import PlantConfig, load_config
-from tests.conftest import control_room, serving, wait_for
+from tests.conftest import control_room, serving, session_for, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTS = {
@@ -260,7 +260,8 @@ def _fault_tag(config: PlantConfig) -> str:
 def plant_room(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     config = load_config(PLANTS[request.param])
     with serving(config, seed=5, noise=False) as plant:
-        with control_room(plant.config, tmp_path_factory.mktemp(request.param), timeout=30) as room:
+        with control_room(plant.config, tmp_path_factory.mktemp(request.param), timeout=30) as core:
+            room = session_for(core)  # a supervisor of every area: the walk sees every action offered
             highs = _limit_tags(config, "hihi", 4)
             for name, value in highs:
                 plant.force(name, value * 1.05 + 1.0)
