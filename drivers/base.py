@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,8 @@ class WriteResult:
     ok: bool
     reason: str = ""
     readback: float | None = None
+    code: str = ""  # a refusal before any device was asked (the session's): screens word it from this
+    params: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def refused(cls, tag: str, value: object, reason: str) -> Future[WriteResult]:

@@ -151,6 +151,10 @@ class TagConfig(_Model):
     decimals: int = Field(default=1, ge=0, le=6)
     deadband: Finite = Field(default=0.0, ge=0, description="historian deadband (engineering units)")
     writable: bool = False
+    critical: bool = Field(
+        default=False,
+        description="writes need the user's password again and a second user's confirmation",
+    )
     write_limits: tuple[Finite, Finite] | None = None
     limits: AlarmLimits | None = None
     sim: str | None = Field(default=None, description="virtual-plant signal serving this tag")
@@ -281,6 +285,28 @@ class HistorianConfig(_Model):
     )
 
 
+class SecurityConfig(_Model):
+    """Two-person authorisation and electronic signatures (21 CFR Part 11 practice)."""
+
+    critical_commands: list[
+        Literal[
+            "acknowledge",
+            "shelve",
+            "unshelve",
+            "remove_from_service",
+            "return_to_service",
+            "reset",
+            "write_setpoint",
+            "accept_advice",
+            "reject_advice",
+            "set_targets",
+        ]
+    ] = Field(default_factory=list, description="commands that always need a signature and a second user")
+    two_person_window_s: Finite = Field(
+        default=120.0, gt=0, le=3600, description="the second user confirms within this many seconds"
+    )
+
+
 class PlantConfig(_Model):
     schema_version: Literal[1]
     plant: PlantInfo
@@ -290,6 +316,7 @@ class PlantConfig(_Model):
     historian: HistorianConfig = HistorianConfig()
     guidance: GuidanceConfig | None = None  # model inputs and tankhouse cells by role (issue 11)
     displays: Displays | None = None  # None: hmi_app.displays.default_displays
+    security: SecurityConfig = SecurityConfig()
 
     def ring_capacity(self) -> int:
         """Samples per tag in the historian's ring: ``ring_seconds`` at the fastest poll rate."""

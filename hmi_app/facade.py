@@ -32,6 +32,7 @@ from hmi_app.operator_commands import (
     ReturnToService,
     SetTargets,
     Shelve,
+    Signature,
     Unshelve,
     WriteSetpoint,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "Role",
     "SetTargets",
     "Shelve",
+    "Signature",
     "Snapshot",
     "TagInfo",
     "TrendSet",
@@ -105,6 +107,7 @@ class TagInfo:
     limits: dict[str, float] = field(default_factory=dict)  # "hihi"/"hi"/"lo"/"lolo" -> value
     states: str = ""  # bool tags: "run" (stopped/running), "fault" (normal/fault) or "custom"
     state_names: tuple[str, str, str, str] = ("", "", "", "")  # custom: off, on, off_zh, on_zh
+    critical: bool = False  # a write needs the user's signature and a second user's confirmation
 
     @property
     def is_bool(self) -> bool:

@@ -14,16 +14,33 @@ from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
+class Signature:
+    """An electronic signature and a second user's confirmation, for a critical command.
+
+    ``password`` is the acting user's, asked again; ``second_user`` and ``second_password`` are the
+    confirming user's. ``requested_at`` is when the action was asked for: the second user must
+    confirm within the plant's window. Never stored, logged or audited (``Command.detail`` drops it).
+    """
+
+    password: str = field(repr=False)
+    second_user: str
+    second_password: str = field(repr=False)
+    requested_at: float
+
+
+@dataclass(frozen=True)
 class Command:
     kind: ClassVar[str] = ""
+    # Only for a critical command (see hmi_app.session): keyword-only, so it never shifts positions.
+    signature: Signature | None = field(default=None, repr=False, compare=False, kw_only=True)
 
     def target(self) -> str:
         """What the command acts on, as one line for the audit trail."""
         return ""
 
     def detail(self) -> dict[str, Any]:
-        """The command's parameters for the audit trail (JSON-able)."""
-        return asdict(self)
+        """The command's parameters for the audit trail (JSON-able; never a signature's secrets)."""
+        return {k: v for k, v in asdict(self).items() if k != "signature"}
 
     @property
     def reason_text(self) -> str:

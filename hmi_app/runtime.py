@@ -77,6 +77,7 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
                 range_high=t.range[1],
                 decimals=t.decimals,
                 writable=t.writable,
+                critical=t.critical,
                 write_low=low,
                 write_high=high,
                 limits=limits,
@@ -362,6 +363,18 @@ class Runtime:
                 if t in self._index
             }
         return set()
+
+    def is_critical(self, command: Command) -> bool:
+        """True when ``command`` needs a signature and a second user (a critical tag, or configured)."""
+        if command.kind in self.config.security.critical_commands:
+            return True
+        if isinstance(command, WriteSetpoint):
+            index = self._index.get(command.tag) if isinstance(command.tag, str) else None
+            return index is not None and self.tags[index].critical
+        if isinstance(command, AcceptAdvice):  # the advice writes setpoints: critical if any of them is
+            names = self.guidance.setpoint_tags.values()
+            return any(self.tags[self._index[t]].critical for t in names if t in self._index)
+        return False
 
     def audit_problem(self) -> str:
         """Why the audit trail cannot take a record now ("" when it can)."""

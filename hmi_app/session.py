@@ -20,8 +20,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from drivers import WriteResult
@@ -42,10 +44,12 @@ from hmi_app.operator_commands import (
     ReturnToService,
     SetTargets,
     Shelve,
+    Signature,
     Unshelve,
     WriteSetpoint,
 )
 from hmi_app.permissions import ALL_AREAS, Principal, Refusal, Role, authorise
+from hmi_app.signatures import check_signatures
 
 if TYPE_CHECKING:
     from alarm_engine import Alarm
@@ -62,9 +66,14 @@ class ControlRoomSession:
     """One user's session on a plant core; see the module text."""
 
     def __init__(
-        self, core: Runtime, principal: Principal, authenticator: Authenticator | None = None
+        self,
+        core: Runtime,
+        principal: Principal,
+        authenticator: Authenticator | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.core = core
+        self._clock = clock  # the two-person window (hmi_app.signatures)
         self._principal = principal
         self._auth = authenticator  # None: nobody can log in here (tests, benchmarks, the demo)
         self._listeners: list[Listener] = []
@@ -150,15 +159,16 @@ class ControlRoomSession:
 
     def _run(self, command: Command, principal: Principal, result: Future[CommandResult]) -> None:
         try:
-            refused = self._check(command, principal)
+            refused, confirmed_by = self._check(command, principal)
+            extra = {"confirmed_by": confirmed_by} if confirmed_by else {}
             if refused is not None:
                 self._finish(command, principal, refused, result)
                 return
             if isinstance(command, WriteSetpoint | AcceptAdvice):
-                self._perform_writes(command, principal, result)
+                self._perform_writes(command, principal, result, extra)
                 return
             value = self._perform(command, principal)
-            self._finish(command, principal, CommandResult(True, value=value), result)
+            self._finish(command, principal, CommandResult(True, value=value), result, extra=extra)
         except (ValueError, KeyError, RuntimeError, OSError, sqlite3.Error) as exc:
             # refused by the alarm engine or guidance, or a journal that cannot commit: said, not raised
             log.warning("%s by %s not performed: %s", command.kind, principal.name, explain(exc))
@@ -169,10 +179,19 @@ class ControlRoomSession:
             log.exception("%s failed", command.kind)
             self._finish(command, principal, CommandResult(False, explain(exc), "failed"), result)
 
-    def _check(self, command: Command, principal: Principal) -> CommandResult | None:
-        refusal = authorise(principal, command.kind, tuple(self.core.areas_of(command)))
+    def _check(self, command: Command, principal: Principal) -> tuple[CommandResult | None, str]:
+        """Why ``command`` is refused (None: it may be performed), and who confirmed a critical one."""
+        areas = tuple(self.core.areas_of(command))
+        refusal = authorise(principal, command.kind, areas)
         if refusal is not None:
-            return CommandResult(False, refusal.reason, refusal.code, params=refusal.params)
+            return CommandResult(False, refusal.reason, refusal.code, params=refusal.params), ""
+        refused = self._check_reason_and_audit(command)
+        if refused is not None or not self.core.is_critical(command):
+            return refused, ""
+        window = self.core.config.security.two_person_window_s
+        return check_signatures(self._auth, principal, command, areas, window, self._clock())
+
+    def _check_reason_and_audit(self, command: Command) -> CommandResult | None:
         if command.kind in REASON_REQUIRED:
             reason = getattr(command, "reason", None)
             if not (isinstance(reason, str) and reason.strip()):
@@ -209,7 +228,11 @@ class ControlRoomSession:
         raise ValueError(f"{command.kind or type(command).__name__} cannot be performed here")
 
     def _perform_writes(
-        self, command: WriteSetpoint | AcceptAdvice, principal: Principal, result: Future[CommandResult]
+        self,
+        command: WriteSetpoint | AcceptAdvice,
+        principal: Principal,
+        result: Future[CommandResult],
+        extra: dict[str, Any],
     ) -> None:
         """Device writes finish later: audit and resolve when every write has its read-back."""
         if isinstance(command, WriteSetpoint):
@@ -221,7 +244,7 @@ class ControlRoomSession:
                 command.suggestion_id, actor=principal.name, reason=command.reason
             )
         if not futures:
-            self._finish(command, principal, CommandResult(True, value=[]), result)
+            self._finish(command, principal, CommandResult(True, value=[]), result, extra=extra)
             return
         remaining = [len(futures)]
         lock = threading.Lock()
@@ -240,7 +263,7 @@ class ControlRoomSession:
                 outcome = CommandResult(False, why, "refused", value=value)
             else:
                 outcome = CommandResult(True, value=value)
-            self._finish(command, principal, outcome, result, writes)
+            self._finish(command, principal, outcome, result, writes, extra)
 
         for f in futures:
             f.add_done_callback(_one_done)
@@ -252,8 +275,10 @@ class ControlRoomSession:
         outcome: CommandResult,
         result: Future[CommandResult],
         writes: list[WriteResult] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         detail = {k: v for k, v in command.detail().items() if k not in ("reason", "comment")}
+        detail.update(extra or {})
         if writes:
             detail["readback"] = {w.tag: w.readback for w in writes}
         entry = AuditEntry(
@@ -300,8 +325,13 @@ class ControlRoomSession:
     def reset(self, alarm_ids: list[str], comment: str = "") -> list[Alarm]:
         return self.run(Reset(tuple(alarm_ids), comment=comment))
 
-    def write_tag(self, name: str, value: float, reason: str = "") -> Future[WriteResult]:
-        """The device's :class:`WriteResult` as a Future (a refusal is a resolved, not-ok result)."""
+    def write_tag(
+        self, name: str, value: float, reason: str = "", signature: Signature | None = None
+    ) -> Future[WriteResult]:
+        """The device's :class:`WriteResult` as a Future (a refusal is a resolved, not-ok result).
+
+        A critical tag needs ``signature`` (see :mod:`hmi_app.signatures`).
+        """
         written: Future[WriteResult] = Future()
 
         def _done(f: Future[CommandResult]) -> None:
@@ -309,9 +339,10 @@ class ControlRoomSession:
             if isinstance(outcome.value, WriteResult):
                 written.set_result(outcome.value)
             else:
-                written.set_result(WriteResult(str(name), value, False, outcome.reason))
+                refused = WriteResult(str(name), value, False, outcome.reason)
+                written.set_result(replace(refused, code=outcome.code, params=dict(outcome.params)))
 
-        self.execute(WriteSetpoint(name, value, reason)).add_done_callback(_done)
+        self.execute(WriteSetpoint(name, value, reason, signature=signature)).add_done_callback(_done)
         return written
 
     def guidance_set_targets(self, targets: dict[str, float]) -> None:

@@ -158,6 +158,19 @@ def refusal_text(exc: object, fallback: str) -> str:
     params: dict[str, Any] = dict(getattr(exc, "params", {}) or {})
     if code in PERMISSION_CODES:  # the session refused: who may not do what where
         return explain(Refusal(code, fallback, params))
+    signatures = {
+        "signature_unavailable": _tr(
+            "a critical action needs signatures, and this station has no user store"
+        ),
+        "signature_required": _tr("this action is critical: it needs your password and a second user's"),
+        "signature_expired": _tr("the second confirmation came too late"),
+        "signature_failed": _tr("your signature was not accepted (wrong password, or the account is locked)"),
+        "second_person_same": _tr("the second user must be someone else"),
+        "second_person_failed": _tr("the second user's confirmation was not accepted"),
+        "second_person_not_permitted": _tr("%s may not confirm this action") % params.get("user", ""),
+    }
+    if code in signatures:
+        return signatures[code]
     if code == "reason_required":
         return _tr("%s needs a reason: type or choose one") % action_label(str(params.get("action", "")))
     if code == "shelve_too_long":

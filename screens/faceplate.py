@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi_app.facade import Alarm, ControlRoom, Quality, Snapshot, WriteResult
+from hmi_app.facade import Alarm, ControlRoom, Quality, Signature, Snapshot, WriteResult
 from screens import i18n, theme
-from screens.alarm_text import alarm_texts, limit_text
+from screens.alarm_text import alarm_texts, limit_text, refusal_text
 from screens.formatting import format_value
 from screens.permission_gate import gate
+from screens.signature_dialog import SignatureDialog
 from screens.widgets.analog import AnalogBarWidget
 from screens.widgets.mini_trend import MiniTrendWidget
 from screens.worker import BackgroundRunner, reason_of
@@ -50,6 +51,7 @@ class FaceplateDialog(QDialog):
         self.tag = control_room.tags[tag_index]
         # The worker's Future (resolving to the runtime's) until the request is queued, then the runtime's.
         self.pending: Future[WriteResult] | Future[Future[WriteResult]] | None = None
+        self.signature_dialog: SignatureDialog | None = None  # open while a critical write is signed
         self.runner = BackgroundRunner(self, name="faceplate-write")
         self.last_result: WriteResult | None = None
         self._alarm_version: int | None = None
@@ -267,9 +269,23 @@ class FaceplateDialog(QDialog):
         self._show_confirmation(False)
 
     def confirm_write(self) -> None:
-        """Second step: queue the write on the runtime; the result is shown when the Future is done."""
-        value, name, room = float(self.setpoint_spin.value()), self.tag.name, self._control_room
-        self.pending = self.runner.submit(lambda: room.write_tag(name, value, reason="faceplate setpoint"))
+        """Second step: queue the write (a critical tag first asks for the two signatures)."""
+        value = float(self.setpoint_spin.value())
+        if not self.tag.critical:
+            self._write(value, None)
+            return
+        what = f"{self.tag.name} = {self.tag.format(value)} {self.tag.eng_unit}".strip()
+        self.signature_dialog = SignatureDialog(what, self)
+        self.signature_dialog.signed.connect(lambda sig, v=value: self._write(v, sig))
+        self.signature_dialog.rejected.connect(lambda: self._show_confirmation(False))
+        self.signature_dialog.show()
+
+    def _write(self, value: float, signature: Signature | None) -> None:
+        """Queue the write on the session; the result is shown when the Future is done."""
+        name, room = self.tag.name, self._control_room
+        self.pending = self.runner.submit(
+            lambda: room.write_tag(name, value, reason="faceplate setpoint", signature=signature)
+        )
         self.result_label.setStyleSheet("")
         self.result_label.setText(self.tr("Writing %s ...") % self.tag.format(value))
         self._show_confirmation(False)
@@ -296,5 +312,5 @@ class FaceplateDialog(QDialog):
             self.result_label.setStyleSheet("")
             self.result_label.setText(self.tr("Written %s%s") % (self.tag.format(result.value), back))
         else:
-            self._show_refusal(result.reason or self.tr("no reason given"))
+            self._show_refusal(refusal_text(result, result.reason or self.tr("no reason given")))
         self._show_confirmation(False)

@@ -1818,6 +1818,34 @@ Click for the faceplate</source>
 <context>
     <name>alarm_text</name>
     <message>
+        <source>a critical action needs signatures, and this station has no user store</source>
+        <translation>关键操作需要签名，但本站没有用户库</translation>
+    </message>
+    <message>
+        <source>this action is critical: it needs your password and a second user's</source>
+        <translation>这是关键操作：需要您的密码和第二人的确认</translation>
+    </message>
+    <message>
+        <source>the second confirmation came too late</source>
+        <translation>第二人确认超时</translation>
+    </message>
+    <message>
+        <source>your signature was not accepted (wrong password, or the account is locked)</source>
+        <translation>您的签名未通过（密码错误或账户被锁定）</translation>
+    </message>
+    <message>
+        <source>the second user must be someone else</source>
+        <translation>第二人必须是另一位用户</translation>
+    </message>
+    <message>
+        <source>the second user's confirmation was not accepted</source>
+        <translation>第二人的确认未通过</translation>
+    </message>
+    <message>
+        <source>%s may not confirm this action</source>
+        <translation>%s 无权确认此操作</translation>
+    </message>
+    <message>
         <source>HIHI</source>
         <translation>高高限</translation>
     </message>
@@ -2177,6 +2205,41 @@ Click for the faceplate</source>
     <message>
         <source>Not allowed: %1 is outside your areas of responsibility.</source>
         <translation>不允许：%1不在您的负责区域内。</translation>
+    </message>
+</context>
+<context>
+    <name>SignatureDialog</name>
+    <message>
+        <source>Signature required</source>
+        <translation>需要签名</translation>
+    </message>
+    <message>
+        <source>Critical action: %s</source>
+        <translation>关键操作：%s</translation>
+    </message>
+    <message>
+        <source>Sign with your password; a second user confirms with theirs.</source>
+        <translation>请用您的密码签名；第二人用其本人密码确认。</translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation>您的密码</translation>
+    </message>
+    <message>
+        <source>Second user</source>
+        <translation>第二人</translation>
+    </message>
+    <message>
+        <source>Second user's password</source>
+        <translation>第二人的密码</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 </TS>
