@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
@@ -53,6 +54,11 @@ def _no_thread_leaks_per_module(request: pytest.FixtureRequest) -> Iterator[None
 def _no_thread_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
     before = set(threading.enumerate())
     yield
+    # Garbage the test left (Qt widgets in reference cycles among them) is collected here, on the GUI
+    # thread: left to chance, a collection on a driver thread would destroy Qt objects there ("QBasicTimer
+    # can only be used with threads started with QThread" / "Timers cannot be started from another thread").
+    if "qtbot" in request.fixturenames:
+        gc.collect()
     _check_threads(before, f"test {request.node.name}")
 
 
