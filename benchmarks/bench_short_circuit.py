@@ -47,9 +47,10 @@ def virtual_tankhouse(days: float, seed: int) -> ForeignTankhouse:
     for k in range(steps):
         model.step(SCAN_S)
         s = model.signals
-        if model.short_log and (not shorts or shorts[-1][1] != model.short_log[-1][0]):
+        new = model.short_log and (not shorts or shorts[-1][1] != model.short_log[-1][0])
+        if new and not model.short_cleared:  # (one that began in a cell out for harvest never was)
             shorts.append([model.short_log[-1][1] - 1, model.short_log[-1][0], np.inf])
-        if shorts and shorts[-1][2] == np.inf and model.short_cell is None:
+        if shorts and shorts[-1][2] == np.inf and (model.short_cell is None or model.short_cleared):
             shorts[-1][2] = model.t
         times[k] = model.t
         volts[k] = [s[f"tankhouse.cell_voltage.{i + 1}"] for i in range(CELLS)]

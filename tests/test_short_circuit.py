@@ -180,3 +180,25 @@ def test_each_section_has_its_own_detector_and_series_current() -> None:
         if 3.1 * H < t < 3.4 * H:
             assert detector.sections[1].held and not detector.sections[0].held
     assert raised == {4}
+
+
+def test_three_days_of_a_tankhouse_written_apart_from_the_product() -> None:
+    """The foreign generator (benchmarks/foreign_tankhouse.py: two rectifiers, four sections, its
+    own physics, cuts, trips, upsets, harvests, drift, dropouts, frozen meters; here 2 x 10 cells):
+    every short that
+    began after the first hour is found while it lasts, and no alarm is raised anywhere else."""
+    from benchmarks.foreign_tankhouse import generate
+
+    data = generate(days=3.0, seed=21, sections_per_rectifier=1, cells_per_section=10)
+    detector = SectionedShortCircuitDetector(data.sections)
+    previous = np.zeros(data.volts.shape[1], dtype=bool)
+    raised: list[tuple[float, int]] = []
+    for k, t in enumerate(data.times):
+        alarmed = detector.update(float(t), data.volts[k], None, data.section_current[k])
+        raised += [(float(t), int(c)) for c in np.flatnonzero(alarmed & ~previous)]
+        previous = alarmed.copy()
+    shorts = [s for s in data.shorts if s[1] > H and s[1] + 2 * H < data.times[-1]]
+    found = [any(c == cell and start <= t <= end for t, c in raised) for cell, start, end in shorts]
+    false = [(t, c) for t, c in raised if not any(c == s[0] and s[1] <= t <= s[2] + H for s in data.shorts)]
+    assert len(shorts) >= 3 and all(found), (len(shorts), found)
+    assert false == []

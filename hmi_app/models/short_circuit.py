@@ -80,7 +80,7 @@ class ShortCircuitDetector:
         self.samples: deque[tuple[float, np.ndarray, np.ndarray]] = deque()
         self.gain = np.full(n_cells, np.nan)  # each cell's learnt ratio to the section (its baseline)
         self.alarmed = np.zeros(n_cells, dtype=bool)
-        self.features: list[CellFeatures] = []
+        self._features: tuple[np.ndarray, ...] | None = None  # level, slope, R², current ratio
         self.held = False
         self.level_ref: float | None = None  # the section's usual median voltage
         self.current_ref: float | None = None  # … and its usual series current, where measured
@@ -93,6 +93,13 @@ class ShortCircuitDetector:
         self.scan_s = 0.0  # typical time between scans, so a window knows how full it should be
         self.commons: deque[tuple[float, float]] = deque()  # the section's level over settle_s
         self.unchanged_since = np.zeros(n_cells)
+
+    @property
+    def features(self) -> list[CellFeatures]:
+        """What the last judgement saw in each cell (empty before the first)."""
+        if self._features is None:
+            return []
+        return [CellFeatures(*(float(x[i]) for x in self._features)) for i in range(self.n)]
 
     def update(
         self,
@@ -113,7 +120,7 @@ class ShortCircuitDetector:
         reporting = np.isfinite(v)
         if reporting.sum() < min(MIN_PEERS, self.n):
             return self._hold(t)
-        bypassed = reporting & (v < s.bypass_fraction * float(np.median(v[reporting])))
+        bypassed = reporting & (v < s.bypass_fraction * float(_median(v[reporting])))
         ok = reporting & ~bypassed
         self._bypass(t, bypassed, ok)
         if ok.sum() < min(MIN_PEERS, self.n):
@@ -140,7 +147,7 @@ class ShortCircuitDetector:
         self.unchanged_since[changed] = t
         still = t - self.unchanged_since
         reporting = np.isfinite(v)
-        if not reporting.any() or float(np.median(still[reporting])) >= self.s.frozen_s / 3.0:
+        if not reporting.any() or float(_median(still[reporting])) >= self.s.frozen_s / 3.0:
             return v
         return np.where(still >= self.s.frozen_s, np.nan, v)
 
@@ -151,8 +158,8 @@ class ShortCircuitDetector:
         it (a short, a harvested cell coming back); these quotients differ by noise only."""
         known = ok & np.isfinite(self.gain)
         if known.sum() >= min(MIN_PEERS, self.n):
-            return float(np.median(v[known] / self.gain[known]))
-        return float(np.median(v[ok]))  # start-up: no cell's ratio is known yet
+            return float(_median(v[known] / self.gain[known]))
+        return float(_median(v[ok]))  # start-up: no cell's ratio is known yet
 
     def _section_away(self, median: float, current: float, dt: float) -> bool:
         """Learn the section's usual level; True while it is off (trip) or far from it (load cut)."""
@@ -208,7 +215,7 @@ class ShortCircuitDetector:
         good = ok & np.isfinite(a)
         if good.sum() < min(MIN_PEERS, self.n):
             return np.full(self.n, np.nan)
-        return np.where(good, a / max(float(np.median(a[good])), 1e-9), np.nan)
+        return np.where(good, a / max(float(_median(a[good])), 1e-9), np.nan)
 
     # ---- cells ------------------------------------------------------------------------------
     def _judge(self, t: float, dt: float, ratio: np.ndarray) -> None:
@@ -241,10 +248,7 @@ class ShortCircuitDetector:
         clear_now = judged & (level > -s.clear_mv) & cool
         self.alarmed = np.where(self.alarmed, ~clear_now, raise_now)
         self._learn_gain(dt, ratio, level, judged)
-        self.features = [
-            CellFeatures(float(level[i]), float(slope[i] * 3600.0), float(r2[i]), float(current[i]))
-            for i in range(self.n)
-        ]
+        self._features = (level, slope * 3600.0, r2, current)
 
     def _learn_gain(self, dt: float, ratio: np.ndarray, level: np.ndarray, judged: np.ndarray) -> None:
         """Follow slow drift both ways; a cell far *above* its baseline cannot be shorting (the
@@ -256,11 +260,18 @@ class ShortCircuitDetector:
         self.gain = np.where(judged, self.gain + k * (ratio - self.gain), self.gain)
 
 
+def _median(x: np.ndarray) -> float:
+    """Median of a short 1-D array (np.median's generality costs ~20x more per call here)."""
+    v = np.sort(x)
+    m = v.size // 2
+    return float(v[m]) if v.size % 2 else 0.5 * float(v[m - 1] + v[m])
+
+
 def _spread(levels: np.ndarray) -> float:
     """Robust standard deviation (scaled median absolute deviation) of the cells' levels."""
     if levels.size < MIN_PEERS:
         return 0.0
-    return 1.4826 * float(np.median(np.abs(levels - np.median(levels))))
+    return 1.4826 * float(_median(np.abs(levels - _median(levels))))
 
 
 def _nanmean(x: np.ndarray) -> np.ndarray:

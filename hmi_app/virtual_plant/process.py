@@ -219,6 +219,7 @@ class ProcessModel:
         self.short_hold_s = self.p.short_hold_s
         self.short_full_mv = self.p.short_drop_mv
         self.short_log: list[tuple[float, int]] = []  # (start time s, cell) of every short
+        self.short_cleared = False  # the running short was cleared by a harvest
         # load cuts, trips, upsets, harvests, drift, dropouts: their own generator, so that turning
         # them on leaves every other signal of a seeded run as it was
         self.tankhouse = TankhouseDisturbances(
@@ -253,6 +254,7 @@ class ProcessModel:
         self.short_develop_s = develop_s if develop_s is not None else self.p.short_develop_s
         self.short_hold_s = hold_s if hold_s is not None else self.p.short_hold_s
         self.short_full_mv = self.p.short_drop_mv
+        self.short_cleared = False
         self.short_log.append((self.t, cell))
 
     # ---- dynamics ---------------------------------------------------------------------------
@@ -371,19 +373,21 @@ class ProcessModel:
         self.electrolyte_temp = _lag(self.electrolyte_temp, t_ss, dt, p.tau_electrolyte)
         if self.short_cell is not None:
             self.short_age += dt
-            over = self.short_age > self.short_develop_s + self.short_hold_s + p.short_clear_s
-            if over or th.bypassed[self.short_cell - 1]:  # a harvest clears a short too
+            # a harvest clears the short; it keeps its course (and its random draws) unseen, so the
+            # furnace's random sequence is the same with tankhouse disturbances on or off
+            self.short_cleared |= bool(th.bypassed[self.short_cell - 1])
+            if self.short_age > self.short_develop_s + self.short_hold_s + p.short_clear_s:
                 self.short_cell = None
         elif self.noise and self._event(dt, p.short_mean_interval_s):
             k = self.rng.uniform(0.5, 1.5, 3)
             cell = int(self.rng.integers(1, CELLS + 1))
-            if not th.bypassed[cell - 1]:  # no short in a cell that is out for harvest
-                self.start_short_circuit(cell, p.short_develop_s * k[0], p.short_hold_s * k[1])
-                self.short_full_mv = p.short_drop_mv * float(k[2])
+            self.start_short_circuit(cell, p.short_develop_s * k[0], p.short_hold_s * k[1])
+            self.short_full_mv = p.short_drop_mv * float(k[2])
+            self.short_cleared = bool(th.bypassed[cell - 1])  # out for harvest: no short there
 
     def _short_drop_mv(self) -> float:
         """Voltage lost to the developing short: ramps to its full drop, holds, clears when harvested."""
-        if self.short_cell is None:
+        if self.short_cell is None or self.short_cleared:
             return 0.0
         full = self.short_full_mv
         age, develop, hold = self.short_age, self.short_develop_s, self.short_hold_s
@@ -482,7 +486,7 @@ class ProcessModel:
         for i in range(CELLS):
             s[f"tankhouse.cell_current.{i + 1}"] = float(amps[i])
             s[f"tankhouse.cell_voltage.{i + 1}"] = float(volts[i])
-        s["tankhouse.short_cell"] = float(self.short_cell or 0)
+        s["tankhouse.short_cell"] = 0.0 if self.short_cleared else float(self.short_cell or 0)
 
 
 class RandomWalk:
