@@ -71,7 +71,9 @@ def virtual_tankhouse(days: float, seed: int) -> ForeignTankhouse:
     )
 
 
-def evaluate(data: ForeignTankhouse, update: Callable[[float, np.ndarray, np.ndarray], np.ndarray]) -> dict[str, Any]:
+def evaluate(
+    data: ForeignTankhouse, update: Callable[[float, np.ndarray, np.ndarray], np.ndarray]
+) -> dict[str, Any]:
     """Run one detector over the data; score its raises against the ground truth."""
     n = data.volts.shape[1]
     previous = np.zeros(n, dtype=bool)
@@ -140,7 +142,11 @@ def main() -> None:
 
 
 def _targets() -> dict[str, float]:
-    return {"detection_rate_min": 0.95, "false_alarms_per_1000_cell_hours_max": 1.0, "median_delay_h_max": 1.0}
+    return {
+        "detection_rate_min": 0.95,
+        "false_alarms_per_1000_cell_hours_max": 1.0,
+        "median_delay_h_max": 1.0,
+    }
 
 
 def _summary(runs: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +158,10 @@ def _summary(runs: dict[str, Any]) -> dict[str, Any]:
         detected = sum(r["detected"] for r in results)
         summary[which] = {
             "detected": f"{detected}/{shorts}",
-            "detection_rate": [min(r["detection_rate"] for r in results), max(r["detection_rate"] for r in results)],
+            "detection_rate": [
+                min(r["detection_rate"] for r in results),
+                max(r["detection_rate"] for r in results),
+            ],
             "false_alarms_per_1000_cell_hours": [
                 min(r["false_alarms_per_1000_cell_hours"] for r in results),
                 max(r["false_alarms_per_1000_cell_hours"] for r in results),

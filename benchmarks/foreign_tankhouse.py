@@ -221,8 +221,9 @@ def _meters(
     for rack in range(n // per_rack):
         for _ in range(rng.poisson(days / 10.0)):  # a whole rack of meters drops out
             i = int(rng.integers(scans))
-            v[i : i + int(rng.uniform(2.0, 30.0) * 60.0 / (t[1] - t[0])) + 1, rack * per_rack : (rack + 1) * per_rack] = (
-                np.nan
-            )
+            v[
+                i : i + int(rng.uniform(2.0, 30.0) * 60.0 / (t[1] - t[0])) + 1,
+                rack * per_rack : (rack + 1) * per_rack,
+            ] = np.nan
             _count(events, "rack_dropout")
     return v

@@ -159,8 +159,10 @@ class TankhouseGuidance(_Model):
     window_s: Seconds = Field(default=3600.0, description="line fit over this much history")
     level_window_s: Seconds = Field(default=600.0, description="deviation level over this much history")
     warmup_s: Seconds = Field(default=600.0, description="learn each cell's offset this long first")
-    baseline_tau_s: Seconds = Field(default=12 * 3600.0, description="how slowly a cell's offset follows drift")
-    settle_s: Seconds = Field(default=600.0, description="after a load cut or trip, judge again this much later")
+    baseline_tau_s: Seconds = Field(
+        default=12 * 3600.0, description="a cell's offset follows drift this slowly"
+    )
+    settle_s: Seconds = Field(default=600.0, description="judge this long after a load cut or trip")
     relearn_s: Seconds = Field(default=1800.0, description="a cell back from a harvest relearns this long")
 
     @model_validator(mode="after")

@@ -342,5 +342,6 @@ def test_sections_on_one_rectifier_must_name_the_same_series_current() -> None:
     text = _two_sections(second_current="TH.RECTIFIER_SP")
     message = _errors(text)[0]
     line = _line_of(text, "section_current: TH.RECTIFIER_SP")
-    assert message.startswith(f"plant.yaml:{line}: guidance.tankhouse.sections[1](B).section_current: "), message
+    field = "guidance.tankhouse.sections[1](B).section_current"
+    assert message.startswith(f"plant.yaml:{line}: {field}: "), message
     assert "on rectifier 'R1' like section 'A', which names series current 'TH.RECTIFIER_CURRENT'" in message

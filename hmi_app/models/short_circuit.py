@@ -239,9 +239,7 @@ class ShortCircuitDetector:
         # an electrolyte upset or a current change moves cells slightly differently (each has its
         # own temperature coefficient and ohmic share): in both directions, unlike a short
         scale = max(1.0, s.spread_k * _spread(level[judged]) / s.level_mv)
-        trend = (
-            (level < -s.trend_level_mv * scale) & (slope * 3600.0 < -s.slope_mv_per_h) & (r2 > s.r2_min)
-        )
+        trend = (level < -s.trend_level_mv * scale) & (slope * 3600.0 < -s.slope_mv_per_h) & (r2 > s.r2_min)
         hot = np.isfinite(current) & (current > 1.0 + s.current_rise)
         raise_now = judged & ((level < -s.level_mv * scale) | trend | hot)
         cool = ~np.isfinite(current) | (current < 1.0 + 0.5 * s.current_rise)
