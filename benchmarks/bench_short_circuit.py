@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 from foreign_tankhouse import ForeignTankhouse, generate
-from legacy_short_circuit import SectionedShortCircuitDetector as LegacyDetector
+from legacy_short_circuit import ShortCircuitDetector as LegacyDetector
 
 from hmi_app.models.short_circuit import SectionedShortCircuitDetector, ShortCircuitSettings
 from hmi_app.virtual_plant.process import CELLS, ModelParameters, ProcessModel
@@ -112,8 +112,15 @@ def run_plant(data: ForeignTankhouse) -> dict[str, Any]:
     detector = SectionedShortCircuitDetector(data.sections, ShortCircuitSettings())
     # series current per section, as the guidance section's ``section_current`` tag gives it
     new = evaluate(data, lambda t, v, i: detector.update(t, v, None, i[:sections]))
-    legacy = LegacyDetector(data.sections)
-    before = evaluate(data, lambda t, v, _i: legacy.update(t, v, None))
+    bounds = np.cumsum([0, *data.sections])
+    legacy = [LegacyDetector(n) for n in data.sections]  # it, too, compared cells per section
+
+    def legacy_update(t: float, v: np.ndarray, _i: np.ndarray) -> np.ndarray:
+        return np.concatenate(
+            [d.update(t, v[lo:hi]) for d, lo, hi in zip(legacy, bounds[:-1], bounds[1:], strict=True)]
+        )
+
+    before = evaluate(data, legacy_update)
     cells = data.volts.shape[1]
     return {
         "cells": cells,

@@ -1,7 +1,8 @@
 """The short-circuit detector as it was before issue 14, kept verbatim for comparison only.
 
 Not product code: ``bench_short_circuit`` runs it on the same data as today's detector so the
-benchmark can show what changed. The original docstring follows.
+benchmark can show what changed (its per-section wrapper is left out: the benchmark slices the
+sections itself). The original docstring follows.
 
 Developing anode-cathode short circuits in tankhouse cells, from cell voltage and current.
 
@@ -18,10 +19,11 @@ it. Vectorised over cells; times are seconds so one tuning serves the demo and r
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from hmi_app.models.short_circuit import CellFeatures  # the same value type, unchanged
 
 
 @dataclass(frozen=True)
@@ -37,16 +39,6 @@ class ShortCircuitSettings:
     baseline_tau_s: float = 86400.0  # learning the cell's offset from its peers
     baseline_gate_mv: float = 2.0  # the offset learns only while the cell looks healthy
     warmup_s: float = 600.0
-
-
-@dataclass(frozen=True)
-class CellFeatures:
-    """What the detector sees in one cell (mV, mV/h, fraction)."""
-
-    level_mv: float
-    slope_mv_per_h: float
-    r2: float
-    current_ratio: float
 
 
 class ShortCircuitDetector:
@@ -126,39 +118,3 @@ def _line_fit(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ss_res = ((yc - np.outer(tc, slope)) ** 2).sum(axis=0)
     r2 = np.where(ss_tot > 0, 1.0 - ss_res / np.where(ss_tot > 0, ss_tot, 1.0), 0.0)
     return slope, r2
-
-
-class SectionedShortCircuitDetector:
-    """One :class:`ShortCircuitDetector` per tankhouse section, fed as one row of cells.
-
-    Cells are compared with the peers of their *own* section: sections can run at different
-    currents and electrolyte temperatures, so a section-wide median across them would hide a short
-    in a small section and invent one in a cooler section. A bad reading holds only its section.
-    """
-
-    def __init__(self, sizes: Sequence[int], settings: ShortCircuitSettings | None = None) -> None:
-        if not sizes or min(sizes) < 1:
-            raise ValueError("every section needs at least one cell")
-        self.sections = [ShortCircuitDetector(n, settings) for n in sizes]
-        self.bounds = np.cumsum([0, *sizes])
-        self.n = int(self.bounds[-1])
-        self.s = self.sections[0].s
-
-    def update(self, t: float, volts_mv: np.ndarray, amps: np.ndarray | None = None) -> np.ndarray:
-        """Take one scan of every cell (in section order); return the alarm state per cell."""
-        v = np.asarray(volts_mv, dtype=float)
-        a = np.ones(self.n) if amps is None else np.asarray(amps, dtype=float)
-        for detector, lo, hi in zip(self.sections, self.bounds[:-1], self.bounds[1:], strict=True):
-            detector.update(t, v[lo:hi], a[lo:hi])
-        return self.alarmed
-
-    @property
-    def alarmed(self) -> np.ndarray:
-        return np.concatenate([d.alarmed for d in self.sections])
-
-    @property
-    def features(self) -> list[CellFeatures]:
-        """Every cell's features once every section is past its warm-up (empty before)."""
-        if not all(d.features for d in self.sections):
-            return []
-        return [f for d in self.sections for f in d.features]
