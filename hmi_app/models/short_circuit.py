@@ -4,18 +4,23 @@ A short bridges a cathode to its anode: the cell's voltage sags by a few mV (ten
 shorts) over hours. Everything else a tankhouse does moves *many* cells at once or is planned:
 
 - **Common mode** — series-current changes, load cuts, electrolyte temperature — scales every cell
-  of a section alike (cell voltage is mostly ohmic), so each cell is judged by its **ratio to the
-  section median**, expressed in mV at the section's usual level, minus its own learnt baseline.
-- **Load cuts and rectifier trips** take the section far from its usual level (median voltage or,
-  where configured, the section current); the section then *holds*: nothing is raised, cleared or
-  learnt until it has been back and steady for ``settle_s``.
+  of a section nearly alike (cell voltage is mostly ohmic), so each cell is judged by its **ratio
+  to the section's level** (the median of every cell divided by its own usual ratio: a plain
+  median jumps whenever one cell crosses it), in mV at the section's usual level, against its own
+  learnt ratio (its baseline). Cells are not exactly alike (temperature coefficient, ohmic
+  share): when many of them spread in both directions, which a short does not do, a raise needs
+  a level ``spread_k`` times that spread.
+- **Load cuts and rectifier trips** take the section far from its usual level (its voltage level
+  or, where configured, its series current), and ramps change it fast; the section then *holds*:
+  nothing is raised, cleared or learnt until it has been back and steady for ``settle_s``.
 - **Harvests and anode changes** bypass a cell (its voltage falls to a fraction of its peers') and
   bring it back at a new level: the cell's alarm clears, and its baseline is learnt afresh over
   ``relearn_s`` after it returns.
 - **Sensor drift** is slow: the baseline follows it in both directions (``baseline_tau_s``); while
   a cell is in alarm the baseline only creeps (``alarm_relearn_tau_s``), so the alarm clears when
   the cell recovers and never latches for good.
-- **Dropouts** (NaN) blind only that cell: the median is taken over the cells that report.
+- **Dropouts** (NaN) and **frozen meters** (a reading that stops changing while its peers' move)
+  blind only that cell: the section's level is taken over the cells that report.
 
 Per cell, over a sliding window, the detector fits a line to its deviation: a short shows a
 *falling* deviation that a line explains well (R²), or a deviation that is simply large. Where
@@ -43,7 +48,7 @@ class ShortCircuitSettings:
     slope_mv_per_h: float = 1.0
     r2_min: float = 0.6
     clear_mv: float = 1.5  # clear once the level is back within this
-    spread_k: float = 5.0  # … and a raise needs a level this many spreads of the section's cells
+    spread_k: float = 5.0  # a raise needs a level this many spreads of the section's cells too
     current_rise: float = 0.15  # relative current rise vs peers that alarms on its own
     baseline_tau_s: float = 12 * 3600.0  # following a cell's slow drift from its peers
     alarm_relearn_tau_s: float = 24 * 3600.0  # … much slower while it is in alarm
