@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, model_validator
+
+from hmi_app.models.short_circuit import ShortCircuitSettings
 
 Seconds = Annotated[float, AllowInfNan(False), Field(gt=0)]
 """A positive, finite duration: a zero or infinite period would stall or never tick."""
@@ -37,6 +39,7 @@ ROLE_UNITS: dict[str, tuple[str, ...]] = {
     "fe_sio2": ("", "-", "ratio"),
     "temp": ("°c", "℃", "degc", "c"),
 }
+SERIES_CURRENT_UNITS = ("ka", "a")  # the detector compares it with its own usual level: any scale
 
 
 class _Model(BaseModel):
@@ -102,13 +105,18 @@ class SectionSpec(_Model):
     """A section of cells compared with each other: a short shows as one cell leaving its peers.
 
     ``cells`` are labels expanded through the ``voltage`` / ``current`` patterns (``{cell}`` is
-    replaced by the label), or entries given in full.
+    replaced by the label), or entries given in full. Per-cell current meters are optional: in a
+    series circuit every cell carries the section current. ``section_current`` names the series
+    (rectifier) current tag, which tells the detector a load cut or trip from a short; sections
+    on one ``rectifier`` share it.
     """
 
     name: str = Field(min_length=1)
     cells: list[str | CellSpec] = Field(min_length=3, description="at least 3: a cell needs peers")
     voltage: str | None = Field(default=None, description="tag name pattern, e.g. TH.{cell}.VOLTAGE")
     current: str | None = Field(default=None, description="tag name pattern, e.g. TH.{cell}.CURRENT")
+    rectifier: str | None = Field(default=None, min_length=1, description="the rectifier feeding it")
+    section_current: str | None = Field(default=None, description="series current tag, kA or A")
 
     @model_validator(mode="after")
     def _patterns(self) -> SectionSpec:
@@ -131,14 +139,31 @@ class SectionSpec(_Model):
         return out
 
 
+class DetectorGroup(NamedTuple):
+    """The cells one detector compares with each other, and the series current they carry."""
+
+    name: str
+    cells: list[tuple[str, str | None, str | None]]  # (label, voltage tag, current tag)
+    series_current: str | None
+
+
 class TankhouseGuidance(_Model):
-    """Sections and cells for the short-circuit detector, and its time scales (defaults: real time)."""
+    """Sections and cells for the short-circuit detector, and its time scales (defaults: real time).
+
+    ``compare_within: rectifier`` runs one detector per rectifier (every cell of its sections
+    compared together: more peers where sections are small); ``section`` (default), one per section.
+    """
 
     sections: list[SectionSpec] = Field(min_length=1)
+    compare_within: Literal["section", "rectifier"] = "section"
     window_s: Seconds = Field(default=3600.0, description="line fit over this much history")
     level_window_s: Seconds = Field(default=600.0, description="deviation level over this much history")
     warmup_s: Seconds = Field(default=600.0, description="learn each cell's offset this long first")
-    baseline_tau_s: Seconds = Field(default=86400.0, description="how slowly a cell's offset is relearnt")
+    baseline_tau_s: Seconds = Field(
+        default=12 * 3600.0, description="a cell's offset follows drift this slowly"
+    )
+    settle_s: Seconds = Field(default=600.0, description="judge this long after a load cut or trip")
+    relearn_s: Seconds = Field(default=1800.0, description="a cell back from a harvest relearns this long")
 
     @model_validator(mode="after")
     def _windows(self) -> TankhouseGuidance:
@@ -147,6 +172,34 @@ class TankhouseGuidance(_Model):
                 f"level_window_s {self.level_window_s:g} must not exceed window_s {self.window_s:g}"
             )
         return self
+
+    def detector_settings(self) -> ShortCircuitSettings:
+        """The detector's settings with this plant's time scales; the ones not configured scale
+        with the windows as the real-time defaults do (a demo plant in seconds keeps up)."""
+        return ShortCircuitSettings(
+            window_s=self.window_s,
+            level_window_s=self.level_window_s,
+            warmup_s=self.warmup_s,
+            baseline_tau_s=self.baseline_tau_s,
+            alarm_relearn_tau_s=2.0 * self.baseline_tau_s,
+            reference_tau_s=6.0 * self.window_s,
+            settle_s=self.settle_s,
+            relearn_s=self.relearn_s,
+            relearn_after_s=self.level_window_s,
+            frozen_s=1.5 * self.level_window_s,
+        )
+
+    def detector_groups(self) -> list[DetectorGroup]:
+        """One group per section, or per rectifier with ``compare_within: rectifier`` (sections
+        without a rectifier stay on their own), in the order the sections are listed."""
+        groups: dict[str, DetectorGroup] = {}
+        for section in self.sections:
+            key = section.name
+            if self.compare_within == "rectifier" and section.rectifier is not None:
+                key = f"rectifier {section.rectifier}"
+            group = groups.setdefault(key, DetectorGroup(key, [], section.section_current))
+            group.cells.extend(section.resolved())
+        return list(groups.values())
 
 
 class GuidanceConfig(_Model):
@@ -194,11 +247,13 @@ def _check_tankhouse(tankhouse: TankhouseGuidance, tags: Mapping[str, Any]) -> l
     problems: list[Problem] = []
     seen_cells: dict[str, str] = {}
     seen_sections: set[str] = set()
+    rectifier_current: dict[str, tuple[str, str | None]] = {}  # rectifier -> (section, its tag)
     for i, section in enumerate(tankhouse.sections):
         where: tuple[Any, ...] = ("guidance", "tankhouse", "sections", i)
         if section.name in seen_sections:
             problems.append(((*where, "name"), f"duplicate section name {section.name!r}"))
         seen_sections.add(section.name)
+        problems += _check_series_current(section, tags, where, rectifier_current)
         resolved = section.resolved()
         with_current = {amp is not None for _, _, amp in resolved}
         if len(with_current) > 1:
@@ -222,6 +277,36 @@ def _check_tankhouse(tankhouse: TankhouseGuidance, tags: Mapping[str, Any]) -> l
                 problem = None if name is None else _tag_problem(name, tags)
                 if problem:
                     problems.append((loc, f"cell {label!r} {kind}: {problem}"))
+    return problems
+
+
+def _check_series_current(
+    section: SectionSpec,
+    tags: Mapping[str, Any],
+    where: tuple[Any, ...],
+    rectifier_current: dict[str, tuple[str, str | None]],
+) -> list[Problem]:
+    """The series current names a numeric current tag; sections on one rectifier name the same."""
+    problems: list[Problem] = []
+    name = section.section_current
+    if name is not None:
+        problem = _tag_problem(name, tags)
+        unit = "" if problem else tags[name].eng_unit.strip().lower()
+        if problem is None and unit not in SERIES_CURRENT_UNITS:
+            problem = f"tag {name!r} is in {tags[name].eng_unit!r}; a series current is in 'kA' or 'A'"
+        if problem:
+            problems.append(((*where, "section_current"), problem))
+    if section.rectifier is not None:
+        first = rectifier_current.setdefault(section.rectifier, (section.name, name))
+        if first[1] != name:
+            problems.append(
+                (
+                    (*where, "section_current"),
+                    f"section {section.name!r} is on rectifier {section.rectifier!r} like section "
+                    f"{first[0]!r}, which names series current {first[1]!r}, not {name!r}: "
+                    "one rectifier has one series current",
+                )
+            )
     return problems
 
 

@@ -81,13 +81,7 @@ class GuidanceTiming:
                 tau_s=(tau.grade, tau.temp, tau.fe_sio2),
             )
         if tankhouse is not None:
-            short = ShortCircuitSettings(
-                window_s=tankhouse.window_s,
-                level_window_s=tankhouse.level_window_s,
-                warmup_s=tankhouse.warmup_s,
-                baseline_tau_s=tankhouse.baseline_tau_s,
-            )
-            timing = replace(timing, short_settings=short)
+            timing = replace(timing, short_settings=tankhouse.detector_settings())
         return timing
 
 
@@ -124,14 +118,15 @@ class GuidanceService:
         self._open_decisions: list[tuple[int, float]] = []  # (decision id, decided at)
         self.version = 0
         tankhouse = guidance.tankhouse if guidance else None
-        sections = [section.resolved() for section in tankhouse.sections] if tankhouse else []
-        # (cell label, voltage tag, current tag or None) in section order; validated by the config
+        groups = tankhouse.detector_groups() if tankhouse else []
+        # (cell label, voltage tag, current tag or None) in group order; validated by the config
         self.cells: list[tuple[str, str, str | None]] = [
-            (label, volt, amp) for cells in sections for label, volt, amp in cells if volt is not None
+            (label, volt, amp) for g in groups for label, volt, amp in g.cells if volt is not None
         ]
+        self.series_currents = [g.series_current for g in groups]  # a tag per group, or None
         self.detector = (
-            SectionedShortCircuitDetector([len(c) for c in sections], self.timing.short_settings)
-            if sections
+            SectionedShortCircuitDetector([len(g.cells) for g in groups], self.timing.short_settings)
+            if groups
             else None
         )
         for label, volt, _amp in self.cells:
@@ -265,10 +260,11 @@ class GuidanceService:
     def _tick_cells(self, now: float, values: np.ndarray, good: np.ndarray) -> None:
         assert self.detector is not None
         volts = np.array([self._value(values, good, v) for _, v, _ in self.cells])
-        # A section without cell current meters is judged on voltage alone (ratio 1 to its peers).
-        amps = np.array([self._value(values, good, a) if a else 1.0 for _, _, a in self.cells])
+        # A section without cell current meters is judged on voltage alone (NaN: no meter).
+        amps = np.array([self._value(values, good, a) for _, _, a in self.cells])
+        series = [self._value(values, good, tag) for tag in self.series_currents]
         before = self.detector.alarmed.copy()
-        after = self.detector.update(now, volts, amps)
+        after = self.detector.update(now, volts, amps, series)
         for k in np.flatnonzero(before != after):
             label = self.cells[int(k)][0]
             self.rt.alarms.set_condition(f"{label}.SHORT", bool(after[k]), float(volts[k]))

@@ -119,8 +119,11 @@ class AlarmKpiScreen(QWidget):
 
     def retranslate_ui(self) -> None:
         """Every label, the period names and the figures shown, in the current language."""
-        for i, text in enumerate((self.tr("Last shift (8 h)"), self.tr("Last day"), self.tr("Last 30 days"))):
+        names = (self.tr("Last shift (8 h)"), self.tr("Last day"), self.tr("Last 30 days"))
+        for i, text in enumerate(names):
             self.period_combo.setItemText(i, text)
+        metrics = self.period_combo.fontMetrics()  # wide enough for the longest name in this language
+        self.period_combo.setMinimumWidth(max(metrics.horizontalAdvance(t) for t in names) + 40)
         self.refresh_button.setText(self.tr("Refresh"))
         self._period_label.setText(self.tr("Period"))
         labels = (

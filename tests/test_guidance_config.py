@@ -16,7 +16,6 @@ from hmi_app.config import DEMO_CONFIG, PlantConfig, load_config, parse_config
 from hmi_app.guidance_service import NOT_CONFIGURED, STATUS_NONE, GuidanceTiming
 from hmi_app.models.short_circuit import (
     SectionedShortCircuitDetector,
-    ShortCircuitDetector,
     ShortCircuitSettings,
 )
 from tests.conftest import session_for
@@ -95,6 +94,27 @@ BROKEN_ROLES = [
         "cell 'A01' is also in section 'A'",
     ),
     (
+        "section_current: TH.RECTIFIER_CURRENT",
+        "section_current: TH.RECTIFIER_CURENT",
+        "section_current: TH.RECTIFIER_CURENT",
+        "guidance.tankhouse.sections[0](A).section_current",
+        "unknown tag 'TH.RECTIFIER_CURENT' (did you mean 'TH.RECTIFIER_CURRENT'?)",
+    ),
+    (
+        "section_current: TH.RECTIFIER_CURRENT",
+        "section_current: TH.ELECTROLYTE_TEMP",
+        "section_current: TH.ELECTROLYTE_TEMP",
+        "guidance.tankhouse.sections[0](A).section_current",
+        "is in '°C'; a series current is in 'kA' or 'A'",
+    ),
+    (
+        "    settle_s: 10",
+        "    compare_within: rectfier",
+        "compare_within: rectfier",
+        "guidance.tankhouse.compare_within",
+        "'section' or 'rectifier'",
+    ),
+    (
         "    level_window_s: 10",
         "    level_window_s: 600",
         "    window_s: 120",
@@ -128,7 +148,16 @@ def test_demo_guidance_keeps_the_demo_speed_it_had() -> None:
         outcome_after_s=240.0,
         tau_s=(180.0, 90.0, 240.0),
         short_settings=ShortCircuitSettings(
-            window_s=120.0, level_window_s=10.0, warmup_s=20.0, baseline_tau_s=3600.0
+            window_s=120.0,
+            level_window_s=10.0,
+            warmup_s=20.0,
+            baseline_tau_s=3600.0,
+            alarm_relearn_tau_s=7200.0,
+            reference_tau_s=720.0,
+            settle_s=10.0,
+            relearn_s=30.0,
+            relearn_after_s=10.0,
+            frozen_s=15.0,
         ),
     )
 
@@ -222,7 +251,14 @@ def test_a_plant_without_guidance_says_so_and_the_screen_shows_it(tmp_path: Path
 
 
 # ---- sections ---------------------------------------------------------------------------------
-SETTINGS = ShortCircuitSettings(window_s=120.0, level_window_s=10.0, warmup_s=20.0, baseline_tau_s=3600.0)
+SETTINGS = ShortCircuitSettings(
+    window_s=120.0,
+    level_window_s=10.0,
+    warmup_s=20.0,
+    baseline_tau_s=3600.0,
+    reference_tau_s=60.0,  # section 2's lasting current change becomes its new usual level
+    settle_s=10.0,
+)
 
 
 def _scan(t: float, rng: np.random.Generator, offsets: np.ndarray, short_cell: int | None) -> np.ndarray:
@@ -239,7 +275,6 @@ def test_cells_are_compared_with_their_own_section() -> None:
     rng = np.random.default_rng(4)
     offsets = rng.normal(0.0, 5.0, 10)
     sectioned = SectionedShortCircuitDetector([5, 5], SETTINGS)
-    whole = ShortCircuitDetector(10, SETTINGS)
     false_alarms: set[int] = set()
     raised: set[int] = set()
     for t in np.arange(0.0, 300.0, 1.0):
@@ -247,10 +282,6 @@ def test_cells_are_compared_with_their_own_section() -> None:
         amps = np.full(10, 32.0)
         alarmed = sectioned.update(float(t), volts, amps)
         (raised if t >= 200 else false_alarms).update(int(k) for k in np.flatnonzero(alarmed))
-        whole.update(float(t), volts, amps)
-        if t == 190:
-            # one detector over both sections mistakes section 2's common-mode fall for shorts
-            assert set(np.flatnonzero(whole.alarmed)) == {5, 6, 7, 8, 9}
     assert false_alarms == set()
     assert raised == {6}
     assert len(sectioned.features) == 10
@@ -266,3 +297,52 @@ def test_a_bad_reading_holds_only_its_own_section() -> None:
             volts[0] = np.nan  # section 1's meter for its first cell fails
         sectioned.update(float(t), volts, np.full(10, 32.0))
     assert list(np.flatnonzero(sectioned.alarmed)) == [8]
+
+
+# ---- sections, rectifiers and their series current -------------------------------------------------
+TWO_SECTIONS = """      - name: A
+        voltage: "TH.{cell}.VOLTAGE"
+        rectifier: R1
+        section_current: TH.RECTIFIER_CURRENT
+        cells: [A01, A02, A03, A04, A05]
+      - name: B
+        voltage: "TH.{cell}.VOLTAGE"
+        rectifier: R1
+        section_current: TH.RECTIFIER_CURRENT
+        cells: [A06, A07, A08, A09, A10]
+"""
+
+
+def _two_sections(compare_within: str = "section", second_current: str = "TH.RECTIFIER_CURRENT") -> str:
+    start = DEMO_TEXT.index("      - name: A\n")
+    end = DEMO_TEXT.index("\n", DEMO_TEXT.index("cells: [A01", start)) + 1
+    sections = TWO_SECTIONS.replace(
+        "rectifier: R1\n        section_current: TH.RECTIFIER_CURRENT\n        cells: [A06",
+        f"rectifier: R1\n        section_current: {second_current}\n        cells: [A06",
+    )
+    text = DEMO_TEXT[:start] + sections + DEMO_TEXT[end:]
+    return text.replace("    settle_s: 10\n", f"    settle_s: 10\n    compare_within: {compare_within}\n", 1)
+
+
+def test_one_detector_per_section_or_per_rectifier() -> None:
+    by_section = parse_config(_two_sections("section"), "plant.yaml").guidance
+    assert by_section is not None and by_section.tankhouse is not None
+    groups = by_section.tankhouse.detector_groups()
+    assert [(g.name, len(g.cells), g.series_current) for g in groups] == [
+        ("A", 5, "TH.RECTIFIER_CURRENT"),
+        ("B", 5, "TH.RECTIFIER_CURRENT"),
+    ]
+    assert groups[0].cells[0] == ("A01", "TH.A01.VOLTAGE", None)  # no per-cell current: optional
+    by_rectifier = parse_config(_two_sections("rectifier"), "plant.yaml").guidance
+    assert by_rectifier is not None and by_rectifier.tankhouse is not None
+    groups = by_rectifier.tankhouse.detector_groups()
+    assert [(g.name, len(g.cells)) for g in groups] == [("rectifier R1", 10)]
+
+
+def test_sections_on_one_rectifier_must_name_the_same_series_current() -> None:
+    text = _two_sections(second_current="TH.RECTIFIER_SP")
+    message = _errors(text)[0]
+    line = _line_of(text, "section_current: TH.RECTIFIER_SP")
+    field = "guidance.tankhouse.sections[1](B).section_current"
+    assert message.startswith(f"plant.yaml:{line}: {field}: "), message
+    assert "on rectifier 'R1' like section 'A', which names series current 'TH.RECTIFIER_CURRENT'" in message

@@ -14,6 +14,7 @@ from hmi_app.models.furnace import NOMINAL_INPUTS
 from hmi_app.models.guidance import EQUIPMENT_LIMITS, KNOBS, RATE_LIMITS, advise, parse_targets
 from hmi_app.models.short_circuit import ShortCircuitDetector
 from hmi_app.virtual_plant.process import CELLS, ModelParameters, ProcessModel
+from hmi_app.virtual_plant.tankhouse import TankhouseEvents
 
 
 def test_reachable_targets_are_met_by_the_recommendation() -> None:
@@ -108,6 +109,7 @@ def _run(model: ProcessModel, detector: ShortCircuitDetector, hours: float) -> l
 def _quiet_plant(seed: int) -> ProcessModel:
     params = ModelParameters.realistic()
     params.short_mean_interval_s = 1e12  # shorts only where the test starts them
+    params.tankhouse_events = TankhouseEvents()  # no harvests, cuts or trips either
     return ProcessModel(seed=seed, noise=True, params=params)
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from hmi_app.models.furnace import NOMINAL_INPUTS, FurnaceParams
 from hmi_app.models.furnace import predict as furnace_predict
+from hmi_app.virtual_plant.tankhouse import TankhouseDisturbances, TankhouseEvents
 
 # ---- operating point (defaults of the demo plant) ------------------------------------------------
 DEFAULT_SETPOINTS: dict[str, float] = {
@@ -103,6 +104,7 @@ class ModelParameters:
     analyzer_fault_mean_interval_s: float = 3600.0
     analyzer_fault_s: float = 20.0
     short_drop_mv: float = 80.0  # voltage lost to a fully developed short (random 0.5-1.5 x with noise)
+    tankhouse_events: TankhouseEvents = field(default_factory=TankhouseEvents)  # off unless realistic
 
     @classmethod
     def realistic(cls) -> ModelParameters:
@@ -125,6 +127,7 @@ class ModelParameters:
             analyzer_fault_mean_interval_s=86400.0,
             analyzer_fault_s=120.0,
             short_drop_mv=15.0,
+            tankhouse_events=TankhouseEvents.realistic(),
         )
 
 
@@ -216,6 +219,14 @@ class ProcessModel:
         self.short_hold_s = self.p.short_hold_s
         self.short_full_mv = self.p.short_drop_mv
         self.short_log: list[tuple[float, int]] = []  # (start time s, cell) of every short
+        self.short_cleared = False  # the running short was cleared by a harvest
+        # load cuts, trips, upsets, harvests, drift, dropouts: their own generator, so that turning
+        # them on leaves every other signal of a seeded run as it was
+        self.tankhouse = TankhouseDisturbances(
+            self.p.tankhouse_events if noise else TankhouseEvents(),
+            CELLS,
+            np.random.default_rng(None if seed is None else [seed, 14]),
+        )
         self.analyzer_fault_left = 0.0
         self.lab: dict[str, float] = {}
         self.lab_pending: deque[tuple[float, dict[str, float]]] = deque()
@@ -243,6 +254,7 @@ class ProcessModel:
         self.short_develop_s = develop_s if develop_s is not None else self.p.short_develop_s
         self.short_hold_s = hold_s if hold_s is not None else self.p.short_hold_s
         self.short_full_mv = self.p.short_drop_mv
+        self.short_cleared = False
         self.short_log.append((self.t, cell))
 
     # ---- dynamics ---------------------------------------------------------------------------
@@ -352,24 +364,30 @@ class ProcessModel:
             self.slag_tap_at = float(self.rng.uniform(430.0, 630.0)) if self.noise else 500.0
 
     def _step_tankhouse(self, dt: float) -> None:
-        p = self.p
-        self.current = _lag(self.current, self.sp["tankhouse.current_sp"], dt, p.tau_current)
-        t_ss = 63.0 + 0.15 * (self.current - 32.0) + self.dist["electrolyte"]
+        p, th = self.p, self.tankhouse
+        if self.noise:
+            th.step(self.t, dt)
+        target = self.sp["tankhouse.current_sp"] * th.current_factor
+        self.current = _lag(self.current, target, dt, p.tau_current)
+        t_ss = 63.0 + 0.15 * (self.current - 32.0) + self.dist["electrolyte"] + th.temp_offset_k
         self.electrolyte_temp = _lag(self.electrolyte_temp, t_ss, dt, p.tau_electrolyte)
         if self.short_cell is not None:
             self.short_age += dt
+            # a harvest clears the short; it keeps its course (and its random draws) unseen, so the
+            # furnace's random sequence is the same with tankhouse disturbances on or off
+            self.short_cleared |= bool(th.bypassed[self.short_cell - 1])
             if self.short_age > self.short_develop_s + self.short_hold_s + p.short_clear_s:
                 self.short_cell = None
         elif self.noise and self._event(dt, p.short_mean_interval_s):
             k = self.rng.uniform(0.5, 1.5, 3)
-            self.start_short_circuit(
-                int(self.rng.integers(1, CELLS + 1)), p.short_develop_s * k[0], p.short_hold_s * k[1]
-            )
+            cell = int(self.rng.integers(1, CELLS + 1))
+            self.start_short_circuit(cell, p.short_develop_s * k[0], p.short_hold_s * k[1])
             self.short_full_mv = p.short_drop_mv * float(k[2])
+            self.short_cleared = bool(th.bypassed[cell - 1])  # out for harvest: no short there
 
     def _short_drop_mv(self) -> float:
         """Voltage lost to the developing short: ramps to its full drop, holds, clears when harvested."""
-        if self.short_cell is None:
+        if self.short_cell is None or self.short_cleared:
             return 0.0
         full = self.short_full_mv
         age, develop, hold = self.short_age, self.short_develop_s, self.short_hold_s
@@ -464,10 +482,11 @@ class ProcessModel:
         if self.noise:
             volts = volts + self.rng.normal(0.0, 1.5, CELLS)
             amps = amps * (1.0 + self.rng.normal(0.0, 0.003, CELLS))
+            volts = self.tankhouse.cell_volts(volts)
         for i in range(CELLS):
             s[f"tankhouse.cell_current.{i + 1}"] = float(amps[i])
             s[f"tankhouse.cell_voltage.{i + 1}"] = float(volts[i])
-        s["tankhouse.short_cell"] = float(self.short_cell or 0)
+        s["tankhouse.short_cell"] = 0.0 if self.short_cleared else float(self.short_cell or 0)
 
 
 class RandomWalk:
