@@ -32,6 +32,7 @@ from screens.annunciator import HornAnnunciator
 from screens.formatting import format_value
 
 BANNER_MIN_WIDTH = 380
+USER_MAX_WIDTH = 200  # px of the user's name and role in the header; beyond, elided
 COUNT_SIZE = QSize(72, 46)  # one priority's counts: "2 High" over "3 / 3"
 COMPACT_COUNT_SIZE = QSize(92, 22)  # narrow windows: "2 High  3/3" on one line, two by two
 COMPACT_BELOW = 1500  # header width under which the counts stack two by two (room for the banner)
@@ -268,9 +269,15 @@ class HeaderBar(QWidget):
         self.annunciator.sounding_changed.connect(lambda p: self.silence_button.setEnabled(p is not None))
         self.hidden_label = QLabel()
         self.hidden_label.setFont(theme.font(theme.SMALL_PT))
-        self.user_label = QLabel()
+        # Who is logged in; a click opens the menu: log in / switch user, PIN login, log out. One
+        # widget where the name used to be, so the header is no wider than before (1280 px).
+        self.user_label = QToolButton()
+        self.user_label.setObjectName("userButton")
         self.user_label.setFont(theme.font(theme.BASE_PT))
-        self.user_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.user_label.setAutoRaise(True)
+        self.user_label.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.user_label.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.user_label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         # The horn is part of the alarm system: when it cannot sound, say so where the operator looks
         # for alarms (dark "bad" quality style, not an alarm colour). Checked at the first snapshot,
         # not here, so building a header does not load QtMultimedia.
@@ -284,15 +291,11 @@ class HeaderBar(QWidget):
         self.horn_notice.hide()
         self._horn_checked = False
         # Log in, switch user, PIN login, log out: one compact button beside the user's name.
-        self.session_button = QToolButton()
-        self.session_button.setObjectName("sessionButton")
-        self.session_button.setMinimumHeight(30)
-        self.session_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.session_button.clicked.connect(lambda: self.login_requested.emit(False))
-        self.session_menu = QMenu(self.session_button)
+        self.session_menu = QMenu(self.user_label)
+        self.login_action = self.session_menu.addAction("", lambda: self.login_requested.emit(False))
         self.pin_action = self.session_menu.addAction("", lambda: self.login_requested.emit(True))
         self.logout_action = self.session_menu.addAction("", self.logout_requested.emit)
-        self.session_button.setMenu(self.session_menu)
+        self.user_label.setMenu(self.session_menu)
         self.help_button = QPushButton("?")
         self.help_button.setObjectName("helpButton")
         self.help_button.setFixedSize(QSize(40, 46))
@@ -315,11 +318,7 @@ class HeaderBar(QWidget):
         row.addSpacing(4)
         right = QVBoxLayout()
         right.setSpacing(2)
-        who = QHBoxLayout()
-        who.setSpacing(4)
-        who.addWidget(self.user_label)
-        who.addWidget(self.session_button)
-        right.addLayout(who)
+        right.addWidget(self.user_label, 0, Qt.AlignmentFlag.AlignRight)
         right.addWidget(self.horn_notice)
         row.addLayout(right)
         row.addWidget(self.help_button)
@@ -342,8 +341,11 @@ class HeaderBar(QWidget):
     def show_principal(self) -> None:
         """The user's name and role, and what the session button offers (log in or switch user)."""
         logged_in = self._control_room.principal.role is not None
-        self.user_label.setText(self._who())
-        self.session_button.setText(self.tr("Switch user") if logged_in else self.tr("Log in"))
+        who = self._who()  # elided on a narrow header; the full text is the tooltip
+        shown = self.user_label.fontMetrics().elidedText(who, Qt.TextElideMode.ElideRight, USER_MAX_WIDTH)
+        self.user_label.setText(shown)
+        self.user_label.setToolTip(who)
+        self.login_action.setText(self.tr("Switch user") if logged_in else self.tr("Log in"))
         self.pin_action.setText(self.tr("Log in with a PIN"))
         self.logout_action.setText(self.tr("Log out"))
         self.logout_action.setEnabled(logged_in)

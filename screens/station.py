@@ -41,8 +41,7 @@ class StationControl(QObject):
     principal_changed = Signal(object)  # Principal, delivered on the GUI thread
 
     def __init__(self, window: MainWindow, idle: IdlePolicy | None) -> None:
-        super().__init__(window)
-        self.window = window
+        super().__init__(window)  # the window is reached as parent(): no reference cycle with it
         self.room = window.control_room
         self.idle = idle
         self.runner = BackgroundRunner(self, name="station")
@@ -60,6 +59,9 @@ class StationControl(QObject):
                 app.installEventFilter(self)
             self.timer.start()
 
+    def window(self) -> MainWindow:
+        return self.parent()  # type: ignore[return-value]
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if self.idle is not None and event.type() in _INPUT:
             self.idle.touch()
@@ -69,7 +71,7 @@ class StationControl(QObject):
         """Show the login dialog (by PIN at a kiosk); it closes itself when the user is logged in."""
         if self.dialog is not None:
             self.dialog.close()
-        self.dialog = LoginDialog(self.room, self.window, pin=pin)
+        self.dialog = LoginDialog(self.room, self.window(), pin=pin)
         self.dialog.show()
         return self.dialog
 
@@ -85,7 +87,7 @@ class StationControl(QObject):
     def _changed(self, principal: Principal) -> None:
         if self.idle is not None:
             self.idle.touch()
-        self.window.principal_changed(principal)
+        self.window().principal_changed(principal)
 
 
 def _announcer(control: StationControl) -> Callable[[Principal], None]:

@@ -86,7 +86,7 @@ def test_login_switch_user_and_logout_show_in_the_header_and_the_audit(
     window = _window(made, session)
     header = window.header
     assert header.user_label.text() == "View only - not logged in"
-    assert header.session_button.text() == "Log in" and not header.logout_action.isEnabled()
+    assert header.login_action.text() == "Log in" and not header.logout_action.isEnabled()
 
     wrong = _log_in(qtbot, window, "li", "not-the-password")
     assert wrong.message.text() == "The user name or password is not correct."
@@ -94,7 +94,7 @@ def test_login_switch_user_and_logout_show_in_the_header_and_the_audit(
 
     _log_in(qtbot, window, "li", PASSWORD)
     qtbot.waitUntil(lambda: header.user_label.text() == "User: li (operator)", timeout=10_000)
-    assert header.session_button.text() == "Switch user" and header.logout_action.isEnabled()
+    assert header.login_action.text() == "Switch user" and header.logout_action.isEnabled()
     assert session.principal == Principal("li", session.principal.role, frozenset({"furnace"}), "ws-7")
 
     _log_in(qtbot, window, "zhou", PASSWORD)  # switch user without restarting
