@@ -32,7 +32,7 @@ from screens.annunciator import HornAnnunciator
 from screens.formatting import format_value
 
 BANNER_MIN_WIDTH = 380
-USER_MAX_WIDTH = 200  # px of the user's name and role in the header; beyond, elided
+USER_MAX_WIDTH = 140  # px of the user's name and role in the header; beyond, elided (tooltip: all)
 COUNT_SIZE = QSize(72, 46)  # one priority's counts: "2 High" over "3 / 3"
 COMPACT_COUNT_SIZE = QSize(92, 22)  # narrow windows: "2 High  3/3" on one line, two by two
 COMPACT_BELOW = 1500  # header width under which the counts stack two by two (room for the banner)
@@ -278,6 +278,7 @@ class HeaderBar(QWidget):
         self.user_label.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.user_label.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.user_label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.user_label.setMaximumWidth(USER_MAX_WIDTH + 30)  # the elided name and the menu arrow
         # The horn is part of the alarm system: when it cannot sound, say so where the operator looks
         # for alarms (dark "bad" quality style, not an alarm colour). Checked at the first snapshot,
         # not here, so building a header does not load QtMultimedia.

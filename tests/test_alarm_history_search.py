@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from hmi_app.runtime import Runtime
+from tests.conftest import session_for
 from tests.test_alarm_screens import plant, scan
 
 LINES = 20_000
@@ -43,7 +44,7 @@ class HeldSearch:
 
 @pytest.fixture
 def room(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime(plant(8), tmp_path, user="li")
+    runtime = Runtime(plant(8), tmp_path)
     now = time.time()
     scan(runtime, [95.0] + [50.0] * 7, now - 60)
     alarm = runtime.alarms.get("T00000.HI")
@@ -55,7 +56,7 @@ def room(tmp_path: Path) -> Iterator[Runtime]:
 def test_search_runs_off_the_gui_thread_while_the_screen_keeps_ticking(qtbot: Any, room: Runtime) -> None:
     from screens.alarm_history import MAX_ROWS, AlarmHistoryScreen
 
-    held = HeldSearch(room)
+    held = HeldSearch(session_for(room))
     screen = AlarmHistoryScreen(held)  # type: ignore[arg-type]
     qtbot.addWidget(screen)
     screen.show()

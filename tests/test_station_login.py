@@ -85,7 +85,7 @@ def test_login_switch_user_and_logout_show_in_the_header_and_the_audit(
     session = _station(running_control_room, users)
     window = _window(made, session)
     header = window.header
-    assert header.user_label.text() == "View only - not logged in"
+    assert header.user_label.toolTip() == "View only - not logged in"
     assert header.login_action.text() == "Log in" and not header.logout_action.isEnabled()
 
     wrong = _log_in(qtbot, window, "li", "not-the-password")
@@ -93,15 +93,15 @@ def test_login_switch_user_and_logout_show_in_the_header_and_the_audit(
     assert not session.principal.logged_in and wrong.isVisible()
 
     _log_in(qtbot, window, "li", PASSWORD)
-    qtbot.waitUntil(lambda: header.user_label.text() == "User: li (operator)", timeout=10_000)
+    qtbot.waitUntil(lambda: header.user_label.toolTip() == "User: li (operator)", timeout=10_000)
     assert header.login_action.text() == "Switch user" and header.logout_action.isEnabled()
     assert session.principal == Principal("li", session.principal.role, frozenset({"furnace"}), "ws-7")
 
     _log_in(qtbot, window, "zhou", PASSWORD)  # switch user without restarting
-    qtbot.waitUntil(lambda: header.user_label.text() == "User: zhou (maintenance)", timeout=10_000)
+    qtbot.waitUntil(lambda: header.user_label.toolTip() == "User: zhou (maintenance)", timeout=10_000)
 
     header.logout_action.trigger()
-    qtbot.waitUntil(lambda: header.user_label.text() == "View only - not logged in", timeout=10_000)
+    qtbot.waitUntil(lambda: header.user_label.toolTip() == "View only - not logged in", timeout=10_000)
     rows = [
         (r["user"], r["action"], r["outcome"] == "ok", r["station"], r["detail"].get("why"))
         for r in running_control_room.audit.query(limit=50)
@@ -133,7 +133,7 @@ def test_the_station_logs_out_to_view_only_after_its_idle_time(
     assert session.principal.name == "li"
     clock.now += 601
     window.station.check_idle()
-    qtbot.waitUntil(lambda: window.header.user_label.text() == "View only - not logged in", timeout=10_000)
+    qtbot.waitUntil(lambda: window.header.user_label.toolTip() == "View only - not logged in", timeout=10_000)
     assert window.current_screen() == "overview"  # the screens stay as they were
     why = next(r for r in running_control_room.audit.query(limit=20) if r["action"] == "logout")["detail"]
     assert why == {"why": "idle"}
@@ -151,7 +151,7 @@ def test_what_the_user_may_not_do_is_disabled_with_the_reason(
     assert tankhouse_plate.write_button.toolTip() == "Log in first: this station is view-only."
 
     _log_in(qtbot, window, "li", PASSWORD)  # a furnace operator
-    qtbot.waitUntil(lambda: window.header.user_label.text() == "User: li (operator)", timeout=10_000)
+    qtbot.waitUntil(lambda: window.header.user_label.toolTip() == "User: li (operator)", timeout=10_000)
     assert not tankhouse_plate.write_button.isEnabled()
     assert tankhouse_plate.write_button.toolTip() == (
         "Not allowed: tankhouse is outside your areas of responsibility."
@@ -160,7 +160,7 @@ def test_what_the_user_may_not_do_is_disabled_with_the_reason(
     assert furnace_plate.write_button.isEnabled()
 
     _log_in(qtbot, window, "zhou", PASSWORD)  # maintenance: may take out of service, not shelve
-    qtbot.waitUntil(lambda: window.header.user_label.text() == "User: zhou (maintenance)", timeout=10_000)
+    qtbot.waitUntil(lambda: window.header.user_label.toolTip() == "User: zhou (maintenance)", timeout=10_000)
     virtual_plant.force("FSF.SHAFT_TEMP", 1520.0)  # above its HI limit of 1500
     try:
         wait_for(

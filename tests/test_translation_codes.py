@@ -16,6 +16,7 @@ import pytest
 
 from hmi_app.config import DEMO_CONFIG, load_config, parse_config
 from hmi_app.runtime import Runtime, tag_infos
+from tests.conftest import session_for
 from tests.test_translation_complete import PLANTS
 
 
@@ -29,9 +30,9 @@ def chinese(qapp: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def room(tmp_path: Path) -> Iterator[Runtime]:
-    runtime = Runtime(load_config(DEMO_CONFIG), tmp_path, user="li")  # not started: no devices needed
-    yield runtime
+def room(tmp_path: Path) -> Iterator[Any]:
+    runtime = Runtime(load_config(DEMO_CONFIG), tmp_path)  # not started: no devices needed
+    yield session_for(runtime)  # the refusals come through the session, as on screen
     runtime.stop()
 
 
@@ -41,7 +42,7 @@ def _refusal(call: Any) -> BaseException:
     return info.value
 
 
-def test_refusals_reach_the_screen_as_codes_worded_in_chinese(room: Runtime, chinese: None) -> None:
+def test_refusals_reach_the_screen_as_codes_worded_in_chinese(room: Any, chinese: None) -> None:
     from screens.alarm_text import refusal_text
 
     alarm = "FSF.MATTE_TEMP.HIHI"
@@ -63,7 +64,7 @@ def test_refusals_reach_the_screen_as_codes_worded_in_chinese(room: Runtime, chi
         exc = _refusal(call)
         assert getattr(exc, "code", None) == code
         assert refusal_text(exc, str(exc)) == chinese_text
-    room.journal.close()  # the journal cannot commit: the action is refused with the cause's code
+    room.core.journal.close()  # the journal cannot commit: the action is refused with the cause's code
     exc = _refusal(lambda: room.shelve([alarm], 600.0, "检修"))
     assert (exc.code, exc.params["cause"]) == ("journal_write", "closed")  # type: ignore[attr-defined]
     assert refusal_text(exc, str(exc)) == "报警日志无法写入：报警日志已关闭（控制室正在关闭）"
@@ -75,7 +76,7 @@ def test_a_refusal_without_a_code_is_shown_as_it_came(chinese: None) -> None:
     assert refusal_text(RuntimeError("device gone"), "device gone") == "device gone"
 
 
-def test_alarm_messages_are_worded_from_kind_tag_and_config(room: Runtime, chinese: None) -> None:
+def test_alarm_messages_are_worded_from_kind_tag_and_config(room: Any, chinese: None) -> None:
     from screens import i18n
     from screens.alarm_text import AlarmTexts
 
