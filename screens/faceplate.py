@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import Alarm, ControlRoom, Quality, Snapshot, WriteResult
 from screens import i18n, theme
-from screens.alarm_text import alarm_texts, limit_text
+from screens.alarm_text import alarm_texts, limit_text, service_text
 from screens.formatting import format_value
 from screens.permission_gate import gate
 from screens.widgets.analog import AnalogBarWidget
@@ -73,6 +73,11 @@ class FaceplateDialog(QDialog):
         self.time_label = QLabel()
         self.time_label.setStyleSheet(f"color: {theme.TEXT_MUTED};")
         self.bar = AnalogBarWidget(tag)
+        # Why the value's alarms are out of service and until when (maintenance), framed; hidden if not.
+        self.service_label = QLabel()
+        self.service_label.setWordWrap(True)
+        self.service_label.setStyleSheet(f"border: 2px solid {theme.SELECTION_FRAME}; padding: 4px;")
+        self.service_label.hide()
         self.trend = MiniTrendWidget(control_room, tag)
         self.alarms_title = QLabel()
         self.alarms_title.setFont(theme.font(theme.BASE_PT, bold=True))
@@ -94,6 +99,7 @@ class FaceplateDialog(QDialog):
         layout.addWidget(self.name_label)
         layout.addLayout(value_row)
         layout.addWidget(self.bar)
+        layout.addWidget(self.service_label)
         layout.addWidget(self.trend, 1)
         layout.addWidget(self.alarms_title)
         layout.addWidget(self.alarms_label)
@@ -187,6 +193,10 @@ class FaceplateDialog(QDialog):
         if snapshot.alarm_version != self._alarm_version:
             self._alarm_version = snapshot.alarm_version
             self._show_alarms([a for a in snapshot.alarms if a.tag == self.tag.name])
+            mine = [a for a in snapshot.hidden_alarms if a.tag == self.tag.name and a.out_of_service]
+            lines = list(dict.fromkeys(service_text(a) for a in mine))  # one line per distinct reason
+            self.service_label.setText("\n".join(lines))
+            self.service_label.setVisible(bool(lines))
         self.trend.refresh(snapshot.taken_at)
         self.poll_write()
 
