@@ -133,7 +133,9 @@ class MaintenanceDesk:
     the core stays small; it holds the alarm engine and the tag list, nothing with users.
     """
 
-    def __init__(self, log: MaintenanceLog, alarms: AlarmEngine, tags: list[TagInfo], devices: set[str]) -> None:
+    def __init__(
+        self, log: MaintenanceLog, alarms: AlarmEngine, tags: list[TagInfo], devices: set[str]
+    ) -> None:
         self.log = log
         self._alarms = alarms
         self._tags = {t.name: t for t in tags}

@@ -198,8 +198,8 @@ class ControlRoomSession:
             if isinstance(command, Unshelve):
                 return core.unshelve(ids, actor=actor, comment=command.comment)
             if isinstance(command, RemoveFromService):
-                back = command.expected_return
-                return core.remove_from_service(ids, command.reason.strip(), actor=actor, expected_return=back)
+                reason, back = command.reason.strip(), command.expected_return
+                return core.remove_from_service(ids, reason, actor=actor, expected_return=back)
             if isinstance(command, ReturnToService):
                 return core.return_to_service(ids, actor=actor, comment=command.comment)
             if isinstance(command, Reset):

@@ -185,6 +185,7 @@ def action_label(action: str) -> str:
         "shelve": _tr("Shelving"),
         "remove_from_service": _tr("Taking out of service"),
         "reject_advice": _tr("Rejecting advice"),
+        "maintenance_note": _tr("A maintenance note"),
     }
     return labels.get(action, action.replace("_", " "))
 
