@@ -138,18 +138,15 @@ class MaintenanceScreen(QWidget):
         self.message_label.setWordWrap(True)
         self.message_label.hide()
 
-        form = QGridLayout()
-        form.addWidget(self.note_label, 0, 0)
-        form.addWidget(self.note_edit, 0, 1)
-        form.addWidget(self.order_label, 0, 2)
-        form.addWidget(self.order_edit, 0, 3)
-        form.addWidget(self.note_button, 0, 4, 1, 2)
-        form.addWidget(self.reason_label, 1, 0)
-        form.addWidget(self.reason_edit, 1, 1)
-        form.addWidget(self.back_label, 1, 2)
-        form.addWidget(self.back_edit, 1, 3)
-        form.addWidget(self.service_button, 1, 4)
-        form.addWidget(self.return_button, 1, 5)
+        form = QGridLayout()  # the note on one line, out of service on the next
+        rows = (
+            (self.note_label, self.note_edit, self.order_label, self.order_edit, self.note_button),
+            (self.reason_label, self.reason_edit, self.back_label, self.back_edit, self.service_button),
+        )
+        for r, widgets in enumerate(rows):
+            for c, widget in enumerate(widgets):
+                form.addWidget(widget, r, c)
+        form.addWidget(self.return_button, 1, len(rows[1]))
         form.setColumnStretch(1, 1)
         lists = QHBoxLayout()
         for title, table in ((self.service_title, self.service_table), (self.notes_title, self.notes_table)):

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.config import DEMO_CONFIG, load_config
 from screens.widgets.mimic import MimicCanvas
-from tests.conftest import control_room, serving
+from tests.conftest import control_room, serving, session_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANTS = {"demo": DEMO_CONFIG, "bath": ROOT / "plant_configs" / "bath_smelter.yaml"}
@@ -217,7 +217,7 @@ def walk(qtbot: Any, room: Any) -> tuple[Any, dict[str, list[str]]]:
     from hmi_app.gui import make_main_window
     from screens import i18n
 
-    window = make_main_window(room)
+    window = make_main_window(session_for(room))  # the seam: screens run on a session
     qtbot.addWidget(window)
     window.show()
     found: dict[str, list[str]] = {}
