@@ -121,6 +121,10 @@ class AlarmTexts:
         described = i18n.tag_description(tag) if tag is not None else alarm.tag
         return f"{described} {kind_label(alarm.kind)}"
 
+    def service(self, alarm: Alarm) -> str:
+        """Who took ``alarm`` out of service, why and until when ("" in service): see :func:`service_text`."""
+        return service_text(alarm)
+
     def alarm_message(self, alarm: Alarm) -> str:
         """The message of a live alarm."""
         self._alarms.setdefault(alarm.alarm_id, alarm)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import Alarm, ControlRoom, Quality, Snapshot, WriteResult
 from screens import i18n, theme
-from screens.alarm_text import alarm_texts, limit_text, service_text
+from screens.alarm_text import alarm_texts, limit_text
 from screens.formatting import format_value
 from screens.permission_gate import gate
 from screens.widgets.analog import AnalogBarWidget
@@ -194,7 +194,8 @@ class FaceplateDialog(QDialog):
             self._alarm_version = snapshot.alarm_version
             self._show_alarms([a for a in snapshot.alarms if a.tag == self.tag.name])
             mine = [a for a in snapshot.hidden_alarms if a.tag == self.tag.name and a.out_of_service]
-            lines = list(dict.fromkeys(service_text(a) for a in mine))  # one line per distinct reason
+            texts = alarm_texts(self._control_room)
+            lines = list(dict.fromkeys(texts.service(a) for a in mine))  # one line per distinct reason
             self.service_label.setText("\n".join(lines))
             self.service_label.setVisible(bool(lines))
         self.trend.refresh(snapshot.taken_at)
