@@ -9,6 +9,7 @@ engine's state (``_lock``, ``_alarms``, ``_journal``, ``_store`` ...).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable
 
@@ -82,10 +83,20 @@ class OperatorActions:
         """End shelving before its time; the condition is re-evaluated (active -> UNACK)."""
         return self._operator_action(alarm_ids, UNSHELVE, user, comment)
 
-    def remove_from_service(self, alarm_ids: Iterable[str], reason: str, user: str) -> list[Alarm]:
-        """Take alarms out of service for maintenance; ``reason`` is required (``ValueError``)."""
+    def remove_from_service(
+        self, alarm_ids: Iterable[str], reason: str, user: str, expected_return: float | None = None
+    ) -> list[Alarm]:
+        """Take alarms out of service for maintenance; ``reason`` is required (``ValueError``).
+
+        ``expected_return`` (epoch s) is kept, journaled and restored with the alarm, for operators.
+        """
         reason = _text(reason, "taking an alarm out of service needs a reason", "remove_from_service")
-        info = ServiceInfo(user=user, reason=reason, since=self._clock())
+        back = None if expected_return is None else float(expected_return)
+        if back is not None and not (math.isfinite(back) and back > 0):
+            raise ActionRefused(
+                "bad_expected_return", f"the expected return must be a time, not {expected_return!r}"
+            )
+        info = ServiceInfo(user=user, reason=reason, since=self._clock(), expected_return=back)
         return self._operator_action(alarm_ids, REMOVE, user, reason, info)
 
     def return_to_service(self, alarm_ids: Iterable[str], user: str, comment: str = "") -> list[Alarm]:

@@ -99,6 +99,7 @@ def _detail(alarm: Alarm) -> str:
         },
         "out_of_service": None if service is None else {
             "user": service.user, "reason": service.reason, "since": service.since,
+            "expected_return": service.expected_return,
         },
     }, ensure_ascii=False)  # fmt: skip
 

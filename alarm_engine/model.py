@@ -131,11 +131,15 @@ class ShelveInfo:
 
 @dataclass(frozen=True)
 class ServiceInfo:
-    """Who took an alarm out of service, when and why (maintenance)."""
+    """Who took an alarm out of service, when and why (maintenance), and when it should be back.
+
+    ``expected_return`` (epoch seconds, or None when nobody knows) is what operators are told.
+    """
 
     user: str
     reason: str
     since: float
+    expected_return: float | None = None
 
 
 @dataclass(frozen=True)

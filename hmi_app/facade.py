@@ -20,12 +20,14 @@ from historian.export import CSV_ENCODING, spreadsheet_text
 from hmi_app.auth import IdlePolicy, LoginResult
 from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, TrendSet, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
+from hmi_app.maintenance_log import MaintenanceNoteEntry
 from hmi_app.operator_commands import (
     AcceptAdvice,
     Acknowledge,
     Command,
     CommandRefused,
     CommandResult,
+    MaintenanceNote,
     RejectAdvice,
     RemoveFromService,
     Reset,
@@ -59,6 +61,8 @@ __all__ = [
     "HistoryData",
     "IdlePolicy",
     "LoginResult",
+    "MaintenanceNote",
+    "MaintenanceNoteEntry",
     "Mimic",
     "OverviewPanel",
     "Principal",
@@ -260,6 +264,14 @@ class ControlRoom(Protocol):
         ...
 
     def export_alarm_csv(self, lines: list[dict], path: str) -> int: ...
+
+    def maintenance_notes(self, limit: int = 200) -> list[MaintenanceNoteEntry]:
+        """Maintenance work notes, newest first (written with the MaintenanceNote command)."""
+        ...
+
+    def quality_reason(self, name: str) -> str:
+        """Why the tag's value is not good ("" when it is): for the maintenance view."""
+        ...
 
     def alarm_kpis(self, t0: float, t1: float) -> AlarmKpis:
         """Alarm-system performance (ISA-18.2 / EEMUA 191 figures) for [t0, t1)."""

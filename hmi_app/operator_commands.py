@@ -166,4 +166,26 @@ class CommandRefused(ValueError):
 
 
 # Commands whose reason is required in words (ISA-18.2 shelving and out-of-service; advice rejection).
-REASON_REQUIRED = frozenset({"shelve", "remove_from_service", "reject_advice"})
+REASON_REQUIRED = frozenset({"shelve", "remove_from_service", "reject_advice", "maintenance_note"})
+
+
+@dataclass(frozen=True)
+class MaintenanceNote(Command):
+    """A maintenance work note on a fault: one of an alarm, a tag or a device, the note (required)
+    and an optional work-order number. It acknowledges the fault's alarm (the alarm named, or the
+    tag's or device's alarms waiting for acknowledgement) with the note as comment.
+    """
+
+    kind: ClassVar[str] = "maintenance_note"
+    alarm_id: str = ""
+    tag: str = ""
+    device: str = ""
+    note: str = ""
+    work_order: str = ""
+
+    def target(self) -> str:
+        return self.alarm_id or self.tag or self.device
+
+    @property
+    def reason(self) -> str:  # the note is the command's reason in words (REASON_REQUIRED)
+        return self.note

@@ -42,10 +42,12 @@ from hmi_app.config import PlantConfig, StateNames
 from hmi_app.displays import default_displays
 from hmi_app.facade import AreaInfo, BucketData, HistoryData, Snapshot, TagInfo
 from hmi_app.guidance_service import GuidanceService, GuidanceView
+from hmi_app.maintenance_log import MaintenanceDesk, MaintenanceLog, MaintenanceNoteEntry
 from hmi_app.operator_commands import (
     AcceptAdvice,
     AlarmCommand,
     Command,
+    MaintenanceNote,
     RejectAdvice,
     SetTargets,
     WriteSetpoint,
@@ -132,6 +134,9 @@ class Runtime:
         with storage.opening(self.data_dir / "audit.db"):
             self.audit = AuditTrail(self.data_dir / "audit.db")
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
+        with storage.opening(self.data_dir / "maintenance.db"):  # work notes (hmi_app.maintenance_log)
+            notes = MaintenanceLog(self.data_dir / "maintenance.db")
+        self.maintenance = MaintenanceDesk(notes, self.alarms, self.tags, {d.name for d in config.devices})
         self.max_shelve_s = self.alarms.max_shelve_s
         # Issue 10: a system alarm says when alarm-journal lines wait in memory (disk full, locked).
         self.alarms.add_journal_alarm()
@@ -196,6 +201,7 @@ class Runtime:
         self.historian.stop()
         self.journal.close()
         self.audit.close()
+        self.maintenance.log.close()
 
     def __enter__(self) -> Runtime:
         self.start()
@@ -356,6 +362,8 @@ class Runtime:
         if isinstance(command, WriteSetpoint):
             index = self._index.get(command.tag) if isinstance(command.tag, str) else None
             return {self.tags[index].area} if index is not None else set()
+        if isinstance(command, MaintenanceNote):
+            return self.maintenance.areas(command)
         if isinstance(command, AcceptAdvice | RejectAdvice | SetTargets):
             return {
                 self.tags[self._index[t]].area
@@ -406,9 +414,19 @@ class Runtime:
         """Unshelve alarms; the condition is re-evaluated. Journaled before return."""
         return self.alarms.unshelve(alarm_ids, actor, comment)
 
-    def remove_from_service(self, alarm_ids: list[str], reason: str, *, actor: str) -> list[Alarm]:
-        """Take alarms out of service for maintenance; journaled before return."""
-        return self.alarms.remove_from_service(alarm_ids, reason, actor)
+    def remove_from_service(
+        self, alarm_ids: list[str], reason: str, *, actor: str, expected_return: float | None = None
+    ) -> list[Alarm]:
+        """Take alarms out of service for maintenance (until ``expected_return``); journaled before return."""
+        return self.alarms.remove_from_service(alarm_ids, reason, actor, expected_return)
+
+    def maintenance_note(self, command: MaintenanceNote, *, actor: str) -> MaintenanceNoteEntry:
+        """A work note on a fault; the fault's waiting alarms are acknowledged with it (journaled first)."""
+        return self.maintenance.note(command, actor)
+
+    def maintenance_notes(self, limit: int = 200) -> list[MaintenanceNoteEntry]:
+        """The newest work notes first."""
+        return self.maintenance.log.notes(limit)
 
     def return_to_service(self, alarm_ids: list[str], *, actor: str, comment: str = "") -> list[Alarm]:
         """Return alarms to service; journaled before return."""

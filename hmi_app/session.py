@@ -38,6 +38,7 @@ from hmi_app.operator_commands import (
     Command,
     CommandRefused,
     CommandResult,
+    MaintenanceNote,
     RejectAdvice,
     RemoveFromService,
     Reset,
@@ -216,7 +217,8 @@ class ControlRoomSession:
             if isinstance(command, Unshelve):
                 return core.unshelve(ids, actor=actor, comment=command.comment)
             if isinstance(command, RemoveFromService):
-                return core.remove_from_service(ids, command.reason.strip(), actor=actor)
+                reason, back = command.reason.strip(), command.expected_return
+                return core.remove_from_service(ids, reason, actor=actor, expected_return=back)
             if isinstance(command, ReturnToService):
                 return core.return_to_service(ids, actor=actor, comment=command.comment)
             if isinstance(command, Reset):
@@ -225,6 +227,8 @@ class ControlRoomSession:
             return core.reject_advice(command.suggestion_id, command.reason.strip(), actor=actor)
         if isinstance(command, SetTargets):
             return core.set_targets(dict(command.targets), actor=actor)
+        if isinstance(command, MaintenanceNote):  # maintenance: the note, and the fault's alarm acknowledged
+            return core.maintenance_note(command, actor=actor)
         raise ValueError(f"{command.kind or type(command).__name__} cannot be performed here")
 
     def _perform_writes(
@@ -385,6 +389,7 @@ _READS = frozenset(
         "alarm_kpis",
         "guidance_view",
         "guidance_decisions",
+        "maintenance_notes",
         "snapshot_json",
     }
 )

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import Alarm, AlarmState, ControlRoom, Priority, TagInfo
 from screens import i18n, theme
-from screens.alarm_text import alarm_texts, limit_text
+from screens.alarm_text import alarm_texts, clock_text, limit_text, service_text
 from screens.formatting import format_value, is_discrete, state_text
 
 ALARM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -195,6 +195,8 @@ class AlarmTableModel(QAbstractTableModel):
             return text
         if role == ALARM_ID_ROLE:
             return alarm.alarm_id
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_STATE and alarm.out_of_service is not None:
+            return service_text(alarm)  # who, why and until when, on the state cell
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(alarm, col)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -343,11 +345,17 @@ def retranslate_combos(
 
 
 def state_label(alarm: Alarm) -> str:
-    """Operator-facing state of one alarm; a shelved alarm also says until when."""
+    """Operator-facing state of one alarm; a shelved or out-of-service alarm also says until when."""
     text = theme.state_label(alarm.state)
     if alarm.shelved is not None and alarm.state is AlarmState.SHELVED:
         until = time.strftime("%H:%M", time.localtime(alarm.shelved.until))
         text += " " + QCoreApplication.translate("alarms", "until %s") % until
+    service = alarm.out_of_service
+    if service is not None and alarm.state is AlarmState.OUT_OF_SERVICE:
+        # who and why are in the guidance line below the table (alarm_text.service_text)
+        back = service.expected_return
+        if back is not None:
+            text += " " + QCoreApplication.translate("alarms", "until %s") % clock_text(back)
     return text
 
 

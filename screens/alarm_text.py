@@ -12,6 +12,7 @@ sentence with their values; otherwise the tag's Chinese description and the tran
 from __future__ import annotations
 
 import math
+import time
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -120,6 +121,10 @@ class AlarmTexts:
         described = i18n.tag_description(tag) if tag is not None else alarm.tag
         return f"{described} {kind_label(alarm.kind)}"
 
+    def service(self, alarm: Alarm) -> str:
+        """Who took ``alarm`` out of service, why and until when ("" in service): see :func:`service_text`."""
+        return service_text(alarm)
+
     def alarm_message(self, alarm: Alarm) -> str:
         """The message of a live alarm."""
         self._alarms.setdefault(alarm.alarm_id, alarm)
@@ -197,6 +202,7 @@ def action_label(action: str) -> str:
         "shelve": _tr("Shelving"),
         "remove_from_service": _tr("Taking out of service"),
         "reject_advice": _tr("Rejecting advice"),
+        "maintenance_note": _tr("A maintenance note"),
     }
     return labels.get(action, action.replace("_", " "))
 
@@ -220,10 +226,30 @@ def guidance_text(alarm: Alarm, texts: AlarmTexts) -> str:
     if alarm.shelved is not None:
         lines.append(_tr("Shelved by %s: %s") % (alarm.shelved.user, alarm.shelved.reason))
     if alarm.out_of_service is not None:
-        lines.append(
-            _tr("Out of service by %s: %s") % (alarm.out_of_service.user, alarm.out_of_service.reason)
-        )
+        lines.append(service_text(alarm))
     return "\n".join(lines)
+
+
+def clock_text(ts: float, now: float | None = None) -> str:
+    """A moment as the control room says it: "14:00" today, "2026-12-01 14:00" on another day."""
+    moment, today = time.localtime(ts), time.localtime(time.time() if now is None else now)
+    same_day = moment[:3] == today[:3]
+    return time.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M", moment)
+
+
+def service_text(alarm: Alarm, now: float | None = None) -> str:
+    """Who took the alarm out of service, why and until when, for operators ("" when in service).
+
+    "Out of service by zhou: pyrometer replaced - back 14:00" (maintenance's expected return).
+    """
+    info = alarm.out_of_service
+    if info is None:
+        return ""
+    text = _tr("Out of service by %s: %s") % (info.user, info.reason)
+    back = getattr(info, "expected_return", None)
+    if back is not None:
+        text += " \u2014 " + _tr("back %s") % clock_text(back, now)
+    return text
 
 
 _TEXTS: weakref.WeakKeyDictionary[Any, AlarmTexts] = weakref.WeakKeyDictionary()

@@ -75,6 +75,11 @@ class FaceplateDialog(QDialog):
         self.time_label = QLabel()
         self.time_label.setStyleSheet(f"color: {theme.TEXT_MUTED};")
         self.bar = AnalogBarWidget(tag)
+        # Why the value's alarms are out of service and until when (maintenance), framed; hidden if not.
+        self.service_label = QLabel()
+        self.service_label.setWordWrap(True)
+        self.service_label.setStyleSheet(f"border: 2px solid {theme.SELECTION_FRAME}; padding: 4px;")
+        self.service_label.hide()
         self.trend = MiniTrendWidget(control_room, tag)
         self.alarms_title = QLabel()
         self.alarms_title.setFont(theme.font(theme.BASE_PT, bold=True))
@@ -96,6 +101,7 @@ class FaceplateDialog(QDialog):
         layout.addWidget(self.name_label)
         layout.addLayout(value_row)
         layout.addWidget(self.bar)
+        layout.addWidget(self.service_label)
         layout.addWidget(self.trend, 1)
         layout.addWidget(self.alarms_title)
         layout.addWidget(self.alarms_label)
@@ -189,6 +195,11 @@ class FaceplateDialog(QDialog):
         if snapshot.alarm_version != self._alarm_version:
             self._alarm_version = snapshot.alarm_version
             self._show_alarms([a for a in snapshot.alarms if a.tag == self.tag.name])
+            mine = [a for a in snapshot.hidden_alarms if a.tag == self.tag.name and a.out_of_service]
+            texts = alarm_texts(self._control_room)
+            lines = list(dict.fromkeys(texts.service(a) for a in mine))  # one line per distinct reason
+            self.service_label.setText("\n".join(lines))
+            self.service_label.setVisible(bool(lines))
         self.trend.refresh(snapshot.taken_at)
         self.poll_write()
 

@@ -45,6 +45,10 @@ def screen_purposes() -> dict[str, str]:
         "diagnostics": tr(
             "Level 4: communication with every device - state, errors, latency, tags not good."
         ),
+        "maintenance": tr(
+            "Equipment faults by device: failed communication, bad instruments, analyser faults; "
+            "work notes, out of service with expected return."
+        ),
     }
 
 

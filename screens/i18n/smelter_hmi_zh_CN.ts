@@ -1,6 +1,216 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>MaintenanceScreen</name>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Maintenance: equipment faults</source>
+        <translation>维修：设备故障</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Device / instrument</source>
+        <translation>设备 / 仪表</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Since</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Out of service</source>
+        <translation>退出服务</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Instrument</source>
+        <translation>仪表</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Expected back</source>
+        <translation>预计恢复</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Work notes</source>
+        <translation>工作记录</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>On</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Work order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Note</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Work note</source>
+        <translation>工作记录</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Back at</source>
+        <translation>恢复时间</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>what was found or done</source>
+        <translation>发现了什么、做了什么</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>why it is out of service</source>
+        <translation>退出服务的原因</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Acknowledge with note</source>
+        <translation>确认并记录</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Take out of service</source>
+        <translation>退出服务</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Return to service</source>
+        <translation>恢复服务</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>communication</source>
+        <translation>通讯</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>instrument</source>
+        <translation>仪表</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>analyser fault</source>
+        <translation>分析仪故障</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Devices failed: %1 · instrument faults: %2 · analyser faults: %3</source>
+        <translation>设备故障：%1 · 仪表故障：%2 · 分析仪故障：%3</translation>
+    </message>
+    <message>
+        <location filename="../maintenance.py" line="0" />
+        <source>Not done: %1</source>
+        <translation>未执行：%1</translation>
+    </message>
+</context>
+<context>
+    <name>MaintenanceScreen</name>
+    <message>
+        <location filename="../maintenance_faults.py" line="0" />
+        <source>implausible value %1, outside the valid range %2 ... %3</source>
+        <translation>数值不可信 %1，超出有效范围 %2 ... %3</translation>
+    </message>
+    <message>
+        <location filename="../maintenance_faults.py" line="0" />
+        <source>implausible value: not a finite number</source>
+        <translation>数值不可信：不是有限数</translation>
+    </message>
+    <message>
+        <location filename="../maintenance_faults.py" line="0" />
+        <source>stale: no update within the device's stale periods</source>
+        <translation>数据陈旧：在设备规定周期内没有更新</translation>
+    </message>
+    <message>
+        <location filename="../maintenance_faults.py" line="0" />
+        <source>not yet polled</source>
+        <translation>尚未轮询</translation>
+    </message>
+    <message>
+        <location filename="../maintenance_faults.py" line="0" />
+        <source>bad quality</source>
+        <translation>质量坏</translation>
+    </message>
+    <message>
+        <location filename="../maintenance_faults.py" line="0" />
+        <source>the device reports: %1</source>
+        <translation>设备报告：%1</translation>
+    </message>
+    <message>
+        <location filename="../maintenance_faults.py" line="0" />
+        <source>uncertain</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <location filename="../maintenance_faults.py" line="0" />
+        <source>%1 tags not good</source>
+        <translation>%1 个位号质量不良</translation>
+    </message>
+</context>
+<context>
+    <name>alarm_text</name>
+    <message>
+        <location filename="../alarm_text.py" line="0" />
+        <source>back %s</source>
+        <translation>预计 %s 恢复</translation>
+    </message>
+    <message>
+        <location filename="../alarm_text.py" line="0" />
+        <source>A maintenance note</source>
+        <translation>维修记录</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="0" />
+        <source>Maintenance</source>
+        <translation>维修</translation>
+    </message>
+</context>
+<context>
+    <name>HelpOverlay</name>
+    <message>
+        <location filename="../help_overlay.py" line="0" />
+        <source>Equipment faults by device: failed communication, bad instruments, analyser faults; work notes, out of service with expected return.</source>
+        <translation>按设备列出的设备故障：通讯失败、仪表坏值、分析仪故障；工作记录、退出服务及预计恢复时间。</translation>
+    </message>
+</context>
+<context>
     <name>AlarmHistoryScreen</name>
     <message>
         <location filename="../alarm_history.py" line="0" />
