@@ -42,6 +42,7 @@ from hmi_app.config import PlantConfig, StateNames
 from hmi_app.displays import default_displays
 from hmi_app.facade import AreaInfo, BucketData, HistoryData, Snapshot, TagInfo
 from hmi_app.guidance_service import GuidanceService, GuidanceView
+from hmi_app.handover import HandoverBook
 from hmi_app.operator_commands import (
     AcceptAdvice,
     AlarmCommand,
@@ -130,6 +131,8 @@ class Runtime:
             self.journal = AlarmJournal(self.data_dir / "alarms.db")
         with storage.opening(self.data_dir / "audit.db"):
             self.audit = AuditTrail(self.data_dir / "audit.db")
+        with storage.opening(self.data_dir / "handover.db"):
+            self.handovers = HandoverBook(self.data_dir / "handover.db")  # shift handovers, signed
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
         self.max_shelve_s = self.alarms.max_shelve_s
         # Issue 10: a system alarm says when alarm-journal lines wait in memory (disk full, locked).
@@ -195,6 +198,7 @@ class Runtime:
         self.historian.stop()
         self.journal.close()
         self.audit.close()
+        self.handovers.close()
 
     def __enter__(self) -> Runtime:
         self.start()
