@@ -36,8 +36,9 @@ def _alarm_row(alarm: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
         "alarm_id": alarm.alarm_id,
         "message": alarm.message,
+        "message_zh": alarm.details.message_zh if alarm.details is not None else "",
         "priority": alarm.priority.name.lower(),
-        "state": alarm.state.name.lower(),
+        "state": str(alarm.state.value),
         "area": alarm.area,
         "since": alarm.raised_at if alarm.raised_at is not None else alarm.changed_at,
         "user": "",
@@ -75,11 +76,13 @@ def _kpis(core: Runtime, t0: float, t1: float) -> dict[str, Any]:
 
 def _raised(core: Runtime, t0: float, t1: float) -> list[dict[str, Any]]:
     lines = core.alarm_search(since=t0, until=t1, event="activate", limit=None)
+    chinese = {a.alarm_id: a.details.message_zh for a in core.alarm_definitions() if a.details is not None}
     per: dict[str, dict[str, Any]] = {}
     for line in lines:
         row = per.setdefault(
             str(line["alarm_id"]),
             {"alarm_id": str(line["alarm_id"]), "message": str(line.get("message") or ""),
+             "message_zh": chinese.get(str(line["alarm_id"]), ""),
              "priority": line.get("priority"), "count": 0, "first": line["ts"], "last": line["ts"]},
         )  # fmt: skip
         row["count"] += 1

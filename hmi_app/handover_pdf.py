@@ -23,7 +23,15 @@ from hmi_app.handover import Handover
 
 RESOLUTION_DPI = 150
 FONT_FAMILIES = ["Noto Sans", "DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "sans-serif"]
-WRAP = int(Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere | Qt.AlignmentFlag.AlignLeft)
+WRAP = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft)
+WRAP_ANYWHERE = WRAP | int(Qt.TextFlag.TextWrapAnywhere)  # only for a word wider than its column
+
+
+def _wrap(metrics: QFontMetricsF, text: str, width: float) -> int:
+    """Break at spaces; anywhere only when one word alone is wider than the column (else it is cut)."""
+    too_wide = any(metrics.horizontalAdvance(word) > width for word in text.split())
+    return WRAP_ANYWHERE if too_wide else WRAP
+
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -44,6 +52,8 @@ LABELS: dict[str, dict[str, str]] = {
         "until": "Until", "time": "Time", "user": "User", "tag": "Tag", "value": "Value",
         "outcome": "Outcome", "decision": "Decision", "target": "Equipment", "note": "Note",
         "page": "Page {n} of {total}", "page_n": "Page {n}",
+        "unacknowledged": "active, unacknowledged", "acknowledged": "active, acknowledged",
+        "rtn_unacknowledged": "cleared, unacknowledged",
     },
     "zh_CN": {
         "title": "交接班记录 {id}", "period": "班次：{t0} 至 {t1}", "status": "状态：{status}",
@@ -63,15 +73,22 @@ LABELS: dict[str, dict[str, str]] = {
         "decision": "决策", "target": "设备", "note": "记录", "page": "第 {n} 页，共 {total} 页",
         "page_n": "第 {n} 页",
         "critical": "紧急", "high": "高", "medium": "中", "low": "低", "accepted": "采纳", "rejected": "拒绝",
-        "ok": "成功", "shelved": "已搁置", "out of service": "停用", "suppressed by design": "设计抑制",
+        "unacknowledged": "报警未确认", "acknowledged": "报警已确认", "rtn_unacknowledged": "已恢复未确认",
+        "latched": "锁存", "ok": "成功", "shelved": "已搁置", "out of service": "停用",
+        "suppressed by design": "设计抑制",
     },
 }  # fmt: skip
 
 
-def _when(ts: Any) -> str:
+def _when(ts: Any, style: str = "%Y-%m-%d %H:%M") -> str:
     if ts is None:
         return ""
-    return datetime.fromtimestamp(float(ts)).astimezone().strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(float(ts)).astimezone().strftime(style)
+
+
+def _at(ts: Any) -> str:
+    """A time in a table: the shift's date is in the heading, so month-day and time are enough."""
+    return _when(ts, "%m-%d %H:%M")
 
 
 class _Pages:
@@ -113,16 +130,21 @@ class _Report:
         return text.format(**values) if values else text
 
     def word(self, value: Any) -> str:
-        """A stored English value word (priority, decision, outcome) in the report's language."""
+        """A stored value word (priority, state, decision, outcome) as the report's language says it."""
         text = "" if value is None else str(value)
-        return self.words.get(text, text) if self.zh else text
+        return self.words.get(text, text)
+
+    def message(self, alarm: dict[str, Any]) -> str:
+        """The alarm's message in the report's language (the plant config's Chinese text when given)."""
+        return str(alarm.get("message_zh") or alarm["message"]) if self.zh else str(alarm["message"])
 
     def text(self, text: str, font: QFont, gap: float = 4.0) -> None:
         metrics = QFontMetricsF(font, self.p.writer)
-        rect = metrics.boundingRect(QRectF(0, 0, self.p.width, 1e6), WRAP, text)
+        flags = _wrap(metrics, text, self.p.width)
+        rect = metrics.boundingRect(QRectF(0, 0, self.p.width, 1e6), flags, text)
         self.p.need(rect.height())
         self.p.painter.setFont(font)
-        self.p.painter.drawText(QRectF(0, self.p.y, self.p.width, rect.height() + 2), WRAP, text)
+        self.p.painter.drawText(QRectF(0, self.p.y, self.p.width, rect.height() + 2), flags, text)
         self.p.y += rect.height() + gap
 
     def paragraph(self, text: str) -> None:
@@ -142,16 +164,17 @@ class _Report:
 
         def line(cells: Sequence[str], font: QFont) -> None:
             metrics = QFontMetricsF(font, self.p.writer)
-            heights = [
-                metrics.boundingRect(QRectF(0, 0, w - 8, 1e6), WRAP, c).height()
-                for w, c in zip(widths, cells, strict=False)
-            ]
-            height = max(heights) + 4
+            flags = [_wrap(metrics, c, w - 8) for w, c in zip(widths, cells, strict=False)]
+            boxes = [QRectF(0, 0, w - 8, 1e6) for w in widths]
+            height = 4 + max(
+                metrics.boundingRect(box, f, c).height()
+                for box, f, c in zip(boxes, flags, cells, strict=False)
+            )
             self.p.need(height)
             self.p.painter.setFont(font)
             x = 0.0
-            for w, c in zip(widths, cells, strict=False):
-                self.p.painter.drawText(QRectF(x, self.p.y, w - 8, height), WRAP, c)
+            for w, f, c in zip(widths, flags, cells, strict=False):
+                self.p.painter.drawText(QRectF(x, self.p.y, w - 8, height), f, c)
                 x += w
             self.p.y += height
 
@@ -253,20 +276,20 @@ def _sections(r: _Report) -> list[tuple[str, tuple[str, ...], tuple[float, ...],
 
     return [
         ("raised", ("alarm", "message", "priority", "count", "first", "last"), (3, 5, 1.3, 1, 2, 2),
-         lambda a: [a["alarm_id"], a["message"], r.word(_priority(a["priority"])), str(a["count"]),
-                    _when(a["first"]), _when(a["last"])]),
+         lambda a: [a["alarm_id"], r.message(a), r.word(_priority(a["priority"])), str(a["count"]),
+                    _at(a["first"]), _at(a["last"])]),
         ("standing", ("alarm", "message", "priority", "state", "since"), (3, 5, 1.3, 2, 2),
-         lambda a: [a["alarm_id"], a["message"], r.word(a["priority"]), a["state"], _when(a["since"])]),
+         lambda a: [a["alarm_id"], r.message(a), r.word(a["priority"]), r.word(a["state"]), _at(a["since"])]),
         ("hidden", ("alarm", "state", "by", "reason", "since", "until"), (3, 1.6, 1.4, 4, 2, 2),
          lambda a: [a["alarm_id"], r.word(a.get("why", a["state"])), a["user"], a["reason"],
-                    _when(a["since"]), _when(a.get("until"))]),
+                    _at(a["since"]), _at(a.get("until"))]),
         ("setpoints", ("time", "user", "tag", "value", "outcome", "reason"), (2, 1.5, 2.5, 1.2, 3, 3),
-         lambda s: [_when(s["ts"]), s["user"], s["tag"], value(s["value"]), r.word(s["outcome"]),
+         lambda s: [_at(s["ts"]), s["user"], s["tag"], value(s["value"]), r.word(s["outcome"]),
                     s["reason"]]),
         ("decisions", ("time", "user", "decision", "reason", "outcome"), (2, 1.5, 1.5, 4, 3),
-         lambda d: [_when(d["ts"]), d["user"], r.word(d["decision"]), d["reason"], r.word(d["outcome"])]),
+         lambda d: [_at(d["ts"]), d["user"], r.word(d["decision"]), d["reason"], r.word(d["outcome"])]),
         ("maintenance", ("time", "user", "target", "note"), (2, 1.5, 3, 6),
-         lambda m: [_when(m["ts"]), m["user"], m["target"], m["reason"] or _note(m.get("detail"))]),
+         lambda m: [_at(m["ts"]), m["user"], m["target"], m["reason"] or _note(m.get("detail"))]),
     ]  # fmt: skip
 
 
