@@ -20,18 +20,21 @@ from historian.export import CSV_ENCODING, spreadsheet_text
 from hmi_app.auth import IdlePolicy, LoginResult
 from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, TrendSet, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
+from hmi_app.handover import Handover, HandoverBook
 from hmi_app.operator_commands import (
     AcceptAdvice,
     Acknowledge,
     Command,
     CommandRefused,
     CommandResult,
+    PrepareHandover,
     RejectAdvice,
     RemoveFromService,
     Reset,
     ReturnToService,
     SetTargets,
     Shelve,
+    SignHandover,
     Unshelve,
     WriteSetpoint,
 )
@@ -55,12 +58,15 @@ __all__ = [
     "DeviceStatus",
     "Displays",
     "GuidanceView",
+    "Handover",
+    "HandoverBook",
     "HistoryData",
     "IdlePolicy",
     "LoginResult",
     "Mimic",
     "OverviewPanel",
     "Principal",
+    "PrepareHandover",
     "Priority",
     "Quality",
     "Refusal",
@@ -71,6 +77,7 @@ __all__ = [
     "Role",
     "SetTargets",
     "Shelve",
+    "SignHandover",
     "Snapshot",
     "TagInfo",
     "TrendSet",
@@ -261,3 +268,7 @@ class ControlRoom(Protocol):
     def alarm_kpis(self, t0: float, t1: float) -> AlarmKpis:
         """Alarm-system performance (ISA-18.2 / EEMUA 191 figures) for [t0, t1)."""
         ...
+
+    # Shift handovers: read here (list, get: disk, so off the GUI thread); prepared and signed only
+    # through the PrepareHandover and SignHandover commands.
+    handovers: HandoverBook

@@ -57,8 +57,9 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "zh_CN": {
         "title": "交接班记录 {id}", "period": "班次：{t0} 至 {t1}", "status": "状态：{status}",
-        "draft": "草稿（未签字）", "outgoing signed": "仅交班主管已签字", "signed": "交接双方已签字（只读）",
-        "prepared": "编写人 {user}，{at}", "outgoing": "交班主管", "incoming": "接班主管",
+        "draft": "草稿（未签字）", "outgoing signed": "仅交班值班长已签字",
+        "signed": "交接双方已签字（只读）",
+        "prepared": "编写人 {user}，{at}", "outgoing": "交班值班长", "incoming": "接班值班长",
         "unsigned": "（未签字）", "sha": "签字内容 SHA-256：{sha}", "kpis": "报警汇总与指标",
         "kpi_line": "本班报警 {total} 次；平均每小时 {hour} 次（{band}）；10 分钟峰值 {peak} 次；"
         "报警泛滥时间占 {flood} %",
@@ -197,6 +198,21 @@ def _font(points: float, *, bold: bool = False) -> QFont:
     font.setPointSizeF(points)
     font.setBold(bold)
     return font
+
+
+def export_pdf(handover: Handover, path: str | os.PathLike[str], language: str = "en") -> int:
+    """:func:`write_handover_pdf` from a program without Qt running (the command line).
+
+    A PDF needs fonts, not a display: an offscreen Qt GUI application is made when none exists.
+    """
+    if QGuiApplication.instance() is not None:
+        return write_handover_pdf(handover, path, language)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QGuiApplication(["hmi-app"])
+    try:
+        return write_handover_pdf(handover, path, language)
+    finally:
+        app.shutdown()
 
 
 def write_handover_pdf(handover: Handover, path: str | os.PathLike[str], language: str = "en") -> int:

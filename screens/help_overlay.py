@@ -45,6 +45,7 @@ def screen_purposes() -> dict[str, str]:
         "diagnostics": tr(
             "Level 4: communication with every device - state, errors, latency, tags not good."
         ),
+        "handover": tr("Shift handover: report of the shift, free text, two signatures, PDF."),
     }
 
 

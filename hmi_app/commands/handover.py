@@ -8,7 +8,6 @@ written). ``export`` paints the PDF with Qt on an offscreen platform (no display
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
 from datetime import datetime
@@ -54,19 +53,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     except (HandoverRefused, sqlite3.Error) as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a PDF needs fonts, not a display
-    from PySide6.QtGui import QGuiApplication
+    from hmi_app.handover_pdf import export_pdf  # Qt: loaded only when a PDF is asked for
 
-    from hmi_app.handover_pdf import write_handover_pdf
-
-    app: Any = QGuiApplication.instance() or QGuiApplication(["hmi-app"])
     try:
-        pages = write_handover_pdf(record, args.out, args.language)
+        pages = export_pdf(record, args.out, args.language)
     except (OSError, ValueError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    finally:
-        del app
     print(f"{args.out}: handover {record.id} ({record.status}), {pages} page(s)")
     return 0
 
