@@ -13,15 +13,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QPageLayout, QPainter, QPdfWriter
 
 from hmi_app.handover import Handover
+from screens.history_print import RESOLUTION_DPI, open_pdf
 
-RESOLUTION_DPI = 150
 FONT_FAMILIES = ["Noto Sans", "DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "sans-serif"]
 WRAP = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft)
 WRAP_ANYWHERE = WRAP | int(Qt.TextFlag.TextWrapAnywhere)  # only for a word wider than its column
@@ -225,22 +224,9 @@ def write_handover_pdf(handover: Handover, path: str | os.PathLike[str], languag
         raise RuntimeError("a PDF needs a Qt GUI application (fonts); none is running")
     if language not in LABELS:
         raise ValueError(f"unknown language {language!r}; use one of {', '.join(LABELS)}")
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise OSError(f"the PDF could not be written to {target}: the folder {target.parent} does not exist")
-    with open(target, "wb"):  # fails with the operating system's reason (permissions, disk ...)
-        pass
-    writer = QPdfWriter(str(target))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-    writer.setResolution(RESOLUTION_DPI)
     words = LABELS[language]
-    writer.setTitle(words["title"].format(id=handover.id))
-    writer.setCreator("Smelter HMI")
-    painter = QPainter()
-    if not painter.begin(writer):
-        raise OSError(f"the PDF could not be written to {target}")
+    title = words["title"].format(id=handover.id)
+    writer, painter = open_pdf(path, title, QPageLayout.Orientation.Portrait, 15.0)
     try:
         pages = _Pages(painter, writer)
         pages.page_words = words["page_n"]

@@ -205,7 +205,8 @@ class HandoverScreen(QWidget):
                 .replace("%3", str(len(c.get("maintenance", [])))),
             ]  # fmt: skip
             self.summary.setText("\n".join(lines))
-        self.notes.setReadOnly(record is not None and record.read_only)
+        may_write = self.cr.may("prepare_handover") is None
+        self.notes.setReadOnly(not may_write or (record is not None and record.read_only))
         self.apply_permissions()
 
     def _signer(self, name: str, at: float | None) -> str:
@@ -233,7 +234,8 @@ class HandoverScreen(QWidget):
         """A new draft for the chosen period, with the text typed so far."""
         t0 = self.from_edit.dateTime().toSecsSinceEpoch()
         t1 = self.to_edit.dateTime().toSecsSinceEpoch()
-        notes = self.notes.toPlainText() if self.selected is None or self.selected.read_only else ""
+        # The box shows the selected handover's text: a new handover starts with it only when none is.
+        notes = self.notes.toPlainText() if self.selected is None else ""
         command = PrepareHandover(float(t0), float(t1), notes)
         self.status.setText(self.tr("Preparing…"))
         self.runner.submit(lambda: self._run(command), self._done, self._failed)

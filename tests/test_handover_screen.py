@@ -6,13 +6,10 @@ signature dialogs are filled and clicked as a supervisor would.
 
 from __future__ import annotations
 
-import gc
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
 from hmi_app.auth import Authenticator
@@ -20,25 +17,13 @@ from hmi_app.gui import make_main_window
 from hmi_app.operator_commands import PrepareHandover
 from hmi_app.permissions import Principal, Role
 from hmi_app.session import ControlRoomSession
-from tests import test_handover
+from tests import test_handover, test_station_login
 from tests.conftest import session_for
 from tests.test_handover import PASSWORD
 
 ALL = frozenset({"*"})
 users = test_handover.users  # the same user store fixture: two supervisors and an operator
-
-
-@pytest.fixture
-def made(qtbot: Any) -> Iterator[list[Any]]:
-    """Windows made by the test, closed and collected on the GUI thread at its end."""
-    windows: list[Any] = []
-    yield windows
-    for w in windows:
-        w.close()
-        w.deleteLater()
-    windows.clear()
-    qtbot.wait(50)
-    gc.collect()
+made = test_station_login.made  # windows closed and collected on the GUI thread at the end
 
 
 def _window(made: list[Any], rt: Any, store: Any, principal: Principal) -> Any:
@@ -117,6 +102,7 @@ def test_an_operator_sees_why_the_handover_is_not_theirs(
     assert screen.prepare_button.toolTip() == "Not allowed: an operator may not prepare the shift handover."
     qtbot.waitUntil(lambda: screen.selected is not None, timeout=15_000)
     assert not screen.save_button.isEnabled() and screen.export_button.isEnabled()
+    assert screen.notes.isReadOnly()  # an operator reads the handover, never types into it
 
 
 def test_the_screen_fits_1280x800_in_both_languages(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,47 +22,50 @@ def _when(ts: float | None) -> str:
     return "" if ts is None else datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _open(args: argparse.Namespace) -> HandoverBook:
+def _read(args: argparse.Namespace, what: Callable[[HandoverBook], Any]) -> Any:
+    """``what`` of the data directory's handovers, opened read-only; HandoverRefused with one line."""
     path = data_dir_of(args) / "handover.db"
     if not path.exists():
         raise HandoverRefused("missing", f"{path}: no shift handovers here")
     try:
-        return HandoverBook(path, read_only=True)
+        with HandoverBook(path, read_only=True) as book:
+            return what(book)
     except sqlite3.Error as exc:
         raise HandoverRefused("unreadable", f"{path}: cannot be read ({exc})") from exc
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    try:
-        with _open(args) as book:
-            records = book.list(args.limit)
-    except (HandoverRefused, sqlite3.Error) as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+def _list(args: argparse.Namespace) -> None:
+    records = _read(args, lambda book: book.list(args.limit))
     if not records:
         print("no shift handovers yet")
     for h in records:
         who = f"out: {h.outgoing or '-'}, in: {h.incoming or '-'}"
         print(f"{h.id}\t{_when(h.t0)} .. {_when(h.t1)}\t{h.status}\t{who}\tprepared by {h.prepared_by}")
-    return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    try:
-        with _open(args) as book:
-            record = book.get(args.id)
-    except (HandoverRefused, sqlite3.Error) as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+def _export(args: argparse.Namespace) -> None:
+    record = _read(args, lambda book: book.get(args.id))
     from hmi_app.handover_pdf import export_pdf  # Qt: loaded only when a PDF is asked for
 
-    try:
-        pages = export_pdf(record, args.out, args.language)
-    except (OSError, ValueError) as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+    pages = export_pdf(record, args.out, args.language)
     print(f"{args.out}: handover {record.id} ({record.status}), {pages} page(s)")
-    return 0
+
+
+def _one_line(action: Callable[[argparse.Namespace], None]) -> Callable[[argparse.Namespace], int]:
+    """Run ``action``; any refusal or file problem is one line on stderr and exit 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            action(args)
+        except (OSError, ValueError) as exc:  # HandoverRefused is a ValueError
+            print(str(exc), file=sys.stderr)
+            return 2
+        return 0
+
+    return run
+
+
+cmd_list, cmd_export = _one_line(_list), _one_line(_export)
 
 
 def register(sub: Any) -> None:
