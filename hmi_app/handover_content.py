@@ -91,7 +91,7 @@ def _raised(core: Runtime, t0: float, t1: float) -> list[dict[str, Any]]:
 
 
 def _audit(core: Runtime, action: str, t0: float, t1: float) -> list[dict[str, Any]]:
-    rows = core.audit.query(ROWS_MAX, action=action, since=t0, until=t1)
+    rows = core.audit.query(ROWS_MAX + 1, action=action, since=t0, until=t1)  # one more: "and more"
     return sorted(rows, key=lambda r: r["id"])
 
 
@@ -114,16 +114,18 @@ def gather(core: Runtime, t0: float, t1: float) -> dict[str, Any]:
         for d in core.guidance_decisions(ROWS_MAX)
         if t0 <= float(d["ts"]) <= t1
     ]  # fmt: skip
+    full = {name: len(rows) > ROWS_MAX for name, rows in (("setpoints", setpoints), ("maintenance", notes))}
     return {
+        "truncated": sorted(name for name, more in full.items() if more),  # only the newest ROWS_MAX listed
         "plant": core.plant_name,
         "plant_zh": core.plant_name_zh,
         "kpis": _kpis(core, t0, t1),
         "raised": _raised(core, t0, t1),
         "standing": [_alarm_row(a) for a in snapshot.alarms][:ROWS_MAX],
         "hidden": [_alarm_row(a) for a in snapshot.hidden_alarms][:ROWS_MAX],
-        "setpoints": setpoints,
+        "setpoints": setpoints[-ROWS_MAX:],
         "decisions": sorted(decisions, key=lambda d: d["ts"]),
-        "maintenance": notes,
+        "maintenance": notes[-ROWS_MAX:],
     }
 
 

@@ -51,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
         "until": "Until", "time": "Time", "user": "User", "tag": "Tag", "value": "Value",
         "outcome": "Outcome", "decision": "Decision", "target": "Equipment", "note": "Note",
         "page": "Page {n} of {total}", "page_n": "Page {n}",
+        "truncated": "More than {n} rows in the shift: the newest {n} are listed.",
         "unacknowledged": "active, unacknowledged", "acknowledged": "active, acknowledged",
         "rtn_unacknowledged": "cleared, unacknowledged",
     },
@@ -71,7 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
         "first": "首次", "last": "最近", "state": "状态", "since": "起始", "by": "操作人", "reason": "原因",
         "until": "截止", "time": "时间", "user": "用户", "tag": "位号", "value": "数值", "outcome": "结果",
         "decision": "决策", "target": "设备", "note": "记录", "page": "第 {n} 页，共 {total} 页",
-        "page_n": "第 {n} 页",
+        "page_n": "第 {n} 页", "truncated": "本班超过 {n} 行：只列出最新的 {n} 行。",
         "critical": "紧急", "high": "高", "medium": "中", "low": "低", "accepted": "采纳", "rejected": "拒绝",
         "unacknowledged": "报警未确认", "acknowledged": "报警已确认", "rtn_unacknowledged": "已恢复未确认",
         "latched": "锁存", "ok": "成功", "shelved": "已搁置", "out of service": "停用",
@@ -268,6 +269,8 @@ def _paint(r: _Report, h: Handover) -> None:
     r.p.y += 8
     for title, columns, shares, cells in _sections(r):
         r.table(w(title), [w(col) for col in columns], [cells(item) for item in c.get(title, [])], shares)
+        if title in c.get("truncated", []):
+            r.text(w("truncated", n=len(c[title])), r.bold, 10.0)
 
 
 def _sections(r: _Report) -> list[tuple[str, tuple[str, ...], tuple[float, ...], Callable[[Any], list[str]]]]:

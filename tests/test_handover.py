@@ -219,3 +219,18 @@ def test_the_book_reopens_and_keeps_signatures(tmp_path) -> None:
         [kept] = again.list()
         assert (kept.outgoing, kept.incoming, kept.status) == ("wang", "chen", "signed")
         assert again.verify().ok
+
+
+def test_a_busy_shift_lists_its_newest_rows_and_says_so(
+    running_control_room: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hmi_app import handover_content
+
+    rt = running_control_room
+    t0 = time.time() - 1.0
+    for n in range(4):
+        rt.audit.record(AuditEntry("op-ben", "write_setpoint", "FSF.FLUX_SP", {"value": float(n)}, "trim"))
+    monkeypatch.setattr(handover_content, "ROWS_MAX", 3)  # the cap, small enough for a test
+    content = session_for(rt, "wang").run(PrepareHandover(t0, time.time() + 1.0)).content
+    assert [s["value"] for s in content["setpoints"]] == [1.0, 2.0, 3.0]  # the newest three, in order
+    assert content["truncated"] == ["setpoints"]

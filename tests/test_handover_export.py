@@ -115,8 +115,11 @@ def test_long_notes_flow_onto_more_pages_without_loss(qapp: Any, tmp_path: Path)
     lines = [f"line {n:03d} of the night shift's notes" for n in range(300)]
     rows = [{"ts": 0.0, "user": "op", "tag": f"T{n}", "value": float(n), "reason": "r", "outcome": "ok"}
             for n in range(120)]  # fmt: skip
-    record = Handover(7, 0.0, 3600.0, "wang", 0.0, "\n".join(lines), {"setpoints": rows})
+    record = Handover(
+        7, 0.0, 3600.0, "wang", 0.0, "\n".join(lines), {"setpoints": rows, "truncated": ["setpoints"]}
+    )
     pages = write_handover_pdf(record, tmp_path / "long.pdf")
     text = pdf_text(tmp_path / "long.pdf")
-    assert pages >= 5 and f"Page {pages} of {pages}" in text
+    assert pages >= 5 and f"Page {pages} of {pages}" in text and "Page 2\n" in text
+    assert "More than 120 rows in the shift: the newest 120 are listed." in text
     assert all(line in text for line in lines) and all(f"T{n} " in text for n in range(120))
