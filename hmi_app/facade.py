@@ -21,20 +21,19 @@ from hmi_app.auth import IdlePolicy, LoginResult
 from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, TrendSet, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
 from hmi_app.handover import Handover, HandoverBook
+from hmi_app.handover_content import PrepareHandover, SignHandover  # the commands, by their perform step
 from hmi_app.operator_commands import (
     AcceptAdvice,
     Acknowledge,
     Command,
     CommandRefused,
     CommandResult,
-    PrepareHandover,
     RejectAdvice,
     RemoveFromService,
     Reset,
     ReturnToService,
     SetTargets,
     Shelve,
-    SignHandover,
     Unshelve,
     WriteSetpoint,
 )
@@ -58,15 +57,12 @@ __all__ = [
     "DeviceStatus",
     "Displays",
     "GuidanceView",
-    "Handover",
-    "HandoverBook",
     "HistoryData",
     "IdlePolicy",
     "LoginResult",
     "Mimic",
     "OverviewPanel",
     "Principal",
-    "PrepareHandover",
     "Priority",
     "Quality",
     "Refusal",
@@ -77,7 +73,6 @@ __all__ = [
     "Role",
     "SetTargets",
     "Shelve",
-    "SignHandover",
     "Snapshot",
     "TagInfo",
     "TrendSet",
@@ -87,6 +82,11 @@ __all__ = [
     "WriteResult",
     "WriteSetpoint",
     "spreadsheet_text",
+    # shift handover
+    "Handover",
+    "HandoverBook",
+    "PrepareHandover",
+    "SignHandover",
 ]
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from hmi_app.auth import Authenticator
     from hmi_app.runtime import Runtime
 
+HANDOVER_COMMANDS = (PrepareHandover, SignHandover)  # what the session hands to perform()
 ROWS_MAX = 500  # per section: a shift with more setpoint changes than this is summarised by its newest
 
 

@@ -28,6 +28,7 @@ from drivers import WriteResult
 from drivers.reasons import explain
 from hmi_app.audit import AuditEntry
 from hmi_app.auth import LoginResult
+from hmi_app.handover_content import HANDOVER_COMMANDS
 from hmi_app.handover_content import perform as perform_handover
 from hmi_app.operator_commands import (
     REASON_REQUIRED,
@@ -37,14 +38,12 @@ from hmi_app.operator_commands import (
     Command,
     CommandRefused,
     CommandResult,
-    PrepareHandover,
     RejectAdvice,
     RemoveFromService,
     Reset,
     ReturnToService,
     SetTargets,
     Shelve,
-    SignHandover,
     Unshelve,
     WriteSetpoint,
 )
@@ -209,7 +208,7 @@ class ControlRoomSession:
             return core.reject_advice(command.suggestion_id, command.reason.strip(), actor=actor)
         if isinstance(command, SetTargets):
             return core.set_targets(dict(command.targets), actor=actor)
-        if isinstance(command, PrepareHandover | SignHandover):  # signatures check their own passwords
+        if isinstance(command, HANDOVER_COMMANDS):  # a signature checks the signer's own password
             return perform_handover(core.handovers, core, self._auth, command, principal)
         raise ValueError(f"{command.kind or type(command).__name__} cannot be performed here")
 

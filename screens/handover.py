@@ -42,8 +42,8 @@ from hmi_app.facade import (
 from hmi_app.handover_pdf import write_handover_pdf
 from screens import i18n
 from screens.alarm_text import refusal_text
+from screens.handover_signature import HandoverSignatureDialog
 from screens.permission_gate import gate
-from screens.signature_dialog import SignatureDialog
 from screens.worker import BackgroundRunner
 
 DEFAULT_SHIFT_S = 12 * 3600.0
@@ -63,7 +63,7 @@ class HandoverScreen(QWidget):
         self.records: list[Handover] = []
         self.selected: Handover | None = None
         self.last_pdf: str | None = None
-        self.signature: SignatureDialog | None = None
+        self.signature: HandoverSignatureDialog | None = None
 
         now = QDateTime.currentDateTime()
         self.from_edit = QDateTimeEdit(now.addSecs(-int(DEFAULT_SHIFT_S)))
@@ -262,7 +262,7 @@ class HandoverScreen(QWidget):
     def _signed(self) -> None:
         self._done(self.signature.outcome if self.signature is not None else None)
 
-    def open_signature(self, slot: str) -> SignatureDialog | None:
+    def open_signature(self, slot: str) -> HandoverSignatureDialog | None:
         """The signature dialog for ``slot``; it submits ``SignHandover`` and closes when signed."""
         record = self.selected
         if record is None:
@@ -281,7 +281,7 @@ class HandoverScreen(QWidget):
                     return saved
             return self._run(SignHandover(record.id, slot, name, secret))
 
-        dialog = SignatureDialog(title.replace("%1", str(record.id)), sign, self.explain, self)
+        dialog = HandoverSignatureDialog(title.replace("%1", str(record.id)), sign, self.explain, self)
         dialog.accepted.connect(self._signed)
         self.signature = dialog
         dialog.open()

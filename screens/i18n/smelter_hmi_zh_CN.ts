@@ -2359,7 +2359,7 @@ Click for the faceplate</source>
     </message>
 </context>
 <context>
-    <name>SignatureDialog</name>
+    <name>HandoverSignatureDialog</name>
     <message>
         <source>Sign</source>
         <translation>签字</translation>

@@ -1,4 +1,4 @@
-"""An electronic signature: a supervisor's own name and password for one handover.
+"""A handover signature: a supervisor's own name and password for one shift handover.
 
 The dialog does not check the password itself: it hands name and secret to ``sign`` (which submits
 a ``SignHandover`` command through the session) on its :class:`~screens.worker.BackgroundRunner`,
@@ -19,7 +19,7 @@ from screens.worker import BackgroundRunner
 Sign = Callable[[str, str], CommandResult]
 
 
-class SignatureDialog(QDialog):
+class HandoverSignatureDialog(QDialog):
     """Name and password of the supervisor who signs; see the module text."""
 
     def __init__(
@@ -37,8 +37,8 @@ class SignatureDialog(QDialog):
         self.secret_edit.setMinimumHeight(36)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setObjectName("signatureMessage")
-        self.message.setStyleSheet(f"QLabel#signatureMessage {{ color: {theme.BAD_TEXT}; }}")
+        self.message.setObjectName("handoverSignatureMessage")
+        self.message.setStyleSheet(f"QLabel#handoverSignatureMessage {{ color: {theme.BAD_TEXT}; }}")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
