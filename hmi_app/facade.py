@@ -163,6 +163,9 @@ class ControlRoom(Protocol):
     areas: list[AreaInfo]
     displays: Displays  # what the overview and unit screens show (config, or generated per area)
     current_user: str  # the acting user's name, "" when the station is view-only
+    # Shift handovers: read here (list, get: disk, so off the GUI thread); prepared and signed only
+    # through the PrepareHandover and SignHandover commands.
+    handovers: HandoverBook
 
     @property
     def principal(self) -> Principal: ...
@@ -268,7 +271,3 @@ class ControlRoom(Protocol):
     def alarm_kpis(self, t0: float, t1: float) -> AlarmKpis:
         """Alarm-system performance (ISA-18.2 / EEMUA 191 figures) for [t0, t1)."""
         ...
-
-    # Shift handovers: read here (list, get: disk, so off the GUI thread); prepared and signed only
-    # through the PrepareHandover and SignHandover commands.
-    handovers: HandoverBook

@@ -108,6 +108,7 @@ def gather(core: Runtime, t0: float, t1: float) -> dict[str, Any]:
         {"ts": r["ts"], "user": r["user"], "target": r["target"], "reason": r["reason"],
          "detail": r["detail"] if isinstance(r["detail"], dict) else {"text": str(r["detail"])}}
         for r in _audit(core, "maintenance_note", t0, t1)
+        if r["outcome"] == "ok"  # a refused note was never written
     ]  # fmt: skip
     decisions = [
         {"ts": d["ts"], "user": d["user"], "decision": d["decision"], "reason": d["reason"],

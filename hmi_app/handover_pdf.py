@@ -294,7 +294,7 @@ def _sections(r: _Report) -> list[tuple[str, tuple[str, ...], tuple[float, ...],
         ("decisions", ("time", "user", "decision", "reason", "outcome"), (2, 1.5, 1.5, 4, 3),
          lambda d: [_at(d["ts"]), d["user"], r.word(d["decision"]), d["reason"], r.word(d["outcome"])]),
         ("maintenance", ("time", "user", "target", "note"), (2, 1.5, 3, 6),
-         lambda m: [_at(m["ts"]), m["user"], m["target"], m["reason"] or _note(m.get("detail"))]),
+         lambda m: [_at(m["ts"]), m["user"], m["target"], _note(m)]),
     ]  # fmt: skip
 
 
@@ -303,9 +303,9 @@ def _priority(value: Any) -> str:
     return names.get(value, str(value)) if isinstance(value, int) else str(value)
 
 
-def _note(detail: Any) -> str:
-    if isinstance(detail, dict):
-        return str(
-            detail.get("note") or detail.get("text") or "; ".join(f"{k}: {v}" for k, v in detail.items())
-        )
-    return str(detail or "")
+def _note(row: dict[str, Any]) -> str:
+    """A maintenance note's text, with its work order when one was given."""
+    detail = row.get("detail") if isinstance(row.get("detail"), dict) else {}
+    text = str(row.get("reason") or detail.get("note") or detail.get("text") or "")
+    order = str(detail.get("work_order") or "")
+    return f"{text} ({order})" if order else text

@@ -34,7 +34,7 @@ from alarm_engine import (
 from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResult
 from drivers.reasons import explain, show_value
 from historian import Historian
-from hmi_app import storage
+from hmi_app import handover, storage
 from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
@@ -42,7 +42,6 @@ from hmi_app.config import PlantConfig, StateNames
 from hmi_app.displays import default_displays
 from hmi_app.facade import AreaInfo, BucketData, HistoryData, Snapshot, TagInfo
 from hmi_app.guidance_service import GuidanceService, GuidanceView
-from hmi_app.handover import HandoverBook
 from hmi_app.operator_commands import (
     AcceptAdvice,
     AlarmCommand,
@@ -131,8 +130,6 @@ class Runtime:
             self.journal = AlarmJournal(self.data_dir / "alarms.db")
         with storage.opening(self.data_dir / "audit.db"):
             self.audit = AuditTrail(self.data_dir / "audit.db")
-        with storage.opening(self.data_dir / "handover.db"):
-            self.handovers = HandoverBook(self.data_dir / "handover.db")  # shift handovers, signed
         self.alarms = AlarmEngine(limit_rules(config), n_tags=n, journal=self.journal)
         self.max_shelve_s = self.alarms.max_shelve_s
         # Issue 10: a system alarm says when alarm-journal lines wait in memory (disk full, locked).
@@ -166,6 +163,8 @@ class Runtime:
         self._processor = threading.Thread(target=self._process_loop, name="runtime-processor", daemon=True)
         with storage.opening(self.data_dir / "guidance.db"):
             self.guidance = GuidanceService(self)  # furnace models, advice, short-circuit alarms
+        with storage.opening(self.data_dir / "handover.db"):
+            self.handovers = handover.HandoverBook(self.data_dir / "handover.db")  # shift handovers, signed
         # Sessions' commands run here, one at a time in submission order, never on a GUI thread.
         self.commands = ThreadPoolExecutor(1, thread_name_prefix="commands")
         self._started = False
@@ -196,9 +195,9 @@ class Runtime:
         if self._processor.is_alive():
             self._processor.join(5)
         self.historian.stop()
+        self.handovers.close()
         self.journal.close()
         self.audit.close()
-        self.handovers.close()
 
     def __enter__(self) -> Runtime:
         self.start()

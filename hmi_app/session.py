@@ -189,6 +189,8 @@ class ControlRoomSession:
 
     def _perform(self, command: Command, principal: Principal) -> Any:
         core, actor = self.core, principal.name
+        if isinstance(command, HANDOVER_COMMANDS):  # a signature checks the signer's own password
+            return perform_handover(core.handovers, core, self._auth, command, principal)
         if isinstance(command, AlarmCommand):
             ids = list(command.alarm_ids)
             if isinstance(command, Acknowledge):
@@ -208,8 +210,6 @@ class ControlRoomSession:
             return core.reject_advice(command.suggestion_id, command.reason.strip(), actor=actor)
         if isinstance(command, SetTargets):
             return core.set_targets(dict(command.targets), actor=actor)
-        if isinstance(command, HANDOVER_COMMANDS):  # a signature checks the signer's own password
-            return perform_handover(core.handovers, core, self._auth, command, principal)
         raise ValueError(f"{command.kind or type(command).__name__} cannot be performed here")
 
     def _perform_writes(
@@ -356,9 +356,9 @@ _READS = frozenset(
         "alarm_search",
         "export_alarm_csv",
         "alarm_kpis",
+        "handovers",
         "guidance_view",
         "guidance_decisions",
         "snapshot_json",
-        "handovers",
     }
 )

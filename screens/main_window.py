@@ -109,8 +109,8 @@ class MainWindow(QMainWindow):
         self.add_screen("alarm_history", self.alarm_history, self.tr("Alarm history"), "F4")
         self.add_screen("alarm_kpi", self.alarm_kpi, self.tr("Alarm performance"), "F5")
         self.add_screen("guidance", GuidanceScreen(control_room), self.tr("Guidance"), "F6")
-        self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
         self.add_screen("handover", HandoverScreen(control_room), self.tr("Shift handover"), "Ctrl+H")
+        self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
 
         central = QWidget()
         central.setObjectName("body")
