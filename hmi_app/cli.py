@@ -35,6 +35,7 @@ EXTRA_COMMANDS: list[str] = [
     "hmi_app.commands.browse",
     "hmi_app.commands.users",
     "hmi_app.commands.audit",
+    "hmi_app.commands.handover",
 ]
 
 

@@ -20,7 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCREEN_NAME = r"^[a-z][a-z0-9_]*$"
 RESERVED_SCREENS = frozenset(
-    {"overview", "tags", "trends", "alarms", "alarm_history", "alarm_kpi", "guidance", "diagnostics"}
+    {
+        "overview",
+        "tags",
+        "trends",
+        "alarms",
+        "alarm_history",
+        "alarm_kpi",
+        "guidance",
+        "diagnostics",
+        "handover",
+    }
 )
 """Keys of the screens every plant has; a unit screen may not take one of them."""
 

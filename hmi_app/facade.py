@@ -20,6 +20,8 @@ from historian.export import CSV_ENCODING, spreadsheet_text
 from hmi_app.auth import IdlePolicy, LoginResult
 from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, TrendSet, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
+from hmi_app.handover import Handover, HandoverBook
+from hmi_app.handover_content import PrepareHandover, SignHandover  # the commands, by their perform step
 from hmi_app.maintenance_log import MaintenanceNoteEntry
 from hmi_app.operator_commands import (
     AcceptAdvice,
@@ -86,6 +88,11 @@ __all__ = [
     "WriteResult",
     "WriteSetpoint",
     "spreadsheet_text",
+    # shift handover
+    "Handover",
+    "HandoverBook",
+    "PrepareHandover",
+    "SignHandover",
 ]
 
 
@@ -163,6 +170,9 @@ class ControlRoom(Protocol):
     areas: list[AreaInfo]
     displays: Displays  # what the overview and unit screens show (config, or generated per area)
     current_user: str  # the acting user's name, "" when the station is view-only
+    # Shift handovers: read here (list, get: disk, so off the GUI thread); prepared and signed only
+    # through the PrepareHandover and SignHandover commands.
+    handovers: HandoverBook
 
     @property
     def principal(self) -> Principal: ...

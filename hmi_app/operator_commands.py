@@ -189,3 +189,44 @@ class MaintenanceNote(Command):
     @property
     def reason(self) -> str:  # the note is the command's reason in words (REASON_REQUIRED)
         return self.note
+
+
+# ---- shift handover (hmi_app.handover) ----------------------------------------------------------
+@dataclass(frozen=True)
+class PrepareHandover(Command):
+    """Gather the shift's report for [t0, t1] with the free text; ``handover_id`` 0 starts a new one.
+
+    Preparing an existing draft again refreshes its content and text; a signed one is refused.
+    """
+
+    kind: ClassVar[str] = "prepare_handover"
+    t0: float = 0.0
+    t1: float = 0.0
+    notes: str = ""
+    handover_id: int = 0
+
+    def target(self) -> str:
+        return f"handover {self.handover_id}" if self.handover_id else "new handover"
+
+    def detail(self) -> dict[str, Any]:
+        return {"t0": self.t0, "t1": self.t1, "handover_id": self.handover_id, "notes_chars": len(self.notes)}
+
+
+@dataclass(frozen=True)
+class SignHandover(Command):
+    """``signer`` signs handover ``handover_id`` as the ``slot`` ("outgoing" or "incoming") supervisor.
+
+    The secret is the signer's own password (an electronic signature); it is never audited or shown.
+    """
+
+    kind: ClassVar[str] = "sign_handover"
+    handover_id: int = 0
+    slot: str = "outgoing"
+    signer: str = ""
+    secret: str = field(default="", repr=False)
+
+    def target(self) -> str:
+        return f"handover {self.handover_id}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"handover_id": self.handover_id, "slot": self.slot, "signer": self.signer}

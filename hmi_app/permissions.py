@@ -81,6 +81,7 @@ PERMISSIONS: dict[str, Rule] = {
     "edit_tag_map": _rule(ENG, by_area=False),
     "user_admin": _rule(ADM, by_area=False),
     "sign_handover": _rule(SUP, by_area=False),
+    "prepare_handover": _rule(SUP, by_area=False),
 }
 
 

@@ -34,7 +34,7 @@ from alarm_engine import (
 from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResult
 from drivers.reasons import explain, show_value
 from historian import Historian
-from hmi_app import storage
+from hmi_app import handover, storage
 from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
@@ -169,6 +169,8 @@ class Runtime:
         self._processor = threading.Thread(target=self._process_loop, name="runtime-processor", daemon=True)
         with storage.opening(self.data_dir / "guidance.db"):
             self.guidance = GuidanceService(self)  # furnace models, advice, short-circuit alarms
+        with storage.opening(self.data_dir / "handover.db"):
+            self.handovers = handover.HandoverBook(self.data_dir / "handover.db")  # shift handovers, signed
         # Sessions' commands run here, one at a time in submission order, never on a GUI thread.
         self.commands = ThreadPoolExecutor(1, thread_name_prefix="commands")
         self._started = False
@@ -199,6 +201,7 @@ class Runtime:
         if self._processor.is_alive():
             self._processor.join(5)
         self.historian.stop()
+        self.handovers.close()
         self.journal.close()
         self.audit.close()
         self.maintenance.log.close()

@@ -30,6 +30,8 @@ from drivers import WriteResult
 from drivers.reasons import explain
 from hmi_app.audit import AuditEntry
 from hmi_app.auth import LoginResult
+from hmi_app.handover_content import HANDOVER_COMMANDS
+from hmi_app.handover_content import perform as perform_handover
 from hmi_app.operator_commands import (
     REASON_REQUIRED,
     AcceptAdvice,
@@ -207,6 +209,8 @@ class ControlRoomSession:
 
     def _perform(self, command: Command, principal: Principal) -> Any:
         core, actor = self.core, principal.name
+        if isinstance(command, HANDOVER_COMMANDS):  # a signature checks the signer's own password
+            return perform_handover(core.handovers, core, self._auth, command, principal)
         if isinstance(command, AlarmCommand):
             ids = list(command.alarm_ids)
             if isinstance(command, Acknowledge):
@@ -387,6 +391,7 @@ _READS = frozenset(
         "alarm_search",
         "export_alarm_csv",
         "alarm_kpis",
+        "handovers",
         "guidance_view",
         "guidance_decisions",
         "maintenance_notes",

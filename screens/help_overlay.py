@@ -41,6 +41,7 @@ def screen_purposes() -> dict[str, str]:
             "The alarm journal: every alarm change and operator action; search, export, print."
         ),
         "alarm_kpi": tr("Alarm-system performance (ISA-18.2): alarm rates, floods, top ten, chattering."),
+        "handover": tr("Shift handover: report of the shift, free text, two signatures, PDF."),
         "guidance": tr("Model guidance: predictions and setpoint advice to accept or reject, with reasons."),
         "diagnostics": tr(
             "Level 4: communication with every device - state, errors, latency, tags not good."

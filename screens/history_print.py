@@ -37,6 +37,22 @@ def write_table_pdf(
     ``shares`` are the columns' relative widths. Raises ``OSError`` with the reason when the file
     cannot be written (checked before painting, so no half-written file and no Qt warning).
     """
+    writer, painter = open_pdf(path, title, QPageLayout.Orientation.Landscape, 10.0)
+    try:
+        pages = _paint(painter, writer, title, subtitle, headings, rows, shares, page_text)
+    finally:
+        painter.end()
+    return pages
+
+
+def open_pdf(
+    path: str | os.PathLike[str], title: str, orientation: QPageLayout.Orientation, margin_mm: float
+) -> tuple[QPdfWriter, QPainter]:
+    """An A4 ``QPdfWriter`` at :data:`RESOLUTION_DPI` and a painter begun on it (end the painter).
+
+    Raises ``OSError`` with the reason when the file cannot be written (checked before painting, so
+    no half-written file and no Qt warning).
+    """
     target = Path(path)
     if not target.parent.is_dir():
         raise OSError(f"the PDF could not be written to {target}: the folder {target.parent} does not exist")
@@ -44,18 +60,16 @@ def write_table_pdf(
         pass
     writer = QPdfWriter(str(target))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageOrientation(QPageLayout.Orientation.Landscape)
-    writer.setPageMargins(QMarginsF(10, 10, 10, 10), QPageLayout.Unit.Millimeter)
+    writer.setPageOrientation(orientation)
+    margins = QMarginsF(margin_mm, margin_mm, margin_mm, margin_mm)
+    writer.setPageMargins(margins, QPageLayout.Unit.Millimeter)
     writer.setResolution(RESOLUTION_DPI)
     writer.setTitle(title)
+    writer.setCreator("Smelter HMI")
     painter = QPainter()
     if not painter.begin(writer):
         raise OSError(f"the PDF could not be written to {target}")
-    try:
-        pages = _paint(painter, writer, title, subtitle, headings, rows, shares, page_text)
-    finally:
-        painter.end()
-    return pages
+    return writer, painter
 
 
 def _paint(

@@ -37,6 +37,7 @@ from screens.alarms import AlarmScreen
 from screens.diagnostics import DiagnosticsScreen
 from screens.faceplate import FaceplateDialog
 from screens.guidance import GuidanceScreen
+from screens.handover import HandoverScreen
 from screens.header import HeaderBar, place_below_header
 from screens.help_overlay import install_help
 from screens.maintenance import MaintenanceScreen
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.add_screen("alarm_history", self.alarm_history, self.tr("Alarm history"), "F4")
         self.add_screen("alarm_kpi", self.alarm_kpi, self.tr("Alarm performance"), "F5")
         self.add_screen("guidance", GuidanceScreen(control_room), self.tr("Guidance"), "F6")
+        self.add_screen("handover", HandoverScreen(control_room), self.tr("Shift handover"), "Ctrl+H")
         self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
         self.add_screen("maintenance", MaintenanceScreen(control_room), self.tr("Maintenance"), "Shift+F9")
 

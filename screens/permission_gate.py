@@ -47,6 +47,7 @@ def command_name(kind: str) -> str:
         "edit_tag_map": _tr("edit the tag map"),
         "user_admin": _tr("manage users"),
         "sign_handover": _tr("sign the shift handover"),
+        "prepare_handover": _tr("prepare the shift handover"),
     }
     return names.get(kind, kind.replace("_", " "))
 

@@ -24,8 +24,9 @@ EXPECTED: dict[str, set[Role]] = {
     "edit_tag_map": {ENG},
     "user_admin": {ADM},
     "sign_handover": {SUP},
+    "prepare_handover": {SUP},
 }
-NOT_BY_AREA = {"edit_tag_map", "user_admin", "sign_handover"}
+NOT_BY_AREA = {"edit_tag_map", "user_admin", "sign_handover", "prepare_handover"}
 
 
 def test_the_table_covers_exactly_the_expected_commands() -> None:

@@ -1361,6 +1361,10 @@ Out of service %d</source>
         <source>%s - Control room</source>
         <translation>%s － 控制室</translation>
     </message>
+    <message>
+        <source>Shift handover</source>
+        <translation>交接班</translation>
+    </message>
 </context>
 <context>
     <name>NavigationBar</name>
@@ -1976,6 +1980,10 @@ Click for the faceplate</source>
         <source>Level 2: a plant unit - its values with their normal bands, mimic or cell map.</source>
         <translation>二级画面：一个工艺单元——各数值及其正常范围、流程图或电解槽图。</translation>
     </message>
+    <message>
+        <source>Shift handover: report of the shift, free text, two signatures, PDF.</source>
+        <translation>交接班：本班报告、交班说明、双方签字、PDF。</translation>
+    </message>
 </context>
 <context>
     <name>HeaderBar</name>
@@ -2415,6 +2423,208 @@ Click for the faceplate</source>
     <message>
         <source>Not allowed: %1 is outside your areas of responsibility.</source>
         <translation>不允许：%1不在您的负责区域内。</translation>
+    </message>
+    <message>
+        <source>prepare the shift handover</source>
+        <translation>编写交接班记录</translation>
+    </message>
+</context>
+<context>
+    <name>HandoverScreen</name>
+    <message>
+        <source>Shift from</source>
+        <translation>班次从</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Prepare handover</source>
+        <translation>编写交接班记录</translation>
+    </message>
+    <message>
+        <source>Gather the shift's alarms, changes and decisions</source>
+        <translation>汇总本班的报警、修改和决策</translation>
+    </message>
+    <message>
+        <source>Handovers</source>
+        <translation>交接班记录</translation>
+    </message>
+    <message>
+        <source>Notes for the next shift</source>
+        <translation>给下一班的说明</translation>
+    </message>
+    <message>
+        <source>What the next shift must know</source>
+        <translation>下一班必须知道的事项</translation>
+    </message>
+    <message>
+        <source>Save text</source>
+        <translation>保存说明</translation>
+    </message>
+    <message>
+        <source>Sign as outgoing…</source>
+        <translation>交班签字…</translation>
+    </message>
+    <message>
+        <source>Sign as incoming…</source>
+        <translation>接班签字…</translation>
+    </message>
+    <message>
+        <source>Export PDF…</source>
+        <translation>导出 PDF…</translation>
+    </message>
+    <message>
+        <source>draft</source>
+        <translation>草稿</translation>
+    </message>
+    <message>
+        <source>signed by the outgoing supervisor</source>
+        <translation>交班值班长已签字</translation>
+    </message>
+    <message>
+        <source>signed by both (read-only)</source>
+        <translation>双方已签字（只读）</translation>
+    </message>
+    <message>
+        <source>No. %1 · %2 to %3 · %4</source>
+        <translation>第 %1 号 · %2 至 %3 · %4</translation>
+    </message>
+    <message>
+        <source>No handover yet: choose the shift and prepare one.</source>
+        <translation>还没有交接班记录：选择班次并编写一份。</translation>
+    </message>
+    <message>
+        <source>Handover %1, %2</source>
+        <translation>交接班记录 %1，%2</translation>
+    </message>
+    <message>
+        <source>Prepared by %1 at %2</source>
+        <translation>编写人 %1，%2</translation>
+    </message>
+    <message>
+        <source>Outgoing: %1</source>
+        <translation>交班：%1</translation>
+    </message>
+    <message>
+        <source>Incoming: %1</source>
+        <translation>接班：%1</translation>
+    </message>
+    <message>
+        <source>%1 alarms raised, %2 standing, %3 shelved or out of service</source>
+        <translation>触发报警 %1 次，未恢复 %2 个，搁置或停用 %3 个</translation>
+    </message>
+    <message>
+        <source>%1 setpoint changes, %2 guidance decisions, %3 maintenance notes</source>
+        <translation>设定值修改 %1 次，模型指导决策 %2 次，维护记录 %3 条</translation>
+    </message>
+    <message>
+        <source>not signed</source>
+        <translation>未签字</translation>
+    </message>
+    <message>
+        <source>Preparing…</source>
+        <translation>正在编写…</translation>
+    </message>
+    <message>
+        <source>Sign handover %1 as outgoing supervisor</source>
+        <translation>以交班值班长身份签署交接班记录 %1</translation>
+    </message>
+    <message>
+        <source>Sign handover %1 as incoming supervisor</source>
+        <translation>以接班值班长身份签署交接班记录 %1</translation>
+    </message>
+    <message>
+        <source>Handover %1: %2</source>
+        <translation>交接班记录 %1：%2</translation>
+    </message>
+    <message>
+        <source>Export handover as PDF</source>
+        <translation>将交接班记录导出为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Writing the PDF…</source>
+        <translation>正在生成 PDF…</translation>
+    </message>
+    <message>
+        <source>Saved as %1</source>
+        <translation>已保存为 %1</translation>
+    </message>
+    <message>
+        <source>Not done: %1</source>
+        <translation>未完成：%1</translation>
+    </message>
+    <message>
+        <source>This handover is signed and can no longer be changed.</source>
+        <translation>此交接班记录已签字，不能再修改。</translation>
+    </message>
+    <message>
+        <source>The outgoing supervisor has signed already.</source>
+        <translation>交班值班长已经签字。</translation>
+    </message>
+    <message>
+        <source>The outgoing supervisor signs first, then the incoming one.</source>
+        <translation>先由交班值班长签字，再由接班值班长签字。</translation>
+    </message>
+    <message>
+        <source>%1 signed as outgoing: the incoming supervisor must be somebody else.</source>
+        <translation>%1 已作为交班值班长签字：接班值班长必须是另一个人。</translation>
+    </message>
+    <message>
+        <source>The signature was refused: the user name or password is not correct, or the account is locked.</source>
+        <translation>签字被拒绝：用户名或密码不正确，或账户已锁定。</translation>
+    </message>
+    <message>
+        <source>%1 may not sign: only shift supervisors sign handovers.</source>
+        <translation>%1 不能签字：只有值班长才能签署交接班记录。</translation>
+    </message>
+    <message>
+        <source>There is no user store at this station: nobody can sign.</source>
+        <translation>本工作站没有用户库：无人可以签字。</translation>
+    </message>
+    <message>
+        <source>The shift must end after it starts.</source>
+        <translation>班次的结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <source>This handover no longer exists.</source>
+        <translation>此交接班记录已不存在。</translation>
+    </message>
+</context>
+<context>
+    <name>HandoverSignatureDialog</name>
+    <message>
+        <source>Sign</source>
+        <translation>签字</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Sign with your own user name and password. Your signature is recorded.</source>
+        <translation>请用您本人的用户名和密码签字。签字将被记录。</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核对…</translation>
+    </message>
+    <message>
+        <source>The signature could not be checked: %s</source>
+        <translation>无法核对签字：%s</translation>
     </message>
 </context>
 <context>
