@@ -161,7 +161,6 @@ class ForeignFurnace:
             labile_heat += kmol * n_lab * h_lab
             cu += kmol * n_cu
             fes += kmol * n_fe
-        cu2s = cu / 2.0
         eta = self.eta.value if not math.isnan(self.eta.value) else 0.935
         purity = self.purity.value if not math.isnan(self.purity.value) else 95.0
         o2 = eta * (purity / 100.0 * fl["oxygen_nm3h"] + 0.209 * fl["air_nm3h"]) / KMOL_NM3
