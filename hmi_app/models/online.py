@@ -105,7 +105,8 @@ class CalibratedFurnaceModel:
         self, inputs: dict[str, Any], theta: Any = None, *, extrapolate: bool = False
     ) -> np.ndarray:
         """Steady (grade, temp, fe_sio2) for ``inputs``, including the current level correction."""
-        return steady_outputs(self.cal.values, self.cal.reference, inputs) + self.bias
+        y = steady_outputs(self.cal.values, self.cal.reference, inputs)
+        return y + self.bias.reshape((3,) + (1,) * (y.ndim - 1))
 
     # ---- running ----------------------------------------------------------------------------
     def step(
