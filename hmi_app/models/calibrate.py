@@ -236,7 +236,8 @@ def calibrate(
         runs[m] = (model, replay_online(data, model, delays, 0, stop, steady))
         for o in OUTPUTS:
             meas = data.measurements[MEASURED_OF[o]][:stop]
-            ok = scored & np.isfinite(meas)
+            arrived = data.times[:stop] + delays[o] <= until  # judged only on what had arrived
+            ok = scored & arrived & np.isfinite(meas)
             mse = (
                 float(np.mean((runs[m][1].predictions[o][:stop][ok] - meas[ok]) ** 2))
                 if ok.any()

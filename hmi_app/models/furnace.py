@@ -207,11 +207,16 @@ def solve_grade(
     below, above = fa >= 0, fb <= 0  # too little / too much oxygen for any grade in the bracket
     side = np.zeros(shape)
     x = a
+    # A row keeps the first iterate that meets the tolerance: its grade then depends on its own
+    # inputs only, never on how many iterations the other rows of the array needed.
+    done, found = np.zeros(shape, dtype=bool), np.zeros(shape)
     for _ in range(40):
         denom = np.where(fb - fa == 0, 1.0, fb - fa)
         x = np.clip(b - fb * (b - a) / denom, lo, hi)
         fx = oxygen_demand_nm3h(inputs, p, x) - supply
-        if np.all(np.abs(fx) < 1e-3):
+        newly = ~done & (np.abs(fx) < 1e-3)
+        found, done = np.where(newly, x, found), done | newly
+        if np.all(done):
             break
         left = fx * fb > 0  # root between a and x: move b
         b, fb_new = np.where(left, x, b), np.where(left, fx, fb)
@@ -221,6 +226,7 @@ def solve_grade(
         fb_new = np.where(~left & (side == -1), fb_new / 2.0, fb_new)
         side = np.where(left, 1, -1)
         fa, fb = fa_new, fb_new
+    x = np.where(done, found, x)
     if extrapolate:
         slope_lo = (oxygen_demand_nm3h(inputs, p, np.full(shape, lo + 1.0)) - supply - fa) / 1.0
         slope_hi = (fb - (oxygen_demand_nm3h(inputs, p, np.full(shape, hi - 1.0)) - supply)) / 1.0
