@@ -81,7 +81,7 @@ def test_no_prediction_and_no_calibration_uses_data_not_yet_available(
     t_k = float(data.times[k])
     tampered = Dataset(data.times, {c: v.copy() for c, v in data.inputs.items()}, {}, {})
     rng = np.random.default_rng(0)
-    for c, v in tampered.inputs.items():
+    for v in tampered.inputs.values():
         v[k + 1 :] *= rng.uniform(0.9, 1.1, len(v) - k - 1)  # the future inputs differ
     for o, column in MEASURED_OF.items():
         values = data.measurements[column].copy()
