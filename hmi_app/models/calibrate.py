@@ -14,6 +14,7 @@ the prediction intervals are then tuned by replaying the window through the live
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +135,10 @@ def _residuals(z: np.ndarray, win: Window, reference: dict[str, float]) -> np.nd
 
 
 def fit(
-    win: Window, reference: dict[str, float], iterations: int = 30
+    win: Window,
+    reference: dict[str, float],
+    iterations: int = 30,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> tuple[dict[str, float], dict[str, float], np.ndarray]:
     """Bounded Levenberg–Marquardt in range-scaled parameters; returns values, 1-sigma, residuals."""
     z = np.clip((np.array([s.prior for s in PARAMS.values()]) - _LOW) / _SPAN, 0.0, 1.0)
@@ -142,6 +146,8 @@ def fit(
     cost, lam, h = float(r @ r), 1e-2, 1e-4
     jac = np.zeros((len(r), len(z)))
     for _ in range(iterations):
+        if should_stop():
+            raise CalibrationError("calibration cancelled")
         for j in range(len(z)):
             zj = z.copy()
             zj[j] = zj[j] + h if zj[j] + h <= 1.0 else zj[j] - h
@@ -211,6 +217,7 @@ def calibrate(
     *,
     until: float | None = None,
     grid_s: float = 300.0,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Calibration:
     """Fit the structure to ``data`` up to ``until`` (default: its end), then tune the level filter.
 
@@ -222,7 +229,7 @@ def calibrate(
     win = window(data, until, delays, grid_s)
     require_samples(win)
     reference = reference_inputs(win)
-    values, sd, _ = fit(win, reference)
+    values, sd, _ = fit(win, reference, should_stop=should_stop)
     stop = int(np.searchsorted(data.times, until, side="right"))
     rows = {k: v[:stop] for k, v in data.inputs.items()}
     steady = steady_outputs(values, reference, rows)
