@@ -10,7 +10,9 @@ where the model's own uncertainty cannot swallow the gain.
    with a target, on at least :data:`MIN_RECENT` measurements.
 3. A trust region: each knob may move at most its rate limit times a factor that shrinks as the
    recent error approaches its bound, and not outside the range the calibration saw (plus a margin).
-4. "Hold" when no output's predicted improvement exceeds its 1-sigma.
+4. "Hold" when the predicted improvement is inside the uncertainty: every output with a target is
+   already within its 1-sigma of it, or no output's improvement beats the uncertainty of the
+   predicted change (from the calibrated gain's 1-sigma).
 
 A reason is a code with parameters (never a sentence): the screen translates it; :func:`reason_text`
 gives the English sentence for the command line.
@@ -50,7 +52,7 @@ REASONS = {
     "inaccurate": "hold — model not trusted: its recent {output} error {rmse:.3g} exceeds {bound:g}",
     "within_uncertainty": (
         "hold — the best predicted improvement ({output} by {improvement:.3g}) is inside the "
-        "model's uncertainty ({sigma:.3g})"
+        "model's uncertainty (1 sigma {sigma:.3g})"
     ),
     "would_worsen": (
         "hold — every move toward the targets is predicted to take {output} farther from its target "
@@ -154,15 +156,20 @@ def trusted_advice(
     if reason is not None:
         return _hold(model, inputs, targets, reason, sigma, factor)
     outputs_now = model.steady_state(inputs)
-    gains = np.array(
-        [
-            abs(outputs_now[OUTPUTS.index(o)] - targets[o]) - abs(y[OUTPUTS.index(o)] - targets[o])
-            for o in outputs
-        ]
-    )
-    sig = np.array([sigma[OUTPUTS.index(o)] for o in outputs])
-    best = int(np.argmax(gains / sig))
-    if gains[best] <= sig[best]:
+    pick = [OUTPUTS.index(o) for o in outputs]
+    goal = np.array([targets[o] for o in outputs])
+    gains = np.abs(outputs_now[pick] - goal) - np.abs(y[pick] - goal)
+    # The level error is common to "now" and "advised" and cancels in the difference; what does not
+    # cancel is the response's (gain's) uncertainty. Far from the target that is what the gain must
+    # beat; within one sigma of the target nobody can tell which way to go.
+    rel = np.array([_gain_rel_sd(model, o) for o in outputs])
+    change_sd = rel * np.abs(y[pick] - outputs_now[pick])
+    sig = sigma[pick]
+    far = np.abs(outputs_now[pick] - goal) > sig
+    margin = np.where(far, gains - np.maximum(change_sd, 0.2 * sig), -np.inf)
+    best = int(np.argmax(margin))
+    if margin[best] <= 0.0:
+        best = int(np.argmax(gains / sig))
         params = {"output": outputs[best], "improvement": float(gains[best]), "sigma": float(sig[best])}
         return _hold(model, inputs, targets, {"code": "within_uncertainty", "params": params}, sigma, factor)
     setpoints = dict(zip(KNOBS, map(float, u), strict=True))
@@ -228,12 +235,17 @@ def _search(
     return grid[:, j], y[:, j], None
 
 
+def _gain_rel_sd(model: CalibratedFurnaceModel, output: str) -> float:
+    """Relative 1-sigma of the calibrated response (gain) of ``output``."""
+    gain = f"gain_{output}"
+    return model.cal.sd.get(gain, PARAMS[gain].prior_sd) / max(model.cal.values[gain], 1e-6)
+
+
 def _outcome_sigma(model: CalibratedFurnaceModel, advice: Advice, sigma: np.ndarray) -> dict[str, float]:
     """1-sigma of the advised outcome: today's error plus the response's (gain's) uncertainty."""
     out = {}
     for k, o in enumerate(OUTPUTS):
-        gain = f"gain_{o}"
-        rel = model.cal.sd.get(gain, PARAMS[gain].prior_sd) / max(model.cal.values[gain], 1e-6)
+        rel = _gain_rel_sd(model, o)
         change = advice.predicted[o] - advice.predicted_now[o]
         out[o] = float(math.hypot(sigma[k], rel * change))
     return out
