@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from screens.guidance import GuidanceScreen
+from tests.test_guidance_service import _trust
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +21,10 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
 
 
 def _screen(qtbot: Any, rt: Any) -> GuidanceScreen:
+    # Advice comes only from a calibrated, accurate model, for targets worth a move.
+    _trust(rt)
+    if rt.guidance_view().targets["grade"] < 62.0:
+        rt.guidance_set_targets({"grade": 62.5, "temp": 1240.0, "fe_sio2": 1.25})
     screen = GuidanceScreen(rt)
     qtbot.addWidget(screen)
 
