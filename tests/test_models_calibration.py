@@ -70,8 +70,8 @@ def test_calibration_learns_the_structure_not_only_the_level(data: Dataset, cal:
     }
     textbook = fit_summary(later, nominal_values(), default_reference())
     fitted = fit_summary(later, cal.values, cal.reference)
-    assert fitted["grade"]["rmse"] < 0.8 * textbook["grade"]["rmse"], (fitted, textbook)
-    assert fitted["temp"]["rmse"] < 0.3 * textbook["temp"]["rmse"], (fitted, textbook)  # level and gains
+    assert fitted["grade"]["rmse"] < 0.75 * textbook["grade"]["rmse"], (fitted, textbook)
+    assert fitted["temp"]["rmse"] < 0.5 * textbook["temp"]["rmse"], (fitted, textbook)  # level and gains
 
 
 def test_no_prediction_and_no_calibration_uses_data_not_yet_available(
@@ -161,3 +161,17 @@ def test_model_json_round_trip_and_field_by_field_validation(cal: Calibration, t
     path.write_text("{not json")
     with pytest.raises(model_file.ModelFileError, match="not a JSON file"):
         model_file.load(path)
+
+
+def test_correlated_drifts_let_a_grade_result_correct_the_temperature_level() -> None:
+    def temp_level_after_a_rich_grade(corr: list[list[float]]) -> float:
+        cal = Calibration.nominal()
+        cal.q_corr = corr
+        model = CalibratedFurnaceModel(cal)
+        first = model.step(0.0, default_reference()).values["grade"]
+        model.step(7200.0, default_reference())
+        model.learn(0.0, "grade", first + 1.0)
+        return float(model.bias[OUTPUTS.index("temp")])
+
+    assert temp_level_after_a_rich_grade([]) == 0.0
+    assert temp_level_after_a_rich_grade([[1.0, 0.6, 0.0], [0.6, 1.0, 0.0], [0.0, 0.0, 1.0]]) > 0.1

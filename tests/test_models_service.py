@@ -77,7 +77,7 @@ def test_history_becomes_the_models_dataset_with_lab_results_at_their_sample_tim
                 now - 60.0,
                 time.time(),
                 lab_delay_s=30.0,
-                temp_period_s=2.0,
+                temp_period_s=2.0,  # every 2 s
                 grid_s=0.5,
             )
         except CalibrationError:  # nothing recorded yet
@@ -89,7 +89,7 @@ def test_history_becomes_the_models_dataset_with_lab_results_at_their_sample_tim
     assert len(data) >= 3 and np.all(np.diff(data.times) > 0)
     live = rt.snapshot().values[rt.tag_index("FSF.CONC_FEED")]
     assert data.inputs["conc_feed_tph"][-1] == pytest.approx(live, rel=0.05)
-    assert np.isfinite(data.measurements["matte_temp_c"]).sum() >= 2  # the pyrometer, every second
+    assert np.isfinite(data.measurements["matte_temp_c"]).sum() >= 2  # the pyrometer, every 2 s
 
 
 def test_the_calibrator_fits_saves_and_hands_over_without_blocking(foreign: Dataset, tmp_path: Path) -> None:

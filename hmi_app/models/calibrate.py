@@ -253,12 +253,25 @@ def calibrate(
             if o not in best or mse < best[o][1]:
                 best[o] = (m, mse)
     q = {o: best[o][0] * r[o] for o in OUTPUTS}
-    # The tuned filter's own run: its level at the end and its errors seed the live model.
+    # Levels drift together (an oxygen efficiency change moves grade and temperature): a joint
+    # filter lets a grade result correct the temperature too — kept only if it helps in the window.
+    corr = drift_correlation(win, values, reference)
+    joint = CalibratedFurnaceModel(Calibration(values, sd, reference, q, r, q_corr=corr))
+    joint_run = replay_online(data, joint, delays, 0, stop, steady)
+
+    def mse(run: Any, o: str) -> float:
+        meas = data.measurements[MEASURED_OF[o]][:stop]
+        ok = scored & (data.times[:stop] + delays[o] <= until) & np.isfinite(meas)
+        return float(np.mean((run.predictions[o][:stop][ok] - meas[ok]) ** 2)) if ok.any() else math.inf
+
+    use_joint = sum(mse(joint_run, o) / r[o] for o in OUTPUTS) < sum(best[o][1] / r[o] for o in OUTPUTS)
     errors, bias = {}, {}
-    for k, o in enumerate(OUTPUTS):
-        model = runs[best[o][0]][0]
+    for k, o in enumerate(OUTPUTS):  # the tuned filter's run: its level and errors seed the live model
+        model = joint if use_joint else runs[best[o][0]][0]
         errors[o] = [round(e, 5) for e in model.errors[o]]
         bias[o] = float(model.bias[k])
+        if use_joint:
+            best[o] = (best[o][0], mse(joint_run, o))
     summary = fit_summary(win, values, reference)
     for o in OUTPUTS:
         summary[o]["online_rmse"] = round(math.sqrt(best[o][1]), 4) if math.isfinite(best[o][1]) else None
@@ -273,4 +286,21 @@ def calibrate(
         bias=bias,
         knob_range=knob_ranges(win),
         fit=summary,
+        q_corr=corr.tolist() if use_joint else [],
     )
+
+
+def drift_correlation(win: Window, values: dict[str, float], reference: dict[str, float]) -> np.ndarray:
+    """Correlation of the 3-hourly changes of the three outputs' open-loop errors (their drifts)."""
+    y = lagged(win.times, steady_outputs(values, reference, win.inputs), taus_s(values))
+    hourly = np.arange(win.times[0], win.times[-1], 3 * 3600.0)
+    series = []
+    for k, o in enumerate(OUTPUTS):
+        idx, v = win.samples[o]
+        if len(v) < 4 or len(hourly) < 4:
+            return np.eye(3)
+        series.append(np.interp(hourly, win.times[idx], v - y[k, idx]))
+    corr = np.corrcoef(np.diff(np.array(series), axis=1))
+    corr = np.where(np.isfinite(corr), np.clip(corr, -0.8, 0.8), 0.0)
+    np.fill_diagonal(corr, 1.0)
+    return corr

@@ -45,6 +45,7 @@ class _Filter(_Strict):
     q_per_h: dict[str, Finite]
     r: dict[str, Finite]
     bias: dict[str, Finite] = {}
+    correlation: list[list[Finite]] = []
 
 
 class _ModelFile(_Strict):
@@ -84,6 +85,7 @@ def calibration_json(cal: Calibration) -> dict[str, Any]:
             "q_per_h": cal.q_per_h,
             "r": cal.r,
             "bias": {k: round(v, 6) for k, v in cal.bias.items()},
+            "correlation": [[round(c, 4) for c in row] for row in cal.q_corr],
         },
         "recent_errors": cal.errors,
         "input_ranges_seen": {k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in cal.knob_range.items()},
@@ -129,6 +131,7 @@ def load(path: str | Path) -> Calibration:
         bias=dict(doc.level_filter.bias),
         knob_range={k: (lo, hi) for k, (lo, hi) in doc.input_ranges_seen.items()},
         fit=doc.fit,
+        q_corr=[list(row) for row in doc.level_filter.correlation],
     )
 
 
@@ -156,4 +159,7 @@ def _check(doc: _ModelFile) -> list[str]:
                 problems.append(f"level_filter.{group}.{o}: missing")
             elif values[o] <= 0:
                 problems.append(f"level_filter.{group}.{o}: must be positive, found {values[o]:g}")
+    corr = doc.level_filter.correlation
+    if corr and (len(corr) != 3 or any(len(row) != 3 or any(abs(c) > 1 for c in row) for row in corr)):
+        problems.append("level_filter.correlation: expected a 3 x 3 matrix of values in -1..1")
     return problems

@@ -50,6 +50,7 @@ class Calibration:
     knob_range: dict[str, tuple[float, float]] = field(default_factory=dict)
     fit: dict[str, Any] = field(default_factory=dict)
     calibrated: bool = True
+    q_corr: list[list[float]] = field(default_factory=list)  # correlation of the level drifts
 
     @classmethod
     def nominal(cls, tau_s: tuple[float, float, float] | None = None) -> Calibration:
@@ -90,10 +91,12 @@ class CalibratedFurnaceModel:
         """Adopt a (new) calibration; its errors seed the intervals, its bias the level filter."""
         self.cal = cal
         self.tau = taus_s(cal.values)
-        self.q = np.array([cal.q_per_h[o] for o in OUTPUTS]) / 3600.0
+        q = np.sqrt(np.array([cal.q_per_h[o] for o in OUTPUTS]) / 3600.0)
+        corr = np.asarray(cal.q_corr, dtype=float) if len(cal.q_corr) else np.eye(3)
+        self.Q = q[:, None] * corr * q[None, :]  # the levels drift together (oxygen efficiency moves all)
         self.r = np.array([cal.r[o] for o in OUTPUTS])
         self.bias = np.array([cal.bias.get(o, 0.0) for o in OUTPUTS])
-        self.P = self.r * 2.0
+        self.P = np.diag(self.r * 2.0)
         self.errors = {o: deque(cal.errors.get(o, [])[-self.window :], maxlen=self.window) for o in OUTPUTS}
         self._reference_steady: np.ndarray | None = None
 
@@ -122,7 +125,7 @@ class CalibratedFurnaceModel:
             dt = max(0.0, t - self.t)
             a = np.exp(-dt / self.tau)
             self.state = steady + (self.state - steady) * a
-            self.P = self.P + self.q * dt
+            self.P = self.P + self.Q * dt
         self.t = t
         if inputs is not None:
             self.inputs = dict(inputs)
@@ -139,7 +142,7 @@ class CalibratedFurnaceModel:
 
     def sigma(self) -> np.ndarray:
         """1-sigma per output: the 68th percentile of recent errors, or the filter's own estimate."""
-        out = np.sqrt(self.P + self.r)
+        out = np.sqrt(np.diag(self.P) + self.r)
         for k, o in enumerate(OUTPUTS):
             errs = self.errors[o]
             if len(errs) >= 8:
@@ -177,11 +180,12 @@ class CalibratedFurnaceModel:
         error = value - float(y_then[k] + bias_then[k])  # what the operator saw for that moment
         self.errors[output].append(error)
         innovation = value - float(y_then[k] + self.bias[k])
-        gate = 4.0 * math.sqrt(self.P[k] + self.r[k])  # one wrong sample must not steer the level
+        s = self.P[k, k] + self.r[k]
+        gate = 4.0 * math.sqrt(s)  # one wrong sample must not steer the level
         innovation = float(np.clip(innovation, -gate, gate))
-        gain = self.P[k] / (self.P[k] + self.r[k])
-        self.bias[k] += gain * innovation
-        self.P[k] *= 1.0 - gain
+        gain = self.P[:, k] / s  # a grade result also moves the temperature level, as they co-drift
+        self.bias = self.bias + gain * innovation
+        self.P = self.P - np.outer(gain, self.P[k])
         self.last_learnt[output] = value
         self.learnt_count += 1
         return error
