@@ -120,6 +120,7 @@ class BackgroundCalibrator:
         clock: Callable[[], float],
         recalibrate_s: float = 86400.0,
         retry_s: float = 3600.0,
+        time_scale: float = 1.0,
     ) -> None:
         self.path = Path(data_dir) / MODEL_FILE
         self.make_dataset = make_dataset
@@ -127,6 +128,7 @@ class BackgroundCalibrator:
         self.clock = clock
         self.recalibrate_s = recalibrate_s
         self.retry_s = retry_s
+        self.time_scale = time_scale  # the plant's speed relative to a real furnace (demo: faster)
         self.status = "calibrating the furnace model from history"
         self.calibrations = 0
         self._stop = threading.Event()
@@ -154,7 +156,7 @@ class BackgroundCalibrator:
         """One calibration from history; returns how long to wait before the next one."""
         try:
             data, delays = self.make_dataset(self.clock())
-            cal = calibrate(data, delays, should_stop=self._stop.is_set)
+            cal = calibrate(data, delays, should_stop=self._stop.is_set, time_scale=self.time_scale)
         except CalibrationError as exc:
             self.status = f"not calibrated: {exc}"
             return self.retry_s

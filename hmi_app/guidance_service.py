@@ -122,6 +122,7 @@ class GuidanceService:
                 clock=clock,
                 recalibrate_s=self.timing.recalibrate_s,
                 retry_s=max(4 * self.timing.advice_period_s, 60.0),
+                time_scale=self.timing.tau_s[0] / GuidanceTiming().tau_s[0],
             )
             if furnace
             else None

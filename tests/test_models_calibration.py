@@ -175,3 +175,17 @@ def test_correlated_drifts_let_a_grade_result_correct_the_temperature_level() ->
 
     assert temp_level_after_a_rich_grade([]) == 0.0
     assert temp_level_after_a_rich_grade([[1.0, 0.6, 0.0], [0.6, 1.0, 0.0], [0.0, 0.0, 1.0]]) > 0.1
+
+
+def test_a_plant_faster_than_a_real_one_keeps_the_physical_ranges_through_its_time_scale(
+    tmp_path: Path,
+) -> None:
+    demo = Calibration.nominal(time_scale=0.02)  # the virtual plant's demo speed: minutes for hours
+    assert CalibratedFurnaceModel(demo).tau[0] == pytest.approx(0.02 * PARAMS["tau_grade_h"].prior * 3600.0)
+    model_file.save(demo, tmp_path / "m.json")
+    assert model_file.load(tmp_path / "m.json").time_scale == 0.02
+    doc = json.loads((tmp_path / "m.json").read_text())
+    doc["time_scale"] = 0
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    with pytest.raises(model_file.ModelFileError, match="time_scale: Input should be greater than 0"):
+        model_file.load(tmp_path / "m.json")

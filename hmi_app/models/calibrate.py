@@ -53,6 +53,7 @@ class Window:
     t0: float
     t1: float
     delays: dict[str, float]
+    time_scale: float = 1.0
 
 
 def window(data: Dataset, until: float, delays: dict[str, float], grid_s: float = 300.0) -> Window:
@@ -121,7 +122,7 @@ OPEN_LOOP_WEIGHT = 0.3
 
 def _residuals(z: np.ndarray, win: Window, reference: dict[str, float]) -> np.ndarray:
     values = _values(z)
-    y = lagged(win.times, steady_outputs(values, reference, win.inputs), taus_s(values))
+    y = lagged(win.times, steady_outputs(values, reference, win.inputs), taus_s(values, win.time_scale))
     parts = []
     for k, o in enumerate(OUTPUTS):
         idx, v = win.samples[o]
@@ -182,7 +183,7 @@ def reference_inputs(win: Window) -> dict[str, float]:
 
 def fit_summary(win: Window, values: dict[str, float], reference: dict[str, float]) -> dict[str, Any]:
     """In-window RMSE of the open-loop structured model per output, and the sample counts."""
-    y = lagged(win.times, steady_outputs(values, reference, win.inputs), taus_s(values))
+    y = lagged(win.times, steady_outputs(values, reference, win.inputs), taus_s(values, win.time_scale))
     out: dict[str, Any] = {}
     for k, o in enumerate(OUTPUTS):
         idx, v = win.samples[o]
@@ -218,6 +219,7 @@ def calibrate(
     until: float | None = None,
     grid_s: float = 300.0,
     should_stop: Callable[[], bool] = lambda: False,
+    time_scale: float = 1.0,
 ) -> Calibration:
     """Fit the structure to ``data`` up to ``until`` (default: its end), then tune the level filter.
 
@@ -227,6 +229,7 @@ def calibrate(
 
     until = float(data.times[-1]) if until is None else until
     win = window(data, until, delays, grid_s)
+    win.time_scale = time_scale
     require_samples(win)
     reference = reference_inputs(win)
     values, sd, _ = fit(win, reference, should_stop=should_stop)
@@ -238,7 +241,7 @@ def calibrate(
     best: dict[str, tuple[float, float]] = {}
     runs = {}
     for m in Q_MULTIPLIERS:
-        cal = Calibration(values, sd, reference, {o: m * r[o] for o in OUTPUTS}, r)
+        cal = Calibration(values, sd, reference, {o: m * r[o] for o in OUTPUTS}, r, time_scale=time_scale)
         model = CalibratedFurnaceModel(cal)
         runs[m] = (model, replay_online(data, model, delays, 0, stop, steady))
         for o in OUTPUTS:
@@ -256,7 +259,9 @@ def calibrate(
     # Levels drift together (an oxygen efficiency change moves grade and temperature): a joint
     # filter lets a grade result correct the temperature too — kept only if it helps in the window.
     corr = drift_correlation(win, values, reference)
-    joint = CalibratedFurnaceModel(Calibration(values, sd, reference, q, r, q_corr=corr))
+    joint = CalibratedFurnaceModel(
+        Calibration(values, sd, reference, q, r, q_corr=corr, time_scale=time_scale)
+    )
     joint_run = replay_online(data, joint, delays, 0, stop, steady)
 
     def mse(run: Any, o: str) -> float:
@@ -287,12 +292,13 @@ def calibrate(
         knob_range=knob_ranges(win),
         fit=summary,
         q_corr=corr.tolist() if use_joint else [],
+        time_scale=time_scale,
     )
 
 
 def drift_correlation(win: Window, values: dict[str, float], reference: dict[str, float]) -> np.ndarray:
     """Correlation of the 3-hourly changes of the three outputs' open-loop errors (their drifts)."""
-    y = lagged(win.times, steady_outputs(values, reference, win.inputs), taus_s(values))
+    y = lagged(win.times, steady_outputs(values, reference, win.inputs), taus_s(values, win.time_scale))
     hourly = np.arange(win.times[0], win.times[-1], 3 * 3600.0)
     series = []
     for k, o in enumerate(OUTPUTS):

@@ -57,6 +57,7 @@ class _ModelFile(_Strict):
     recent_errors: dict[str, list[Finite]] = {}
     input_ranges_seen: dict[str, tuple[Finite, Finite]] = {}
     fit: dict[str, Any] = {}
+    time_scale: Finite = Field(default=1.0, gt=0)
 
 
 def calibration_json(cal: Calibration) -> dict[str, Any]:
@@ -90,6 +91,7 @@ def calibration_json(cal: Calibration) -> dict[str, Any]:
         "recent_errors": cal.errors,
         "input_ranges_seen": {k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in cal.knob_range.items()},
         "fit": cal.fit,
+        "time_scale": cal.time_scale,
     }
 
 
@@ -132,6 +134,7 @@ def load(path: str | Path) -> Calibration:
         knob_range={k: (lo, hi) for k, (lo, hi) in doc.input_ranges_seen.items()},
         fit=doc.fit,
         q_corr=[list(row) for row in doc.level_filter.correlation],
+        time_scale=doc.time_scale,
     )
 
 

@@ -51,12 +51,14 @@ class Calibration:
     fit: dict[str, Any] = field(default_factory=dict)
     calibrated: bool = True
     q_corr: list[list[float]] = field(default_factory=list)  # correlation of the level drifts
+    time_scale: float = 1.0  # < 1: a plant faster than a real one (the demo); see structure.taus_s
 
     @classmethod
-    def nominal(cls, tau_s: tuple[float, float, float] | None = None) -> Calibration:
+    def nominal(cls, tau_s: tuple[float, float, float] | None = None, time_scale: float = 1.0) -> Calibration:
         """The textbook model: what runs before a calibration exists (never trusted for advice)."""
         return cls(
-            values=nominal_values(tau_s),
+            time_scale=time_scale,
+            values=nominal_values(tuple(t / time_scale for t in tau_s) if tau_s else None),  # type: ignore[arg-type]
             sd={k: s.prior_sd for k, s in PARAMS.items()},
             reference=default_reference(),
             q_per_h=dict(DEFAULT_Q_PER_H),
@@ -90,7 +92,7 @@ class CalibratedFurnaceModel:
     def set_calibration(self, cal: Calibration) -> None:
         """Adopt a (new) calibration; its errors seed the intervals, its bias the level filter."""
         self.cal = cal
-        self.tau = taus_s(cal.values)
+        self.tau = taus_s(cal.values, cal.time_scale)
         q = np.sqrt(np.array([cal.q_per_h[o] for o in OUTPUTS]) / 3600.0)
         corr = np.asarray(cal.q_corr, dtype=float) if len(cal.q_corr) else np.eye(3)
         self.Q = q[:, None] * corr * q[None, :]  # the levels drift together (oxygen efficiency moves all)

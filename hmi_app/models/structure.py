@@ -87,8 +87,10 @@ def gains(values: dict[str, float]) -> np.ndarray:
     return np.array([values["gain_grade"], values["gain_temp"], values["gain_fe_sio2"]])
 
 
-def taus_s(values: dict[str, float]) -> np.ndarray:
-    return 3600.0 * np.array([values[f"tau_{o}_h"] for o in OUTPUTS])
+def taus_s(values: dict[str, float], time_scale: float = 1.0) -> np.ndarray:
+    """Time constants in seconds; ``time_scale`` < 1 for a plant that runs faster than a real one
+    (the virtual plant's demo speed), so the physical ranges of the ``tau_*_h`` still apply."""
+    return 3600.0 * time_scale * np.array([values[f"tau_{o}_h"] for o in OUTPUTS])
 
 
 def steady_outputs(
