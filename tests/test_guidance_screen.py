@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from screens.guidance import GuidanceScreen
+from tests.conftest import wait_for
 from tests.test_guidance_service import _trust
 
 
@@ -23,8 +24,15 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
 def _screen(qtbot: Any, rt: Any) -> GuidanceScreen:
     # Advice comes only from a calibrated, accurate model, for targets worth a move.
     _trust(rt)
-    if rt.guidance_view().targets["grade"] < 62.0:
-        rt.guidance_set_targets({"grade": 62.5, "temp": 1240.0, "fe_sio2": 1.25})
+    now = wait_for(lambda: (v := rt.guidance_view()).predicted and v.predicted, timeout=30)
+    step = 1.0 if now["grade"] < 62.0 else -1.0  # more oxygen raises all three
+    rt.guidance_set_targets(
+        {
+            "grade": now["grade"] + 2.5 * step,
+            "temp": now["temp"] + 25.0 * step,
+            "fe_sio2": now["fe_sio2"] + 0.05 * step,
+        }
+    )
     screen = GuidanceScreen(rt)
     qtbot.addWidget(screen)
 

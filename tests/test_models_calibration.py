@@ -189,3 +189,18 @@ def test_a_plant_faster_than_a_real_one_keeps_the_physical_ranges_through_its_ti
     (tmp_path / "m.json").write_text(json.dumps(doc))
     with pytest.raises(model_file.ModelFileError, match="time_scale: Input should be greater than 0"):
         model_file.load(tmp_path / "m.json")
+
+
+def test_two_results_far_off_on_one_side_open_the_level_filter_one_does_not() -> None:
+    """A blend change steps the grade: the level follows at once; a single odd sample barely moves it."""
+
+    def level_after(offsets: list[float]) -> float:
+        model = CalibratedFurnaceModel(Calibration.nominal())
+        predicted = model.step(0.0, default_reference()).values["grade"]
+        for i, offset in enumerate([0.0] * 10 + offsets):  # a settled filter first
+            model.step(3600.0 * (i + 1), default_reference())
+            model.learn(3600.0 * i, "grade", predicted + offset)
+        return float(model.bias[0])
+
+    assert level_after([4.0]) < 1.5  # one surprise: hardly believed (it may be a bad sample)
+    assert level_after([4.0, 4.0]) > 3.0  # a step: followed

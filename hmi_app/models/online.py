@@ -31,6 +31,7 @@ from hmi_app.models.structure import (
     taus_s,
 )
 
+JUMP_SIGMA = 2.5  # two innovations beyond this many sigma on one side: the plant has stepped
 SIGMA_QUANTILE = 0.68  # a 1-sigma band covers 68 % of a normal error
 DEFAULT_Q_PER_H = {"grade": 0.02, "temp": 2.0, "fe_sio2": 5e-5}
 
@@ -99,6 +100,7 @@ class CalibratedFurnaceModel:
         self.r = np.array([cal.r[o] for o in OUTPUTS])
         self.bias = np.array([cal.bias.get(o, 0.0) for o in OUTPUTS])
         self.P = np.diag(self.r * 2.0)
+        self._surprise = np.zeros(3)  # the last normalised innovation per output (step detection)
         self.errors = {o: deque(cal.errors.get(o, [])[-self.window :], maxlen=self.window) for o in OUTPUTS}
         self._reference_steady: np.ndarray | None = None
 
@@ -183,6 +185,13 @@ class CalibratedFurnaceModel:
         self.errors[output].append(error)
         innovation = value - float(y_then[k] + self.bias[k])
         s = self.P[k, k] + self.r[k]
+        surprise = innovation / math.sqrt(s)
+        previous, self._surprise[k] = self._surprise[k], surprise
+        if abs(surprise) > JUMP_SIGMA and abs(previous) > JUMP_SIGMA and surprise * previous > 0:
+            # Two results in a row far off on the same side: the plant stepped (a blend change),
+            # not a bad sample. Open the filter so the level follows now, not over a day.
+            self.P[k, k] += innovation * innovation
+            s = self.P[k, k] + self.r[k]
         gate = 4.0 * math.sqrt(s)  # one wrong sample must not steer the level
         innovation = float(np.clip(innovation, -gate, gate))
         gain = self.P[:, k] / s  # a grade result also moves the temperature level, as they co-drift
