@@ -24,13 +24,16 @@ def _collect_on_the_gui_thread() -> Iterator[None]:
 def _screen(qtbot: Any, rt: Any) -> GuidanceScreen:
     # Advice comes only from a calibrated, accurate model, for targets worth a move.
     _trust(rt)
-    now = wait_for(lambda: (v := rt.guidance_view()).predicted and v.predicted, timeout=30)
+    # Aim away from where the current setpoints lead (after an accepted move that is the target).
+    now = wait_for(
+        lambda: (v := rt.guidance_view()).advice and v.advice["predicted_without_change"], timeout=30
+    )
     step = 1.0 if now["grade"] < 62.0 else -1.0  # more oxygen raises all three
     rt.guidance_set_targets(
         {
-            "grade": now["grade"] + 2.5 * step,
-            "temp": now["temp"] + 25.0 * step,
-            "fe_sio2": now["fe_sio2"] + 0.05 * step,
+            "grade": round(now["grade"] + 2.5 * step, 1),  # as the target entries can show them
+            "temp": round(now["temp"] + 25.0 * step),
+            "fe_sio2": round(now["fe_sio2"] + 0.05 * step, 2),
         }
     )
     screen = GuidanceScreen(rt)
