@@ -33,12 +33,15 @@ import numpy as np
 
 from alarm_engine import AlarmKind, Priority
 from drivers import Quality, WriteResult
+from hmi_app.guidance_calibration import BackgroundCalibrator, history_source
 from hmi_app.guidance_config import FurnaceInputs, FurnaceMeasured, FurnaceSetpoints, GuidanceConfig
 from hmi_app.models.decision_log import GuidanceLog
 from hmi_app.models.furnace import NOMINAL_INPUTS
-from hmi_app.models.fusion import OUTPUTS, OnlineFurnaceModel, Prediction
-from hmi_app.models.guidance import EQUIPMENT_LIMITS, Advice, advise
+from hmi_app.models.fusion import OUTPUTS, Prediction
+from hmi_app.models.guidance import EQUIPMENT_LIMITS, Advice
+from hmi_app.models.online import CalibratedFurnaceModel, Calibration
 from hmi_app.models.short_circuit import SectionedShortCircuitDetector, ShortCircuitSettings
+from hmi_app.models.trust import check_targets, reason_text, trusted_advice
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ class GuidanceTiming:
     temp_learn_period_s: float = 2 * 3600.0
     outcome_after_s: float = 2 * 3600.0
     tau_s: tuple[float, float, float] = (2.5 * 3600.0, 3600.0, 2.0 * 3600.0)
+    calibration_window_s: float = 7 * 86400.0  # history the model is calibrated on
+    recalibrate_s: float = 86400.0  # and refitted this often (the level filter adapts in between)
     short_settings: ShortCircuitSettings = field(default_factory=ShortCircuitSettings)
 
     @classmethod
@@ -101,7 +106,21 @@ class GuidanceService:
         self.setpoint_tags: dict[str, str | None] = furnace.setpoints.model_dump() if furnace else {}
         self.enabled = furnace is not None
         self.status = "" if furnace else (STATUS_NO_FURNACE if guidance else STATUS_NONE)
-        self.model = OnlineFurnaceModel(tau_s=self.timing.tau_s)
+        self.model = CalibratedFurnaceModel(tau_s=self.timing.tau_s)
+        self._pending_cal: Calibration | None = None  # handed over by the calibrator thread
+        self.calibrator = (
+            BackgroundCalibrator(
+                Path(runtime.data_dir),
+                history_source(runtime, self.inputs_tags, self.measured_tags, self.timing),
+                self.adopt_calibration,
+                clock=clock,
+                recalibrate_s=self.timing.recalibrate_s,
+                retry_s=max(4 * self.timing.advice_period_s, 60.0),
+                time_scale=self.timing.tau_s[0] / GuidanceTiming().tau_s[0],
+            )
+            if furnace
+            else None
+        )
         self.targets = dict(DEFAULT_TARGETS)
         self.log = GuidanceLog(Path(runtime.data_dir) / "guidance.db")
         self._lock = threading.Lock()
@@ -146,9 +165,13 @@ class GuidanceService:
         """Start the worker, unless the plant configures nothing for it to do."""
         if self.enabled or self.detector is not None:
             self._thread.start()
+        if self.calibrator is not None:
+            self.calibrator.start()  # fits from history on its own thread: start-up never waits
 
     def stop(self) -> None:
         self._stop.set()
+        if self.calibrator is not None:
+            self.calibrator.stop()
         if self._thread.is_alive():
             self._thread.join(5)
         self.log.close()
@@ -176,6 +199,10 @@ class GuidanceService:
             self._tick_cells(now, snap.values, good)
         if not self.enabled:
             return
+        cal, self._pending_cal = self._pending_cal, None
+        if cal is not None:
+            self.model.set_calibration(cal)
+            self._next_advice = -math.inf
         inputs = dict(NOMINAL_INPUTS)
         for k, tag in self.inputs_tags.items():
             inputs[k] = self._value(snap.values, good, tag)
@@ -240,7 +267,8 @@ class GuidanceService:
                 info = self.rt.tags[self.rt.tag_index(tag)]
                 lo, hi = equipment[k]
                 equipment[k] = (max(lo, info.write_low), min(hi, info.write_high))
-        advice = advise(current, self.targets, self.model, sigma=sigma, equipment=equipment)
+        del sigma  # the trusted advice states its own uncertainty
+        advice = trusted_advice(self.model, current, self.targets, equipment=equipment)
         sid = self.log.suggestion(now, advice, current)
         with self._lock:
             self.advice, self.suggestion_id = advice, sid
@@ -292,7 +320,18 @@ class GuidanceService:
                     for t, o, pr, m, st in self.accuracy
                 ],
                 status=self.status,
+                model_status=self._model_status(),
             )
+
+    def _model_status(self) -> str:
+        if self.calibrator is None:
+            return ""
+        return self.calibrator.status if not self.model.calibrated else ""
+
+    def adopt_calibration(self, cal: Calibration, source: str = "history") -> None:
+        """Use ``cal`` from the next tick on (called from the calibrator thread, or by a test)."""
+        log.info("furnace model calibration adopted from %s", source)
+        self._pending_cal = cal
 
     def _not_configured_advice(self) -> dict[str, Any] | None:
         """Without a furnace model the screen's "limited by" column says why there is no advice."""
@@ -306,6 +345,7 @@ class GuidanceService:
         unknown = set(targets) - set(OUTPUTS)
         if unknown:
             raise ValueError(f"unknown target(s) {sorted(unknown)}; known: {list(OUTPUTS)}")
+        check_targets(targets)  # TargetError (a ValueError) names the target and the physical range
         with self._lock:
             self.targets.update({k: float(v) for k, v in targets.items()})
             self._next_advice = -math.inf
@@ -326,6 +366,8 @@ class GuidanceService:
     def accept(self, suggestion_id: int, user: str, reason: str = "") -> list[Future[WriteResult]]:
         """Write the suggested setpoints through the runtime's write path; log the decision first."""
         advice = self._current(suggestion_id)
+        if advice.action == "hold" and advice.reason is not None:
+            raise ValueError(f"there is nothing to accept: {reason_text(advice.reason)}")
         written = {
             self.setpoint_tags[k]: round(v, 4)
             for k, v in advice.setpoints.items()
@@ -389,3 +431,4 @@ class GuidanceView:
     tau_s: dict[str, float]  # how fast each output approaches its steady state (for forecasts)
     accuracy: list[dict[str, float | str]]
     status: str = ""  # why there is no guidance (not configured), empty when there is
+    model_status: str = ""  # why the furnace model is not calibrated yet, empty once it is

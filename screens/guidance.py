@@ -270,9 +270,31 @@ class GuidanceScreen(QWidget):
         self.outcome_label.setText(
             self.tr("Predicted outcome: ") + "; ".join(parts) if parts else self.tr("No recommendation yet")
         )
+        if advice.get("action") == "hold" and advice.get("reason"):
+            self.outcome_label.setText(self._hold_text(advice["reason"]))
         self._draw_accuracy(view)
         self._draw_forecast(view)
         self._update_buttons()
+
+    def _hold_text(self, reason: dict) -> str:
+        """Why the advice is "hold": the reason code and its parameters, translated."""
+        p = dict(reason.get("params", {}))
+        labels = {key: self.tr(label) for key, label, _, _ in OUTPUT_ROWS}
+        p["output"] = labels.get(p.get("output", ""), p.get("output", ""))
+        texts = {
+            "not_calibrated": self.tr("Hold — model not trusted: not yet calibrated on this plant's history"),
+            "too_few_measurements": self.tr(
+                "Hold — model not trusted: only {count} recent {output} results (needs {needed})"
+            ),
+            "inaccurate": self.tr(
+                "Hold — model not trusted: recent {output} error {rmse:.3g} exceeds {bound:g}"
+            ),
+            "within_uncertainty": self.tr(
+                "Hold — the predicted improvement of {output} ({improvement:.3g}) is within the uncertainty"
+            ),
+            "would_worsen": self.tr("Hold — every move would take {output} farther from its target"),
+        }
+        return texts.get(reason.get("code", ""), self.tr("Hold")).format(**p)
 
     def _draw_forecast(self, view: GuidanceView) -> None:
         """Grade over the next hours: first-order approach to where each choice leads."""
@@ -320,6 +342,7 @@ class GuidanceScreen(QWidget):
 
     def _update_buttons(self) -> None:
         has_advice = bool(self.view and self.view.advice and self.view.suggestion_id is not None)
+        has_advice = has_advice and self.view.advice.get("action") != "hold"  # type: ignore[union-attr]
         # The advice writes the furnace setpoints: deciding on it needs those setpoints' areas.
         tags = self.view.setpoint_tags.values() if self.view else ()
         may, areas = self.cr.may, tuple(sorted({self._area_of[t] for t in tags if t in self._area_of}))

@@ -13,6 +13,7 @@ import pytest
 from hmi_app.cli import main
 from hmi_app.config import PlantConfig, load_config
 from tests.conftest import control_room, serving, session_for, wait_for
+from tests.test_guidance_service import _trust
 
 BATH = Path(__file__).resolve().parent.parent / "plant_configs" / "bath_smelter.yaml"
 CELLS = [f"B{bank}C{cell:02d}" for bank in (1, 2) for cell in range(1, 6)]
@@ -81,10 +82,20 @@ def test_guidance_inputs_are_found_by_role(bath_room: Any, bath_plant: Any) -> N
         "flux_tph": "TSL.FLUX.SP",
         "fuel_tph": "TSL.COAL.SP",
     }
-    # The advice is written to the roles' setpoint tags, and reaches the plant's process model.
-    session_for(bath_room, "supervisor").guidance_set_targets({"grade": 63.0})
+    # The advice is written to the roles' setpoint tags, and reaches the plant's process model
+    # (advice needs a calibrated, accurate model, and targets more oxygen reaches on all three).
+    _trust(bath_room)
+    session_for(bath_room, "supervisor").guidance_set_targets(
+        {"grade": 63.0, "temp": 1255.0, "fe_sio2": 1.26}
+    )
     view = wait_for(
-        lambda: (v := bath_room.guidance_view()).advice and v.targets["grade"] == 63.0 and v, timeout=30
+        lambda: (
+            (v := bath_room.guidance_view()).advice
+            and v.targets["grade"] == 63.0
+            and v.advice["action"] == "move"
+            and v
+        ),
+        timeout=30,
     )
     wanted = view.advice["recommendation"]
     results = session_for(bath_room, "op-li").guidance_accept(view.suggestion_id)

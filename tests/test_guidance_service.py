@@ -26,12 +26,26 @@ def test_live_predictions_and_advice_appear(running_control_room: Any) -> None:
     assert view.setpoint_tags["oxygen_nm3h"] == "FSF.OXYGEN_SP"
 
 
+def _trust(rt: Any) -> None:
+    """A calibration with a record of small errors: advice needs one (tests/test_models_service.py)."""
+    from hmi_app.models.online import Calibration
+
+    cal = Calibration.nominal(rt.guidance.timing.tau_s)
+    cal.calibrated = True
+    cal.errors = {"grade": [0.2, -0.2] * 6, "temp": [3.0, -3.0] * 6, "fe_sio2": [0.01, -0.01] * 6}
+    rt.guidance.adopt_calibration(cal, "a test")
+
+
 def test_accept_writes_the_setpoints_and_logs_the_decision(
     running_control_room: Any, virtual_plant: Any
 ) -> None:
     rt = running_control_room
+    _trust(rt)
     session_for(rt, "supervisor").guidance_set_targets({"grade": 63.0, "temp": 1240.0, "fe_sio2": 1.25})
-    view = wait_for(lambda: (v := _view(rt)).advice and v.targets["grade"] == 63.0 and v, timeout=30)
+    view = wait_for(
+        lambda: (v := _view(rt)).advice and v.targets["grade"] == 63.0 and v.advice["action"] == "move" and v,
+        timeout=30,
+    )
     wanted = view.advice["recommendation"]
     assert abs(wanted["oxygen_nm3h"] - virtual_plant.model.sp["furnace.oxygen_sp"]) > 10.0
     results = session_for(rt, "op-anna").guidance_accept(view.suggestion_id, reason="lab trend agrees")

@@ -85,18 +85,20 @@ def test_cli_evaluate_prints_json_scores_and_writes_predictions(
     rows: list[dict], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     csv_path, out = tmp_path / "month.csv", tmp_path / "pred.csv"
-    write_csv(rows[:1500], csv_path)
-    assert (
-        main(["model", "evaluate", "--data", str(csv_path), "--assay-delay-min", "45", "--out", str(out)])
-        == 0
-    )
+    write_csv(rows, csv_path)
+    argv = ["model", "evaluate", "--data", str(csv_path), "--warmup-days", "1.5", "--out", str(out)]
+    assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
-    grade = report["scores"]["matte_grade_pct"]
-    assert report["rows"] == 1500 and grade["n"] > 5
+    # Calibrated on the first 1.5 days, scored on the rest; every measurement 45 min late by default.
+    assert report["delays_min"] == {"grade": 45.0, "temp": 45.0, "fe_sio2": 45.0}
+    assert set(report) >= {"calibration", "calibration_window", "held_out"}
+    grade = report["held_out"]["scores"]["matte_grade_pct"]
+    assert report["rows"] == len(rows) and grade["n"] > 5
     assert 0 < grade["rmse"] < 5 and grade["mae"] <= grade["rmse"] and 0 <= grade["within_1"] <= 1
-    assert set(report["scores"]) == {"matte_grade_pct", "matte_temp_c", "slag_fe_sio2"}
+    assert 0 < grade["coverage_1sigma"] < 1 and grade["hold_last_rmse"] > 0
+    assert set(report["held_out"]["scores"]) == {"matte_grade_pct", "matte_temp_c", "slag_fe_sio2"}
     lines = out.read_text().splitlines()
-    assert len(lines) == 1501 and lines[0].startswith("time,pred_grade")
+    assert len(lines) == len(rows) + 1 and lines[0].startswith("time,pred_grade")
 
 
 @pytest.mark.parametrize(

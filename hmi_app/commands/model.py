@@ -1,8 +1,9 @@
-"""``hmi-app model evaluate | advise``: the furnace prediction models from the command line.
+"""``hmi-app model calibrate | evaluate | advise``: the furnace prediction models from the command line.
 
-``evaluate`` replays a time-ordered CSV through the online model the way it runs live and prints
-RMSE, MAE and share within band per output as JSON; ``advise`` prints the setpoint recommendation
-and its predicted outcome for the inputs in a STATE.json.
+``calibrate`` fits the model's structure to a history CSV and writes MODEL.json; ``evaluate``
+calibrates on the first days of a CSV (or takes a MODEL.json) and scores the rest as it would have
+run live, against the hold-last-measurement baseline, with the coverage of its intervals;
+``advise`` recommends setpoints for targets from a calibrated model — or says "hold" and why.
 """
 
 from __future__ import annotations
@@ -14,31 +15,55 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from hmi_app.models import model_file
+from hmi_app.models.calibrate import CalibrationError, calibrate
 from hmi_app.models.evaluate import DatasetError, load_csv, replay, scores, write_predictions
 from hmi_app.models.furnace import INPUT_COLUMNS, INPUT_RANGES
-from hmi_app.models.guidance import advise, parse_targets
+from hmi_app.models.fusion import OUTPUTS
+from hmi_app.models.guidance import parse_targets
+from hmi_app.models.holdout import evaluate_holdout
+from hmi_app.models.online import CalibratedFurnaceModel
+from hmi_app.models.trust import TargetError, check_reachable, check_targets, trusted_advice
+
+
+def _delays(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--assay-delay-min", type=float, default=45.0, help="lab assay delay after sampling")
+    sub.add_argument(
+        "--temp-delay-min", type=float, default=None, help="temperature delay (default: the assay delay)"
+    )
 
 
 def register(sub: Any) -> None:
-    """Add ``model`` with its ``evaluate`` and ``advise`` sub-commands to the CLI."""
-    model = sub.add_parser("model", help="furnace prediction models: evaluate on data, advise setpoints")
+    """Add ``model`` with its ``calibrate``, ``evaluate`` and ``advise`` sub-commands to the CLI."""
+    model = sub.add_parser("model", help="furnace prediction models: calibrate, evaluate, advise")
     msub = model.add_subparsers(dest="model_command", required=True)
 
-    ev = msub.add_parser(
-        "evaluate", help="replay a CSV through the model without look-ahead; print JSON scores"
-    )
-    ev.add_argument("--data", required=True, help="time-ordered CSV (columns: see the issue / docs)")
-    ev.add_argument("--assay-delay-min", type=float, default=45.0, help="lab assay delay after sampling")
-    ev.add_argument("--temp-delay-min", type=float, default=0.0, help="tapping temperature delay")
+    ca = msub.add_parser("calibrate", help="fit the model's structure to a history CSV; write MODEL.json")
+    ca.add_argument("--data", required=True, help="time-ordered history CSV (columns: see the docs)")
+    ca.add_argument("--out", required=True, help="MODEL.json to write")
+    _delays(ca)
+    ca.set_defaults(func=cmd_calibrate)
+
+    ev = msub.add_parser("evaluate", help="calibrate on the first days, score the rest; print JSON")
+    ev.add_argument("--data", required=True, help="time-ordered CSV (columns: see the docs)")
+    ev.add_argument("--warmup-days", type=float, default=7.0, help="days to calibrate on (default 7)")
+    ev.add_argument("--model", help="score every row with this MODEL.json instead of calibrating")
+    _delays(ev)
     ev.add_argument("--out", help="write per-row predictions and their sigma to this CSV")
     ev.add_argument(
-        "--mechanism-only", action="store_true", help="no data-driven correction (for comparison)"
+        "--mechanism-only", action="store_true", help="the textbook mechanism alone (for comparison)"
     )
     ev.set_defaults(func=cmd_evaluate)
 
     ad = msub.add_parser("advise", help="recommend oxygen, flux and fuel for targets; print JSON")
-    ad.add_argument("--state", required=True, help="JSON with the current inputs (CSV column names)")
+    src = ad.add_mutually_exclusive_group()
+    src.add_argument("--model", help="calibrated MODEL.json")
+    src.add_argument("--history", help="history CSV to calibrate on the spot")
+    ad.add_argument("--state", help="JSON with the current inputs (default with --history: its last row)")
     ad.add_argument("--targets", required=True, help="e.g. grade=62,temp=1230,fe_sio2=1.2")
+    _delays(ad)
     ad.set_defaults(func=cmd_advise)
 
 
@@ -47,29 +72,50 @@ def _fail(message: str) -> int:
     return 2
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    if args.assay_delay_min < 0 or args.temp_delay_min < 0:
-        return _fail("delays must not be negative")
+def delays_of(args: argparse.Namespace) -> dict[str, float]:
+    """Delay per output in seconds; temperature shares the lab's delay unless told otherwise."""
+    temp = args.assay_delay_min if args.temp_delay_min is None else args.temp_delay_min
+    if args.assay_delay_min < 0 or temp < 0:
+        raise ValueError("delays must not be negative")
+    return {"grade": 60.0 * args.assay_delay_min, "fe_sio2": 60.0 * args.assay_delay_min, "temp": 60.0 * temp}
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
     try:
+        delays = delays_of(args)
         data = load_csv(args.data)
-    except DatasetError as exc:
+        cal = calibrate(data, delays)
+        model_file.save(cal, args.out)
+    except (DatasetError, CalibrationError, ValueError) as exc:
         return _fail(str(exc))
-    result = replay(
-        data,
-        assay_delay_s=60.0 * args.assay_delay_min,
-        temp_delay_s=60.0 * args.temp_delay_min,
-        mechanism_only=args.mechanism_only,
-    )
-    report: dict[str, Any] = {
-        "rows": len(data),
-        "assay_delay_min": args.assay_delay_min,
-        "mode": "mechanism" if args.mechanism_only else "fused",
-        "scores": scores(data, result),
-    }
-    if data.extra:
-        report["scores_vs_truth"] = scores(data, result, truth=True)
+    except OSError as exc:
+        return _fail(f"{args.out}: cannot write ({exc.strerror})")
+    doc = model_file.calibration_json(cal)
+    print(json.dumps({"model": str(args.out), "parameters": doc["parameters"], "fit": doc["fit"]}, indent=2))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    try:
+        delays = delays_of(args)
+        data = load_csv(args.data)
+        if args.mechanism_only:
+            result = replay(
+                data, assay_delay_s=delays["grade"], temp_delay_s=delays["temp"], mechanism_only=True
+            )
+            report: dict[str, Any] = {"rows": len(data), "mode": "mechanism", "scores": scores(data, result)}
+            if args.out:
+                write_predictions(data, result, args.out)
+            print(json.dumps(report, indent=2))
+            return 0
+        if args.warmup_days < 0:
+            raise ValueError("--warmup-days must not be negative")
+        given = model_file.load(args.model) if args.model else None
+        report, held = evaluate_holdout(data, delays, 0.0 if given else args.warmup_days, given)
+    except (DatasetError, CalibrationError, ValueError) as exc:
+        return _fail(str(exc))
     if args.out:
-        write_predictions(data, result, args.out)
+        write_predictions(data, held, args.out)  # type: ignore[arg-type]
         report["predictions"] = str(args.out)
     print(json.dumps(report, indent=2))
     return 0
@@ -102,9 +148,43 @@ def load_state(path: str | Path) -> dict[str, float]:
 
 def cmd_advise(args: argparse.Namespace) -> int:
     try:
-        state = load_state(args.state)
         targets = parse_targets(args.targets)
-    except ValueError as exc:
+        check_targets(targets)  # before any calibration: an impossible target needs no model
+        state = load_state(args.state) if args.state else None
+        if args.history:
+            data = load_csv(args.history)
+            cal = calibrate(data, delays_of(args))
+            state = state or {k: float(v[-1]) for k, v in data.inputs.items()}
+            source = f"calibrated on {args.history}"
+        elif args.model:
+            cal = model_file.load(args.model)
+            source = str(args.model)
+        else:
+            cal, source = None, "uncalibrated textbook model"
+        if state is None:
+            raise ValueError(
+                "give --state STATE.json (the current inputs), or --history to take its last row"
+            )
+        model = CalibratedFurnaceModel(cal)
+        model.step(0.0, state)
+        check_reachable(model, state, targets)
+        advice = trusted_advice(model, state, targets)
+    except TargetError as exc:
+        return _fail(f"refused: {exc}")
+    except (DatasetError, CalibrationError, ValueError) as exc:
         return _fail(str(exc))
-    print(json.dumps(advise(state, targets).as_json(), indent=2))
+    out = advice.as_json()
+    out["model"] = source
+    out["predicted_outcome_text"] = {
+        o: f"{advice.predicted[o]:.4g} ± {advice.predicted_sigma[o]:.2g}" for o in OUTPUTS
+    }
+    print(json.dumps(out, indent=2, default=_jsonable))
     return 0
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

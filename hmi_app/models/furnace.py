@@ -88,6 +88,9 @@ class FurnaceParams:
     eta_fuel: float = 0.85  # share of the fuel's heating value that reaches the bath
     fuel_lhv_mj_per_kg: float = 28.0  # pulverised coal
     fuel_c: float = 0.75  # carbon fraction of the fuel (burns with blown O2)
+    fuel_o2_share: float = (
+        1.0  # share of the fuel's carbon burnt by the blown O2, not burner air [calibrated]
+    )
     cu_slag_pct: float = 1.5
     s_slag_pct: float = 0.8
     phi_magnetite: float = 0.15  # fraction of slag Fe as Fe3O4
@@ -95,6 +98,8 @@ class FurnaceParams:
     sio2_carryover: float = 0.0681  # feed SiO2 carried to the off-gas dust [calibrated]
     other_slag_frac: float = 0.09  # Al2O3, CaO, MgO … of the concentrate reporting to slag
     dust_sio2_pct: float = 0.0  # recycled dust is mostly oxidised Cu/Fe, little free silica
+    dust_cu_pct: float = 0.0  # Cu of the recycled dust that reports to the matte [calibrated]
+    dust_heat_mj_per_t: float = 0.0  # heat recycled dust takes to heat up and decompose [calibrated]
     heat_per_o2_mj: float = 289.85  # net heat per kmol O2 reacted with sulfides [calibrated]
     slag_superheat_k: float = 40.0
     gas_superheat_k: float = 90.0
@@ -139,7 +144,7 @@ def oxygen_supply_nm3h(inputs: dict[str, Any]) -> Any:
 def _rates(inputs: dict[str, Any], p: FurnaceParams, g: Any) -> dict[str, Any]:
     """Matte and slag rates and the element flows for a given grade (the 2 x 2 linear balance)."""
     feed = inputs["conc_feed_tph"]
-    cu_in = feed * inputs["conc_cu_pct"] / 100.0
+    cu_in = feed * inputs["conc_cu_pct"] / 100.0 + inputs["dust_tph"] * p.dust_cu_pct / 100.0
     fe_in = feed * inputs["conc_fe_pct"] / 100.0
     s_in = feed * inputs["conc_s_pct"] / 100.0
     sio2 = (
@@ -178,7 +183,7 @@ def oxygen_demand_nm3h(inputs: dict[str, Any], p: FurnaceParams, g: Any) -> Any:
         r["s_gas"] * 1000.0 / M_S
         + r["fe_slag"] * 1000.0 / M_FE * o2_per_fe
         + r["o_matte"] * 1000.0 / M_O2
-        + inputs["fuel_tph"] * p.fuel_c * 1000.0 / M_C
+        + inputs["fuel_tph"] * p.fuel_c * p.fuel_o2_share * 1000.0 / M_C
     )
     return kmol * NM3_PER_KMOL
 
@@ -202,11 +207,16 @@ def solve_grade(
     below, above = fa >= 0, fb <= 0  # too little / too much oxygen for any grade in the bracket
     side = np.zeros(shape)
     x = a
+    # A row keeps the first iterate that meets the tolerance: its grade then depends on its own
+    # inputs only, never on how many iterations the other rows of the array needed.
+    done, found = np.zeros(shape, dtype=bool), np.zeros(shape)
     for _ in range(40):
         denom = np.where(fb - fa == 0, 1.0, fb - fa)
         x = np.clip(b - fb * (b - a) / denom, lo, hi)
         fx = oxygen_demand_nm3h(inputs, p, x) - supply
-        if np.all(np.abs(fx) < 1e-3):
+        newly = ~done & (np.abs(fx) < 1e-3)
+        found, done = np.where(newly, x, found), done | newly
+        if np.all(done):
             break
         left = fx * fb > 0  # root between a and x: move b
         b, fb_new = np.where(left, x, b), np.where(left, fx, fb)
@@ -216,6 +226,7 @@ def solve_grade(
         fb_new = np.where(~left & (side == -1), fb_new / 2.0, fb_new)
         side = np.where(left, 1, -1)
         fa, fb = fa_new, fb_new
+    x = np.where(done, found, x)
     if extrapolate:
         slope_lo = (oxygen_demand_nm3h(inputs, p, np.full(shape, lo + 1.0)) - supply - fa) / 1.0
         slope_hi = (fb - (oxygen_demand_nm3h(inputs, p, np.full(shape, hi - 1.0)) - supply)) / 1.0
@@ -229,11 +240,14 @@ def heat_balance_temp(inputs: dict[str, Any], p: FurnaceParams, g: Any) -> Any:
     """Matte temperature (°C) that closes the heat balance at grade ``g``."""
     r = _rates(inputs, p, g)
     supply = oxygen_supply_nm3h(inputs)
-    reacted_kmol = p.eta_o2 * supply / NM3_PER_KMOL - inputs["fuel_tph"] * p.fuel_c * 1000.0 / M_C
+    reacted_kmol = (
+        p.eta_o2 * supply / NM3_PER_KMOL - inputs["fuel_tph"] * p.fuel_c * p.fuel_o2_share * 1000.0 / M_C
+    )
     q_in = (
         reacted_kmol * p.heat_per_o2_mj / 3600.0
         + inputs["fuel_tph"] * p.fuel_lhv_mj_per_kg * p.eta_fuel / 3.6
         - p.q_loss_mw
+        - inputs["dust_tph"] * p.dust_heat_mj_per_t / 3600.0
     )  # MW
     purity = inputs["oxygen_purity_pct"] / 100.0
     n2 = (1.0 - AIR_O2) * inputs["air_nm3h"] + (1.0 - purity) * inputs["oxygen_nm3h"]

@@ -42,9 +42,19 @@ class Advice:
     limited: dict[str, str] = field(default_factory=dict)  # knob -> "equipment" | "rate"
     enrichment_pct: float = float("nan")
     oxygen_coefficient: float = float("nan")
+    action: str = "move"  # "move" | "hold"
+    reason: dict[str, Any] | None = None  # why "hold": {"code": ..., "params": {...}} (the screen translates)
+    trust: dict[str, Any] = field(default_factory=dict)  # the trust region the move was limited to
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        extra: dict[str, Any] = {"action": self.action}
+        if self.reason is not None:
+            from hmi_app.models.trust import reason_text
+
+            extra["reason"] = {**self.reason, "text": reason_text(self.reason)}
+        if self.trust:
+            extra["trust_region"] = self.trust
+        return extra | {
             "recommendation": {k: round(v, 3) for k, v in self.setpoints.items()},
             "current": {k: round(v, 3) for k, v in self.current.items()},
             "targets": self.targets,
