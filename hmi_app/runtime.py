@@ -173,6 +173,7 @@ class Runtime:
             self.handovers = handover.HandoverBook(self.data_dir / "handover.db")  # shift handovers, signed
         # Sessions' commands run here, one at a time in submission order, never on a GUI thread.
         self.commands = ThreadPoolExecutor(1, thread_name_prefix="commands")
+        self.signing = ThreadPoolExecutor(1, thread_name_prefix="signed-commands")  # password checks
         self._started = False
         self._stopped = False
 
@@ -185,7 +186,8 @@ class Runtime:
         for driver in self.drivers.values():
             driver.start()
         self.guidance.start()
-        self.commands.submit(lambda: None).result()  # the command thread lives as long as the core
+        for executor in (self.commands, self.signing):  # their threads live as long as the core
+            executor.submit(lambda: None).result()
         self._started = True
         log.info("runtime started: %d tags, %d devices", len(self.tags), len(self.drivers))
 
@@ -193,7 +195,8 @@ class Runtime:
         if self._stopped:
             return
         self._stopped = True
-        self.commands.shutdown(wait=True)  # commands already queued are performed and audited
+        self.signing.shutdown(wait=True)  # commands already queued are performed and audited
+        self.commands.shutdown(wait=True)
         self.guidance.stop()
         for driver in self.drivers.values():
             driver.stop()

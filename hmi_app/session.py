@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Principal], None]
+PASSWORD_COMMANDS = frozenset({"sign_handover"})  # commands whose perform step checks a password
 ALL = frozenset({ALL_AREAS})
 
 
@@ -154,8 +155,12 @@ class ControlRoomSession:
         """Authorise, perform and audit ``command`` off the caller's thread; the outcome as a Future."""
         principal = self._principal
         result: Future[CommandResult] = Future()
+        # A command that checks passwords (scrypt: about a second) runs on its own thread, so an
+        # acknowledgement queued meanwhile never waits behind a signature.
+        signed = command.signature is not None or command.kind in PASSWORD_COMMANDS
+        executor = self.core.signing if signed else self.core.commands
         try:
-            self.core.commands.submit(self._run, command, principal, result)
+            executor.submit(self._run, command, principal, result)
         except RuntimeError:  # the core is stopping: refuse, never raise into a screen
             result.set_result(CommandResult(False, "the control room is shutting down", "failed"))
         return result

@@ -6,6 +6,7 @@ store (cheap scrypt cost) and the real audit database; the time window runs on a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from PySide6.QtCore import Qt
 from hmi_app.auth import Authenticator
 from hmi_app.config import DEMO_CONFIG, load_config
 from hmi_app.credentials import ScryptParams
-from hmi_app.operator_commands import Signature
+from hmi_app.operator_commands import Acknowledge, Signature, WriteSetpoint
 from hmi_app.permissions import Principal, Role
 from hmi_app.session import ControlRoomSession
 from hmi_app.users import UserStore
@@ -145,3 +146,18 @@ def test_the_faceplate_asks_for_the_signatures_of_a_critical_tag(qtbot, plant_an
     assert plate.last_result.ok, plate.last_result.reason
     assert plant.served_value(TAG) == pytest.approx(target)
     window.close()
+
+
+def test_a_password_check_never_holds_up_other_commands(plant_and_core, users, clock) -> None:
+    plant, core = plant_and_core
+    session = _session(core, users, clock)
+    gate = threading.Event()
+    blocker = core.signing.submit(gate.wait, 10)  # a password check in progress (scrypt: ~1 s)
+    signed = session.execute(
+        WriteSetpoint(TAG, plant.served_value(TAG), "hold", signature=_sign(clock, "wang", PASSWORD["wang"]))
+    )
+    ack = session.execute(Acknowledge(("no-such-alarm",)))
+    assert ack.result(10).ok and not signed.done()  # the acknowledgement did not wait
+    gate.set()
+    blocker.result(5)
+    assert signed.result(10).ok
