@@ -13,7 +13,7 @@ from screens import theme
 
 DEVICES_WIDTH = 210
 DEVICES_MIN_WIDTH = 90
-ELIDED_MIN_WIDTH = 56  # a screen button's text is never shortened below this (about four CJK characters)
+ELIDED_MIN_WIDTH = 48  # a screen button's text is never shortened below this (about three CJK characters)
 BUTTON_PADDING = 18  # left + right padding of a navigation button (theme stylesheet) and its frame
 
 

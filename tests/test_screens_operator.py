@@ -155,6 +155,8 @@ def test_back_and_forward_follow_the_screens_shown(qtbot, window) -> None:
 
 def test_language_switches_at_run_time(qtbot, window, running_control_room) -> None:
     runtime = running_control_room
+    window.resize(1920, 1080)  # room for every screen's button with its function key
+    qtbot.waitUntil(lambda: window.width() == 1920)
     assert window.nav.buttons["overview"].text().startswith("Overview")
     tile = window.units["furnace"].tiles["FSF.MATTE_TEMP"]
     assert tile.label_text() == "Matte temperature (settler pyrometer)"

@@ -93,6 +93,7 @@ class DataRule:
 
     def __init__(self, config: PlantConfig, user: str) -> None:
         strings = {t.name for t in config.tags} | {d.name for d in config.devices} | {user}
+        strings |= {user[:k] + "…" for k in range(3, len(user))}  # the header elides a long user name
         strings |= {t.eng_unit for t in config.tags if t.eng_unit}
         for tag in config.tags:
             for key, _spec in tag.limits.all_rules() if tag.limits else ():

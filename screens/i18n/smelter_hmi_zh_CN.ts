@@ -971,6 +971,30 @@
 <context>
     <name>GuidanceScreen</name>
     <message>
+        <source>Hold — model not trusted: not yet calibrated on this plant's history</source>
+        <translation>保持 — 模型不可信：尚未用本厂历史数据校准</translation>
+    </message>
+    <message>
+        <source>Hold — model not trusted: only {count} recent {output} results (needs {needed})</source>
+        <translation>保持 — 模型不可信：{output}近期只有 {count} 个结果（需要 {needed} 个）</translation>
+    </message>
+    <message>
+        <source>Hold — model not trusted: recent {output} error {rmse:.3g} exceeds {bound:g}</source>
+        <translation>保持 — 模型不可信：{output}近期误差 {rmse:.3g} 超过 {bound:g}</translation>
+    </message>
+    <message>
+        <source>Hold — the predicted improvement of {output} ({improvement:.3g}) is within the uncertainty</source>
+        <translation>保持 — {output}的预测改善（{improvement:.3g}）在不确定度之内</translation>
+    </message>
+    <message>
+        <source>Hold — every move would take {output} farther from its target</source>
+        <translation>保持 — 任何调整都会使{output}偏离目标更远</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>保持</translation>
+    </message>
+    <message>
         <source>Grade target</source>
         <translation>品位目标</translation>
     </message>
