@@ -62,7 +62,7 @@ def test_accept_writes_the_setpoints_and_logs_the_decision(
     audit = sqlite3.connect(rt.data_dir / "audit.db")
     try:
         rows = audit.execute(
-            "SELECT user, result FROM audit WHERE action = 'accept_advice' AND target = ?",
+            "SELECT user, outcome FROM audit WHERE action = 'accept_advice' AND target = ?",
             (f"suggestion {view.suggestion_id}",),
         ).fetchall()
     finally:
