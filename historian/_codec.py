@@ -1,0 +1,278 @@
+"""Lossless encodings of the store: chunks of one tag cut into frames, and whole-flush WAL rows.
+
+Floats are encoded through their IEEE bit patterns read as int64, so every value (NaN, -0.0,
+subnormals) comes back bit for bit:
+
+* values: the difference of consecutive bit patterns (wrapping int64 arithmetic), zig-zag mapped
+  so that small moves either way are small numbers, then bit-packed at the width of the largest
+  one. A random walk's moves are Gaussian, so the largest needs about one bit more than their
+  entropy; measured on the benchmark's walk that beat byte-shuffling + zlib (5.75 against 5.82
+  bytes per value) and, unlike zlib, lets numpy unpack any sample without unpacking its
+  predecessors;
+* times: delta-of-delta of the bit patterns, bit-packed: a regular 1 Hz series is all zeros and
+  takes no bits at all;
+* qualities: one constant per chunk, or the bytes through zlib (bad samples are rare).
+
+A chunk is split into *frames* of ``frame`` samples. Each frame restarts its differences from a
+base value kept in the data blob and has a small summary (``FRAME_DTYPE``) next to it, so a bucket
+query adds whole frames from their summaries and unpacks only the frames cut by a bucket edge.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from historian._types import QUALITY_GOOD, HistoryData
+
+FRAME = 512  # samples per frame: summaries cost 50 bytes and bases 16 per frame, unpacking costs per sample
+FRAME_DTYPE = np.dtype(
+    [
+        ("t0", "<f8"),
+        ("gmin", "<f8"),
+        ("gmax", "<f8"),
+        ("gsum", "<f8"),
+        ("gfirst", "<f8"),
+        ("glast", "<f8"),
+        ("n_good", "<u2"),
+    ]
+)
+MAX_PACKED_WIDTH = 56  # a field read from 8 bytes at any bit offset; wider ones are stored whole
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+
+
+def zigzag(d: I64) -> U64:
+    """Map signed differences to unsigned so that small moves either way stay small."""
+    return ((d << 1) ^ (d >> 63)).view(np.uint64)
+
+
+def unzigzag(z: U64) -> I64:
+    """Inverse of :func:`zigzag` (overwrites ``z``)."""
+    sign = z & np.uint64(1)
+    np.negative(sign.view(np.int64), out=sign.view(np.int64))
+    z >>= np.uint64(1)
+    z ^= sign
+    return z.view(np.int64)
+
+
+def width_of(z: U64) -> int:
+    """Bits needed for the largest value (0 for none or all zero); 64 beyond ``MAX_PACKED_WIDTH``."""
+    if not z.size:
+        return 0
+    w = int(z.max()).bit_length()
+    return 64 if w > MAX_PACKED_WIDTH else w
+
+
+def pack(z: U64, width: int) -> bytes:
+    """Bit-pack ``z`` at ``width`` bits each, little-endian bit order."""
+    if width == 0 or not z.size:
+        return b""
+    if width == 64:
+        return z.astype("<u8").tobytes()
+    bits = np.unpackbits(z.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    return np.packbits(bits[:, :width].ravel(), bitorder="little").tobytes()
+
+
+def packed_bytes(n: int, width: int) -> int:
+    """Size of ``n`` values packed at ``width`` bits."""
+    return (n * width + 7) // 8
+
+
+def extract(buf: npt.NDArray[np.uint8], bit_offsets: I64, widths: I64 | int) -> U64:
+    """Unpack fields at ``bit_offsets`` (``buf`` has 8 spare zero bytes at its end); vectorised.
+
+    ``widths`` is one width for all fields or one per field. In-place operations: this is the
+    inner loop of every read.
+    """
+    windows = np.ndarray((buf.shape[0] - 7,), dtype="<u8", buffer=buf, strides=(1,))
+    raw = windows.take(bit_offsets >> 3)
+    raw >>= (bit_offsets & 7).view(np.uint64)
+    if isinstance(widths, int):
+        if widths < 64:
+            raw &= np.uint64((1 << widths) - 1)
+        return raw
+    w = widths.view(np.uint64)
+    mask = np.left_shift(np.uint64(1), w)
+    mask -= np.uint64(1)
+    mask[widths >= 64] = np.uint64(0xFFFFFFFFFFFFFFFF)
+    raw &= mask
+    return raw
+
+
+def _uniform(a: I64) -> I64 | int:
+    """``a``'s single value if all are equal (fast path of :func:`extract`), else ``a``."""
+    return int(a[0]) if a.size and bool((a == a[0]).all()) else a
+
+
+def segment_cumsum(d: I64, starts: I64, lengths: I64) -> I64:
+    """Cumulative sums restarting at every segment start (wrapping int64)."""
+    c = np.cumsum(d)
+    before = c[starts] - d[starts]
+    return c - np.repeat(before, lengths)
+
+
+def local_index(lengths: I64) -> I64:
+    """Position of every element inside its segment, for segments of ``lengths``."""
+    total = int(lengths.sum())
+    starts = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+
+
+@dataclass(frozen=True)
+class EncodedChunk:
+    """One chunk row's encoded fields (see ``historian._sqlite.CREATE_CHUNKS``)."""
+
+    n: int
+    frame: int
+    width: int
+    twidth: int
+    dt_ref: int
+    q_const: int
+    frames: bytes
+    data: bytes
+    quals: bytes | None
+
+
+def encode_chunk(
+    ts: npt.NDArray[np.float64], vals: npt.NDArray[np.float64], quals: npt.NDArray[np.uint8], frame: int = FRAME
+) -> EncodedChunk:
+    """Encode one tag's samples (ascending time) as a chunk of frames."""
+    n = ts.shape[0]
+    starts = np.arange(0, n, frame, dtype=np.int64)
+    j = np.arange(n, dtype=np.int64) % frame
+    vb = np.ascontiguousarray(vals, np.float64).view(np.int64)
+    d = np.diff(vb, prepend=vb[:1])
+    d[starts] = 0
+    z = zigzag(d)
+    width = width_of(z)
+    tb = np.ascontiguousarray(ts, np.float64).view(np.int64)
+    dt = np.diff(tb, prepend=tb[:1])
+    dt_ref = int(dt[1]) if n > 1 else 0
+    prev = np.r_[np.int64(dt_ref), dt[:-1]]
+    prev[j == 1] = dt_ref
+    dod = dt - prev
+    dod[j == 0] = 0
+    tz = zigzag(dod)
+    twidth = width_of(tz)
+    good = (quals == QUALITY_GOOD) & np.isfinite(vals)
+    meta = np.zeros(starts.shape[0], FRAME_DTYPE)
+    meta["t0"] = ts[starts]
+    meta["n_good"] = np.add.reduceat(good.astype(np.int64), starts)
+    with np.errstate(invalid="ignore"):
+        meta["gmin"] = np.minimum.reduceat(np.where(good, vals, np.inf), starts)
+        meta["gmax"] = np.maximum.reduceat(np.where(good, vals, -np.inf), starts)
+    meta["gsum"] = np.add.reduceat(np.where(good, vals, 0.0), starts)
+    idx = np.flatnonzero(good)
+    lo = np.searchsorted(idx, starts)
+    hi = np.searchsorted(idx, starts + frame)
+    has = hi > lo
+    meta["gfirst"] = np.where(has, vals[idx[np.minimum(lo, idx.size - 1)]] if idx.size else np.nan, np.nan)
+    meta["glast"] = np.where(has, vals[idx[np.maximum(hi - 1, 0)]] if idx.size else np.nan, np.nan)
+    empty = ~has
+    meta["gmin"][empty] = meta["gmax"][empty] = meta["gsum"][empty] = np.nan
+    q_const = int(quals[0]) if n and bool((quals == quals[0]).all()) else -1
+    header = np.column_stack([vb[starts], tb[starts]]).astype("<i8").tobytes()  # per frame: bases
+    data = header + pack(tz, twidth) + pack(z, width)
+    q_blob = None if q_const >= 0 else zlib.compress(np.ascontiguousarray(quals, np.uint8).tobytes(), 1)
+    return EncodedChunk(n, frame, width, twidth, dt_ref, q_const, meta.tobytes(), data, q_blob)
+
+
+@dataclass(frozen=True)
+class ChunkRef:
+    """What decoding needs of a stored chunk row."""
+
+    n: int
+    frame: int
+    width: int
+    twidth: int
+    dt_ref: int
+    q_const: int
+    data: bytes
+    quals: bytes | None
+
+
+def frame_meta(blob: bytes) -> np.ndarray:
+    """The frame summaries of a chunk (a ``FRAME_DTYPE`` array)."""
+    return np.frombuffer(blob, FRAME_DTYPE)
+
+
+def decode_frames(refs: list[ChunkRef], wanted: list[I64] | None = None) -> HistoryData:
+    """Samples of the ``wanted`` frames of each chunk (all frames if ``None``), in the given order.
+
+    Vectorised over all chunks and frames: one concatenation of the data blobs, then numpy reads
+    every field at its bit offset and adds up the differences per frame.
+    """
+    if not refs:
+        return HistoryData.empty()
+    n = np.array([r.n for r in refs], np.int64)
+    fr = np.array([r.frame for r in refs], np.int64)
+    k = (n + fr - 1) // fr
+    if wanted is None:
+        wanted = [np.arange(kk, dtype=np.int64) for kk in k.tolist()]
+    per_chunk = np.array([w.shape[0] for w in wanted], np.int64)
+    if not per_chunk.sum():
+        return HistoryData.empty()
+    sizes = np.array([len(r.data) for r in refs], np.int64)
+    base = np.cumsum(sizes) - sizes
+    buf = np.frombuffer(b"".join([r.data for r in refs]) + bytes(8), np.uint8)
+    c = np.repeat(np.arange(len(refs)), per_chunk)  # chunk of every wanted frame
+    f = np.concatenate(wanted).astype(np.int64)
+    start = f * fr[c]
+    length = np.minimum(fr[c], n[c] - start)
+    width = np.array([r.width for r in refs], np.int64)
+    twidth = np.array([r.twidth for r in refs], np.int64)
+    ts_off = base + 16 * k
+    v_off = ts_off + (n * twidth + 7) // 8
+    words = np.ndarray((buf.shape[0] - 7,), "<i8", buf, strides=(1,))
+    vbase, tbase = words[base[c] + 16 * f], words[base[c] + 16 * f + 8]
+    sc = np.repeat(c, length)
+    j = local_index(length)
+    i = np.repeat(start, length) + j
+    seg = np.cumsum(length) - length
+    values = _unpack_series(buf, v_off, width, sc, i, seg, length)
+    values += np.repeat(vbase, length)
+    dt_ref = np.array([r.dt_ref for r in refs], np.int64)
+    if not twidth.any() and bool((dt_ref == dt_ref[0]).all()):  # regular times: no bits stored
+        times = j * dt_ref[0]
+    else:
+        dt = _unpack_series(buf, ts_off, twidth, sc, i, seg, length)
+        dt += dt_ref[sc]
+        dt[j == 0] = 0
+        times = segment_cumsum(dt, seg, length)
+    times += np.repeat(tbase, length)
+    return HistoryData(times.view(np.float64), values.view(np.float64), _qualities(refs, sc, i))
+
+
+def _unpack_series(
+    buf: npt.NDArray[np.uint8], section: I64, width: I64, sc: I64, i: I64, seg: I64, length: I64
+) -> I64:
+    """Zig-zag differences of sample ``i`` of chunk ``sc``, summed up per frame."""
+    w = _uniform(width)
+    if isinstance(w, int):
+        if w == 0:
+            return np.zeros(i.shape[0], np.int64)
+        offsets = i * w
+    else:
+        w = w[sc]
+        offsets = i * w
+    offsets += section[sc] * 8
+    return segment_cumsum(unzigzag(extract(buf, offsets, w)), seg, length)
+
+
+def _qualities(refs: list[ChunkRef], sc: I64, i: I64) -> npt.NDArray[np.uint8]:
+    """Quality of sample ``i`` of chunk ``sc`` for every decoded sample."""
+    q_const = np.array([r.q_const for r in refs], np.int64)
+    out = q_const[sc].astype(np.uint8)
+    mixed = np.flatnonzero(q_const < 0)
+    if mixed.size:
+        qs = [np.frombuffer(zlib.decompress(refs[m].quals or b""), np.uint8) for m in mixed.tolist()]
+        allq = np.concatenate(qs)
+        pos = np.full(len(refs), -1, np.int64)
+        pos[mixed] = np.cumsum([0] + [q.shape[0] for q in qs])[:-1]
+        take = pos[sc] >= 0
+        out[take] = allq[pos[sc][take] + i[take]]
+    return out

@@ -1,0 +1,123 @@
+"""The written points not yet cut into chunks, per tag in memory (the WAL rows hold them on disk).
+
+One 2-D numpy array set (tags x capacity), so a flush of 20,000 tags is a handful of vectorised
+writes. A tag whose points reach ``target`` is *due*: the writer cuts its points into a chunk.
+Cuts are spread over several flushes (at most ``budget`` tags each) so that a plant whose tags all
+fill at the same moment does not stall one flush; ``capacity`` leaves room for that delay, and a
+tag that would overflow it is cut at once. ``first_seq`` is the WAL row of a tag's oldest point:
+rows older than every tag's ``first_seq`` are no longer needed.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import numpy.typing as npt
+
+from historian._types import Batch, HistoryData
+
+DEFAULT_BUFFER_BYTES = 128_000_000  # memory for points awaiting their chunk, all tags together
+BYTES_PER_POINT = 17  # float64 time + float64 value + uint8 quality
+MAX_TARGET = 4096  # points per chunk at most; fewer when many tags share the memory
+MIN_TARGET = 64
+NO_SEQ = np.iinfo(np.int64).max
+
+
+def chunk_target(n_tags: int, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> int:
+    """Points per chunk for ``n_tags`` tags in ``buffer_bytes`` (with a quarter's room to spare)."""
+    per_tag = buffer_bytes / (BYTES_PER_POINT * 1.25 * max(1, n_tags))
+    return int(min(MAX_TARGET, max(MIN_TARGET, per_tag // 64 * 64)))
+
+
+class TailBuffers:
+    """Per-tag points since each tag's last chunk (see the module text); thread-safe."""
+
+    def __init__(self, n_tags: int, target: int) -> None:
+        self.target = target
+        self.capacity = target + max(8, target // 4)
+        self.budget = max(64, math.ceil(n_tags / 16))
+        self._ts = np.zeros((n_tags, self.capacity))
+        self._vals = np.zeros((n_tags, self.capacity))
+        self._quals = np.zeros((n_tags, self.capacity), np.uint8)
+        self.count = np.zeros(n_tags, np.int64)
+        self.first_seq = np.full(n_tags, NO_SEQ, np.int64)
+        self.lock = threading.RLock()
+
+    @property
+    def n_tags(self) -> int:
+        """Tags (rows)."""
+        return int(self.count.shape[0])
+
+    def series(self, tag: int, extra: HistoryData | None = None) -> HistoryData:
+        """The tag's points (plus ``extra`` after them), sorted by time."""
+        c = int(self.count[tag])
+        data = HistoryData(self._ts[tag, :c].copy(), self._vals[tag, :c].copy(), self._quals[tag, :c].copy())
+        if extra is not None and len(extra):
+            data = HistoryData.concat([data, extra])
+        if len(data) > 1 and np.any(np.diff(data.timestamps) < 0):  # a source clock stepped back
+            data = data.select(np.argsort(data.timestamps, kind="stable"))
+        return data
+
+    def window(self, tag: int, t0: float, t1: float) -> HistoryData:
+        """Points of ``tag`` with ``t0 <= t <= t1``, ascending."""
+        with self.lock:
+            data = self.series(tag)
+        ts = data.timestamps
+        return data.select(slice(np.searchsorted(ts, t0, "left"), np.searchsorted(ts, t1, "right")))
+
+    def last(self, tags: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(has, t, v, q)`` of the last point written of each tag; vectorised."""
+        with self.lock:
+            c = self.count[tags]
+            col = np.maximum(c - 1, 0)
+            return c > 0, self._ts[tags, col], self._vals[tags, col], self._quals[tags, col]
+
+    def plan(self, points: Batch, extra_due: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
+        """Tags to cut in a flush bringing ``points`` (sorted by tag): overflowing ones, then due ones.
+
+        ``extra_due`` marks tags that must be cut for other reasons (their oldest point keeps an
+        old WAL row alive).
+        """
+        incoming = np.bincount(points.tags, minlength=self.n_tags)
+        total = self.count + incoming
+        forced = total > self.capacity
+        due = (total >= self.target) & ~forced
+        if extra_due is not None:
+            due |= extra_due & (total > 0) & ~forced
+        room = max(0, self.budget - int(forced.sum()))
+        due_tags = np.flatnonzero(due)
+        if due_tags.size > room:  # the fullest first
+            due_tags = due_tags[np.argsort(-total[due_tags], kind="stable")[:room]]
+        return np.sort(np.r_[np.flatnonzero(forced), due_tags]).astype(np.int64)
+
+    def apply(self, points: Batch, cut: npt.NDArray[np.int64], seq: int) -> None:
+        """After the flush committed: empty the ``cut`` tags, append the other points (sorted by tag)."""
+        with self.lock:
+            self.count[cut] = 0
+            self.first_seq[cut] = NO_SEQ
+            keep = ~np.isin(points.tags, cut)
+            tags = points.tags[keep]
+            if not tags.size:
+                return
+            starts = np.flatnonzero(np.r_[True, tags[1:] != tags[:-1]])
+            rank = np.arange(tags.size) - np.repeat(starts, np.diff(np.r_[starts, tags.size]))
+            col = self.count[tags] + rank
+            self._ts[tags, col] = points.timestamps[keep]
+            self._vals[tags, col] = points.values[keep]
+            self._quals[tags, col] = points.qualities[keep]
+            uniq = tags[starts]
+            self.first_seq[uniq] = np.where(self.count[uniq] == 0, seq, self.first_seq[uniq])
+            self.count[uniq] += np.diff(np.r_[starts, tags.size])
+
+    def oldest_seq(self) -> int:
+        """The oldest WAL row still needed (``NO_SEQ`` if none)."""
+        return int(self.first_seq.min()) if self.first_seq.size else NO_SEQ
+
+
+def pieces(data: HistoryData, target: int) -> list[HistoryData]:
+    """Cut a tag's points into chunks of about ``target`` points (one unless a backlog)."""
+    m = max(1, round(len(data) / target))
+    bounds = np.linspace(0, len(data), m + 1).astype(np.int64)
+    return [data.select(slice(a, b)) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
