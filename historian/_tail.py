@@ -23,6 +23,7 @@ BYTES_PER_POINT = 17  # float64 time + float64 value + uint8 quality
 MAX_TARGET = 4096  # points per chunk at most; fewer when many tags share the memory
 MIN_TARGET = 64
 NO_SEQ = np.iinfo(np.int64).max
+CHUNK_SPAN = 3600.0  # a tag's points are cut alone before a point this much newer joins them
 
 
 def chunk_target(n_tags: int, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> int:
@@ -74,30 +75,47 @@ class TailBuffers:
             col = np.maximum(c - 1, 0)
             return c > 0, self._ts[tags, col], self._vals[tags, col], self._quals[tags, col]
 
-    def plan(self, points: Batch, extra_due: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
-        """Tags to cut in a flush bringing ``points`` (sorted by tag): overflowing ones, then due ones.
+    def plan(
+        self, points: Batch, extra_due: npt.NDArray[np.bool_] | None = None
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Tags to cut in a flush bringing ``points`` (sorted by tag), and which of them alone.
 
-        ``extra_due`` marks tags that must be cut for other reasons (their oldest point keeps an
-        old WAL row alive).
+        Cut are tags that would overflow, due ones (fullest first, at most ``budget``), those in
+        ``extra_due`` (their oldest point keeps an old WAL row alive) and those whose new points
+        come ``CHUNK_SPAN`` after their first one (after a pause): these are cut *alone*, without
+        the new points, which start the tag's next chunk.
         """
         incoming = np.bincount(points.tags, minlength=self.n_tags)
         total = self.count + incoming
-        forced = total > self.capacity
-        due = (total >= self.target) & ~forced
+        alone = np.zeros(self.n_tags, np.bool_)
+        if len(points):
+            starts = np.flatnonzero(np.r_[True, points.tags[1:] != points.tags[:-1]])
+            tags = points.tags[starts]
+            late = (self.count[tags] > 0) & (points.timestamps[starts] - self._ts[tags, 0] >= CHUNK_SPAN)
+            alone[tags[late]] = True
+        forced = (total > self.capacity) & ~alone
+        due = (total >= self.target) & ~forced & ~alone
         if extra_due is not None:
-            due |= extra_due & (total > 0) & ~forced
+            due |= extra_due & (total > 0) & ~forced & ~alone
         room = max(0, self.budget - int(forced.sum()))
         due_tags = np.flatnonzero(due)
         if due_tags.size > room:  # the fullest first
             due_tags = due_tags[np.argsort(-total[due_tags], kind="stable")[:room]]
-        return np.sort(np.r_[np.flatnonzero(forced), due_tags]).astype(np.int64)
+        cut = np.sort(np.r_[np.flatnonzero(forced | alone), due_tags]).astype(np.int64)
+        return cut, alone
 
-    def apply(self, points: Batch, cut: npt.NDArray[np.int64], seq: int) -> None:
-        """After the flush committed: empty the ``cut`` tags, append the other points (sorted by tag)."""
+    def apply(
+        self, points: Batch, cut: npt.NDArray[np.int64], seq: int, alone: npt.NDArray[np.bool_] | None = None
+    ) -> None:
+        """After the flush committed: empty the ``cut`` tags and append the other points (by tag).
+
+        Tags cut ``alone`` keep their new points, which become their first.
+        """
         with self.lock:
             self.count[cut] = 0
             self.first_seq[cut] = NO_SEQ
-            keep = ~np.isin(points.tags, cut)
+            gone = cut if alone is None else cut[~alone[cut]]
+            keep = ~np.isin(points.tags, gone)
             tags = points.tags[keep]
             if not tags.size:
                 return

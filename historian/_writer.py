@@ -101,7 +101,7 @@ class FlushWriter:
         if len(points):
             blob = encode_flush(ids, points.timestamps, points.values, points.qualities, self.last_t, self.last_v)
         old = (tail.first_seq < seq - self.max_wal_rows) & (tail.count > 0)
-        cut = tail.plan(points, old)
+        cut, alone = tail.plan(points, old)
         starts, lengths = runs(points.tags)
         last = starts + lengths - 1
         new_t, new_v = self.last_t.copy(), self.last_v.copy()
@@ -111,16 +111,19 @@ class FlushWriter:
         cuts: list[tuple[int, int, int, int]] = []
         run_of = dict(zip(points.tags[starts].tolist(), zip(starts.tolist(), lengths.tolist(), strict=True), strict=True))
         for tag in cut.tolist():
-            s, n = run_of.get(tag, (0, 0))
+            s, n = (0, 0) if alone[tag] else run_of.get(tag, (0, 0))
             with tail.lock:
                 data = tail.series(tag, HistoryData(*(a[s : s + n] for a in points[1:])))
             disk_id = int(self.disk_ids[tag])
             rows.extend(self._chunk_rows(disk_id, data))
-            cuts.append((seq, int(new_t[disk_id]), int(new_v[disk_id]), disk_id))
+            if alone[tag]:  # its new points stay in this flush's row: replayed after the cut
+                cuts.append((seq - 1, int(self.last_t[disk_id]), int(self.last_v[disk_id]), disk_id))
+            else:
+                cuts.append((seq, int(new_t[disk_id]), int(new_v[disk_id]), disk_id))
         first_seq = tail.first_seq.copy()
         first_seq[cut] = NO_SEQ
         fresh = points.tags[starts][first_seq[points.tags[starts]] == NO_SEQ]
-        first_seq[np.setdiff1d(fresh, cut)] = seq
+        first_seq[np.setdiff1d(fresh, cut[~alone[cut]])] = seq
         oldest = min(int(first_seq.min(initial=NO_SEQ)), seq + 1)
         with tail.lock:  # readers see the chunks and the tail change together
             with _sqlite.transaction(conn):
@@ -131,7 +134,7 @@ class FlushWriter:
                 for sql, params in before_commit:
                     conn.executemany(sql, params)
                 conn.execute("DELETE FROM wal WHERE seq < ?", (oldest,))
-            tail.apply(points, cut, seq)
+            tail.apply(points, cut, seq, alone)
         self.last_t, self.last_v = new_t, new_v
         self.seq = seq
         self.chunks_written += len(rows)
