@@ -11,7 +11,8 @@ subnormals) comes back bit for bit:
   predecessors;
 * times: delta-of-delta of the bit patterns, bit-packed: a regular 1 Hz series is all zeros and
   takes no bits at all;
-* qualities: one constant per chunk, or the bytes through zlib (bad samples are rare).
+* qualities: the chunk's most common one, and the samples that differ as (position, quality)
+  pairs - bad samples are rare, and numpy places them without a decompressor call per chunk.
 
 A chunk is split into *frames* of ``frame`` samples. Each frame restarts its differences from a
 base value kept in the data blob and has a small summary (``FRAME_DTYPE``) next to it, so a bucket
@@ -20,7 +21,6 @@ query adds whole frames from their summaries and unpacks only the frames cut by 
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,18 +28,17 @@ import numpy.typing as npt
 
 from historian._types import QUALITY_GOOD, HistoryData
 
-FRAME = 512  # samples per frame: summaries cost 50 bytes and bases 16 per frame, unpacking costs per sample
+FRAME = 256  # samples per frame: a summary costs 34 bytes and a base 8 per frame, unpacking costs per sample
 FRAME_DTYPE = np.dtype(
     [
         ("t0", "<f8"),
         ("gmin", "<f8"),
         ("gmax", "<f8"),
         ("gsum", "<f8"),
-        ("gfirst", "<f8"),
-        ("glast", "<f8"),
         ("n_good", "<u2"),
     ]
 )
+QUAL_DTYPE = np.dtype([("i", "<u4"), ("q", "u1")])  # a sample whose quality is not the chunk's usual
 MAX_PACKED_WIDTH = 56  # a field read from 8 bytes at any bit offset; wider ones are stored whole
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -83,14 +82,22 @@ def packed_bytes(n: int, width: int) -> int:
 
 
 def extract(buf: npt.NDArray[np.uint8], bit_offsets: I64, widths: I64 | int) -> U64:
-    """Unpack fields at ``bit_offsets`` (``buf`` has 8 spare zero bytes at its end); vectorised.
+    """Unpack fields at ``bit_offsets`` of ``buf`` (with at least 8 spare zero bytes at its end).
 
-    ``widths`` is one width for all fields or one per field. In-place operations: this is the
-    inner loop of every read.
+    ``widths`` is one width for all fields or one per field. Reads two aligned 64-bit words per
+    field (a strided unaligned view made numpy copy the whole buffer first), in place where it
+    can: this is the inner loop of every read.
     """
-    windows = np.ndarray((buf.shape[0] - 7,), dtype="<u8", buffer=buf, strides=(1,))
-    raw = windows.take(bit_offsets >> 3)
-    raw >>= (bit_offsets & 7).view(np.uint64)
+    usable = buf.shape[0] // 8 * 8
+    words = buf[:usable].view("<u8")
+    wi = bit_offsets >> 6
+    sh = (bit_offsets & 63).view(np.uint64)
+    raw = words.take(wi)
+    raw >>= sh
+    high = words.take(np.minimum(wi + 1, words.shape[0] - 1))
+    high <<= np.uint64(1)  # (x << 1) << (63 - sh): 0 when sh is 0, where x << 64 is undefined
+    high <<= np.uint64(63) - sh
+    raw |= high
     if isinstance(widths, int):
         if widths < 64:
             raw &= np.uint64((1 << widths) - 1)
@@ -166,18 +173,16 @@ def encode_chunk(
         meta["gmin"] = np.minimum.reduceat(np.where(good, vals, np.inf), starts)
         meta["gmax"] = np.maximum.reduceat(np.where(good, vals, -np.inf), starts)
     meta["gsum"] = np.add.reduceat(np.where(good, vals, 0.0), starts)
-    idx = np.flatnonzero(good)
-    lo = np.searchsorted(idx, starts)
-    hi = np.searchsorted(idx, starts + frame)
-    has = hi > lo
-    meta["gfirst"] = np.where(has, vals[idx[np.minimum(lo, idx.size - 1)]] if idx.size else np.nan, np.nan)
-    meta["glast"] = np.where(has, vals[idx[np.maximum(hi - 1, 0)]] if idx.size else np.nan, np.nan)
+    has = meta["n_good"] > 0
     empty = ~has
-    meta["gmin"][empty] = meta["gmax"][empty] = meta["gsum"][empty] = np.nan
-    q_const = int(quals[0]) if n and bool((quals == quals[0]).all()) else -1
-    header = np.column_stack([vb[starts], tb[starts]]).astype("<i8").tobytes()  # per frame: bases
+    meta["gmin"][empty] = meta["gmax"][empty] = np.nan
+    q_const = int(np.bincount(quals).argmax()) if n else 0
+    odd = np.flatnonzero(quals != q_const)
+    exceptions = np.zeros(odd.size, QUAL_DTYPE)
+    exceptions["i"], exceptions["q"] = odd, quals[odd]
+    header = vb[starts].astype("<i8").tobytes()  # per frame: the value base (the time base is t0)
     data = header + pack(tz, twidth) + pack(z, width)
-    q_blob = None if q_const >= 0 else zlib.compress(np.ascontiguousarray(quals, np.uint8).tobytes(), 1)
+    q_blob = exceptions.tobytes() if odd.size else None
     return EncodedChunk(n, frame, width, twidth, dt_ref, q_const, meta.tobytes(), data, q_blob)
 
 
@@ -191,6 +196,7 @@ class ChunkRef:
     twidth: int
     dt_ref: int
     q_const: int
+    frames: bytes
     data: bytes
     quals: bytes | None
 
@@ -218,17 +224,19 @@ def decode_frames(refs: list[ChunkRef], wanted: list[I64] | None = None) -> Hist
         return HistoryData.empty()
     sizes = np.array([len(r.data) for r in refs], np.int64)
     base = np.cumsum(sizes) - sizes
-    buf = np.frombuffer(b"".join([r.data for r in refs]) + bytes(8), np.uint8)
+    buf = np.frombuffer(b"".join([r.data for r in refs]) + bytes(16), np.uint8)
     c = np.repeat(np.arange(len(refs)), per_chunk)  # chunk of every wanted frame
     f = np.concatenate(wanted).astype(np.int64)
     start = f * fr[c]
     length = np.minimum(fr[c], n[c] - start)
     width = np.array([r.width for r in refs], np.int64)
     twidth = np.array([r.twidth for r in refs], np.int64)
-    ts_off = base + 16 * k
+    ts_off = base + 8 * k
     v_off = ts_off + (n * twidth + 7) // 8
-    words = np.ndarray((buf.shape[0] - 7,), "<i8", buf, strides=(1,))
-    vbase, tbase = words[base[c] + 16 * f], words[base[c] + 16 * f + 8]
+    vbase = extract(buf, (base[c] + 8 * f) * 8, 64).view(np.int64)  # per frame, at any byte offset
+    t0s = np.frombuffer(b"".join([r.frames for r in refs]), FRAME_DTYPE)["t0"]
+    first_frame = np.cumsum(k) - k
+    tbase = np.ascontiguousarray(t0s[first_frame[c] + f]).view(np.int64)
     sc = np.repeat(c, length)
     j = local_index(length)
     i = np.repeat(start, length) + j
@@ -264,15 +272,18 @@ def _unpack_series(
 
 
 def _qualities(refs: list[ChunkRef], sc: I64, i: I64) -> npt.NDArray[np.uint8]:
-    """Quality of sample ``i`` of chunk ``sc`` for every decoded sample."""
-    q_const = np.array([r.q_const for r in refs], np.int64)
-    out = q_const[sc].astype(np.uint8)
-    mixed = np.flatnonzero(q_const < 0)
-    if mixed.size:
-        qs = [np.frombuffer(zlib.decompress(refs[m].quals or b""), np.uint8) for m in mixed.tolist()]
-        allq = np.concatenate(qs)
-        pos = np.full(len(refs), -1, np.int64)
-        pos[mixed] = np.cumsum([0] + [q.shape[0] for q in qs])[:-1]
-        take = pos[sc] >= 0
-        out[take] = allq[pos[sc][take] + i[take]]
+    """Quality of sample ``i`` of chunk ``sc`` for every decoded sample (ascending per chunk)."""
+    out = np.array([r.q_const for r in refs], np.uint8)[sc]
+    odd = [(c, np.frombuffer(r.quals, QUAL_DTYPE)) for c, r in enumerate(refs) if r.quals]
+    if not odd:
+        return out
+    n = np.array([r.n for r in refs], np.int64)
+    offset = np.cumsum(n) - n
+    key = offset[sc] + i  # unique and ascending over the decoded samples
+    ex = np.concatenate([e for _, e in odd])
+    ex_key = np.concatenate([offset[c] + e["i"].astype(np.int64) for c, e in odd])
+    pos = np.searchsorted(key, ex_key)
+    hit = pos < key.shape[0]
+    hit[hit] = key[pos[hit]] == ex_key[hit]
+    out[pos[hit]] = ex["q"][hit]
     return out

@@ -128,9 +128,9 @@ class StoreReader:
         with self._consistent() as tail:
             rows = self._read(_sqlite.SELECT_FRAMES, (self._disk_id(tag), t0, t1))
             recent = tail.window(tag, t0, t1)
-        metas = [frame_meta(r[5]) for r in rows]  # type: ignore[arg-type]
-        counts = np.array([m.shape[0] for m in metas], np.int64)
-        meta = np.concatenate(metas) if metas else np.empty(0, FRAME_DTYPE)
+        blobs = [r[5] for r in rows]
+        counts = np.array([len(b) for b in blobs], np.int64) // FRAME_DTYPE.itemsize  # type: ignore[arg-type]
+        meta = frame_meta(b"".join(blobs))  # type: ignore[arg-type]  # one array: no per-chunk concatenation
         chunk = np.repeat(np.arange(len(rows)), counts)
         number = np.arange(meta.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
         last_in_chunk = number == np.repeat(counts - 1, counts)

@@ -50,7 +50,7 @@ INSERT_CHUNK = f"INSERT INTO chunks VALUES ({', '.join('?' * 12)})"
 INSERT_WAL = "INSERT INTO wal(seq, n, data) VALUES (?, ?, ?)"
 UPDATE_CUT = "UPDATE tags SET cut_seq = ?, last_t = ?, last_v = ? WHERE id = ?"
 UPSERT_SNAPSHOT = "INSERT OR REPLACE INTO snapshot(tag_id, ts, value, quality) VALUES (?, ?, ?, ?)"
-REF_COLUMNS = "n, frame, width, twidth, dt_ref, q_const, data, quals"
+REF_COLUMNS = "n, frame, width, twidth, dt_ref, q_const, frames, data, quals"
 SELECT_FRAMES = (
     "SELECT rowid, t_start, t_end, n, frame, frames FROM chunks "
     "WHERE tag_id = ? AND t_end >= ? AND t_start <= ? ORDER BY t_end"
@@ -121,8 +121,8 @@ def chunk_row(tag_id: int, t_start: float, t_end: float, e: EncodedChunk) -> tup
 
 def ref(row: Sequence[object]) -> ChunkRef:
     """A :class:`ChunkRef` from the ``REF_COLUMNS`` of a row."""
-    n, frame, width, twidth, dt_ref, q_const, data, quals = row
-    return ChunkRef(int(n), int(frame), int(width), int(twidth), int(dt_ref), int(q_const), data, quals)  # type: ignore[arg-type]
+    n, frame, width, twidth, dt_ref, q_const, frames, data, quals = row
+    return ChunkRef(int(n), int(frame), int(width), int(twidth), int(dt_ref), int(q_const), frames, data, quals)  # type: ignore[arg-type]
 
 
 def tag_state(conn: sqlite3.Connection) -> tuple[npt.NDArray[np.int64], ...]:

@@ -81,7 +81,7 @@ def decode_flush(
     times = segment_cumsum(dt, starts, lengths)
     values_part = blob[HEADER.size + size :]
     if width:
-        buf = np.frombuffer(values_part + bytes(8), np.uint8)
+        buf = np.frombuffer(values_part + bytes(16), np.uint8)
         dv = unzigzag(extract(buf, np.arange(n, dtype=np.int64) * width, width))
     else:
         dv = np.zeros(n, np.int64)

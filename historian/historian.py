@@ -244,8 +244,14 @@ class Historian:
         k1 = np.where(index.last_in_chunk, bucket_index(edges, end), np.searchsorted(edges, end, "left") - 1)
         limit = np.minimum(t_end, np.nextafter(boundary, -math.inf))
         whole = (k0 == k1) & (start >= edges[0]) & (end <= limit)
-        if not whole.all():
-            data = self._store.decode_frames(index, ~whole)
+        # The first and last frame of a bucket give its first and last value: unpacked too (they
+        # are cut by an edge anyway, unless an edge falls exactly between two frames or in a gap).
+        first_in_bucket = k0 != np.r_[-1, k1[:-1]]
+        last_in_bucket = k1 != np.r_[k0[1:], -1]
+        unpack = ~whole | first_in_bucket | last_in_bucket
+        whole &= ~unpack
+        if unpack.any():
+            data = self._store.decode_frames(index, unpack)
             ts = data.timestamps
             lo = np.searchsorted(ts, edges[0], side="left")
             hi = min(np.searchsorted(ts, t_end, side="right"), np.searchsorted(ts, boundary, side="left"))
@@ -264,10 +270,10 @@ class Historian:
                     m["gmin"][sel],
                     m["gmax"][sel],
                     m["gsum"][sel],
-                    m["gfirst"][sel],
-                    start[w][sel],
-                    m["glast"][sel],
-                    start[w][sel],
+                    np.full(int(sel.sum()), np.nan),  # first/last come from the unpacked frames
+                    np.full(int(sel.sum()), np.inf),
+                    np.full(int(sel.sum()), np.nan),
+                    np.full(int(sel.sum()), -np.inf),
                 )
         anchors.extend(self._gap_anchors(index, acc, whole))
         return anchors
