@@ -303,8 +303,9 @@ class SampleStore(StoreReader):
                     last = len(pieces) == 1
                     self._write(conn, pieces[0], snapshot if last else empty, final and last)
                     done = sum(len(b) for b in pieces.pop(0))
-                    with self._lock:
-                        self._inflight -= done
+                    if pieces:  # the last piece counts as written once the error is cleared
+                        with self._lock:
+                            self._inflight -= done
                     count -= done
             except Exception as exc:  # the historian must outlive any write failure
                 self._close_writer()
