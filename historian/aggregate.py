@@ -171,17 +171,43 @@ def interpolate(data: HistoryData, t: FloatArray, linear: bool) -> tuple[FloatAr
 def _segments(data: HistoryData, linear: bool, max_gap: float) -> npt.NDArray[np.bool_]:
     """Which stretches between consecutive points carry a good trend line.
 
-    Good points at both ends (and, for lines, the same quality), and no longer than ``max_gap``:
-    a longer step means nothing was recorded there (the compressor stores a heartbeat point at
-    least every ``max_interval``), which is a gap, not a flat line.
+    Good points at both ends (and, for lines, the same quality) - a bad point starts a gap. Longer
+    stretches than ``max_gap`` were split by :func:`_split_long_steps` before.
     """
     ts, vals, quals = data.timestamps, data.values, data.qualities
     good = (quals == QUALITY_GOOD) & np.isfinite(vals)
     step = np.diff(ts)
-    seg = good[:-1] & (step > 0) & (step <= max_gap)
+    seg = good[:-1] & (step > 0) & (step <= max_gap * (1 + 1e-12))
     if linear:
         seg &= good[1:]
     return seg
+
+
+def _split_long_steps(data: HistoryData, max_gap: float) -> HistoryData:
+    """The gap rule: after a point, the trend holds its value for ``max_gap`` at most, then it is a gap.
+
+    The compressor stores a point at least every ``max_interval`` while a tag is alive, so a longer
+    step means nothing was recorded (the HMI stopped, the device was silent). The recording did go on
+    for a while after its last stored point, though: the value is held for ``max_gap`` before the
+    gap starts (a point there, and a bad one at the same time).
+    """
+    ts = data.timestamps
+    if ts.size < 2 or not np.isfinite(max_gap):
+        return data
+    long = np.flatnonzero(np.diff(ts) > max_gap)
+    if not long.size:
+        return data
+    at = ts[long] + max_gap
+    pos = np.repeat(long + 1, 2)
+    return HistoryData(
+        np.insert(ts, pos, np.repeat(at, 2)),
+        np.insert(data.values, pos, np.column_stack([data.values[long], np.full(long.size, np.nan)]).ravel()),
+        np.insert(
+            data.qualities,
+            pos,
+            np.column_stack([data.qualities[long], np.full(long.size, QUALITY_BAD)]).ravel().astype(np.uint8),
+        ),
+    )
 
 
 def line_buckets(data: HistoryData, edges: FloatArray, linear: bool, max_gap: float = np.inf) -> BucketData:
@@ -200,8 +226,9 @@ def line_buckets(data: HistoryData, edges: FloatArray, linear: bool, max_gap: fl
       value in the bucket.
     """
     n = edges.shape[0] - 1
-    ts, vals = data.timestamps, data.values
-    good_pt = (data.qualities == QUALITY_GOOD) & np.isfinite(vals)
+    stored = data
+    data = _split_long_steps(data, max_gap)
+    ts = data.timestamps
     seg = _segments(data, linear, max_gap) if ts.size > 1 else np.zeros(0, np.bool_)
     # The line's value at each edge, from the right (segment starting at or spanning the edge) and
     # from the left (segment ending at or spanning it).
@@ -213,8 +240,9 @@ def line_buckets(data: HistoryData, edges: FloatArray, linear: bool, max_gap: fl
     cand_v[:, 0] = np.where(ok_right[:-1], v_right[:-1], np.nan)
     cand_v[:, 1] = np.where(ok_left[1:], v_left[1:], np.nan)
     acc = BucketAccumulator(edges)
-    inside = (ts >= edges[0]) & (ts <= edges[-1]) & good_pt
-    acc.add_samples(HistoryData(ts[inside], vals[inside], data.qualities[inside]))
+    st = stored.timestamps
+    inside = (st >= edges[0]) & (st <= edges[-1])
+    acc.add_samples(stored.select(inside))
     with np.errstate(invalid="ignore"):
         minimum = np.fmin(acc.minimum, np.fmin(cand_v[:, 0], cand_v[:, 1]))
         maximum = np.fmax(acc.maximum, np.fmax(cand_v[:, 0], cand_v[:, 1]))

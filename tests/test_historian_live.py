@@ -224,7 +224,8 @@ def test_a_longer_silence_than_the_heartbeat_allows_is_a_gap_not_a_line() -> Non
     data = HistoryData(np.array([0.0, 10.0, 400.0, 410.0]), np.array([1.0, 2.0, 5.0, 6.0]), np.full(4, GOOD, np.uint8))
     b = line_buckets(data, np.linspace(0.0, 410.0, 42), linear=True, max_gap=150.0)
     assert b.minimum[0] == 1.0 and b.maximum[-1] == 6.0
-    assert np.isnan(b.minimum[2:39]).all() and np.isnan(b.mean[2:39]).all()  # 10..400 s: nothing recorded
+    assert (b.minimum[1:16] == 2.0).all()  # the last value is held for the heartbeat allowance, 150 s
+    assert np.isnan(b.minimum[16:40]).all() and np.isnan(b.mean[16:40]).all()  # then nothing was recorded
     drawn = insert_gaps(data, 150.0)
     np.testing.assert_array_equal(drawn.timestamps, [0.0, 10.0, 205.0, 400.0, 410.0])
     assert np.isnan(drawn.values[2]) and drawn.values[[0, 1, 3, 4]].tolist() == [1.0, 2.0, 5.0, 6.0]
