@@ -59,7 +59,9 @@ def entropy_bytes(values: np.ndarray, sigma: float = 0.05) -> float:
 def db_bytes(path: Path) -> tuple[int, int]:
     """(logical database bytes, bytes on disk of the file plus its SQLite -wal)."""
     with closing(sqlite3.connect(path)) as conn:
-        logical = conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+        logical = (
+            conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+        )
     wal = Path(str(path) + "-wal")
     return int(logical), path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
@@ -145,7 +147,9 @@ def restart(path: Path, folder: Path, tags: int, seconds: int) -> dict:
     t = time.perf_counter()
     store = SampleStore(killed, names, 0.0)
     out["restart_open_s_kill_9"] = round(time.perf_counter() - t, 3)
-    out["kill_9_samples_lost"] = tags * seconds - sum(len(store.query(i, -math.inf, math.inf)) for i in range(tags))
+    out["kill_9_samples_lost"] = tags * seconds - sum(
+        len(store.query(i, -math.inf, math.inf)) for i in range(tags)
+    )
     store.stop()
     return out
 
@@ -167,7 +171,9 @@ def queries(folder: Path, ingest_path: Path, tags: int, live_values: np.ndarray)
     hist = Historian(path, ["LONG"], 0.0, ring_capacity=60)
     day0 = T0 + 12 * DAY
     got = hist.query(0, day0, day0 + DAY - 1)
-    assert np.array_equal(got.values, vals[12 * DAY : 13 * DAY]) and np.array_equal(got.timestamps, ts[12 * DAY : 13 * DAY])
+    assert np.array_equal(got.values, vals[12 * DAY : 13 * DAY]) and np.array_equal(
+        got.timestamps, ts[12 * DAY : 13 * DAY]
+    )
     out["raw_24h_ms"] = timed(lambda: hist.query(0, day0, day0 + DAY - 1))
     t1 = T0 + n - 1
     b = hist.buckets(0, T0, t1, 2000)
@@ -241,7 +247,9 @@ def runtime_style(folder: Path, tags: int, seconds: int) -> dict:
         "runtime_tags": tags,
         "runtime_seconds": seconds,
         "runtime_writer_cpu_share_of_one_core": round(cpu / wall, 4),
-        "runtime_flush_ms_median_per_minute": [round(statistics.median(v), 1) for _, v in sorted(per_minute.items())],
+        "runtime_flush_ms_median_per_minute": [
+            round(statistics.median(v), 1) for _, v in sorted(per_minute.items())
+        ],
         "runtime_flush_ms_max_per_minute": [round(max(v), 1) for _, v in sorted(per_minute.items())],
         "runtime_bytes_per_sample_per_minute": sizes,
         "runtime_dropped": hist.dropped,
@@ -255,7 +263,10 @@ def sensor(folder: Path, tags: int, seconds: int) -> dict:
     values = counts * (1600.0 / 65535.0)
     path = folder / "sensor.db"
     r = ingest(path, tags, seconds, 5, values, qualities(rng, (seconds, tags)))
-    return {"sensor_bytes_per_sample": r["bytes_per_sample_final"], "sensor_ingest_samples_per_s": r["ingest_samples_per_s"]}
+    return {
+        "sensor_bytes_per_sample": r["bytes_per_sample_final"],
+        "sensor_ingest_samples_per_s": r["ingest_samples_per_s"],
+    }
 
 
 def main() -> int:
@@ -264,7 +275,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=3600)
     parser.add_argument("--runtime-tags", type=int, default=20_000)
     parser.add_argument("--runtime-seconds", type=int, default=120)
-    parser.add_argument("--skip", nargs="*", default=[], help="sections to skip: ingest queries runtime sensor")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="sections to skip: ingest queries runtime sensor"
+    )
     args = parser.parse_args()
     result: dict[str, Any] = {"load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:

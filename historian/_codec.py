@@ -145,7 +145,10 @@ class EncodedChunk:
 
 
 def encode_chunk(
-    ts: npt.NDArray[np.float64], vals: npt.NDArray[np.float64], quals: npt.NDArray[np.uint8], frame: int = FRAME
+    ts: npt.NDArray[np.float64],
+    vals: npt.NDArray[np.float64],
+    quals: npt.NDArray[np.uint8],
+    frame: int = FRAME,
 ) -> EncodedChunk:
     """Encode one tag's samples (ascending time) as a chunk of frames."""
     n = ts.shape[0]

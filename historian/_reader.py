@@ -75,7 +75,9 @@ class StoreReader:
             rows = self._read(_sqlite.SELECT_OVERLAPPING, (self._disk_id(tag), t0, t1))
             recent = tail.window(tag, t0, t1)
         data = sort_history(decode_frames([_sqlite.ref(r) for r in rows]))
-        data = data.select(slice(np.searchsorted(data.timestamps, t0, "left"), np.searchsorted(data.timestamps, t1, "right")))
+        data = data.select(
+            slice(np.searchsorted(data.timestamps, t0, "left"), np.searchsorted(data.timestamps, t1, "right"))
+        )
         return _merge(data, recent)
 
     def latest(self, tag: int, n: int, before: float = math.inf) -> HistoryData:
@@ -112,7 +114,9 @@ class StoreReader:
         data = _merge(disk.select(disk.timestamps > t), recent.select(slice(0, 1)))
         return data.select(slice(0, 1))
 
-    def last_points(self, tags: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def last_points(
+        self, tags: npt.NDArray[np.int64]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(has, t, v, q)`` of the last stored point of each tag: memory first, then disk."""
         with self._consistent() as tail:
             has, t, v, q = tail.last(tags)

@@ -123,7 +123,9 @@ class _Emitter:
             piece = data.select(slice(s, min(s + MAX_TARGET, cut)))
             ts = piece.timestamps
             encoded = encode_chunk(ts, piece.values, piece.qualities)
-            self.conn.execute(_sqlite.INSERT_CHUNK, _sqlite.chunk_row(self.tag_id, float(ts[0]), float(ts[-1]), encoded))
+            self.conn.execute(
+                _sqlite.INSERT_CHUNK, _sqlite.chunk_row(self.tag_id, float(ts[0]), float(ts[-1]), encoded)
+            )
             self.count += len(piece)
         self.held = data.select(slice(cut, None))
 
@@ -138,7 +140,9 @@ def migrate_v1(conn: sqlite3.Connection) -> int:
     converted = 0
     for tag_id in tag_ids:
         emitter = _Emitter(conn, int(tag_id))
-        cursor = conn.execute("SELECT ts, value, quality FROM samples WHERE tag_id = ? ORDER BY ts", (tag_id,))
+        cursor = conn.execute(
+            "SELECT ts, value, quality FROM samples WHERE tag_id = ? ORDER BY ts", (tag_id,)
+        )
         while rows := cursor.fetchmany(MIGRATE_ROWS):
             ts, vals, quals = zip(*rows, strict=True)
             emitter.add(HistoryData(np.asarray(ts, np.float64), _floats(vals), np.asarray(quals, np.uint8)))
@@ -163,7 +167,9 @@ def migrate_v2(conn: sqlite3.Connection) -> int:
     converted = 0
     for tag_id in tag_ids:
         emitter = _Emitter(conn, int(tag_id))
-        cursor = conn.execute("SELECT ts, vals, quals FROM chunks_v2 WHERE tag_id = ? ORDER BY t_start", (tag_id,))
+        cursor = conn.execute(
+            "SELECT ts, vals, quals FROM chunks_v2 WHERE tag_id = ? ORDER BY t_start", (tag_id,)
+        )
         while rows := cursor.fetchmany(64):
             emitter.add(
                 HistoryData(

@@ -29,8 +29,8 @@ from historian._codec import ChunkRef, EncodedChunk
 
 SCHEMA_VERSION = 3  # PRAGMA user_version; 1 row per sample, 2 fragments + sealed chunks (_schema)
 CREATE_TAGS = (
-    "CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE, "
-    "cut_seq INTEGER NOT NULL DEFAULT 0, last_t INTEGER NOT NULL DEFAULT 0, last_v INTEGER NOT NULL DEFAULT 0)"
+    "CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE, cut_seq INTEGER NOT NULL "
+    "DEFAULT 0, last_t INTEGER NOT NULL DEFAULT 0, last_v INTEGER NOT NULL DEFAULT 0)"
 )
 CREATE_CHUNKS = (
     "CREATE TABLE IF NOT EXISTS chunks("
@@ -55,7 +55,9 @@ SELECT_FRAMES = (
     "SELECT rowid, t_start, t_end, n, frame, frames FROM chunks "
     "WHERE tag_id = ? AND t_end >= ? AND t_start <= ? ORDER BY t_end"
 )
-SELECT_OVERLAPPING = f"SELECT {REF_COLUMNS} FROM chunks WHERE tag_id = ? AND t_end >= ? AND t_start <= ? ORDER BY t_end"
+SELECT_OVERLAPPING = (
+    f"SELECT {REF_COLUMNS} FROM chunks WHERE tag_id = ? AND t_end >= ? AND t_start <= ? ORDER BY t_end"
+)
 SELECT_REFS = f"SELECT rowid, {REF_COLUMNS} FROM chunks WHERE rowid"  # + " IN (...)"
 SELECT_BACKWARDS = f"SELECT {REF_COLUMNS} FROM chunks WHERE tag_id = ? AND t_start <= ? ORDER BY t_end DESC"
 SELECT_AFTER = f"SELECT {REF_COLUMNS} FROM chunks WHERE tag_id = ? AND t_end > ? ORDER BY t_end LIMIT 1"
@@ -116,13 +118,28 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 def chunk_row(tag_id: int, t_start: float, t_end: float, e: EncodedChunk) -> tuple[object, ...]:
     """The ``chunks`` row of an encoded chunk."""
-    return (tag_id, t_start, t_end, e.n, e.frame, e.width, e.twidth, e.dt_ref, e.q_const, e.frames, e.data, e.quals)
+    return (
+        tag_id,
+        t_start,
+        t_end,
+        e.n,
+        e.frame,
+        e.width,
+        e.twidth,
+        e.dt_ref,
+        e.q_const,
+        e.frames,
+        e.data,
+        e.quals,
+    )
 
 
 def ref(row: Sequence[object]) -> ChunkRef:
     """A :class:`ChunkRef` from the ``REF_COLUMNS`` of a row."""
     n, frame, width, twidth, dt_ref, q_const, frames, data, quals = row
-    return ChunkRef(int(n), int(frame), int(width), int(twidth), int(dt_ref), int(q_const), frames, data, quals)  # type: ignore[arg-type]
+    return ChunkRef(
+        int(n), int(frame), int(width), int(twidth), int(dt_ref), int(q_const), frames, data, quals
+    )  # type: ignore[arg-type]
 
 
 def tag_state(conn: sqlite3.Connection) -> tuple[npt.NDArray[np.int64], ...]:

@@ -82,7 +82,9 @@ class FlushWriter:
         with _sqlite.transaction(conn):
             conn.executemany(_sqlite.INSERT_CHUNK, rows)
             conn.executemany(_sqlite.UPDATE_CUT, cuts)
-            conn.execute("DELETE FROM wal WHERE seq < ?", (min(int(first_seq.min(initial=NO_SEQ)), self.seq + 1),))
+            conn.execute(
+                "DELETE FROM wal WHERE seq < ?", (min(int(first_seq.min(initial=NO_SEQ)), self.seq + 1),)
+            )
         self.tail.apply(rest, np.empty(0, np.int64), 0)
         self.tail.first_seq[:] = first_seq
         logger.info("historian: %d points replayed from the write-ahead rows", len(points))
@@ -99,7 +101,9 @@ class FlushWriter:
         ids = self.disk_ids[points.tags]
         blob = None
         if len(points):
-            blob = encode_flush(ids, points.timestamps, points.values, points.qualities, self.last_t, self.last_v)
+            blob = encode_flush(
+                ids, points.timestamps, points.values, points.qualities, self.last_t, self.last_v
+            )
         old = (tail.first_seq < seq - self.max_wal_rows) & (tail.count > 0)
         cut, alone = tail.plan(points, old)
         starts, lengths = runs(points.tags)
@@ -109,7 +113,11 @@ class FlushWriter:
         new_v[ids[last]] = points.values[last].view(np.int64)
         rows: list[tuple[object, ...]] = []
         cuts: list[tuple[int, int, int, int]] = []
-        run_of = dict(zip(points.tags[starts].tolist(), zip(starts.tolist(), lengths.tolist(), strict=True), strict=True))
+        run_of = dict(
+            zip(
+                points.tags[starts].tolist(), zip(starts.tolist(), lengths.tolist(), strict=True), strict=True
+            )
+        )
         for tag in cut.tolist():
             s, n = (0, 0) if alone[tag] else run_of.get(tag, (0, 0))
             with tail.lock:

@@ -291,7 +291,9 @@ def _integral(
     frac = np.clip(t - ts[i], 0.0, dt[i])
     inside = seg[i] & (t >= ts[0])
     value_t, _ = _edge_values(data, seg, i, np.minimum(t, ts[i + 1]), linear)
-    extra = np.where(inside, (v0[i] + np.where(inside, value_t, 0.0)) / 2 * frac if linear else v0[i] * frac, 0.0)
+    extra = np.where(
+        inside, (v0[i] + np.where(inside, value_t, 0.0)) / 2 * frac if linear else v0[i] * frac, 0.0
+    )
     return area[i] + extra, cov[i] + np.where(inside, frac, 0.0)
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from historian._reader import FrameIndex
 from historian._types import QUALITY_BAD, BucketData, HistoryData
 from historian.aggregate import BucketAccumulator, bucket_index, interpolate, line_buckets
 from historian.export import write_csv
 from historian.ring import RingBuffers
-from historian._reader import FrameIndex
 from historian.store import SampleStore
 
 

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from historian import _schema, _sqlite, retention
 from historian._reader import StoreReader
+from historian._state import ErrorListener, WriteState
 from historian._tail import DEFAULT_BUFFER_BYTES
 from historian._types import Batch, empty_batch, join_batches, last_per_tag, make_batch, split_batches
 from historian._writer import FlushWriter
@@ -36,10 +37,9 @@ GAP_FACTOR = 2.5  # x the heartbeat: stored points further apart than this mean 
 RETENTION_INTERVAL = 60.0  # seconds between retention passes on the writer thread
 
 Connector = Callable[[Path], sqlite3.Connection]
-ErrorListener = Callable[[str | None], None]
 
 
-class SampleStore(StoreReader):
+class SampleStore(WriteState, StoreReader):
     """SQLite persistence on its own writer thread; one transaction per flush.
 
     ``submit`` only compresses and queues, so the processing thread never waits for the disk.
@@ -170,39 +170,6 @@ class SampleStore(StoreReader):
     def max_gap(self) -> float:
         """A step between stored points longer than this is a gap (nothing recorded), not a line."""
         return GAP_FACTOR * self._max_interval
-
-    @property
-    def last_error(self) -> str | None:
-        """Text of the last failed write, ``None`` once a write has succeeded again."""
-        return self._last_error
-
-    @property
-    def last_exception(self) -> Exception | None:
-        """The exception behind ``last_error`` (its SQLite error code tells full from read-only)."""
-        return self._last_exception
-
-    def add_error_listener(self, listener: ErrorListener) -> None:
-        """Call ``listener(last_error)`` whenever writing starts failing (text) or recovers (None).
-
-        Called on the thread that writes (normally ``historian-writer``) with the store's write lock
-        held: a listener may raise an alarm, but must not flush this store.
-        """
-        self._error_listeners.append(listener)
-
-    @property
-    def dropped(self) -> int:
-        """Samples discarded because the in-memory queue exceeded ``max_pending``."""
-        return self._dropped
-
-    @property
-    def rejected(self) -> int:
-        """Samples discarded on submit because their timestamp was not finite."""
-        return self._rejected
-
-    @property
-    def pending(self) -> int:
-        """Samples accepted by the compressor and not yet written (queued or being written)."""
-        return self._pending_count + self._inflight
 
     def start(self) -> None:
         """Start the writer thread (``historian-writer``); a second call does nothing."""
@@ -416,61 +383,3 @@ class SampleStore(StoreReader):
             with suppress(sqlite3.Error):
                 self._writer.close()
             self._writer = None
-
-    def _wait_for_room(self) -> None:
-        """Back-pressure (``_lock`` held): wait while the queue is over its bound and the writer writes."""
-        if self._thread is None or self._backpressure_s <= 0 or threading.current_thread() is self._thread:
-            return
-        deadline = time.monotonic() + self._backpressure_s
-        while self._pending_count > self._max_pending and self._last_error is None and not self._stopped:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            self._room.wait(remaining)
-
-    def _enforce_bound(self) -> None:
-        """Drop the oldest queued samples beyond ``max_pending`` (``_lock`` held)."""
-        excess = self._pending_count - self._max_pending
-        if excess <= 0:
-            return
-        self._dropped += excess
-        self._pending_count -= excess
-        while excess:
-            first = self._pending[0]
-            if len(first) <= excess:
-                self._pending.popleft()
-                excess -= len(first)
-            else:
-                self._pending[0] = Batch(*(a[excess:] for a in first))
-                excess = 0
-        if not self._drop_logged:
-            self._drop_logged = True
-            logger.error(
-                "historian: more than %d samples queued for %s; dropping the oldest",
-                self._max_pending,
-                self._path,
-            )
-
-    def _record_error(self, exc: Exception) -> None:
-        message = f"{type(exc).__name__}: {exc}"
-        if message != self._last_error:
-            log = logger.error if isinstance(exc, (sqlite3.Error, OSError)) else logger.exception
-            log(
-                "historian: cannot write to %s (%s); %d samples kept in memory, retrying every %.3g s",
-                self._path,
-                message,
-                self.pending,
-                self._flush_interval,
-            )
-        self._set_error(message, exc)
-
-    def _set_error(self, message: str | None, exc: Exception | None) -> None:
-        """Keep the write state and tell the listeners when it changes (on the writing thread)."""
-        changed = message != self._last_error
-        self._last_error, self._last_exception = message, exc
-        if changed:
-            for listener in list(self._error_listeners):
-                try:
-                    listener(message)
-                except Exception:  # a listener's failure must not stop the writer
-                    logger.exception("historian: write-state listener failed")

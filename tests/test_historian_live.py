@@ -53,7 +53,8 @@ def write_layout_2(path: Path, series: dict[str, HistoryData], held: dict[str, t
         conn.execute("CREATE INDEX chunks_by_tag_end ON chunks(tag_id, t_end)")
         conn.execute("CREATE INDEX chunks_by_end ON chunks(t_end)")
         conn.execute(
-            "CREATE TABLE snapshot(tag_id INTEGER PRIMARY KEY, ts REAL NOT NULL, value REAL, quality INTEGER NOT NULL)"
+            "CREATE TABLE snapshot(tag_id INTEGER PRIMARY KEY, ts REAL NOT NULL, value REAL, "
+            "quality INTEGER NOT NULL)"
         )
         for tag_id, (name, data) in enumerate(series.items(), start=1):
             conn.execute("INSERT INTO tags(id, name) VALUES (?, ?)", (tag_id, name))
@@ -61,7 +62,8 @@ def write_layout_2(path: Path, series: dict[str, HistoryData], held: dict[str, t
                 piece = data.select(slice(s, s + 700))
                 ts = piece.timestamps
                 conn.execute(
-                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, NULL, NULL, NULL, NULL, 2, NULL, 2, ?, ?, ?)",
+                    "INSERT INTO chunks VALUES "
+                    "(?, ?, ?, ?, ?, 0, NULL, NULL, NULL, NULL, NULL, NULL, 2, NULL, 2, ?, ?, ?)",
                     (
                         tag_id,
                         float(ts[0]),
@@ -88,7 +90,9 @@ def test_a_layout_2_file_is_migrated_on_opening_and_every_sample_comes_back(tmp_
         np.where(rng.random(n) < 0.01, BAD, GOOD).astype(np.uint8),
     )
     walk.values[17] = np.nan
-    few = HistoryData(np.array([T0, T0 + 60.0]), np.array([1.25, -0.0]), np.array([GOOD, UNCERTAIN], np.uint8))
+    few = HistoryData(
+        np.array([T0, T0 + 60.0]), np.array([1.25, -0.0]), np.array([GOOD, UNCERTAIN], np.uint8)
+    )
     path = tmp_path / "history.db"
     write_layout_2(path, {"TI-1": walk, "PI-2": few}, {"PI-2": (T0 + 90.0, 3.5)})
 
@@ -150,7 +154,12 @@ def test_an_unpaced_backfill_waits_for_the_writer_and_loses_nothing(tmp_path: Pa
         ts = T0 + np.arange(60_000, dtype=np.float64)
         for s in range(0, 60_000, 1000):  # as fast as it can: 20x the queue's bound
             sl = slice(s, s + 1000)
-            store.submit(np.r_[np.zeros(1000, int), np.ones(1000, int)], np.r_[ts[sl], ts[sl]], np.r_[ts[sl], -ts[sl]], np.full(2000, GOOD))
+            store.submit(
+                np.r_[np.zeros(1000, int), np.ones(1000, int)],
+                np.r_[ts[sl], ts[sl]],
+                np.r_[ts[sl], -ts[sl]],
+                np.full(2000, GOOD),
+            )
             assert store.pending <= 2 * 3000 + 2000  # held back: queued + being written + this batch
         store.flush()
         assert store.dropped == 0
@@ -221,7 +230,9 @@ def test_line_buckets_of_a_step_trend_and_a_bad_stretch() -> None:
 
 
 def test_a_longer_silence_than_the_heartbeat_allows_is_a_gap_not_a_line() -> None:
-    data = HistoryData(np.array([0.0, 10.0, 400.0, 410.0]), np.array([1.0, 2.0, 5.0, 6.0]), np.full(4, GOOD, np.uint8))
+    data = HistoryData(
+        np.array([0.0, 10.0, 400.0, 410.0]), np.array([1.0, 2.0, 5.0, 6.0]), np.full(4, GOOD, np.uint8)
+    )
     b = line_buckets(data, np.linspace(0.0, 410.0, 42), linear=True, max_gap=150.0)
     assert b.minimum[0] == 1.0 and b.maximum[-1] == 6.0
     assert (b.minimum[1:16] == 2.0).all()  # the last value is held for the heartbeat allowance, 150 s
@@ -229,7 +240,9 @@ def test_a_longer_silence_than_the_heartbeat_allows_is_a_gap_not_a_line() -> Non
     drawn = insert_gaps(data, 150.0)
     np.testing.assert_array_equal(drawn.timestamps, [0.0, 10.0, 205.0, 400.0, 410.0])
     assert np.isnan(drawn.values[2]) and drawn.values[[0, 1, 3, 4]].tolist() == [1.0, 2.0, 5.0, 6.0]
-    bad = insert_gaps(HistoryData(np.array([0.0, 1.0]), np.array([1.0, 2.0]), np.array([BAD, GOOD], np.uint8)), 150.0)
+    bad = insert_gaps(
+        HistoryData(np.array([0.0, 1.0]), np.array([1.0, 2.0]), np.array([BAD, GOOD], np.uint8)), 150.0
+    )
     assert np.isnan(bad.values[0]) and bad.values[1] == 2.0
 
 

@@ -96,7 +96,9 @@ def test_round_trip_and_reopen_with_tags_in_other_order(make_store: Callable[...
     ]
 
 
-def test_on_disk_layout_one_wal_row_per_flush_replayed_on_reopening(make_store: Callable[..., SampleStore]) -> None:
+def test_on_disk_layout_one_wal_row_per_flush_replayed_on_reopening(
+    make_store: Callable[..., SampleStore],
+) -> None:
     store = make_store(["A", "B"])
     submit_series(store, 0, np.array([1.0, 2.0]), np.array([1.0, 2.0]))
     submit_series(store, 1, np.array([1.0]), np.array([5.0]), BAD)
