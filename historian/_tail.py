@@ -1,6 +1,8 @@
 """The written points not yet cut into chunks, per tag in memory (the WAL rows hold them on disk).
 
-One 2-D numpy array set (tags x capacity), so a flush of 20,000 tags is a handful of vectorised
+One 2-D numpy array set (capacity x tags: a flush brings about the same number of points for
+every tag, so its writes land side by side in memory; measured 3 ms per 10,000 points with one row
+per tag, where every write missed the TLB), so a flush of 20,000 tags is a handful of vectorised
 writes. A tag whose points reach ``target`` is *due*: the writer cuts its points into a chunk.
 Cuts are spread over several flushes (at most ``budget`` tags each) so that a plant whose tags all
 fill at the same moment does not stall one flush; ``capacity`` leaves room for that delay, and a
@@ -39,9 +41,9 @@ class TailBuffers:
         self.target = target
         self.capacity = target + max(8, target // 4)
         self.budget = max(64, math.ceil(n_tags / 16))
-        self._ts = np.zeros((n_tags, self.capacity))
-        self._vals = np.zeros((n_tags, self.capacity))
-        self._quals = np.zeros((n_tags, self.capacity), np.uint8)
+        self._ts = np.zeros((self.capacity, n_tags))
+        self._vals = np.zeros((self.capacity, n_tags))
+        self._quals = np.zeros((self.capacity, n_tags), np.uint8)
         self.count = np.zeros(n_tags, np.int64)
         self.first_seq = np.full(n_tags, NO_SEQ, np.int64)
         self.lock = threading.RLock()
@@ -54,12 +56,18 @@ class TailBuffers:
     def series(self, tag: int, extra: HistoryData | None = None) -> HistoryData:
         """The tag's points (plus ``extra`` after them), sorted by time."""
         c = int(self.count[tag])
-        data = HistoryData(self._ts[tag, :c].copy(), self._vals[tag, :c].copy(), self._quals[tag, :c].copy())
-        if extra is not None and len(extra):
-            data = HistoryData.concat([data, extra])
-        if len(data) > 1 and np.any(np.diff(data.timestamps) < 0):  # a source clock stepped back
-            data = data.select(np.argsort(data.timestamps, kind="stable"))
-        return data
+        data = HistoryData(self._ts[:c, tag].copy(), self._vals[:c, tag].copy(), self._quals[:c, tag].copy())
+        return _with_extra(data, extra)
+
+    def series_many(self, tags: npt.NDArray[np.int64]) -> list[HistoryData]:
+        """:meth:`series` of many tags at once (a cut of thousands of tags), without ``extra``."""
+        c = int(self.count[tags].max(initial=0))
+        blocks = [a[:c, tags].T.copy() for a in (self._ts, self._vals, self._quals)]
+        counts = self.count[tags].tolist()
+        return [
+            _with_extra(HistoryData(blocks[0][j, :n], blocks[1][j, :n], blocks[2][j, :n]), None)
+            for j, n in enumerate(counts)
+        ]
 
     def window(self, tag: int, t0: float, t1: float) -> HistoryData:
         """Points of ``tag`` with ``t0 <= t <= t1``, ascending."""
@@ -73,7 +81,7 @@ class TailBuffers:
         with self.lock:
             c = self.count[tags]
             col = np.maximum(c - 1, 0)
-            return c > 0, self._ts[tags, col], self._vals[tags, col], self._quals[tags, col]
+            return c > 0, self._ts[col, tags], self._vals[col, tags], self._quals[col, tags]
 
     def plan(
         self, points: Batch, extra_due: npt.NDArray[np.bool_] | None = None
@@ -91,7 +99,7 @@ class TailBuffers:
         if len(points):
             starts = np.flatnonzero(np.r_[True, points.tags[1:] != points.tags[:-1]])
             tags = points.tags[starts]
-            late = (self.count[tags] > 0) & (points.timestamps[starts] - self._ts[tags, 0] >= CHUNK_SPAN)
+            late = (self.count[tags] > 0) & (points.timestamps[starts] - self._ts[0, tags] >= CHUNK_SPAN)
             alone[tags[late]] = True
         forced = (total > self.capacity) & ~alone
         due = (total >= self.target) & ~forced & ~alone
@@ -122,9 +130,9 @@ class TailBuffers:
             starts = np.flatnonzero(np.r_[True, tags[1:] != tags[:-1]])
             rank = np.arange(tags.size) - np.repeat(starts, np.diff(np.r_[starts, tags.size]))
             col = self.count[tags] + rank
-            self._ts[tags, col] = points.timestamps[keep]
-            self._vals[tags, col] = points.values[keep]
-            self._quals[tags, col] = points.qualities[keep]
+            self._ts[col, tags] = points.timestamps[keep]
+            self._vals[col, tags] = points.values[keep]
+            self._quals[col, tags] = points.qualities[keep]
             uniq = tags[starts]
             self.first_seq[uniq] = np.where(self.count[uniq] == 0, seq, self.first_seq[uniq])
             self.count[uniq] += np.diff(np.r_[starts, tags.size])
@@ -132,6 +140,15 @@ class TailBuffers:
     def oldest_seq(self) -> int:
         """The oldest WAL row still needed (``NO_SEQ`` if none)."""
         return int(self.first_seq.min()) if self.first_seq.size else NO_SEQ
+
+
+def _with_extra(data: HistoryData, extra: HistoryData | None) -> HistoryData:
+    """``data`` then ``extra``, sorted by time (only if a source clock stepped back)."""
+    if extra is not None and len(extra):
+        data = HistoryData.concat([data, extra])
+    if len(data) > 1 and np.any(np.diff(data.timestamps) < 0):  # a source clock stepped back
+        data = data.select(np.argsort(data.timestamps, kind="stable"))
+    return data
 
 
 def pieces(data: HistoryData, target: int) -> list[HistoryData]:

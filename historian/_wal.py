@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from historian._codec import extract, pack, segment_cumsum, unzigzag, width_of, zigzag
 
-HEADER = struct.Struct("<IBI")  # samples, value width, bytes of the zlib part
+HEADER = struct.Struct("<IBBI")  # samples, value widths (first of a tag / the others), zlib bytes
 I64 = npt.NDArray[np.int64]
 
 
@@ -56,11 +56,16 @@ def encode_flush(
     dv = _chain(np.ascontiguousarray(vals, np.float64).view(np.int64), last_v[first], starts)
     dt = _chain(np.ascontiguousarray(ts, np.float64).view(np.int64), last_t[first], starts)
     z = zigzag(dv)
-    width = width_of(z)
+    # A tag's first point is a difference from its previous flush's last point, or its whole bit
+    # pattern when there is none (a new tag): packed apart, so it does not widen all the others.
+    rest = np.ones(z.shape[0], np.bool_)
+    rest[starts] = False
+    w_first, w_rest = width_of(z[starts]), width_of(z[rest])
     shuffled = dt.astype("<i8").view(np.uint8).reshape(-1, 8).T.tobytes()  # byte planes compress well
     small = np.diff(ids, prepend=0).astype("<i4").tobytes() + shuffled + quals.astype(np.uint8).tobytes()
     packed = zlib.compress(small, 1)
-    return HEADER.pack(ids.size, width, len(packed)) + packed + pack(z, width)
+    header = HEADER.pack(ids.size, w_first, w_rest, len(packed))
+    return header + packed + pack(z[starts], w_first) + pack(z[rest], w_rest)
 
 
 def decode_flush(
@@ -70,7 +75,7 @@ def decode_flush(
 
     The caller moves the bases on to each tag's last point afterwards.
     """
-    n, width, size = HEADER.unpack_from(blob)
+    n, w_first, w_rest, size = HEADER.unpack_from(blob)
     small = zlib.decompress(blob[HEADER.size : HEADER.size + size])
     ids = np.cumsum(np.frombuffer(small, "<i4", n)).astype(np.int64)
     dt = np.frombuffer(small, np.uint8, 8 * n, 4 * n).reshape(8, n).T.copy().view("<i8").ravel()
@@ -79,12 +84,13 @@ def decode_flush(
     first = ids[starts]
     dt[starts] += last_t[first]
     times = segment_cumsum(dt, starts, lengths)
-    values_part = blob[HEADER.size + size :]
-    if width:
-        buf = np.frombuffer(values_part + bytes(16), np.uint8)
-        dv = unzigzag(extract(buf, np.arange(n, dtype=np.int64) * width, width))
-    else:
-        dv = np.zeros(n, np.int64)
+    buf = np.frombuffer(blob[HEADER.size + size :] + bytes(16), np.uint8)
+    rest = np.ones(n, np.bool_)
+    rest[starts] = False
+    dv = np.empty(n, np.int64)
+    dv[starts] = unzigzag(extract(buf, np.arange(starts.size, dtype=np.int64) * w_first, w_first))
+    second = 8 * ((starts.size * w_first + 7) // 8)
+    dv[rest] = unzigzag(extract(buf, second + np.arange(n - starts.size, dtype=np.int64) * w_rest, w_rest))
     dv[starts] += last_v[first]
     values = segment_cumsum(dv, starts, lengths)
     return ids, times.view(np.float64), values.view(np.float64), quals

@@ -118,10 +118,14 @@ class FlushWriter:
                 points.tags[starts].tolist(), zip(starts.tolist(), lengths.tolist(), strict=True), strict=True
             )
         )
-        for tag in cut.tolist():
+        with tail.lock:
+            held = tail.series_many(cut)
+        for tag, data in zip(cut.tolist(), held, strict=True):
             s, n = (0, 0) if alone[tag] else run_of.get(tag, (0, 0))
-            with tail.lock:
-                data = tail.series(tag, HistoryData(*(a[s : s + n] for a in points[1:])))
+            if n:
+                data = sort_history(
+                    HistoryData.concat([data, HistoryData(*(a[s : s + n] for a in points[1:]))])
+                )
             disk_id = int(self.disk_ids[tag])
             rows.extend(self._chunk_rows(disk_id, data))
             if alone[tag]:  # its new points stay in this flush's row: replayed after the cut
