@@ -130,7 +130,7 @@ def local_index(lengths: I64) -> I64:
 
 
 @dataclass(frozen=True)
-class EncodedChunk:
+class ChunkRef:
     """One chunk row's encoded fields (see ``historian._sqlite.CREATE_CHUNKS``)."""
 
     n: int
@@ -149,7 +149,7 @@ def encode_chunk(
     vals: npt.NDArray[np.float64],
     quals: npt.NDArray[np.uint8],
     frame: int = FRAME,
-) -> EncodedChunk:
+) -> ChunkRef:
     """Encode one tag's samples (ascending time) as a chunk of frames."""
     n = ts.shape[0]
     starts = np.arange(0, n, frame, dtype=np.int64)
@@ -186,22 +186,7 @@ def encode_chunk(
     header = vb[starts].astype("<i8").tobytes()  # per frame: the value base (the time base is t0)
     data = header + pack(tz, twidth) + pack(z, width)
     q_blob = exceptions.tobytes() if odd.size else None
-    return EncodedChunk(n, frame, width, twidth, dt_ref, q_const, meta.tobytes(), data, q_blob)
-
-
-@dataclass(frozen=True)
-class ChunkRef:
-    """What decoding needs of a stored chunk row."""
-
-    n: int
-    frame: int
-    width: int
-    twidth: int
-    dt_ref: int
-    q_const: int
-    frames: bytes
-    data: bytes
-    quals: bytes | None
+    return ChunkRef(n, frame, width, twidth, dt_ref, q_const, meta.tobytes(), data, q_blob)
 
 
 def frame_meta(blob: bytes) -> np.ndarray:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from historian._codec import ChunkRef, EncodedChunk
+from historian._codec import ChunkRef
 
 SCHEMA_VERSION = 3  # PRAGMA user_version; 1 row per sample, 2 fragments + sealed chunks (_schema)
 CREATE_TAGS = (
@@ -116,7 +116,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def chunk_row(tag_id: int, t_start: float, t_end: float, e: EncodedChunk) -> tuple[object, ...]:
+def chunk_row(tag_id: int, t_start: float, t_end: float, e: ChunkRef) -> tuple[object, ...]:
     """The ``chunks`` row of an encoded chunk."""
     return (
         tag_id,

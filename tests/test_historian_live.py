@@ -7,32 +7,16 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from historian import Historian, HistoryData, SampleStore
 from historian.aggregate import insert_gaps, line_buckets
 
 GOOD, UNCERTAIN, BAD = 2, 1, 0
 T0 = 1.7e9
-
-
-@pytest.fixture
-def make_historian(tmp_path: Path) -> Iterator[Callable[..., Historian]]:
-    created: list[Historian] = []
-
-    def make(tag_names: list[str], name: str = "hist.db", **kwargs: object) -> Historian:
-        hist = Historian(tmp_path / name, tag_names, **kwargs)  # type: ignore[arg-type]
-        created.append(hist)
-        return hist
-
-    yield make
-    for hist in created:
-        hist.stop()
 
 
 # ---------------------------------------------------------------- migration of today's files
@@ -246,30 +230,30 @@ def test_a_longer_silence_than_the_heartbeat_allows_is_a_gap_not_a_line() -> Non
     assert np.isnan(bad.values[0]) and bad.values[1] == 2.0
 
 
-def test_historian_buckets_of_a_swinging_door_tag_follow_the_stored_line(
-    make_historian: Callable[..., Historian],
-) -> None:
-    hist = make_historian(["R"], deadbands=0.5, compression="swinging_door", ring_capacity=2)
+def test_historian_buckets_of_a_swinging_door_tag_follow_the_stored_line(tmp_path: Path) -> None:
+    options = {"deadbands": 0.5, "compression": "swinging_door", "ring_capacity": 2}
+    hist = Historian(tmp_path / "h.db", ["R"], **options)  # type: ignore[arg-type]
     t = np.arange(0.0, 21.0)
     ramp = np.where(t <= 10, t, 20 - t)  # swinging door keeps only the corners 0, 10, 20 s
     hist.append(np.zeros(t.size, int), T0 + t, ramp, np.full(t.size, GOOD))
     hist.stop()
-    reopened = make_historian(["R"], deadbands=0.5, compression="swinging_door", ring_capacity=2)
-    stored = reopened.query(0, -math.inf, math.inf)
-    np.testing.assert_array_equal(stored.timestamps - T0, [0.0, 10.0, 20.0])
-    b = reopened.buckets(0, T0 + 5, T0 + 15, 1)
-    assert (b.minimum[0], b.maximum[0]) == (5.0, 10.0)
-    np.testing.assert_allclose(b.mean, [7.5])
+    reopened = Historian(tmp_path / "h.db", ["R"], **options)  # type: ignore[arg-type]
+    try:
+        stored = reopened.query(0, -math.inf, math.inf)
+        np.testing.assert_array_equal(stored.timestamps - T0, [0.0, 10.0, 20.0])
+        b = reopened.buckets(0, T0 + 5, T0 + 15, 1)
+        assert (b.minimum[0], b.maximum[0]) == (5.0, 10.0)
+        np.testing.assert_allclose(b.mean, [7.5])
+    finally:
+        reopened.stop()
 
 
 # ---------------------------------------------------------------- latest of many tags at once
 
 
-def test_latest_values_of_every_tag_in_one_call_live_after_a_restart_and_from_chunks(
-    make_historian: Callable[..., Historian],
-) -> None:
+def test_latest_values_of_every_tag_in_one_call_live_after_a_restart_and_from_chunks(tmp_path: Path) -> None:
     names = [f"T{i}" for i in range(300)]
-    hist = make_historian(names, buffer_bytes=1)
+    hist = Historian(tmp_path / "h.db", names, buffer_bytes=1)
     tags = np.arange(299)  # the last tag never reports
     for s in range(70):  # tags 0..9 get 70 points (cut into chunks), the others 3
         active = tags if s < 3 else tags[:10]
@@ -279,9 +263,12 @@ def test_latest_values_of_every_tag_in_one_call_live_after_a_restart_and_from_ch
     np.testing.assert_array_equal(v[10:299], np.arange(10, 299) * 10.0 + 2)
     assert math.isnan(v[299]) and math.isnan(t[299]) and q[299] == BAD
     hist.stop()
-    reopened = make_historian(names, ring_capacity=5)  # an empty ring: from the store
-    t2, v2, q2 = reopened.latest_values()
-    np.testing.assert_array_equal(v2[:299], v[:299])
-    np.testing.assert_array_equal(t2[:299], t[:299])
-    assert (q2[:299] == GOOD).all() and math.isnan(v2[299])
-    np.testing.assert_array_equal(reopened.latest_values([5, 299])[2], [GOOD, BAD])
+    reopened = Historian(tmp_path / "h.db", names, ring_capacity=5)  # an empty ring: from the store
+    try:
+        t2, v2, q2 = reopened.latest_values()
+        np.testing.assert_array_equal(v2[:299], v[:299])
+        np.testing.assert_array_equal(t2[:299], t[:299])
+        assert (q2[:299] == GOOD).all() and math.isnan(v2[299])
+        np.testing.assert_array_equal(reopened.latest_values([5, 299])[2], [GOOD, BAD])
+    finally:
+        reopened.stop()
