@@ -262,14 +262,15 @@ def _unpack_series(
 def _qualities(refs: list[ChunkRef], sc: I64, i: I64) -> npt.NDArray[np.uint8]:
     """Quality of sample ``i`` of chunk ``sc`` for every decoded sample (ascending per chunk)."""
     out = np.array([r.q_const for r in refs], np.uint8)[sc]
-    odd = [(c, np.frombuffer(r.quals, QUAL_DTYPE)) for c, r in enumerate(refs) if r.quals]
-    if not odd:
+    blobs = [r.quals or b"" for r in refs]
+    if not any(blobs):
         return out
+    ex = np.frombuffer(b"".join(blobs), QUAL_DTYPE)  # one array for all chunks
+    per_chunk = np.array([len(b) for b in blobs], np.int64) // QUAL_DTYPE.itemsize
     n = np.array([r.n for r in refs], np.int64)
     offset = np.cumsum(n) - n
     key = offset[sc] + i  # unique and ascending over the decoded samples
-    ex = np.concatenate([e for _, e in odd])
-    ex_key = np.concatenate([offset[c] + e["i"].astype(np.int64) for c, e in odd])
+    ex_key = np.repeat(offset, per_chunk) + ex["i"].astype(np.int64)
     pos = np.searchsorted(key, ex_key)
     hit = pos < key.shape[0]
     hit[hit] = key[pos[hit]] == ex_key[hit]

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from historian import _readonly, _schema, _sqlite
-from historian._codec import FRAME_DTYPE, ChunkRef, decode_frames, frame_meta
+from historian._codec import FRAME_DTYPE, decode_frames, frame_meta
 from historian._schema import StoreFileError
 from historian._tail import TailBuffers
 from historian._types import Batch, HistoryData
@@ -147,18 +147,18 @@ class StoreReader:
 
     def decode_frames(self, index: FrameIndex, wanted: npt.NDArray[np.bool_]) -> HistoryData:
         """The points of the ``wanted`` frames of ``index``, ascending."""
-        chunks = np.unique(index.chunk[wanted])
-        if not chunks.size:
+        picked = np.flatnonzero(wanted)  # frames are in chunk order: grouped by chunk already
+        if not picked.size:
             return HistoryData.empty()
-        ids = ",".join(str(index.rowids[c]) for c in chunks.tolist())
+        chunk_of = index.chunk[picked]
+        starts = np.flatnonzero(np.r_[True, chunk_of[1:] != chunk_of[:-1]])
+        chunks = chunk_of[starts].tolist()
+        ids = ",".join(str(index.rowids[c]) for c in chunks)
         rows = {int(r[0]): _sqlite.ref(r[1:]) for r in self._read(f"{_sqlite.SELECT_REFS} IN ({ids})", ())}  # type: ignore[call-overload]
-        refs: list[ChunkRef] = []
-        numbers: list[npt.NDArray[np.int64]] = []
-        for c in chunks.tolist():
-            if index.rowids[c] in rows:  # retention may have deleted it since
-                refs.append(rows[index.rowids[c]])
-                numbers.append(index.number[(index.chunk == c) & wanted])
-        return sort_history(decode_frames(refs, numbers))
+        numbers = np.split(index.number[picked], starts[1:])
+        present = [i for i, c in enumerate(chunks) if index.rowids[c] in rows]  # retention may have run
+        refs = [rows[index.rowids[chunks[i]]] for i in present]
+        return sort_history(decode_frames(refs, [numbers[i] for i in present]))
 
     @contextmanager
     def _consistent(self) -> Iterator[TailBuffers]:
