@@ -212,7 +212,8 @@ def decode_frames(refs: list[ChunkRef], wanted: list[I64] | None = None) -> Hist
         return HistoryData.empty()
     sizes = np.array([len(r.data) for r in refs], np.int64)
     base = np.cumsum(sizes) - sizes
-    buf = np.frombuffer(b"".join([r.data for r in refs]) + bytes(16), np.uint8)
+    pad = bytes(int(fr.max()) * 8 + 16)  # a grid reads past a chunk's last partial frame
+    buf = np.frombuffer(b"".join([r.data for r in refs]) + pad, np.uint8)
     c = np.repeat(np.arange(len(refs)), per_chunk)  # chunk of every wanted frame
     f = np.concatenate(wanted).astype(np.int64)
     start = f * fr[c]
@@ -225,13 +226,21 @@ def decode_frames(refs: list[ChunkRef], wanted: list[I64] | None = None) -> Hist
     t0s = np.frombuffer(b"".join([r.frames for r in refs]), FRAME_DTYPE)["t0"]
     first_frame = np.cumsum(k) - k
     tbase = np.ascontiguousarray(t0s[first_frame[c] + f]).view(np.int64)
+    dt_ref = np.array([r.dt_ref for r in refs], np.int64)
+    if bool((fr == fr[0]).all()):  # one frame size (always, unless FRAME changed between versions)
+        grid = _Grid(int(fr[0]), buf, c, start, length, width, twidth, ts_off, v_off, dt_ref)
+        values = grid.series(v_off, width)
+        values += vbase[:, None]
+        times = grid.times(tbase)
+        q = np.array([r.q_const for r in refs], np.uint8)[c][:, None].repeat(grid.frame, axis=1)
+        _grid_exceptions(refs, c, f, q, grid.frame)
+        return grid.flat(times, values, q)
     sc = np.repeat(c, length)
     j = local_index(length)
     i = np.repeat(start, length) + j
     seg = np.cumsum(length) - length
     values = _unpack_series(buf, v_off, width, sc, i, seg, length)
     values += np.repeat(vbase, length)
-    dt_ref = np.array([r.dt_ref for r in refs], np.int64)
     if not twidth.any() and bool((dt_ref == dt_ref[0]).all()):  # regular times: no bits stored
         times = j * dt_ref[0]
     else:
@@ -241,6 +250,81 @@ def decode_frames(refs: list[ChunkRef], wanted: list[I64] | None = None) -> Hist
         times = segment_cumsum(dt, seg, length)
     times += np.repeat(tbase, length)
     return HistoryData(times.view(np.float64), values.view(np.float64), _qualities(refs, sc, i))
+
+
+class _Grid:
+    """Wanted frames decoded as one (frames x frame size) grid: no per-sample bookkeeping arrays.
+
+    Positions past a partial frame's end are decoded too (from whatever bytes follow) and dropped
+    by :meth:`flat`.
+    """
+
+    def __init__(
+        self,
+        frame: int,
+        buf: npt.NDArray[np.uint8],
+        c: I64,
+        start: I64,
+        length: I64,
+        width: I64,
+        twidth: I64,
+        ts_off: I64,
+        v_off: I64,
+        dt_ref: I64,
+    ) -> None:
+        self.frame, self.buf, self.c, self.start, self.length = frame, buf, c, start, length
+        self.twidth, self.ts_off, self.dt_ref = twidth, ts_off, dt_ref
+        self.j = np.arange(frame, dtype=np.int64)
+
+    def series(self, section: I64, width: I64) -> I64:
+        """Per frame, the running sum of its zig-zag differences (the first is 0 by construction)."""
+        c = self.c
+        w = _uniform(width[c])
+        if isinstance(w, int):
+            if w == 0:
+                return np.zeros((c.shape[0], self.frame), np.int64)
+            offsets = (section[c] * 8 + self.start * w)[:, None] + self.j * w
+        else:
+            offsets = (section[c] * 8 + self.start * w)[:, None] + self.j * w[:, None]
+            w = np.broadcast_to(w[:, None], offsets.shape).ravel()
+        d = unzigzag(extract(self.buf, offsets.ravel(), w)).reshape(offsets.shape)
+        return np.cumsum(d, axis=1, out=d)
+
+    def times(self, tbase: I64) -> I64:
+        """Time bit patterns: the frame's base plus the summed time steps."""
+        c = self.c
+        dt_ref = self.dt_ref[c]
+        if not self.twidth[c].any() and bool((dt_ref == dt_ref[0]).all()):  # regular: no bits stored
+            return tbase[:, None] + self.j * dt_ref[0]
+        dt = self.series(self.ts_off, self.twidth)
+        dt += dt_ref[:, None]
+        dt[:, 0] = 0
+        np.cumsum(dt, axis=1, out=dt)
+        dt += tbase[:, None]
+        return dt
+
+    def flat(self, times: I64, values: I64, q: npt.NDArray[np.uint8]) -> HistoryData:
+        """The grid's valid positions, frame after frame."""
+        if bool((self.length == self.frame).all()):
+            return HistoryData(times.view(np.float64).ravel(), values.view(np.float64).ravel(), q.ravel())
+        valid = self.j < self.length[:, None]
+        return HistoryData(times.view(np.float64)[valid], values.view(np.float64)[valid], q[valid])
+
+
+def _grid_exceptions(refs: list[ChunkRef], c: I64, f: I64, q: npt.NDArray[np.uint8], frame: int) -> None:
+    """Put the samples whose quality is not their chunk's usual into the grid ``q``."""
+    blobs = [r.quals or b"" for r in refs]
+    if not any(blobs):
+        return
+    ex = np.frombuffer(b"".join(blobs), QUAL_DTYPE)
+    chunk = np.repeat(np.arange(len(refs)), np.array([len(b) for b in blobs]) // QUAL_DTYPE.itemsize)
+    index = ex["i"].astype(np.int64)
+    k_max = int(f.max(initial=0)) + 1
+    row_of = np.full((len(refs), max(k_max, int(index.max(initial=0)) // frame + 1)), -1, np.int64)
+    row_of[c, f] = np.arange(c.shape[0])
+    rows = row_of[chunk, index // frame]
+    hit = rows >= 0
+    q[rows[hit], index[hit] % frame] = ex["q"][hit]
 
 
 def _unpack_series(
