@@ -195,27 +195,34 @@ def frame_meta(blob: bytes) -> np.ndarray:
 
 
 def decode_frames(refs: list[ChunkRef], wanted: list[I64] | None = None) -> HistoryData:
-    """Samples of the ``wanted`` frames of each chunk (all frames if ``None``), in the given order.
-
-    Vectorised over all chunks and frames: one concatenation of the data blobs, then numpy reads
-    every field at its bit offset and adds up the differences per frame.
-    """
+    """Samples of the ``wanted`` frames of each chunk (all frames if ``None``), in the given order."""
     if not refs:
         return HistoryData.empty()
-    n = np.array([r.n for r in refs], np.int64)
-    fr = np.array([r.frame for r in refs], np.int64)
-    k = (n + fr - 1) // fr
     if wanted is None:
-        wanted = [np.arange(kk, dtype=np.int64) for kk in k.tolist()]
+        k = [(r.n + r.frame - 1) // r.frame for r in refs]
+        wanted = [np.arange(kk, dtype=np.int64) for kk in k]
     per_chunk = np.array([w.shape[0] for w in wanted], np.int64)
     if not per_chunk.sum():
         return HistoryData.empty()
+    return decode_selected(refs, per_chunk, np.concatenate(wanted).astype(np.int64))
+
+
+def decode_selected(refs: list[ChunkRef], per_chunk: I64, f: I64) -> HistoryData:
+    """Samples of frames ``f`` (``per_chunk`` of them from each chunk in turn), ascending in time.
+
+    Vectorised over all chunks and frames: one concatenation of the data blobs, then numpy reads
+    every field at its bit offset and adds up the differences per frame. Each frame is in time
+    order (chunks are cut from sorted points); frames are sorted only if a source clock stepped
+    back between them.
+    """
+    n = np.array([r.n for r in refs], np.int64)
+    fr = np.array([r.frame for r in refs], np.int64)
+    k = (n + fr - 1) // fr
     sizes = np.array([len(r.data) for r in refs], np.int64)
     base = np.cumsum(sizes) - sizes
     pad = bytes(int(fr.max()) * 8 + 16)  # a grid reads past a chunk's last partial frame
-    buf = np.frombuffer(b"".join([r.data for r in refs]) + pad, np.uint8)
+    buf = np.frombuffer(b"".join([*(r.data for r in refs), pad]), np.uint8)
     c = np.repeat(np.arange(len(refs)), per_chunk)  # chunk of every wanted frame
-    f = np.concatenate(wanted).astype(np.int64)
     start = f * fr[c]
     length = np.minimum(fr[c], n[c] - start)
     width = np.array([r.width for r in refs], np.int64)
@@ -234,7 +241,11 @@ def decode_frames(refs: list[ChunkRef], wanted: list[I64] | None = None) -> Hist
         times = grid.times(tbase)
         q = np.array([r.q_const for r in refs], np.uint8)[c][:, None].repeat(grid.frame, axis=1)
         _grid_exceptions(refs, c, f, q, grid.frame)
-        return grid.flat(times, values, q)
+        data = grid.flat(times, values, q)
+        first, last = times[:, 0], times[np.arange(length.shape[0]), length - 1]
+        if np.any(first.view(np.float64)[1:] < last.view(np.float64)[:-1]):
+            data = data.select(np.argsort(data.timestamps, kind="stable"))
+        return data
     sc = np.repeat(c, length)
     j = local_index(length)
     i = np.repeat(start, length) + j

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from historian import _readonly, _schema, _sqlite
-from historian._codec import FRAME_DTYPE, decode_frames, frame_meta
+from historian._codec import FRAME_DTYPE, decode_frames, decode_selected, frame_meta
 from historian._schema import StoreFileError
 from historian._tail import TailBuffers
 from historian._types import Batch, HistoryData
@@ -155,10 +155,16 @@ class StoreReader:
         chunks = chunk_of[starts].tolist()
         ids = ",".join(str(index.rowids[c]) for c in chunks)
         rows = {int(r[0]): _sqlite.ref(r[1:]) for r in self._read(f"{_sqlite.SELECT_REFS} IN ({ids})", ())}  # type: ignore[call-overload]
-        numbers = np.split(index.number[picked], starts[1:])
-        present = [i for i, c in enumerate(chunks) if index.rowids[c] in rows]  # retention may have run
-        refs = [rows[index.rowids[chunks[i]]] for i in present]
-        return sort_history(decode_frames(refs, [numbers[i] for i in present]))
+        per_chunk = np.diff(np.r_[starts, picked.size])
+        present = np.array([index.rowids[c] in rows for c in chunks], np.bool_)  # retention may have run
+        if not present.all():
+            keep = np.repeat(present, per_chunk)
+            picked, per_chunk = picked[keep], per_chunk[present]
+            chunks = [c for c, p in zip(chunks, present.tolist(), strict=True) if p]
+        refs = [rows[index.rowids[c]] for c in chunks]
+        if not refs:
+            return HistoryData.empty()
+        return decode_selected(refs, per_chunk, index.number[picked])
 
     @contextmanager
     def _consistent(self) -> Iterator[TailBuffers]:
