@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from historian._types import QUALITY_GOOD, HistoryData
 
-FRAME = 256  # samples per frame: a summary costs 34 bytes and a base 8 per frame, unpacking costs per sample
+FRAME = 512  # samples per frame: a summary costs 34 bytes and a base 8 per frame; unpacking, per sample
 FRAME_DTYPE = np.dtype(
     [
         ("t0", "<f8"),
