@@ -70,13 +70,20 @@ def qualities(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return np.where(rng.random(shape) < 0.001, 0, 2).astype(np.uint8)
 
 
-def timed(fn: Any, repeat: int = 5) -> float:
+CPU_MS: dict[str, float] = {}  # the same queries in CPU time of this process: less sensitive to load
+
+
+def timed(fn: Any, repeat: int = 5, name: str = "") -> float:
+    """Median wall time in ms of ``repeat`` calls after a warm-up; the median CPU time goes to CPU_MS."""
     fn()  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - t) * 1e3)
+        cpu.append((time.process_time() - c) * 1e3)
+    if name:
+        CPU_MS[name + "_cpu"] = round(statistics.median(cpu), 3)
     return round(statistics.median(times), 3)
 
 
@@ -174,7 +181,7 @@ def queries(folder: Path, ingest_path: Path, tags: int, live_values: np.ndarray)
     assert np.array_equal(got.values, vals[12 * DAY : 13 * DAY]) and np.array_equal(
         got.timestamps, ts[12 * DAY : 13 * DAY]
     )
-    out["raw_24h_ms"] = timed(lambda: hist.query(0, day0, day0 + DAY - 1))
+    out["raw_24h_ms"] = timed(lambda: hist.query(0, day0, day0 + DAY - 1), name="raw_24h_ms")
     t1 = T0 + n - 1
     b = hist.buckets(0, T0, t1, 2000)
     edges = np.linspace(T0, t1, 2001)
@@ -185,13 +192,14 @@ def queries(folder: Path, ingest_path: Path, tags: int, live_values: np.ndarray)
     np.minimum.at(lo, k[good], vals[good])
     assert np.array_equal(b.minimum, lo)
     assert np.allclose(b.mean, np.bincount(k[good], vals[good], 2000) / b.count, rtol=1e-12)
-    out["buckets_30d_2000_ms"] = timed(lambda: hist.buckets(0, T0, t1, 2000))
+    out["buckets_30d_2000_ms"] = timed(lambda: hist.buckets(0, T0, t1, 2000), name="buckets_30d_2000_ms")
     hist.stop()
+    out.update(CPU_MS)
     names = [f"T{i}" for i in range(tags)]
     reopened = Historian(ingest_path, names, 0.0, ring_capacity=60)
     t, v, _ = reopened.latest_values()
     assert np.array_equal(v, live_values[-1]) and (t == T0 + live_values.shape[0] - 1).all()
-    out["latest_2000_ms_after_restart"] = timed(reopened.latest_values)
+    out["latest_2000_ms_after_restart"] = timed(reopened.latest_values, name="latest_2000_ms_after_restart")
     ring = Historian(folder / "ring.db", names, 0.0, ring_capacity=60)
     ring.append(np.arange(tags), np.full(tags, T0), live_values[-1], np.full(tags, 2, np.uint8))
     out["latest_2000_ms_live"] = timed(ring.latest_values)
