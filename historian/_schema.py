@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -134,22 +136,39 @@ def _floats(values: tuple[object, ...]) -> np.ndarray:
     return np.asarray([np.nan if v is None else v for v in values], np.float64)
 
 
-def migrate_v1(conn: sqlite3.Connection) -> int:
-    """Convert the row-per-sample table into chunks, in the caller's transaction; rows converted."""
-    tag_ids = [r[0] for r in conn.execute("SELECT DISTINCT tag_id FROM samples ORDER BY tag_id")]
+def _convert(
+    conn: sqlite3.Connection, table: str, sql: str, batch: int, to_data: Callable[[list[Any]], HistoryData]
+) -> int:
+    """Re-encode ``table`` tag by tag (rows of ``sql`` in time order, ``batch`` at a time); drop it."""
+    tag_ids = [r[0] for r in conn.execute(f"SELECT DISTINCT tag_id FROM {table} ORDER BY tag_id")]
     converted = 0
     for tag_id in tag_ids:
         emitter = _Emitter(conn, int(tag_id))
-        cursor = conn.execute(
-            "SELECT ts, value, quality FROM samples WHERE tag_id = ? ORDER BY ts", (tag_id,)
-        )
-        while rows := cursor.fetchmany(MIGRATE_ROWS):
-            ts, vals, quals = zip(*rows, strict=True)
-            emitter.add(HistoryData(np.asarray(ts, np.float64), _floats(vals), np.asarray(quals, np.uint8)))
+        cursor = conn.execute(sql, (tag_id,))
+        while rows := cursor.fetchmany(batch):
+            emitter.add(to_data(rows))
         emitter.add(HistoryData.empty(), final=True)
         converted += emitter.count
-    conn.execute("DROP TABLE samples")
+    conn.execute(f"DROP TABLE {table}")
     return converted
+
+
+def _v1_rows(rows: list[Any]) -> HistoryData:
+    ts, vals, quals = zip(*rows, strict=True)
+    return HistoryData(np.asarray(ts, np.float64), _floats(vals), np.asarray(quals, np.uint8))
+
+
+def _v2_rows(rows: list[Any]) -> HistoryData:
+    return HistoryData(*(np.concatenate([np.frombuffer(r[i], t) for r in rows]) for i, t in _V2_BLOBS))
+
+
+_V2_BLOBS = ((0, np.float64), (1, np.float64), (2, np.uint8))
+
+
+def migrate_v1(conn: sqlite3.Connection) -> int:
+    """Convert the row-per-sample table into chunks, in the caller's transaction; rows converted."""
+    sql = "SELECT ts, value, quality FROM samples WHERE tag_id = ? ORDER BY ts"
+    return _convert(conn, "samples", sql, MIGRATE_ROWS, _v1_rows)
 
 
 def migrate_v2(conn: sqlite3.Connection) -> int:
@@ -163,25 +182,8 @@ def migrate_v2(conn: sqlite3.Connection) -> int:
     conn.execute("ALTER TABLE chunks RENAME TO chunks_v2")
     for statement in _sqlite.SCHEMA:
         conn.execute(statement)
-    tag_ids = [r[0] for r in conn.execute("SELECT DISTINCT tag_id FROM chunks_v2 ORDER BY tag_id")]
-    converted = 0
-    for tag_id in tag_ids:
-        emitter = _Emitter(conn, int(tag_id))
-        cursor = conn.execute(
-            "SELECT ts, vals, quals FROM chunks_v2 WHERE tag_id = ? ORDER BY t_start", (tag_id,)
-        )
-        while rows := cursor.fetchmany(64):
-            emitter.add(
-                HistoryData(
-                    np.concatenate([np.frombuffer(r[0], np.float64) for r in rows]),
-                    np.concatenate([np.frombuffer(r[1], np.float64) for r in rows]),
-                    np.concatenate([np.frombuffer(r[2], np.uint8) for r in rows]),
-                )
-            )
-        emitter.add(HistoryData.empty(), final=True)
-        converted += emitter.count
-    conn.execute("DROP TABLE chunks_v2")
-    return converted
+    sql = "SELECT ts, vals, quals FROM chunks_v2 WHERE tag_id = ? ORDER BY t_start"
+    return _convert(conn, "chunks_v2", sql, 64, _v2_rows)
 
 
 def _add_tag_columns(conn: sqlite3.Connection) -> None:
