@@ -100,6 +100,7 @@ class TailBuffers:
             starts = np.flatnonzero(np.r_[True, points.tags[1:] != points.tags[:-1]])
             tags = points.tags[starts]
             late = (self.count[tags] > 0) & (points.timestamps[starts] - self._ts[0, tags] >= CHUNK_SPAN)
+            late &= incoming[tags] <= self.capacity  # else all of it is cut now (below), new points too
             alone[tags[late]] = True
         forced = (total > self.capacity) & ~alone
         due = (total >= self.target) & ~forced & ~alone

@@ -146,9 +146,9 @@ class FlushWriter:
                 for sql, params in before_commit:
                     conn.executemany(sql, params)
                 conn.execute("DELETE FROM wal WHERE seq < ?", (oldest,))
+            self.seq = seq  # committed: the next flush needs the next row number whatever happens
+            self.last_t, self.last_v = new_t, new_v
             tail.apply(points, cut, seq, alone)
-        self.last_t, self.last_v = new_t, new_v
-        self.seq = seq
         self.chunks_written += len(rows)
         if rows:
             _give_back_free_pages(conn)

@@ -144,6 +144,23 @@ def test_chunks_are_cut_when_a_tag_is_full_or_after_a_pause_and_their_wal_rows_g
     np.testing.assert_array_equal(data.values, np.r_[values[:180], 1.5])
 
 
+def test_a_backlog_after_a_pause_larger_than_memory_holds_is_cut_into_chunks(
+    make_store: Callable[..., SampleStore],
+) -> None:
+    store = make_store(["A"], buffer_bytes=1)  # chunks of 64 points, room for 80
+    submit_series(store, 0, np.arange(10.0), np.arange(10.0))
+    store.flush()
+    later = 86_400 + np.arange(500.0)  # a day later, 500 points in one flush
+    submit_series(store, 0, later, -later)
+    store.flush()
+    submit_series(store, 0, np.array([90_000.0]), np.array([1.0]))
+    store.flush()
+    assert store.last_error is None and store.pending == 0 and store.dropped == 0
+    data = store.query(0, -1, 1e6)
+    np.testing.assert_array_equal(data.timestamps, np.r_[np.arange(10.0), later, 90_000.0])
+    np.testing.assert_array_equal(data.values, np.r_[np.arange(10.0), -later, 1.0])
+
+
 @pytest.mark.parametrize("n_tags", [2, 500])
 def test_one_transaction_and_one_row_per_flush_whatever_the_number_of_tags(
     make_store: Callable[..., SampleStore], n_tags: int
