@@ -147,7 +147,7 @@ def test_chunks_are_cut_when_a_tag_is_full_or_after_a_pause_and_their_wal_rows_g
 def test_a_backlog_after_a_pause_larger_than_memory_holds_is_cut_into_chunks(
     make_store: Callable[..., SampleStore],
 ) -> None:
-    store = make_store(["A"], buffer_bytes=1)  # chunks of 64 points, room for 80
+    store = make_store(["A"], buffer_bytes=1)  # chunks of 64 points, room for 136
     submit_series(store, 0, np.arange(10.0), np.arange(10.0))
     store.flush()
     later = 86_400 + np.arange(500.0)  # a day later, 500 points in one flush
