@@ -24,6 +24,7 @@ DEFAULT_BUFFER_BYTES = 128_000_000  # memory for points awaiting their chunk, al
 BYTES_PER_POINT = 17  # float64 time + float64 value + uint8 quality
 MAX_TARGET = 4096  # points per chunk at most; fewer when many tags share the memory
 MIN_TARGET = 64
+MAX_CUTS_PER_FLUSH = 320
 NO_SEQ = np.iinfo(np.int64).max
 CHUNK_SPAN = 3600.0  # a tag's points are cut alone before a point this much newer joins them
 
@@ -39,8 +40,9 @@ class TailBuffers:
 
     def __init__(self, n_tags: int, target: int) -> None:
         self.target = target
-        self.capacity = target + max(72, target // 4)  # room for the 64 flushes a wave of cuts may take
-        self.budget = max(64, math.ceil(n_tags / 64))  # measured: 1,250 cuts in one flush took 1.2 s
+        self.capacity = target + max(72, target // 4)  # room for the flushes a wave of cuts takes
+        # 1/16 of the tags per flush, but at most 320: 1,250 cuts in one flush took 1.2 s (20,000 tags)
+        self.budget = min(max(64, math.ceil(n_tags / 16)), MAX_CUTS_PER_FLUSH)
         self._ts = np.zeros((self.capacity, n_tags))
         self._vals = np.zeros((self.capacity, n_tags))
         self._quals = np.zeros((self.capacity, n_tags), np.uint8)
