@@ -24,7 +24,7 @@ DAY = 86_400
 DAYS = 30
 PENS = 8
 T_END = 1.79e9  # a fixed end time, so that the file can be reused between runs
-VERSION = 1  # bump when the signal or the layout changes
+VERSION = 2  # bump when the signal or the layout changes (2: historian layout 3, issue 13)
 
 
 class HistorianRoom:

@@ -1,4 +1,9 @@
-"""The query side of the sample store: chunk reads on a dedicated reader connection."""
+"""The query side of the sample store: chunk reads on a dedicated reader connection, plus the tail.
+
+The newest points of every tag are not in chunks yet: a live store keeps them in memory
+(:class:`historian._tail.TailBuffers`, filled by the writer); a read-only store (an export next to
+a running control room) decodes them from the WAL rows once, on its first query.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,39 @@ import logging
 import math
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from historian import _readonly, _schema, _sqlite
+from historian._codec import FRAME_DTYPE, decode_frames, decode_selected, frame_meta
 from historian._schema import StoreFileError
-from historian._types import HistoryData
+from historian._tail import TailBuffers
+from historian._types import Batch, HistoryData
+from historian._writer import FlushWriter, read_wal, sort_history
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class FrameIndex:
+    """The frame summaries of a tag's chunks over a time range, for bucket queries.
+
+    One entry per frame (``meta`` has ``FRAME_DTYPE`` fields); ``end`` is the time of the frame's
+    last point or, inside a chunk, the start of the next frame (an upper bound, which only makes
+    a frame look cut by a bucket edge when it is not). ``chunk`` indexes ``rowids``.
+    """
+
+    rowids: list[int]
+    chunk: npt.NDArray[np.int64]
+    number: npt.NDArray[np.int64]
+    meta: np.ndarray
+    end: npt.NDArray[np.float64]
+    last_in_chunk: npt.NDArray[np.bool_]
 
 
 class StoreReader:
@@ -34,7 +61,9 @@ class StoreReader:
     _reader: sqlite3.Connection | None
     _stopped: bool
     _read_only: bool
+    _flusher: FlushWriter
     _reader_cleanup: Callable[[], None] | None = None
+    _frozen_tail: TailBuffers | None = None
 
     def query(self, tag: int, t0: float, t1: float) -> HistoryData:
         """Return the stored samples of ``tag`` with ``t0 <= t <= t1``, ascending.
@@ -42,48 +71,141 @@ class StoreReader:
         Only what has been written; queued samples appear after the next flush.
         """
         self._check_tag(tag)
-        data = _sqlite.decode(self._read(_sqlite.SELECT_OVERLAPPING, (self._disk_id(tag), t0, t1)))
-        return data.select((data.timestamps >= t0) & (data.timestamps <= t1))
+        with self._consistent() as tail:
+            rows = self._read(_sqlite.SELECT_OVERLAPPING, (self._disk_id(tag), t0, t1))
+            recent = tail.window(tag, t0, t1)
+        data = sort_history(decode_frames([_sqlite.ref(r) for r in rows]))
+        data = data.select(
+            slice(np.searchsorted(data.timestamps, t0, "left"), np.searchsorted(data.timestamps, t1, "right"))
+        )
+        return _merge(data, recent)
 
     def latest(self, tag: int, n: int, before: float = math.inf) -> HistoryData:
         """Return the newest ``n`` stored samples of ``tag`` older than ``before``, ascending."""
         self._check_tag(tag)
         if n <= 0:
             return HistoryData.empty()
-        rows = self._read(_sqlite.SELECT_BACKWARDS, (self._disk_id(tag), before), until=n)
-        data = _sqlite.decode(rows[::-1])
-        data = data.select(data.timestamps < before)
-        return data.select(np.arange(len(data)) >= len(data) - n)
+        with self._consistent() as tail:
+            recent = tail.window(tag, -math.inf, before)
+            recent = recent.select(recent.timestamps < before)
+            older = HistoryData.empty()
+            if len(recent) < n:
+                older = self._backwards(tag, before, n - len(recent))
+        data = _merge(older.select(older.timestamps < before), recent)
+        return data.select(slice(max(0, len(data) - n), None))
 
     def at(self, tag: int, t: float) -> HistoryData:
         """The last stored sample of ``tag`` at or before ``t`` (empty if there is none)."""
         self._check_tag(tag)
-        rows = self._read(_sqlite.SELECT_BACKWARDS, (self._disk_id(tag), t), until=1)
-        data = _sqlite.decode(rows[::-1])
-        data = data.select(data.timestamps <= t)
-        return data.select(np.arange(len(data)) == len(data) - 1)
+        with self._consistent() as tail:
+            recent = tail.window(tag, -math.inf, t)
+            if not len(recent):
+                recent = self._backwards(tag, np.nextafter(t, math.inf), 1)
+        recent = recent.select(recent.timestamps <= t)
+        return recent.select(slice(max(0, len(recent) - 1), None))
 
     def after(self, tag: int, t: float) -> HistoryData:
         """The first stored sample of ``tag`` after ``t`` (empty if there is none)."""
         self._check_tag(tag)
-        data = _sqlite.decode(self._read(_sqlite.SELECT_AFTER, (self._disk_id(tag), t)))
-        data = data.select(data.timestamps > t)
-        return data.select(np.arange(len(data)) == 0)
+        with self._consistent() as tail:
+            rows = self._read(_sqlite.SELECT_AFTER, (self._disk_id(tag), t))
+            recent = tail.window(tag, np.nextafter(t, math.inf), math.inf)
+        disk = sort_history(decode_frames([_sqlite.ref(r) for r in rows]))
+        data = _merge(disk.select(disk.timestamps > t), recent.select(slice(0, 1)))
+        return data.select(slice(0, 1))
 
-    def summaries(self, tag: int, t0: float, t1: float) -> list[tuple[object, ...]]:
-        """Summary rows (``_sqlite.SUMMARY_COLUMNS``) of the chunks overlapping [t0, t1]."""
+    def last_points(
+        self, tags: npt.NDArray[np.int64]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(has, t, v, q)`` of the last stored point of each tag: memory first, then disk."""
+        with self._consistent() as tail:
+            has, t, v, q = tail.last(tags)
+        for i in np.flatnonzero(~has).tolist():
+            point = self.at(int(tags[i]), math.inf)
+            if len(point):
+                has[i], t[i], v[i], q[i] = True, point.timestamps[0], point.values[0], point.qualities[0]
+        return has, t, v, q
+
+    def frame_index(self, tag: int, t0: float, t1: float) -> tuple[FrameIndex, HistoryData]:
+        """Frame summaries of the chunks overlapping [t0, t1], and the tail's points in it."""
         self._check_tag(tag)
-        return self._read(_sqlite.SELECT_SUMMARIES, (self._disk_id(tag), t0, t1))
+        with self._consistent() as tail:
+            rows = self._read(_sqlite.SELECT_FRAMES, (self._disk_id(tag), t0, t1))
+            recent = tail.window(tag, t0, t1)
+        blobs = [r[5] for r in rows]
+        counts = np.array([len(b) for b in blobs], np.int64) // FRAME_DTYPE.itemsize  # type: ignore[arg-type]
+        meta = frame_meta(b"".join(blobs))  # type: ignore[arg-type]  # one array: no per-chunk concatenation
+        chunk = np.repeat(np.arange(len(rows)), counts)
+        number = np.arange(meta.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
+        last_in_chunk = number == np.repeat(counts - 1, counts)
+        end = np.empty(meta.shape[0])
+        end[:-1] = meta["t0"][1:]
+        if rows:
+            end[last_in_chunk] = np.array([r[2] for r in rows], np.float64)
+        index = FrameIndex([int(r[0]) for r in rows], chunk, number, meta, end, last_in_chunk)  # type: ignore[call-overload]
+        return index, recent
 
-    def chunks(self, rowids: list[int], sort: bool = True) -> HistoryData:
-        """Decode chunks by the ``rowid`` summary rows gave, in one query, ascending in time.
+    def decode_frames(self, index: FrameIndex, wanted: npt.NDArray[np.bool_]) -> HistoryData:
+        """The points of the ``wanted`` frames of ``index``, ascending."""
+        picked = np.flatnonzero(wanted)  # frames are in chunk order: grouped by chunk already
+        if not picked.size:
+            return HistoryData.empty()
+        chunk_of = index.chunk[picked]
+        starts = np.flatnonzero(np.r_[True, chunk_of[1:] != chunk_of[:-1]])
+        chunks = chunk_of[starts].tolist()
+        ids = ",".join(str(index.rowids[c]) for c in chunks)
+        rows = {int(r[0]): _sqlite.ref(r[1:]) for r in self._read(f"{_sqlite.SELECT_REFS} IN ({ids})", ())}  # type: ignore[call-overload]
+        per_chunk = np.diff(np.r_[starts, picked.size])
+        present = np.array([index.rowids[c] in rows for c in chunks], np.bool_)  # retention may have run
+        if not present.all():
+            keep = np.repeat(present, per_chunk)
+            picked, per_chunk = picked[keep], per_chunk[present]
+            chunks = [c for c, p in zip(chunks, present.tolist(), strict=True) if p]
+        refs = [rows[index.rowids[c]] for c in chunks]
+        if not refs:
+            return HistoryData.empty()
+        return decode_selected(refs, per_chunk, index.number[picked])
 
-        ``sort=False`` trusts the caller that the chunks do not overlap in time.
-        """
-        ids = ",".join(str(int(r)) for r in rowids)
-        # Sorted here, not by SQLite: ORDER BY would copy every blob through its sorter.
-        rows = sorted(self._read(f"{_sqlite.SELECT_BLOBS} IN ({ids})", ()), key=lambda r: r[3])  # type: ignore[arg-type, return-value]
-        return _sqlite.decode(rows, check_order=sort)
+    @contextmanager
+    def _consistent(self) -> Iterator[TailBuffers]:
+        """Hold the tail still (the writer commits chunks and empties the tail under its lock)."""
+        tail = self._tail()
+        with tail.lock:
+            yield tail
+
+    def _tail(self) -> TailBuffers:
+        if not self._read_only:
+            return self._flusher.tail
+        if self._frozen_tail is None:
+            self._frozen_tail = self._replay_read_only()
+        return self._frozen_tail
+
+    def _replay_read_only(self) -> TailBuffers:
+        """Decode the WAL rows not yet in chunks (read only: an export next to the control room)."""
+        n = len(self._tag_names)
+        ids = self._disk_ids
+        with self._read_lock:
+            try:
+                replayed = read_wal(self._open_reader(), int(ids.max(initial=0)) + 1)
+            except (sqlite3.Error, OSError) as exc:
+                self._close_reader()
+                raise StoreFileError(self._path, "unreadable", f"it cannot be read ({exc})") from exc
+        id_to_tag = np.full(replayed.last_t.size, -1, np.int64)
+        known = ids >= 0
+        id_to_tag[ids[known]] = np.arange(n)[known]
+        tags = id_to_tag[replayed.points.tags]
+        points = Batch(tags, *replayed.points[1:]).select(tags >= 0)
+        points = points.select(np.argsort(points.tags, kind="stable"))
+        most = int(np.bincount(points.tags, minlength=1).max()) if len(points) else 0
+        tail = TailBuffers(n, max(64, most))
+        tail.apply(points, np.empty(0, np.int64), 0)
+        return tail
+
+    def _backwards(self, tag: int, before: float, n: int) -> HistoryData:
+        """At least ``n`` disk points of ``tag`` older than ``before`` (if there are), ascending."""
+        rows = self._read(_sqlite.SELECT_BACKWARDS, (self._disk_id(tag), before), until=n)
+        data = sort_history(decode_frames([_sqlite.ref(r) for r in rows[::-1]]))
+        return data.select(data.timestamps < before)
 
     def _read_ids(self) -> npt.NDArray[np.int64]:
         """Disk ids of the tags by name (-1 for a tag the file does not know)."""
@@ -97,9 +219,9 @@ class StoreReader:
                 if isinstance(exc, StoreFileError):
                     raise
                 raise StoreFileError(self._path, "unreadable", f"it cannot be read ({exc})") from exc
-        if kind == "v1":
+        if kind in ("v1", "v2"):
             raise StoreFileError(
-                self._path, "older", "it has the first release's layout; open it once in the control room"
+                self._path, "older", "it has an older layout; open it once in the control room"
             )
         if kind == "empty":
             return np.full(len(self._tag_names), -1, dtype=np.int64)
@@ -126,7 +248,7 @@ class StoreReader:
                     rows, points = [], 0
                     for row in cursor:
                         rows.append(row)
-                        points += len(row[0]) // 8
+                        points += int(row[0])  # the chunk's ``n``
                         if points >= until:
                             break
                     cursor.close()
@@ -162,3 +284,12 @@ class StoreReader:
     def _check_tag(self, tag: int) -> None:
         if not 0 <= tag < len(self._tag_names):
             raise IndexError(f"tag index {tag} out of range 0..{len(self._tag_names) - 1}")
+
+
+def _merge(older: HistoryData, newer: HistoryData) -> HistoryData:
+    """Disk points then memory points, ascending (sorted only if a source clock stepped back)."""
+    if not len(older):
+        return newer
+    if not len(newer):
+        return older
+    return sort_history(HistoryData.concat([older, newer]))

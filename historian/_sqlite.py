@@ -1,16 +1,18 @@
-"""SQLite schema, connections and the chunked on-disk layout of the sample store.
+"""SQLite schema, connections and rows of the sample store (layout 3).
 
-Samples are stored per tag in *chunks*: one row holds a run of consecutive points of one tag as
-numpy blobs (float64 times, float64 values, uint8 qualities) plus a summary of its good samples
-(count, min, max, sum, first, last). A row per sample caps SQLite at ~400k samples/s and makes a
-day's read cost a B-tree walk per sample; a chunk costs one row for thousands of samples, and
-the summary lets a month-long trend skip decoding chunks that fall inside one bucket.
+* ``wal``: one row per flush holding the points of every tag that flush wrote
+  (:mod:`historian._wal`). A flush costs one row whatever the number of tags.
+* ``chunks``: per tag, runs of points cut from memory once a tag has enough of them
+  (:mod:`historian._tail`), encoded losslessly in frames (:mod:`historian._codec`). The small
+  columns come before the blobs: SQLite reads a chunk's frame summaries without touching the
+  data's overflow pages.
+* ``tags``: names and, per tag, the last WAL row already cut into chunks (``cut_seq``) and the bit
+  patterns of the last point cut (``last_t``, ``last_v``) - the bases the WAL rows after it are
+  differences from.
+* ``snapshot``: the compressor's held points, so a crash loses at most one flush interval.
 
-Each flush writes one *fragment* chunk per tag (``sealed = 0``) in one transaction. Once a tag's
-fragments cover ``seal_span`` seconds or ``seal_count`` points, they are merged into one sealed
-chunk (read, insert, delete - one transaction), so history is a few large rows per tag-hour.
-Summary columns come before the blobs: SQLite then reads a summary without touching the blobs'
-overflow pages.
+Opening replays the WAL rows after each tag's ``cut_seq`` into memory: a clean stop and a kill -9
+open the same way, in the time it takes to decode at most one chunk's worth of points per tag.
 """
 
 from __future__ import annotations
@@ -23,42 +25,43 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from historian._types import QUALITY_GOOD, Batch, HistoryData
+from historian._codec import ChunkRef
 
-SCHEMA_VERSION = 2  # PRAGMA user_version; 1 was the first release's row-per-sample table (_schema)
-CREATE_TAGS = "CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE)"
+SCHEMA_VERSION = 3  # PRAGMA user_version; 1 row per sample, 2 fragments + sealed chunks (_schema)
+CREATE_TAGS = (
+    "CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE, cut_seq INTEGER NOT NULL "
+    "DEFAULT 0, last_t INTEGER NOT NULL DEFAULT 0, last_v INTEGER NOT NULL DEFAULT 0)"
+)
 CREATE_CHUNKS = (
     "CREATE TABLE IF NOT EXISTS chunks("
-    "tag_id INTEGER NOT NULL, t_start REAL NOT NULL, t_end REAL NOT NULL, sealed INTEGER NOT NULL, "
-    "n INTEGER NOT NULL, n_good INTEGER NOT NULL, g_min REAL, g_max REAL, g_sum REAL, "
-    "g_first REAL, g_last REAL, v_first REAL, q_first INTEGER, v_last REAL, q_last INTEGER, "
-    "ts BLOB NOT NULL, vals BLOB NOT NULL, quals BLOB NOT NULL)"
+    "tag_id INTEGER NOT NULL, t_start REAL NOT NULL, t_end REAL NOT NULL, n INTEGER NOT NULL, "
+    "frame INTEGER NOT NULL, width INTEGER NOT NULL, twidth INTEGER NOT NULL, dt_ref INTEGER NOT NULL, "
+    "q_const INTEGER NOT NULL, frames BLOB NOT NULL, data BLOB NOT NULL, quals BLOB)"
 )
 CREATE_CHUNK_INDEX = "CREATE INDEX IF NOT EXISTS chunks_by_tag_end ON chunks(tag_id, t_end)"
 CREATE_AGE_INDEX = "CREATE INDEX IF NOT EXISTS chunks_by_end ON chunks(t_end)"  # for retention
-# The last point of every tag that the compressor holds back, rewritten each flush: after a crash
-# it is moved into the chunks, so at most one flush interval of a trend is lost.
+CREATE_WAL = "CREATE TABLE IF NOT EXISTS wal(seq INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL)"
 CREATE_SNAPSHOT = (
     "CREATE TABLE IF NOT EXISTS snapshot("
     "tag_id INTEGER PRIMARY KEY, ts REAL NOT NULL, value REAL, quality INTEGER NOT NULL)"
 )
-SCHEMA = (CREATE_TAGS, CREATE_CHUNKS, CREATE_CHUNK_INDEX, CREATE_AGE_INDEX, CREATE_SNAPSHOT)
-INSERT_CHUNK = f"INSERT INTO chunks VALUES ({', '.join('?' * 18)})"
+SCHEMA = (CREATE_TAGS, CREATE_CHUNKS, CREATE_CHUNK_INDEX, CREATE_AGE_INDEX, CREATE_WAL, CREATE_SNAPSHOT)
+INSERT_CHUNK = f"INSERT INTO chunks VALUES ({', '.join('?' * 12)})"
+INSERT_WAL = "INSERT INTO wal(seq, n, data) VALUES (?, ?, ?)"
+UPDATE_CUT = "UPDATE tags SET cut_seq = ?, last_t = ?, last_v = ? WHERE id = ?"
 UPSERT_SNAPSHOT = "INSERT OR REPLACE INTO snapshot(tag_id, ts, value, quality) VALUES (?, ?, ?, ?)"
-SUMMARY_COLUMNS = (
-    "rowid, t_start, t_end, n, n_good, g_min, g_max, g_sum, g_first, g_last, v_first, q_first, v_last, q_last"
+REF_COLUMNS = "n, frame, width, twidth, dt_ref, q_const, frames, data, quals"
+SELECT_FRAMES = (
+    "SELECT rowid, t_start, t_end, n, frame, frames FROM chunks "
+    "WHERE tag_id = ? AND t_end >= ? AND t_start <= ? ORDER BY t_end"
 )
 SELECT_OVERLAPPING = (
-    "SELECT ts, vals, quals FROM chunks WHERE tag_id = ? AND t_end >= ? AND t_start <= ? ORDER BY t_start"
+    f"SELECT {REF_COLUMNS} FROM chunks WHERE tag_id = ? AND t_end >= ? AND t_start <= ? ORDER BY t_end"
 )
-SELECT_SUMMARIES = (
-    f"SELECT {SUMMARY_COLUMNS} FROM chunks WHERE tag_id = ? AND t_end >= ? AND t_start <= ? ORDER BY t_start"
-)
-SELECT_BLOBS = "SELECT ts, vals, quals, t_start FROM chunks WHERE rowid"  # + " IN (...)"
-SELECT_BACKWARDS = "SELECT ts, vals, quals FROM chunks WHERE tag_id = ? AND t_start <= ? ORDER BY t_end DESC"
-SELECT_AFTER = "SELECT ts, vals, quals FROM chunks WHERE tag_id = ? AND t_end > ? ORDER BY t_end LIMIT 1"
-SELECT_FRAGMENTS = "SELECT ts, vals, quals FROM chunks WHERE tag_id = ? AND sealed = 0 ORDER BY t_start"
-DELETE_FRAGMENTS = "DELETE FROM chunks WHERE tag_id = ? AND sealed = 0"
+SELECT_REFS = f"SELECT rowid, {REF_COLUMNS} FROM chunks WHERE rowid"  # + " IN (...)"
+SELECT_BACKWARDS = f"SELECT {REF_COLUMNS} FROM chunks WHERE tag_id = ? AND t_start <= ? ORDER BY t_end DESC"
+SELECT_AFTER = f"SELECT {REF_COLUMNS} FROM chunks WHERE tag_id = ? AND t_end > ? ORDER BY t_end LIMIT 1"
+SELECT_WAL = "SELECT seq, data FROM wal WHERE seq > ? ORDER BY seq"
 
 
 def default_connect(path: Path) -> sqlite3.Connection:
@@ -113,62 +116,37 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _f(x: np.floating | float) -> float | None:
-    """A float for SQLite; NaN becomes NULL (SQLite would store NaN as NULL anyway)."""
-    value = float(x)
-    return None if value != value else value
-
-
-def chunk_row(
-    tag_id: int, sealed: int, ts: np.ndarray, vals: np.ndarray, quals: np.ndarray
-) -> tuple[object, ...]:
-    """Encode one tag's points (ascending time) as a ``chunks`` row with its good-sample summary."""
-    good = (quals == QUALITY_GOOD) & ~np.isnan(vals)
-    g = vals[good]
-    if g.size:
-        stats = (int(g.size), _f(g.min()), _f(g.max()), _f(g.sum()), _f(g[0]), _f(g[-1]))
-    else:
-        stats = (0, None, None, None, None, None)
+def chunk_row(tag_id: int, t_start: float, t_end: float, e: ChunkRef) -> tuple[object, ...]:
+    """The ``chunks`` row of an encoded chunk."""
     return (
         tag_id,
-        float(ts[0]),
-        float(ts[-1]),
-        sealed,
-        int(ts.size),
-        *stats,
-        _f(vals[0]),
-        int(quals[0]),
-        _f(vals[-1]),
-        int(quals[-1]),
-        ts.astype(np.float64, copy=False).tobytes(),
-        vals.astype(np.float64, copy=False).tobytes(),
-        quals.astype(np.uint8, copy=False).tobytes(),
+        t_start,
+        t_end,
+        e.n,
+        e.frame,
+        e.width,
+        e.twidth,
+        e.dt_ref,
+        e.q_const,
+        e.frames,
+        e.data,
+        e.quals,
     )
 
 
-def decode(rows: list[tuple[bytes, bytes, bytes]], check_order: bool = True) -> HistoryData:
-    """Decode ``(ts, vals, quals)`` blob rows into one ascending result.
-
-    Chunks of a tag normally follow each other in time; a source clock that stepped back can
-    make them overlap, so the result is sorted (stably) when needed.
-    """
-    if not rows:
-        return HistoryData.empty()
-    ts = np.concatenate([np.frombuffer(r[0], np.float64) for r in rows])
-    vals = np.concatenate([np.frombuffer(r[1], np.float64) for r in rows])
-    quals = np.concatenate([np.frombuffer(r[2], np.uint8) for r in rows])
-    if check_order and ts.size > 1 and np.any(ts[1:] < ts[:-1]):
-        order = np.argsort(ts, kind="stable")
-        ts, vals, quals = ts[order], vals[order], quals[order]
-    return HistoryData(ts, vals, quals)
+def ref(row: Sequence[object]) -> ChunkRef:
+    """A :class:`ChunkRef` from the ``REF_COLUMNS`` of a row."""
+    n, frame, width, twidth, dt_ref, q_const, frames, data, quals = row
+    return ChunkRef(
+        int(n), int(frame), int(width), int(twidth), int(dt_ref), int(q_const), frames, data, quals
+    )  # type: ignore[arg-type]
 
 
-def split_by_tag(points: Batch) -> Iterator[tuple[int, slice, Batch]]:
-    """Sort points by (tag, time) and yield ``(tag, slice, sorted points)`` per tag."""
-    order = np.lexsort((points.timestamps, points.tags))
-    sorted_points = Batch(*(a[order] for a in points))
-    tags = sorted_points.tags
-    starts = np.flatnonzero(np.r_[True, tags[1:] != tags[:-1]])
-    ends = np.r_[starts[1:], tags.shape[0]]
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        yield int(tags[s]), slice(s, e), sorted_points
+def tag_state(conn: sqlite3.Connection) -> tuple[npt.NDArray[np.int64], ...]:
+    """``(cut_seq, last_t, last_v)`` by disk id (arrays one longer than the largest id)."""
+    rows = conn.execute("SELECT id, cut_seq, last_t, last_v FROM tags").fetchall()
+    size = 1 + max((r[0] for r in rows), default=0)
+    cut, lt, lv = (np.zeros(size, np.int64) for _ in range(3))
+    for tag_id, c, t, v in rows:
+        cut[tag_id], lt[tag_id], lv[tag_id] = c, t, v
+    return cut, lt, lv

@@ -166,3 +166,151 @@ def interpolate(data: HistoryData, t: FloatArray, linear: bool) -> tuple[FloatAr
             frac = (t - ts[ic]) / (ts[j] - ts[ic])
             value = np.where(line, vals[ic] + (vals[j] - vals[ic]) * frac, value)
     return value, quality
+
+
+def _segments(data: HistoryData, linear: bool, max_gap: float) -> npt.NDArray[np.bool_]:
+    """Which stretches between consecutive points carry a good trend line.
+
+    Good points at both ends (and, for lines, the same quality) - a bad point starts a gap. Longer
+    stretches than ``max_gap`` were split by :func:`_split_long_steps` before.
+    """
+    ts, vals, quals = data.timestamps, data.values, data.qualities
+    good = (quals == QUALITY_GOOD) & np.isfinite(vals)
+    step = np.diff(ts)
+    seg = good[:-1] & (step > 0) & (step <= max_gap * (1 + 1e-12))
+    if linear:
+        seg &= good[1:]
+    return seg
+
+
+def _split_long_steps(data: HistoryData, max_gap: float) -> HistoryData:
+    """The gap rule: after a point, the trend holds its value for ``max_gap`` at most, then it is a gap.
+
+    The compressor stores a point at least every ``max_interval`` while a tag is alive, so a longer
+    step means nothing was recorded (the HMI stopped, the device was silent). The recording did go on
+    for a while after its last stored point, though: the value is held for ``max_gap`` before the
+    gap starts (a point there, and a bad one at the same time).
+    """
+    ts = data.timestamps
+    if ts.size < 2 or not np.isfinite(max_gap):
+        return data
+    long = np.flatnonzero(np.diff(ts) > max_gap)
+    if not long.size:
+        return data
+    at = ts[long] + max_gap
+    pos = np.repeat(long + 1, 2)
+    return HistoryData(
+        np.insert(ts, pos, np.repeat(at, 2)),
+        np.insert(data.values, pos, np.column_stack([data.values[long], np.full(long.size, np.nan)]).ravel()),
+        np.insert(
+            data.qualities,
+            pos,
+            np.column_stack([data.qualities[long], np.full(long.size, QUALITY_BAD)]).ravel().astype(np.uint8),
+        ),
+    )
+
+
+def line_buckets(data: HistoryData, edges: FloatArray, linear: bool, max_gap: float = np.inf) -> BucketData:
+    """Buckets exact with respect to the stored trend line (lossy history: swinging door, deadband).
+
+    ``data`` holds the stored points in ascending time, including the last one before the first
+    edge and the first one after the last edge. The trend line is straight between points
+    (``linear``) or holds each value until the next point (steps); stretches that are not good
+    (see :func:`_segments`) are gaps. Per bucket ``[e_k, e_k+1]``:
+
+    * ``minimum``/``maximum`` over the line inside the bucket: the good points in it and the
+      line's values at both edges (a line's extremes lie at its ends);
+    * ``mean``: the time-weighted mean of the line over the bucket's good stretches (a point in
+      the middle of a flat stretch counts for its duration, not once);
+    * ``count``: the good points in the bucket; ``first``/``last``: the line's first and last
+      value in the bucket.
+    """
+    n = edges.shape[0] - 1
+    stored = data
+    data = _split_long_steps(data, max_gap)
+    ts = data.timestamps
+    seg = _segments(data, linear, max_gap) if ts.size > 1 else np.zeros(0, np.bool_)
+    # The line's value at each edge, from the right (segment starting at or spanning the edge) and
+    # from the left (segment ending at or spanning it).
+    right = np.searchsorted(ts, edges, "right") - 1
+    left = np.searchsorted(ts, edges, "left") - 1
+    v_right, ok_right = _edge_values(data, seg, right, edges, linear)
+    v_left, ok_left = _edge_values(data, seg, left, edges, linear)
+    cand_v = np.full((n, 2), np.nan)
+    cand_v[:, 0] = np.where(ok_right[:-1], v_right[:-1], np.nan)
+    cand_v[:, 1] = np.where(ok_left[1:], v_left[1:], np.nan)
+    acc = BucketAccumulator(edges)
+    st = stored.timestamps
+    inside = (st >= edges[0]) & (st <= edges[-1])
+    acc.add_samples(stored.select(inside))
+    with np.errstate(invalid="ignore"):
+        minimum = np.fmin(acc.minimum, np.fmin(cand_v[:, 0], cand_v[:, 1]))
+        maximum = np.fmax(acc.maximum, np.fmax(cand_v[:, 0], cand_v[:, 1]))
+    area, covered = _integral(data, seg, edges, linear)
+    d_area, d_cov = np.diff(area), np.diff(covered)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(d_cov > 0, d_area / d_cov, acc.total / acc.count)
+    first = np.where(np.isfinite(cand_v[:, 0]), cand_v[:, 0], acc.first)
+    last = np.where(np.isfinite(cand_v[:, 1]), cand_v[:, 1], acc.last)
+    return BucketData(
+        edges[:-1].copy(), edges[1:].copy(), minimum, maximum, mean, first, last, acc.count.copy()
+    )
+
+
+def _edge_values(
+    data: HistoryData, seg: npt.NDArray[np.bool_], i: npt.NDArray[np.int64], t: FloatArray, linear: bool
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """The line's value at times ``t`` on segment ``i`` (from point i to i+1), and whether it is good."""
+    ts, vals = data.timestamps, data.values
+    ok = (i >= 0) & (i < seg.shape[0])
+    ic = np.clip(i, 0, max(seg.shape[0] - 1, 0))
+    if not seg.size:
+        return np.full(t.shape, np.nan), np.zeros(t.shape, np.bool_)
+    ok &= seg[ic]
+    v = vals[ic].copy()
+    if linear:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = vals[ic] + (vals[ic + 1] - vals[ic]) * (t - ts[ic]) / (ts[ic + 1] - ts[ic])
+    return np.where(ok, v, np.nan), ok
+
+
+def _integral(
+    data: HistoryData, seg: npt.NDArray[np.bool_], t: FloatArray, linear: bool
+) -> tuple[FloatArray, FloatArray]:
+    """Integral of the good line and its good duration from the first point up to each time ``t``."""
+    ts, vals = data.timestamps, data.values
+    if ts.size < 2:
+        return np.zeros(t.shape), np.zeros(t.shape)
+    dt = np.diff(ts)
+    v0 = np.where(seg, vals[:-1], 0.0)
+    v1 = np.where(seg, vals[1:], 0.0) if linear else v0
+    part = np.where(seg, (v0 + v1) / 2 * dt, 0.0)
+    area = np.r_[0.0, np.cumsum(part)]
+    cov = np.r_[0.0, np.cumsum(np.where(seg, dt, 0.0))]
+    i = np.clip(np.searchsorted(ts, t, "right") - 1, 0, ts.size - 2)
+    frac = np.clip(t - ts[i], 0.0, dt[i])
+    inside = seg[i] & (t >= ts[0])
+    value_t, _ = _edge_values(data, seg, i, np.minimum(t, ts[i + 1]), linear)
+    extra = np.where(
+        inside, (v0[i] + np.where(inside, value_t, 0.0)) / 2 * frac if linear else v0[i] * frac, 0.0
+    )
+    return area[i] + extra, cov[i] + np.where(inside, frac, 0.0)
+
+
+def insert_gaps(data: HistoryData, max_gap: float) -> HistoryData:
+    """Raw points ready to draw: bad quality becomes NaN, and a NaN point is put in every step longer
+    than ``max_gap`` (nothing was recorded there), so ``connect="finite"`` draws both as gaps."""
+    ts = data.timestamps
+    vals = np.where(data.qualities == QUALITY_BAD, np.nan, data.values)
+    if ts.size < 2:
+        return HistoryData(ts.copy(), vals, data.qualities.copy())
+    long = np.flatnonzero(np.diff(ts) > max_gap)
+    if not long.size:
+        return HistoryData(ts.copy(), vals, data.qualities.copy())
+    mid = (ts[long] + ts[long + 1]) / 2
+    pos = long + 1
+    return HistoryData(
+        np.insert(ts, pos, mid),
+        np.insert(vals, pos, np.nan),
+        np.insert(data.qualities, pos, QUALITY_BAD),
+    )

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from historian._reader import FrameIndex
 from historian._types import QUALITY_BAD, BucketData, HistoryData
-from historian.aggregate import BucketAccumulator, bucket_index, interpolate
+from historian.aggregate import BucketAccumulator, bucket_index, interpolate, line_buckets
 from historian.export import write_csv
 from historian.ring import RingBuffers
 from historian.store import SampleStore
@@ -102,6 +103,33 @@ class Historian:
         before = float(recent.timestamps.min()) if len(recent) else math.inf
         return HistoryData.concat([self._store.latest(tag, missing, before), recent])
 
+    def latest_values(
+        self, tags: npt.ArrayLike | None = None
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.uint8]]:
+        """``(timestamps, values, qualities)`` of the newest sample of every tag in one call.
+
+        Vectorised over the ring; a tag the ring does not hold (just after a restart) is taken
+        from the store's memory of points not yet in chunks, else from disk. A tag with no
+        sample at all is ``(nan, nan, bad)``.
+        """
+        idx = np.arange(self._ring.n_tags) if tags is None else np.asarray(tags, np.int64)
+        has, t, v, q = self._ring.last(idx)
+        if not has.all():
+            missing = np.flatnonzero(~has)
+            s_has, s_t, s_v, s_q = self._store.last_points(idx[missing])
+            t[missing], v[missing], q[missing] = s_t, s_v, s_q
+            has[missing] = s_has
+        t[~has], v[~has], q[~has] = np.nan, np.nan, QUALITY_BAD
+        return t, v, q.astype(np.uint8)
+
+    @property
+    def dropped(self) -> int:
+        """Samples lost because the disk could not keep up or could not be written (0 normally).
+
+        The runtime shows it in diagnostics and raises an alarm when it grows.
+        """
+        return self._store.dropped
+
     def value_at(self, tag: int, t: float) -> tuple[float, int, float]:
         """``(value, quality, sample_time)`` of the last sample at or before ``t``.
 
@@ -126,15 +154,20 @@ class Historian:
         return HistoryData(grid, values, qualities)
 
     def buckets(self, tag: int, t0: float, t1: float, n: int) -> BucketData:
-        """Min/max/mean/first/last of good samples in ``n`` equal buckets over ``[t0, t1]``.
+        """Min/max/mean/first/last in ``n`` equal buckets over ``[t0, t1]``.
 
-        Disk chunks that fall inside one bucket contribute their stored summary without being
-        decoded, so a month at screen resolution reads summaries plus the few chunks on bucket
-        edges; the ring's raw samples cover the time it holds.
+        Lossless tags (deviation 0): statistics of the good samples. Disk frames that fall inside
+        one bucket contribute their stored summary without being unpacked, so a month at screen
+        resolution reads summaries plus the frames cut by bucket edges; the ring's raw samples
+        cover the time it holds. Lossy tags (a deviation): statistics of the stored trend line,
+        exact at the bucket edges and time-weighted (:func:`historian.aggregate.line_buckets`).
         """
         if n < 1 or not t1 > t0:
             raise ValueError(f"need n >= 1 and t1 > t0, got n={n}, [{t0}, {t1}]")
         edges = np.linspace(t0, t1, n + 1)
+        if self._store.deviation(tag) > 0:  # lossy: statistics of the stored trend line
+            data = self._with_neighbours(tag, t0, t1)
+            return line_buckets(data, edges, self._store.linear(tag), self._store.max_gap)
         acc = BucketAccumulator(edges)
         boundary = self._ring_boundary(tag)
         anchors = [self._point_at(tag, t0)]
@@ -192,51 +225,75 @@ class Historian:
     def _disk_buckets(
         self, tag: int, acc: BucketAccumulator, t_end: float, boundary: float
     ) -> list[HistoryData]:
-        """Add the disk's part (``t < boundary``, ``t <= t_end``) to ``acc``; return its anchor points."""
+        """Add the disk's part (``t < boundary``, ``t <= t_end``) to ``acc``; return its anchor points.
+
+        Frames that lie inside one bucket are added from their summaries; only frames cut by a
+        bucket edge (or the range's ends) are unpacked.
+        """
         edges = acc.edges
-        rows = self._store.summaries(tag, edges[0], t_end)
-        if not rows:
-            return []
-        cols = list(zip(*rows, strict=True))
-        rowid = np.asarray(cols[0], np.int64)
-        start, end = np.asarray(cols[1], np.float64), np.asarray(cols[2], np.float64)
-        k0, k1 = bucket_index(edges, start), bucket_index(edges, end)
-        whole = (k0 == k1) & (start >= edges[0]) & (end <= t_end) & (end < boundary)
-        anchors: list[HistoryData] = []
-        if not whole.all():
-            # Chunks in time order that do not overlap need no sort (the usual case).
-            ordered = bool(np.all(start[~whole][1:] >= end[~whole][:-1]))
-            data = self._store.chunks(rowid[~whole].tolist(), sort=not ordered)
+        index, recent = self._store.frame_index(tag, edges[0], t_end)
+        recent = recent.select(recent.timestamps < boundary)
+        anchors = [acc.add_samples(recent)] if len(recent) else []
+        meta = index.meta
+        if not meta.shape[0]:
+            return anchors
+        start, end = meta["t0"], index.end
+        k0 = bucket_index(edges, start)
+        # A frame is whole if no edge lies after its start and before its end (``end`` is exact for
+        # a chunk's last frame, else the next frame's start: its last point is earlier).
+        k1 = np.where(index.last_in_chunk, bucket_index(edges, end), np.searchsorted(edges, end, "left") - 1)
+        limit = np.minimum(t_end, np.nextafter(boundary, -math.inf))
+        whole = (k0 == k1) & (start >= edges[0]) & (end <= limit)
+        # The first and last frame of a bucket give its first and last value: unpacked too (they
+        # are cut by an edge anyway, unless an edge falls exactly between two frames or in a gap).
+        first_in_bucket = k0 != np.r_[-1, k1[:-1]]
+        last_in_bucket = k1 != np.r_[k0[1:], -1]
+        unpack = ~whole | first_in_bucket | last_in_bucket
+        whole &= ~unpack
+        if unpack.any():
+            data = self._store.decode_frames(index, unpack)
             ts = data.timestamps
             lo = np.searchsorted(ts, edges[0], side="left")
             hi = min(np.searchsorted(ts, t_end, side="right"), np.searchsorted(ts, boundary, side="left"))
             anchors.append(acc.add_samples(data.select(slice(lo, hi))))
-        if whole.any():
-            w = np.flatnonzero(whole)
-            f = [np.asarray([np.nan if x is None else x for x in c], np.float64)[w] for c in cols[4:]]
-            n_good, g_min, g_max, g_sum, g_first, g_last, v_first, q_first, v_last, q_last = f
-            has = n_good > 0
-            k = k0[w][has]
-            # Several whole chunks can share a bucket: add them one "layer" at a time.
-            layer = np.arange(k.size) - np.searchsorted(k, k)  # k ascends: chunks are in time order
-            for r in range(int(layer.max()) + 1 if k.size else 0):
-                m = layer == r
-                hm = np.flatnonzero(has)[m]
+        w = np.flatnonzero(whole & (meta["n_good"] > 0))
+        if w.size:
+            k = k0[w]
+            # Several whole frames can share a bucket: add them one "layer" at a time.
+            layer = np.arange(k.size) - np.searchsorted(k, k)  # k ascends: frames are in time order
+            m = meta[w]
+            for r in range(int(layer.max()) + 1):
+                sel = layer == r
                 acc.add(
-                    k[m],
-                    n_good[hm].astype(np.int64),
-                    g_min[hm],
-                    g_max[hm],
-                    g_sum[hm],
-                    g_first[hm],
-                    start[w][hm],
-                    g_last[hm],
-                    end[w][hm],
+                    k[sel],
+                    m["n_good"][sel].astype(np.int64),
+                    m["gmin"][sel],
+                    m["gmax"][sel],
+                    m["gsum"][sel],
+                    np.full(int(sel.sum()), np.nan),  # first/last come from the unpacked frames
+                    np.full(int(sel.sum()), np.inf),
+                    np.full(int(sel.sum()), np.nan),
+                    np.full(int(sel.sum()), -np.inf),
                 )
-            ends = HistoryData(
-                np.concatenate([start[w], end[w]]),
-                np.concatenate([v_first, v_last]),
-                np.concatenate([q_first, q_last]).astype(np.uint8),
-            )
-            anchors.append(ends.select(np.argsort(ends.timestamps, kind="stable")))
+        anchors.extend(self._gap_anchors(index, acc, whole))
         return anchors
+
+    def _gap_anchors(self, index: FrameIndex, acc: BucketAccumulator, whole: np.ndarray) -> list[HistoryData]:
+        """Points around buckets left empty between two whole frames (a gap): their frames, unpacked.
+
+        Filling an empty bucket needs the points on either side of it; frames cut by an edge are
+        unpacked already, so only the frames either side of a gap are left.
+        """
+        empty = np.flatnonzero(acc.count == 0)
+        if not empty.size:
+            return []
+        t0s = index.meta["t0"]
+        before = np.searchsorted(t0s, acc.edges[empty], "right") - 1
+        wanted = np.zeros(t0s.shape[0], np.bool_)
+        for f in (before, before + 1):
+            ok = (f >= 0) & (f < t0s.shape[0])
+            wanted[f[ok]] = True
+        wanted &= whole
+        if not wanted.any():
+            return []
+        return [self._store.decode_frames(index, wanted)]

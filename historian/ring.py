@@ -114,6 +114,17 @@ class RingBuffers:
         with self._lock:
             return self._copy(tag, self._ordered_slots(tag, max(n, 0)))
 
+    def last(self, tags: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(has, t, v, q)`` of the newest sample of each of ``tags``, in one vectorised read."""
+        with self._lock:
+            cols = (self._head[tags] - 1) % self._capacity
+            return (
+                self._count[tags] > 0,
+                self._ts[tags, cols],
+                self._values[tags, cols],
+                self._qualities[tags, cols],
+            )
+
     def window(self, tag: int, t0: float, t1: float) -> HistoryData:
         """Return the samples of ``tag`` with ``t0 <= t <= t1``, ascending in time."""
         self._check_tag(tag)

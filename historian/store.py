@@ -15,25 +15,31 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from historian import _chunks, _schema, _sqlite, retention
+from historian import _schema, _sqlite, retention
 from historian._reader import StoreReader
+from historian._state import ErrorListener, WriteState
+from historian._tail import DEFAULT_BUFFER_BYTES
 from historian._types import Batch, empty_batch, join_batches, last_per_tag, make_batch, split_batches
+from historian._writer import FlushWriter
 from historian.compression import DEFAULT_MAX_INTERVAL, make_compressor
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 1_000_000
+# An unpaced producer (a backfill) that fills the queue waits up to this long for the writer to make
+# room before anything is dropped; only a writer that cannot write (disk full ...) drops - counted.
+DEFAULT_BACKPRESSURE_S = 30.0
 # A backlog (after the disk was full or read-only) is written in transactions of at most this many
 # samples, oldest first: when only a little space comes back, history still catches up piece by
 # piece instead of failing all-or-nothing on one transaction larger than the free space.
 DEFAULT_MAX_TRANSACTION = 100_000
+GAP_FACTOR = 2.5  # x the heartbeat: stored points further apart than this mean nothing was recorded
 RETENTION_INTERVAL = 60.0  # seconds between retention passes on the writer thread
 
 Connector = Callable[[Path], sqlite3.Connection]
-ErrorListener = Callable[[str | None], None]
 
 
-class SampleStore(StoreReader):
+class SampleStore(WriteState, StoreReader):
     """SQLite persistence on its own writer thread; one transaction per flush.
 
     ``submit`` only compresses and queues, so the processing thread never waits for the disk.
@@ -75,6 +81,8 @@ class SampleStore(StoreReader):
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
         max_transaction: int = DEFAULT_MAX_TRANSACTION,
+        buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+        backpressure_s: float = DEFAULT_BACKPRESSURE_S,
     ) -> None:
         self._path = Path(path)
         self._tag_names = tuple(tag_names)
@@ -85,22 +93,24 @@ class SampleStore(StoreReader):
         if bands.ndim > 1 or (bands.ndim == 1 and bands.shape[0] != n):
             raise ValueError(f"deadbands must be a scalar or have one entry per tag ({n})")
         self._compressor = make_compressor(compression, np.broadcast_to(bands, (n,)), max_interval)
+        self._max_interval = float(max_interval)
         self._retention_s = float(retention_s)
         self._max_db_bytes = float(max_db_bytes)
         self._retention_interval = float(retention_interval)
         self._clock = clock
         self._next_retention = -math.inf
-        # Per tag: points in unsealed fragments on disk and the time of the first one.
-        self._frag_count = np.zeros(n, dtype=np.int64)
-        self._frag_t0 = np.full(n, np.nan)
+        self._flusher = FlushWriter(n, buffer_bytes)
         self._snapshot_retry = empty_batch()
-        self._recovered = False
+        self._clear_snapshot = False  # held points recovered from a crash are being stored
+        self._backpressure_s = float(backpressure_s)
         self._flush_interval = float(flush_interval)
         self._max_pending = int(max_pending)
         self._max_transaction = max(1, int(max_transaction))
         self._connect: Connector = connect or _sqlite.default_connect
 
         self._lock = threading.Lock()  # queue, compressor state, counters
+        self._room = threading.Condition(self._lock)  # a flush took the queue: producers may go on
+        self._wake = threading.Event()  # the queue is filling: flush before the interval is up
         self._write_lock = threading.Lock()  # writer connection; serialises flushes
         self._read_lock = threading.Lock()  # reader connection
         self._pending: deque[Batch] = deque()
@@ -131,6 +141,8 @@ class SampleStore(StoreReader):
             except Exception as exc:  # reported via last_error, retried later
                 self._close_writer()
                 self._record_error(exc)
+        if self._clear_snapshot:  # a crash left held points: store them before the first query
+            self.flush()
 
     @property
     def path(self) -> Path:
@@ -149,38 +161,15 @@ class SampleStore(StoreReader):
         """
         return self._compressor.linear or not self._compressor.deviation(tag) > 0
 
-    @property
-    def last_error(self) -> str | None:
-        """Text of the last failed write, ``None`` once a write has succeeded again."""
-        return self._last_error
+    def deviation(self, tag: int) -> float:
+        """The tag's compression deviation (0 or NaN: every sample is stored)."""
+        d = self._compressor.deviation(tag)
+        return d if d > 0 else 0.0
 
     @property
-    def last_exception(self) -> Exception | None:
-        """The exception behind ``last_error`` (its SQLite error code tells full from read-only)."""
-        return self._last_exception
-
-    def add_error_listener(self, listener: ErrorListener) -> None:
-        """Call ``listener(last_error)`` whenever writing starts failing (text) or recovers (None).
-
-        Called on the thread that writes (normally ``historian-writer``) with the store's write lock
-        held: a listener may raise an alarm, but must not flush this store.
-        """
-        self._error_listeners.append(listener)
-
-    @property
-    def dropped(self) -> int:
-        """Samples discarded because the in-memory queue exceeded ``max_pending``."""
-        return self._dropped
-
-    @property
-    def rejected(self) -> int:
-        """Samples discarded on submit because their timestamp was not finite."""
-        return self._rejected
-
-    @property
-    def pending(self) -> int:
-        """Samples accepted by the compressor and not yet written (queued or being written)."""
-        return self._pending_count + self._inflight
+    def max_gap(self) -> float:
+        """A step between stored points longer than this is a gap (nothing recorded), not a line."""
+        return GAP_FACTOR * self._max_interval
 
     def start(self) -> None:
         """Start the writer thread (``historian-writer``); a second call does nothing."""
@@ -198,6 +187,7 @@ class SampleStore(StoreReader):
             return
         self._stopped = True
         self._stop_event.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join()
         with self._lock:
@@ -225,11 +215,14 @@ class SampleStore(StoreReader):
         values: npt.ArrayLike,
         qualities: npt.ArrayLike,
     ) -> None:
-        """Queue a batch for writing after compression; never waits for the disk.
+        """Queue a batch for writing after compression; never waits for the disk while it keeps up.
 
         Thread-safe. Database problems never raise here. Malformed arguments (different
         lengths, unknown tag index) raise ``ValueError``; samples with non-finite timestamps are
-        skipped and counted in ``rejected``.
+        skipped and counted in ``rejected``. Back-pressure: a producer faster than the disk (a
+        backfill) waits here, up to ``backpressure_s``, while more than ``max_pending`` samples
+        are queued and the writer thread is writing; samples are dropped (oldest first, counted
+        in ``dropped``) only when the writer cannot write or does not catch up in that time.
         """
         if self._read_only:
             raise RuntimeError("a read-only SampleStore cannot store samples")
@@ -243,6 +236,9 @@ class SampleStore(StoreReader):
             if len(kept):
                 self._pending.append(kept)
                 self._pending_count += len(kept)
+                if self._pending_count >= self._max_pending // 4:
+                    self._wake.set()
+                self._wait_for_room()
                 self._enforce_bound()
 
     def flush(self, final: bool = False) -> None:
@@ -261,6 +257,7 @@ class SampleStore(StoreReader):
                 self._pending.clear()
                 self._pending_count = 0
                 self._inflight = count
+                self._room.notify_all()
                 snapshot = last_per_tag(join_batches([self._snapshot_retry, self._compressor.provisional()]))
                 self._snapshot_retry = snapshot
             if not batches and not len(snapshot) and not final:
@@ -273,8 +270,9 @@ class SampleStore(StoreReader):
                     last = len(pieces) == 1
                     self._write(conn, pieces[0], snapshot if last else empty, final and last)
                     done = sum(len(b) for b in pieces.pop(0))
-                    with self._lock:
-                        self._inflight -= done
+                    if pieces:  # the last piece counts as written once the error is cleared
+                        with self._lock:
+                            self._inflight -= done
                     count -= done
             except Exception as exc:  # the historian must outlive any write failure
                 self._close_writer()
@@ -284,6 +282,7 @@ class SampleStore(StoreReader):
                     self._pending_count += count
                     self._inflight = 0
                     self._enforce_bound()
+                    self._room.notify_all()
             else:
                 if self._last_error is not None:
                     logger.warning("historian: writing to %s again (all waiting samples written)", self._path)
@@ -316,7 +315,11 @@ class SampleStore(StoreReader):
                 self._record_error(exc)
 
     def _run(self) -> None:
-        while not self._stop_event.wait(self._flush_interval):
+        while True:
+            self._wake.wait(self._flush_interval)
+            self._wake.clear()
+            if self._stop_event.is_set():
+                return
             self.flush()
             now = time.monotonic()
             if now >= self._next_retention:
@@ -324,12 +327,21 @@ class SampleStore(StoreReader):
                 self.enforce_retention()
 
     def _write(self, conn: sqlite3.Connection, batches: list[Batch], snapshot: Batch, final: bool) -> None:
-        """One transaction; the fragment bookkeeping changes only once it has committed."""
-        counts, starts = self._frag_count.copy(), self._frag_t0.copy()
-        with _sqlite.transaction(conn):
-            _chunks.write_points(conn, self._disk_ids, counts, starts, join_batches(batches))
-            _chunks.write_snapshot(conn, self._disk_ids, snapshot, final)
-        self._frag_count, self._frag_t0 = counts, starts
+        """One transaction (see :meth:`historian._writer.FlushWriter.write`) with the held points."""
+        statements: list[tuple[str, list[tuple[object, ...]]]] = []
+        if final or self._clear_snapshot:
+            statements.append(("DELETE FROM snapshot", [()]))
+        if len(snapshot) and not final:
+            rows = zip(
+                self._disk_ids[snapshot.tags].tolist(),
+                snapshot.timestamps.tolist(),
+                [None if v != v else v for v in snapshot.values.tolist()],
+                snapshot.qualities.tolist(),
+                strict=True,
+            )
+            statements.append((_sqlite.UPSERT_SNAPSHOT, list(rows)))
+        self._flusher.write(conn, join_batches(batches), statements)
+        self._clear_snapshot = False
 
     def _open_writer(self) -> sqlite3.Connection:
         """Return the writer connection, (re)opening it and mapping tag ids if needed."""
@@ -338,64 +350,36 @@ class SampleStore(StoreReader):
             try:
                 _schema.upgrade(conn, self._path)  # refuses a file that is not ours
                 self._disk_ids = _sqlite.prepare_writer(conn, self._tag_names)
-                if not self._recovered:
-                    _chunks.recover(conn)
-                    self._recovered = True
+                if not self._flusher.opened:
+                    self._flusher.open(conn, self._disk_ids)
+                    self._recover_snapshot(conn)
             except BaseException:
                 conn.close()
                 raise
             self._writer = conn
         return self._writer
 
+    def _recover_snapshot(self, conn: sqlite3.Connection) -> None:
+        """After a crash: the held points saved by the last flush are stored by the next one."""
+        rows = conn.execute("SELECT tag_id, ts, value, quality FROM snapshot").fetchall()
+        if not rows:
+            return
+        index = {int(d): i for i, d in enumerate(self._disk_ids.tolist())}
+        known = [r for r in rows if r[0] in index]
+        points = Batch(
+            np.array([index[r[0]] for r in known], np.int64),
+            np.array([r[1] for r in known], np.float64),
+            np.array([np.nan if r[2] is None else r[2] for r in known], np.float64),
+            np.array([r[3] for r in known], np.uint8),
+        )
+        with self._lock:
+            self._pending.appendleft(points)
+            self._pending_count += len(points)
+        self._clear_snapshot = True
+        logger.info("historian: %d held points recovered from the last flush before a crash", len(points))
+
     def _close_writer(self) -> None:
         if self._writer is not None:
             with suppress(sqlite3.Error):
                 self._writer.close()
             self._writer = None
-
-    def _enforce_bound(self) -> None:
-        """Drop the oldest queued samples beyond ``max_pending`` (``_lock`` held)."""
-        excess = self._pending_count - self._max_pending
-        if excess <= 0:
-            return
-        self._dropped += excess
-        self._pending_count -= excess
-        while excess:
-            first = self._pending[0]
-            if len(first) <= excess:
-                self._pending.popleft()
-                excess -= len(first)
-            else:
-                self._pending[0] = Batch(*(a[excess:] for a in first))
-                excess = 0
-        if not self._drop_logged:
-            self._drop_logged = True
-            logger.error(
-                "historian: more than %d samples queued for %s; dropping the oldest",
-                self._max_pending,
-                self._path,
-            )
-
-    def _record_error(self, exc: Exception) -> None:
-        message = f"{type(exc).__name__}: {exc}"
-        if message != self._last_error:
-            log = logger.error if isinstance(exc, (sqlite3.Error, OSError)) else logger.exception
-            log(
-                "historian: cannot write to %s (%s); %d samples kept in memory, retrying every %.3g s",
-                self._path,
-                message,
-                self.pending,
-                self._flush_interval,
-            )
-        self._set_error(message, exc)
-
-    def _set_error(self, message: str | None, exc: Exception | None) -> None:
-        """Keep the write state and tell the listeners when it changes (on the writing thread)."""
-        changed = message != self._last_error
-        self._last_error, self._last_exception = message, exc
-        if changed:
-            for listener in list(self._error_listeners):
-                try:
-                    listener(message)
-                except Exception:  # a listener's failure must not stop the writer
-                    logger.exception("historian: write-state listener failed")

@@ -96,7 +96,9 @@ def test_round_trip_and_reopen_with_tags_in_other_order(make_store: Callable[...
     ]
 
 
-def test_on_disk_layout_fragments_sealed_chunks_and_summaries(make_store: Callable[..., SampleStore]) -> None:
+def test_on_disk_layout_one_wal_row_per_flush_replayed_on_reopening(
+    make_store: Callable[..., SampleStore],
+) -> None:
     store = make_store(["A", "B"])
     submit_series(store, 0, np.array([1.0, 2.0]), np.array([1.0, 2.0]))
     submit_series(store, 1, np.array([1.0]), np.array([5.0]), BAD)
@@ -105,46 +107,64 @@ def test_on_disk_layout_fragments_sealed_chunks_and_summaries(make_store: Callab
     store.flush()
     assert sql(store.path, "PRAGMA journal_mode") == [("wal",)]
     assert sql(store.path, "PRAGMA auto_vacuum") == [(2,)]  # incremental: retention shrinks the file
-    rows = sql(
-        store.path,
-        "SELECT tag_id, t_start, t_end, sealed, n, n_good, g_min, g_max, g_sum, g_first, g_last, "
-        "v_first, q_first, v_last, q_last, length(ts), length(vals), length(quals) "
-        "FROM chunks ORDER BY tag_id, t_start",
-    )
-    assert rows == [
-        (1, 1.0, 2.0, 0, 2, 2, 1.0, 2.0, 3.0, 1.0, 2.0, 1.0, GOOD, 2.0, GOOD, 16, 16, 2),
-        (1, 3.0, 4.0, 0, 2, 0, None, None, None, None, None, None, UNCERTAIN, 7.0, UNCERTAIN, 16, 16, 2),
-        (2, 1.0, 1.0, 0, 1, 0, None, None, None, None, None, 5.0, BAD, 5.0, BAD, 8, 8, 1),
-    ]
+    assert sql(store.path, "PRAGMA user_version") == [(3,)]
+    assert sql(store.path, "SELECT seq, n FROM wal ORDER BY seq") == [(1, 3), (2, 2)]  # one row per flush
+    assert sql(store.path, "SELECT count(*) FROM chunks") == [(0,)]  # no tag has enough points yet
     store.stop()
-    # Reopening seals each tag's fragments into one chunk with the same samples.
-    reopened = make_store(["A", "B"])
-    assert sql(store.path, "SELECT tag_id, sealed, n, n_good, g_sum FROM chunks ORDER BY tag_id") == [
-        (1, 1, 4, 2, 3.0),
-        (2, 1, 1, 0, None),
-    ]
-    data = reopened.query(0, 0, 10)
+    reopened = make_store(["B", "A"])  # replayed from the WAL rows, by name
+    data = reopened.query(1, 0, 10)
     np.testing.assert_array_equal(data.timestamps, [1, 2, 3, 4])
     np.testing.assert_array_equal(data.values, [1, 2, np.nan, 7])
     np.testing.assert_array_equal(data.qualities, [GOOD, GOOD, UNCERTAIN, UNCERTAIN])
+    bad = reopened.query(0, 0, 10)
+    assert bad.values.tolist() == [5.0] and bad.qualities.tolist() == [BAD]
 
 
-def test_fragments_are_sealed_once_they_span_an_hour_in_hour_long_chunks(
+def test_chunks_are_cut_when_a_tag_is_full_or_after_a_pause_and_their_wal_rows_go(
     make_store: Callable[..., SampleStore],
 ) -> None:
-    store = make_store(["A"])
-    for hour_part in range(8):  # 8 flushes of 10 min each
-        ts = hour_part * 600.0 + np.arange(600, dtype=np.float64)
-        submit_series(store, 0, ts, np.sin(ts))
+    store = make_store(["A"], buffer_bytes=1)  # the smallest chunks: 64 points
+    values = np.sin(np.arange(200.0)) * 1e3
+    for k in range(9):  # 9 flushes of 20 points
+        ts = 20.0 * k + np.arange(20.0)
+        submit_series(store, 0, ts, values[20 * k : 20 * k + 20])
         store.flush()
-    rows = sql(store.path, "SELECT sealed, n, t_start, t_end FROM chunks ORDER BY t_start")
-    # a sealed chunk never spans an hour: 0..3599 is sealed when 3600.. arrives, which starts
-    # new fragments
-    assert rows == [(1, 3600, 0.0, 3599.0), (0, 600, 3600.0, 4199.0), (0, 600, 4200.0, 4799.0)]
-    np.testing.assert_allclose(store.query(0, 0, 1e4).values, np.sin(np.arange(4800.0)))
+    chunks = "SELECT n, t_start, t_end FROM chunks ORDER BY t_start"
+    # cut when the 4th flush brought the tag past 64 points; the WAL rows they came in went with it
+    assert sql(store.path, chunks) == [(80, 0.0, 79.0), (80, 80.0, 159.0)]
+    assert sql(store.path, "SELECT seq FROM wal") == [(9,)]
+    submit_series(store, 0, np.array([10_000.0]), np.array([1.5]))  # after a pause of hours
+    store.flush()
+    assert sql(store.path, chunks)[-1] == (20, 160.0, 179.0)  # cut alone, the new point starts anew
+    assert sql(store.path, "SELECT seq FROM wal") == [(10,)]
+    store.stop()
+    reopened = make_store(["A"], buffer_bytes=1)
+    data = reopened.query(0, -1, 1e6)
+    np.testing.assert_array_equal(data.timestamps, np.r_[np.arange(180.0), 10_000.0])
+    np.testing.assert_array_equal(data.values, np.r_[values[:180], 1.5])
 
 
-def test_one_transaction_per_flush(make_store: Callable[..., SampleStore], tmp_path: Path) -> None:
+def test_a_backlog_after_a_pause_larger_than_memory_holds_is_cut_into_chunks(
+    make_store: Callable[..., SampleStore],
+) -> None:
+    store = make_store(["A"], buffer_bytes=1)  # chunks of 64 points, room for 136
+    submit_series(store, 0, np.arange(10.0), np.arange(10.0))
+    store.flush()
+    later = 86_400 + np.arange(500.0)  # a day later, 500 points in one flush
+    submit_series(store, 0, later, -later)
+    store.flush()
+    submit_series(store, 0, np.array([90_000.0]), np.array([1.0]))
+    store.flush()
+    assert store.last_error is None and store.pending == 0 and store.dropped == 0
+    data = store.query(0, -1, 1e6)
+    np.testing.assert_array_equal(data.timestamps, np.r_[np.arange(10.0), later, 90_000.0])
+    np.testing.assert_array_equal(data.values, np.r_[np.arange(10.0), -later, 1.0])
+
+
+@pytest.mark.parametrize("n_tags", [2, 500])
+def test_one_transaction_and_one_row_per_flush_whatever_the_number_of_tags(
+    make_store: Callable[..., SampleStore], n_tags: int
+) -> None:
     statements: list[str] = []
 
     def traced(path: Path) -> sqlite3.Connection:
@@ -152,13 +172,15 @@ def test_one_transaction_per_flush(make_store: Callable[..., SampleStore], tmp_p
         conn.set_trace_callback(statements.append)
         return conn
 
-    store = make_store(["A", "B"], connect=traced)
+    store = make_store([f"T{i}" for i in range(n_tags)], connect=traced)
+    tags = np.arange(n_tags)
     for i in range(5):
-        store.submit(np.array([0, 1]), np.array([i, i], dtype=float), np.array([i, -i], dtype=float), [2, 2])
+        store.submit(tags, np.full(n_tags, float(i)), tags * 1.5 + i, np.full(n_tags, 2))
     statements.clear()
     store.flush()
     assert [s for s in statements if s.split()[0] in ("BEGIN", "COMMIT")] == ["BEGIN IMMEDIATE", "COMMIT"]
-    assert sum(s.startswith("INSERT INTO chunks") for s in statements) == 2  # one chunk per tag
+    writes = [s.split("(")[0] for s in statements if s.split()[0] in ("INSERT", "UPDATE")]
+    assert writes == ["INSERT INTO wal"]  # the old layout wrote one chunk row per tag and flush
 
 
 def test_writer_thread_flushes_on_its_own(make_store: Callable[..., SampleStore]) -> None:
@@ -269,12 +291,7 @@ def test_read_only_database_keeps_samples_until_writable(
     assert store.last_error is None and store.pending == 0
     np.testing.assert_array_equal(store.query(0, 0, 10).values, [10.0, 20.0])
     np.testing.assert_array_equal(store.query(1, 0, 10).values, [30.0])
-    assert sql(
-        path, "SELECT t.name, c.n, c.g_sum FROM chunks c JOIN tags t ON t.id = c.tag_id ORDER BY t_start"
-    ) == [
-        ("B", 2, 30.0),
-        ("A", 1, 30.0),
-    ]
+    assert sql(path, "SELECT seq, n FROM wal") == [(1, 3)]  # the backlog in one row
 
 
 def test_locked_database_write_fails_then_succeeds(

@@ -224,7 +224,7 @@ def test_older_history_layout_is_migrated_not_refused(tmp_path: Path) -> None:
         store.stop()
     with closing(sqlite3.connect(path)) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert "samples" not in tables and conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert "samples" not in tables and conn.execute("PRAGMA user_version").fetchone()[0] == 3
         assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental: retention can shrink it
 
 
