@@ -153,6 +153,8 @@ class Snapshot:
     devices: tuple[DeviceStatus, ...]
     taken_at: float
     hidden_alarms: tuple[Alarm, ...] = ()  # shelved, suppressed by design, out of service
+    history_pending: int = 0  # samples waiting to be written to the history database
+    history_lost: int = 0  # samples the history database refused for too long (counted, alarmed)
 
 
 class ControlRoom(Protocol):

@@ -56,7 +56,10 @@ from hmi_app.tag_table import CurrentValueTable
 
 log = logging.getLogger(__name__)
 
-STALE_CHECK_S = 0.5  # how often the processor looks for stale tags when no batch arrives
+STALE_CHECK_S = 0.5
+# A burst the history writer cannot keep up with holds the processing thread at most this long (it
+# also evaluates the alarms); beyond, samples are counted as lost and the history-loss alarm rises.
+HISTORY_BACKPRESSURE_S = 2.0  # how often the processor looks for stale tags when no batch arrives
 
 
 def tag_infos(config: PlantConfig) -> list[TagInfo]:
@@ -127,6 +130,7 @@ class Runtime:
             compression=config.historian.compression,
             retention_s=config.historian.retention_days * 86400.0,
             max_db_bytes=int(config.historian.max_db_mb * 1e6),
+            backpressure_s=HISTORY_BACKPRESSURE_S,
         )
         storage.check_history_store(self.historian.store)
         with storage.opening(self.data_dir / "alarms.db"):
@@ -151,6 +155,7 @@ class Runtime:
                 f"Communication failure: {device.description or device.name}",
             )
         storage.announce(self.alarms, stored, self.historian.store)
+        self._history_loss = storage.HistoryLossWatch(self.alarms, self.historian.store)
         # Stale: a good tag with no update for stale_periods poll periods (+ timeout) turns uncertain.
         devices = {d.name: d for d in config.devices}
         self._stale_after = np.asarray(
@@ -252,6 +257,7 @@ class Runtime:
         self._mark_stale()
         _, values, qualities, _ = self.table.copy()
         self.alarms.evaluate(values, qualities == Quality.GOOD, time.time())
+        self._history_loss.check()
 
     def _mark_stale(self) -> None:
         """Good tags that have not been updated for their stale period become uncertain (vectorised)."""
@@ -271,6 +277,7 @@ class Runtime:
 
     def _tick_alarms(self) -> None:
         try:
+            self._history_loss.check()
             self.alarms.tick(time.time())
         except Exception:
             log.exception("alarm timers failed")
@@ -306,6 +313,8 @@ class Runtime:
             hidden_alarms=tuple(hidden),
             devices=devices,
             taken_at=time.time(),
+            history_pending=self.historian.store.pending,
+            history_lost=self.historian.store.dropped,
         )
 
     def quality_reason(self, name: str) -> str:

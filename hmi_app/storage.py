@@ -36,6 +36,7 @@ EVIDENCE_TABLES = {
 }
 HISTORY_FILE_ALARM = "SYSTEM.HISTORIAN"
 HISTORY_WRITE_ALARM = "SYSTEM.HISTORIAN_WRITE"
+HISTORY_LOSS_ALARM = "SYSTEM.HISTORIAN_LOSS"
 OTHER_DIR = "choose another --data-dir"
 # SQLite primary result codes (``sqlite_errorcode & 0xFF``).
 _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 8, 10, 11, 13, 14, 26
@@ -147,6 +148,25 @@ def announce(alarms: AlarmEngine, report: StorageReport, store: SampleStore) -> 
         alarms.set_condition(HISTORY_WRITE_ALARM, error is not None)
 
     store.add_error_listener(on_write_state)
+    alarms.add_discrete(
+        HISTORY_LOSS_ALARM,
+        store.path.name,
+        AlarmKind.SYSTEM,
+        Priority.HIGH,
+        "History samples lost: the history database refused them for too long (see Diagnostics)",
+    )
+
+
+class HistoryLossWatch:
+    """Raises the history-loss alarm while the historian's count of lost samples grows."""
+
+    def __init__(self, alarms: AlarmEngine, store: SampleStore) -> None:
+        self._alarms, self._store, self._seen = alarms, store, store.dropped
+
+    def check(self) -> None:
+        dropped = self._store.dropped
+        self._alarms.set_condition(HISTORY_LOSS_ALARM, dropped > self._seen, float(dropped))
+        self._seen = dropped
 
 
 def _probe_writable(data_dir: Path) -> None:

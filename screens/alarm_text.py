@@ -142,6 +142,10 @@ class AlarmTexts:
             return _tr(
                 "History recording delayed: the history database cannot be written; samples wait in memory"
             )
+        if alarm_id == "SYSTEM.HISTORIAN_LOSS":  # hmi_app.storage.HISTORY_LOSS_ALARM
+            return _tr(
+                "History samples lost: the history database refused them for too long (see Diagnostics)"
+            )
         if alarm_id == "SYSTEM.HISTORIAN":  # hmi_app.storage.HISTORY_FILE_ALARM
             return _tr(
                 "A history file could not be used and was moved aside; recording continues in a new file"

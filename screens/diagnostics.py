@@ -107,7 +107,7 @@ class DiagnosticsScreen(QWidget):
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._control_room = control_room
-        self._shown: tuple[tuple[DeviceStatus, ...], tuple[int, ...]] | None = None
+        self._shown: tuple[tuple[DeviceStatus, ...], tuple[int, ...], tuple[int, int]] | None = None
         # Device number of every tag (-1: a device this screen does not list), for one bincount a tick.
         self._device_names: tuple[str, ...] = ()
         self._tag_device = np.zeros(0, dtype=np.int64)
@@ -167,9 +167,10 @@ class DiagnosticsScreen(QWidget):
     def update_snapshot(self, snapshot: Snapshot) -> None:
         devices = tuple(snapshot.devices)
         counts = self.bad_tag_counts(snapshot)
-        if (devices, counts) == self._shown:
+        history = (snapshot.history_pending // 1000, snapshot.history_lost)  # thousands: a calm line
+        if (devices, counts, history) == self._shown:
             return
-        self._shown = (devices, counts)
+        self._shown = (devices, counts, history)
         self.table.setRowCount(len(devices))
         bad_bg, bad_fg = QBrush(QColor(theme.BAD_BG)), QBrush(QColor(theme.BAD_TEXT))
         bold = theme.font(theme.BASE_PT, bold=True)
@@ -190,4 +191,7 @@ class DiagnosticsScreen(QWidget):
         self.summary.setText(
             self.tr("%d of %d devices connected; %d requests per scan in all")
             % (connected, len(devices), requests)
+            + "   "
+            + self.tr("History: %d samples waiting to be written, %d lost")
+            % (snapshot.history_pending, snapshot.history_lost)
         )

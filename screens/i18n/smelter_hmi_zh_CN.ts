@@ -184,6 +184,10 @@
 <context>
     <name>alarm_text</name>
     <message>
+        <source>History samples lost: the history database refused them for too long (see Diagnostics)</source>
+        <translation>历史样本丢失：历史数据库长时间拒绝写入（见诊断）</translation>
+    </message>
+    <message>
         <location filename="../alarm_text.py" line="0" />
         <source>back %s</source>
         <translation>预计 %s 恢复</translation>
@@ -634,6 +638,10 @@
 </context>
 <context>
     <name>DiagnosticsScreen</name>
+    <message>
+        <source>History: %d samples waiting to be written, %d lost</source>
+        <translation>历史：%d 个样本待写入，%d 个丢失</translation>
+    </message>
     <message>
         <location filename="../diagnostics.py" line="90" />
         <source>Device communication diagnostics</source>
