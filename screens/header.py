@@ -325,11 +325,11 @@ class HeaderBar(QWidget):
         row.addWidget(self.help_button)
         self._show_time(time.time())
 
-    def _who(self) -> str:
+    def _who(self, *, brief: bool = False) -> str:
         """ "User: name (role)", or that the station is view-only (nobody logged in)."""
         principal = self._control_room.principal
         if principal.role is None:
-            return self.tr("View only - not logged in")
+            return self.tr("View only") if brief else self.tr("View only - not logged in")
         roles = {
             "operator": self.tr("operator"),
             "supervisor": self.tr("supervisor"),
@@ -337,13 +337,16 @@ class HeaderBar(QWidget):
             "engineer": self.tr("engineer"),
             "admin": self.tr("administrator"),
         }
+        if brief:
+            return self.tr("%s (%s)") % (principal.name, roles[principal.role.value])
         return self.tr("User: %s (%s)") % (principal.name, roles[principal.role.value])
 
     def show_principal(self) -> None:
         """The user's name and role, and what the session button offers (log in or switch user)."""
         logged_in = self._control_room.principal.role is not None
-        who = self._who()  # elided on a narrow header; the full text is the tooltip
-        shown = self.user_label.fontMetrics().elidedText(who, Qt.TextElideMode.ElideRight, USER_MAX_WIDTH)
+        who = self._who()  # the full sentence is the tooltip; the button shows "name (role)", elided
+        brief = self._who(brief=True)
+        shown = self.user_label.fontMetrics().elidedText(brief, Qt.TextElideMode.ElideRight, USER_MAX_WIDTH)
         self.user_label.setText(shown)
         self.user_label.setToolTip(who)
         self.login_action.setText(self.tr("Switch user") if logged_in else self.tr("Log in"))

@@ -1189,6 +1189,14 @@
 <context>
     <name>HeaderBar</name>
     <message>
+        <source>View only</source>
+        <translation>仅查看</translation>
+    </message>
+    <message>
+        <source>%s (%s)</source>
+        <translation>%s（%s）</translation>
+    </message>
+    <message>
         <source>View only - not logged in</source>
         <translation>仅查看 - 未登录</translation>
     </message>
