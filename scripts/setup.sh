@@ -14,6 +14,9 @@ SYSTEM_PACKAGES=(
   # QtMultimedia's FFmpeg plugin dlopens VA-API when the horn looks for audio outputs; without these
   # Qt warns "Couldn't load va-x11/va-drm/va library", which the strict test settings fail on.
   libva2 libva-x11-2 libva-drm2
+  # The engines of a plant with several stations (NATS JetStream bus, plant-wide PostgreSQL history);
+  # the tests start their own server processes on loopback and stop them by PID.
+  nats-server postgresql-15
 )
 
 missing=()
