@@ -138,6 +138,7 @@ def _session(runtime: Runtime, args: argparse.Namespace) -> ControlRoomSession:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from hmi_app.plantwide.attach import plantwide_services
     from hmi_app.runtime import Runtime
 
     config = _load(args.config, args.demo)
@@ -153,22 +154,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         runtime = Runtime(config, data_dir)
         runtime.start()
         try:
-            if args.headless:
-                return _run_headless(runtime, args)
-            from hmi_app.gui import UnknownScreenError, run_gui
+            services = {"opcua_endpoint": args.opcua_server, "history_dsn": args.history_db}
+            with plantwide_services(runtime, **services, server_name=args.station):
+                if args.headless:
+                    return _run_headless(runtime, args)
+                from hmi_app.gui import UnknownScreenError, run_gui
 
-            try:
-                return run_gui(
-                    _session(runtime, args),
-                    screenshot=args.screenshot,
-                    screenshot_after_s=args.screenshot_after,
-                    screen=args.screen,
-                    size=args.window_size,
-                    language=args.language,
-                    idle_logout_s=None if args.demo else args.idle_logout * 60.0 or None,
-                )
-            except UnknownScreenError as exc:
-                raise UsageError(str(exc)) from None
+                try:
+                    return run_gui(
+                        _session(runtime, args),
+                        screenshot=args.screenshot,
+                        screenshot_after_s=args.screenshot_after,
+                        screen=args.screen,
+                        size=args.window_size,
+                        language=args.language,
+                        idle_logout_s=None if args.demo else args.idle_logout * 60.0 or None,
+                    )
+                except UnknownScreenError as exc:
+                    raise UsageError(str(exc)) from None
         finally:
             runtime.stop()
     finally:
@@ -257,6 +260,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--window-size", type=_window_size, help="window size, e.g. 1280x800")
     run.add_argument("--language", choices=("en", "zh_CN"), help="language of the screens")
+    run.add_argument(
+        "--opcua-server",
+        metavar="URL",
+        help="also serve every tag and alarm state read-only on this OPC UA endpoint, "
+        "e.g. opc.tcp://0.0.0.0:4841/smelter",
+    )
+    run.add_argument(
+        "--history-db",
+        metavar="DSN",
+        help="forward the history to this plant-wide PostgreSQL database (store-and-forward), "
+        "e.g. 'host=db1 dbname=plant user=hmi'",
+    )
     run.set_defaults(func=cmd_run)
 
     sim = sub.add_parser("sim", help="serve the virtual plant on 127.0.0.1 until stopped")

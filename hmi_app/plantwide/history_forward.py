@@ -137,9 +137,15 @@ class HistoryForwarder:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after one last forward (what is left goes at the next start)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._connected:
+                try:
+                    self.forward_once()
+                except psycopg.Error as exc:
+                    log.warning("plant-wide history: last forward before stopping failed: %s", exc)
         self._sink.close()
 
     def _run(self) -> None:
