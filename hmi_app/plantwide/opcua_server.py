@@ -93,8 +93,11 @@ class PlantOpcUaServer:
         self._ready.result(timeout)
 
     def stop(self, timeout: float = 20.0) -> None:
-        if self._loop is not None and self._stopping is not None:
-            self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self._stopping.set)
+            except RuntimeError:  # the loop closed meanwhile: the thread is ending anyway
+                pass
         if self._thread is not None:
             self._thread.join(timeout)
 

@@ -1,0 +1,158 @@
+"""What crosses the plant bus, encoded: value changes, snapshots, alarms, commands and results.
+
+Values travel as compact binary (zlib over numpy columns: tag index, time, value, quality), so a
+20,000-tag plant's picture fits one message. Alarms, commands and results are JSON, readable with
+the ``nats`` command-line tool when a commissioning engineer looks at the bus.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from alarm_engine.model import Alarm, AlarmDetails, AlarmKind, AlarmState, Priority, ServiceInfo, ShelveInfo
+from hmi_app.operator_commands import Command, CommandResult, Signature
+
+_HEAD = struct.Struct("<QdI")  # sequence, server time, sample count
+
+
+@dataclass(frozen=True)
+class ValueBatch:
+    """Current values of some tags (a change message) or of all tags (a snapshot)."""
+
+    seq: int
+    sent_at: float
+    tags: npt.NDArray[np.int64]
+    timestamps: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+    qualities: npt.NDArray[np.uint8]
+
+
+def encode_values(batch: ValueBatch) -> bytes:
+    n = int(batch.tags.size)
+    body = (
+        np.asarray(batch.tags, "<u4").tobytes()
+        + np.asarray(batch.timestamps, "<f8").tobytes()
+        + np.asarray(batch.values, "<f8").tobytes()
+        + np.asarray(batch.qualities, "u1").tobytes()
+    )
+    return _HEAD.pack(batch.seq, batch.sent_at, n) + zlib.compress(body, 1)
+
+
+def decode_values(data: bytes) -> ValueBatch:
+    seq, sent_at, n = _HEAD.unpack_from(data)
+    body = zlib.decompress(data[_HEAD.size :])
+    tags = np.frombuffer(body, "<u4", n, 0).astype(np.int64)
+    ts = np.frombuffer(body, "<f8", n, 4 * n).astype(np.float64)
+    values = np.frombuffer(body, "<f8", n, 12 * n).astype(np.float64)
+    qualities = np.frombuffer(body, "u1", n, 20 * n).copy()
+    return ValueBatch(seq, sent_at, tags, ts, values, qualities)
+
+
+# --- alarms ------------------------------------------------------------------------------------------
+
+
+def alarm_to_json(alarm: Alarm) -> bytes:
+    return json.dumps(dataclasses.asdict(alarm), allow_nan=True).encode()
+
+
+def alarm_from_json(data: bytes) -> Alarm:
+    d: dict[str, Any] = json.loads(data)
+    d["kind"], d["priority"], d["state"] = (
+        AlarmKind(d["kind"]),
+        Priority(d["priority"]),
+        AlarmState(d["state"]),
+    )
+    d["shelved"] = ShelveInfo(**d["shelved"]) if d.get("shelved") else None
+    d["out_of_service"] = ServiceInfo(**d["out_of_service"]) if d.get("out_of_service") else None
+    d["details"] = AlarmDetails(**d["details"]) if d.get("details") else None
+    return Alarm(**d)
+
+
+# --- commands and their results ----------------------------------------------------------------------
+
+
+def _command_classes() -> dict[str, type[Command]]:
+    found: dict[str, type[Command]] = {}
+    todo: list[type[Command]] = [Command]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.kind:
+            found[cls.kind] = cls
+    return found
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back into the tuples the frozen command dataclasses hold."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def command_to_json(command: Command, token: str) -> bytes:
+    fields = {f.name: getattr(command, f.name) for f in dataclasses.fields(command) if f.name != "signature"}
+    signature = dataclasses.asdict(command.signature) if command.signature else None
+    return json.dumps(
+        {"kind": command.kind, "token": token, "fields": fields, "signature": signature}
+    ).encode()
+
+
+class UnknownCommand(ValueError):
+    pass
+
+
+def command_from_json(data: bytes) -> tuple[Command, str]:
+    """The command and the sender's session token; :class:`UnknownCommand` for a kind we lack."""
+    d = json.loads(data)
+    cls = _command_classes().get(str(d.get("kind")))
+    if cls is None:
+        raise UnknownCommand(f"unknown command {d.get('kind')!r}")
+    fields = {k: _tuples(v) for k, v in dict(d.get("fields") or {}).items()}
+    signature = Signature(**d["signature"]) if d.get("signature") else None
+    return cls(**fields, signature=signature), str(d.get("token") or "")
+
+
+def _plain(value: Any) -> Any:
+    """A command's product as JSON: alarms by id, a device write as ok/reason, numbers as they are."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Alarm):
+        return value.alarm_id
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    return str(value)
+
+
+def result_to_json(result: CommandResult) -> bytes:
+    return json.dumps(
+        {
+            "ok": result.ok,
+            "reason": result.reason,
+            "code": result.code,
+            "params": _plain(result.params),
+            "value": _plain(result.value),
+        }
+    ).encode()
+
+
+def result_from_json(data: bytes) -> CommandResult:
+    d = json.loads(data)
+    return CommandResult(
+        bool(d["ok"]),
+        str(d.get("reason", "")),
+        str(d.get("code", "ok")),
+        d.get("value"),
+        dict(d.get("params") or {}),
+    )

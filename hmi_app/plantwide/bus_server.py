@@ -1,0 +1,293 @@
+"""The acquisition server's side of the plant bus (NATS with JetStream).
+
+One server per area or plant owns the drivers, the historian, the alarm engine and the session
+authority; operator stations see the plant only through what it publishes here, and act on it only
+through commands it authorises, performs and journals before it answers.
+
+Subjects and stores of a server named ``S`` (a NATS token: letters, digits, ``-``, ``_``):
+
+- ``hmi.S.values`` — change-only value messages, every ``interval_s`` (plain NATS: a station that
+  misses one catches up from the next snapshot);
+- key-value bucket ``hmi_S``, key ``snapshot`` — the whole current picture with the sequence number
+  of the last change message it contains, rewritten every second: a joining station starts from it;
+- object store ``hmi_S_files``, object ``config.json`` — the plant configuration the stations build
+  their screens from;
+- stream ``HMI_S_ALARMS``, subjects ``hmi.S.alarm.<alarm id>`` — every change of every alarm, kept
+  per alarm, so a late station replays the last message of each subject and has the same picture;
+- ``hmi.S.heartbeat`` — once a second, with the server's start time: a station that hears none for a
+  few seconds shows "server lost", and one that hears a new start time resynchronises;
+- ``hmi.S.login`` and ``hmi.S.cmd`` — request/reply: a login checked against the server's user
+  store returns a session token; a command carries the token and is answered with its result only
+  after the server has authorised, performed and audited it (a station never writes to a device).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import nats
+import numpy as np
+from nats.js.api import StorageType
+
+from hmi_app.auth import Authenticator
+from hmi_app.operator_commands import CommandResult
+from hmi_app.permissions import Principal
+from hmi_app.plantwide.bus_codec import (
+    UnknownCommand,
+    ValueBatch,
+    alarm_to_json,
+    command_from_json,
+    encode_values,
+    result_to_json,
+)
+
+log = logging.getLogger(__name__)
+SNAPSHOT_EVERY_S = 1.0
+HEARTBEAT_EVERY_S = 1.0
+
+
+class BusRefused(ConnectionError):
+    """nats-server refused this connection's credentials (it would never succeed by retrying)."""
+
+
+async def connect_bus(url: str, client_name: str) -> Any:
+    """Connect to nats-server, reconnecting for ever after losing it, but failing at once if refused."""
+    refused: list[Exception] = []
+
+    async def on_error(exc: Exception) -> None:
+        if "authorization" in str(exc).lower():
+            refused.append(exc)
+        else:
+            log.debug("plant bus %s: %s", client_name, exc)
+
+    task = asyncio.get_running_loop().create_task(
+        nats.connect(
+            url, name=client_name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, error_cb=on_error
+        )
+    )
+    while not task.done():
+        if refused:
+            task.cancel()
+            raise BusRefused(f"the plant bus refused the login: {refused[0]}")
+        await asyncio.sleep(0.02)
+    return task.result()
+
+
+def bus_name(name: str) -> str:
+    """A server name usable as one NATS subject token and in stream names."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", name.strip())
+    if not cleaned:
+        raise ValueError("the server needs a name made of letters, digits, '-' or '_'")
+    return cleaned
+
+
+class BusServer:
+    """Publishes one plant core on NATS and answers its stations' logins and commands."""
+
+    def __init__(
+        self,
+        core: Any,
+        url: str,
+        name: str,
+        authenticator: Authenticator | None,
+        *,
+        config_json: str,
+        interval_s: float = 0.25,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._core = core
+        self._url = url
+        self.name = bus_name(name)
+        self._auth = authenticator
+        self._config_json = config_json
+        self._interval = interval_s
+        self._clock = clock
+        self._started_at = clock()
+        self._seq = 0
+        n = len(core.tags)
+        self._sent_t = np.full(n, np.nan)
+        self._sent_v = np.full(n, np.nan)
+        self._sent_q = np.full(n, 255, np.int64)
+        self._sent_alarms: dict[str, bytes] = {}
+        self._alarm_version = -1
+        self._tokens: dict[str, Principal] = {}
+        self._sessions: dict[str, Any] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ready: Future[None] = Future()
+        self._thread: threading.Thread | None = None
+        self.published_bytes = 0
+
+    # --- life cycle ---------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"bus-server-{self.name}", daemon=True)
+        self._thread.start()
+        self._ready.result(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self._stopping.set)
+            except RuntimeError:  # the loop closed meanwhile: the thread is ending anyway
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except Exception as exc:
+            log.error("plant bus server %s stopped: %s", self.name, exc)
+            if not self._ready.done():
+                self._ready.set_exception(exc)
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        nc = await connect_bus(self._url, f"hmi-server-{self.name}")
+        try:
+            js = nc.jetstream()
+            s = self.name
+            self._kv = await js.create_key_value(bucket=f"hmi_{s}", history=1, storage=StorageType.FILE)
+            files = await js.create_object_store(bucket=f"hmi_{s}_files", storage=StorageType.FILE)
+            await files.put("config.json", self._config_json.encode())
+            await js.add_stream(
+                name=f"HMI_{s}_ALARMS",
+                subjects=[f"hmi.{s}.alarm.>"],
+                max_msgs_per_subject=100,
+                storage=StorageType.FILE,
+            )
+            self._nc, self._js = nc, js
+            await nc.subscribe(f"hmi.{s}.login", cb=self._on_login)
+            await nc.subscribe(f"hmi.{s}.cmd", cb=self._on_command)
+            await self._publish(full=True)
+            self._ready.set_result(None)
+            last_full = last_beat = 0.0
+            while not self._stopping.is_set():
+                now = time.monotonic()
+                full = now - last_full >= SNAPSHOT_EVERY_S
+                await self._publish(full=full)
+                if full:
+                    last_full = now
+                if now - last_beat >= HEARTBEAT_EVERY_S:
+                    beat = {"server": s, "started_at": self._started_at, "seq": self._seq, "t": self._clock()}
+                    await nc.publish(f"hmi.{s}.heartbeat", json.dumps(beat).encode())
+                    last_beat = now
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), self._interval)
+                except TimeoutError:
+                    pass
+        finally:
+            await nc.drain()
+
+    # --- publishing -----------------------------------------------------------------------------
+
+    async def _publish(self, *, full: bool) -> None:
+        snap = self._core.snapshot()
+        t, v = np.asarray(snap.timestamps, np.float64), np.asarray(snap.values, np.float64)
+        q = np.asarray(snap.qualities, np.int64)
+        same = (v == self._sent_v) | (np.isnan(v) & np.isnan(self._sent_v))
+        changed = np.flatnonzero((t != self._sent_t) | (q != self._sent_q) | ~same)
+        now = self._clock()
+        if changed.size:
+            self._seq += 1
+            message = encode_values(
+                ValueBatch(self._seq, now, changed, t[changed], v[changed], q[changed].astype(np.uint8))
+            )
+            await self._nc.publish(f"hmi.{self.name}.values", message)
+            self.published_bytes += len(message)
+            self._sent_t[changed], self._sent_v[changed], self._sent_q[changed] = (
+                t[changed],
+                v[changed],
+                q[changed],
+            )
+        if full:
+            everything = np.arange(t.size)
+            picture = ValueBatch(self._seq, now, everything, t, v, q.astype(np.uint8))
+            await self._kv.put("snapshot", encode_values(picture))
+        if snap.alarm_version != self._alarm_version:
+            self._alarm_version = snap.alarm_version
+            await self._publish_alarms(snap)
+
+    async def _publish_alarms(self, snap: Any) -> None:
+        current = {a.alarm_id: a for a in (*snap.alarms, *snap.hidden_alarms)}
+        for alarm in self._core.alarm_definitions():
+            latest = current.get(alarm.alarm_id, alarm)
+            data = alarm_to_json(latest)
+            if self._sent_alarms.get(alarm.alarm_id) == data:
+                continue
+            await self._js.publish(f"hmi.{self.name}.alarm.{alarm.alarm_id}", data)
+            self._sent_alarms[alarm.alarm_id] = data
+
+    # --- logins and commands -------------------------------------------------------------------------
+
+    async def _on_login(self, msg: Any) -> None:
+        asyncio.get_running_loop().create_task(self._login(msg))
+
+    async def _login(self, msg: Any) -> None:
+        try:
+            d = json.loads(msg.data)
+            if self._auth is None:
+                answer: dict[str, Any] = {
+                    "ok": False,
+                    "code": "no_users",
+                    "reason": "This server has no user store.",
+                }
+            else:
+                result = await asyncio.to_thread(
+                    self._auth.login,
+                    str(d["name"]),
+                    str(d["secret"]),
+                    method=str(d.get("method", "password")),
+                    station=str(d.get("station", "")),
+                )
+                answer = {"ok": result.ok, "code": result.code, "reason": result.reason}
+                if result.ok and result.user is not None:
+                    token = secrets.token_urlsafe(24)
+                    user = result.user
+                    self._tokens[token] = Principal(
+                        user.name, user.role, user.areas, str(d.get("station", ""))
+                    )
+                    answer.update(token=token, user=user.name, role=str(user.role), areas=sorted(user.areas))
+        except (ValueError, KeyError, TypeError) as exc:
+            answer = {"ok": False, "code": "bad_request", "reason": f"bad login request: {exc}"}
+        await msg.respond(json.dumps(answer).encode())
+
+    def _session_for(self, token: str) -> Any:
+        from hmi_app.session import ControlRoomSession
+
+        principal = self._tokens.get(token) or Principal.view_only("remote")
+        session = self._sessions.get(token)
+        if session is None or session.principal != principal:
+            session = self._sessions[token] = ControlRoomSession(self._core, principal, self._auth)
+        return session
+
+    async def _on_command(self, msg: Any) -> None:
+        asyncio.get_running_loop().create_task(self._command(msg))
+
+    async def _command(self, msg: Any) -> None:
+        try:
+            command, token = command_from_json(msg.data)
+            if token and token not in self._tokens:
+                result = CommandResult(False, "The login has ended: log in again.", "not_logged_in")
+            else:
+                result = await asyncio.wrap_future(self._session_for(token).execute(command))
+        except UnknownCommand as exc:
+            result = CommandResult(False, str(exc), "unknown_command")
+        except (ValueError, TypeError, KeyError) as exc:
+            result = CommandResult(False, f"bad command: {exc}", "bad_request")
+        await msg.respond(result_to_json(result))
+
+    def logout(self, token: str) -> None:
+        self._tokens.pop(token, None)
+        self._sessions.pop(token, None)

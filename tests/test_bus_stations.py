@@ -1,0 +1,139 @@
+"""One acquisition server and three operator stations on a real nats-server (JetStream, users).
+
+The server publishes a running control room on the virtual plant; each station is a separate
+mirror with its own NATS connection. Checked: every station has the whole picture; an
+acknowledgement on one station is seen on all within 1 s; the server authorises every command (a
+station's view-only or wrong-role request is refused there); a station survives its server
+stopping ("server lost", stale values) and resynchronises when a new server starts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from alarm_engine.model import AlarmState
+from hmi_app.auth import Authenticator
+from hmi_app.operator_commands import Acknowledge, Shelve
+from hmi_app.plantwide.bus_server import BusServer
+from hmi_app.plantwide.bus_station import LIVE, SERVER_LOST, BusStation
+from hmi_app.users import ScryptParams, UserStore
+from tests.conftest import wait_for
+from tests.engines import NatsServer, NatsUser
+
+PASSWORD = "cathode-sheet-77"
+
+
+@pytest.fixture(scope="module")
+def nats_server() -> Iterator[NatsServer]:
+    users = [NatsUser("server", "srv-secret"), NatsUser("station", "stn-secret")]
+    with NatsServer(users=users) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def users(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Authenticator]:
+    path = tmp_path_factory.mktemp("users") / "users.db"
+    with UserStore(path, kdf=ScryptParams(n=2**10)) as store:
+        store.add("ann", "operator", "furnace", PASSWORD)
+        store.add("max", "maintenance", "*", PASSWORD)
+        yield Authenticator(store)
+
+
+def _server(core, nats_server: NatsServer, auth: Authenticator) -> BusServer:  # type: ignore[no-untyped-def]
+    config_json = core.config.model_dump_json()
+    server = BusServer(
+        core, nats_server.url("server"), "area-1", auth, config_json=config_json, interval_s=0.1
+    )
+    server.start()
+    return server
+
+
+def test_three_stations_share_one_alarm_state(
+    running_control_room, virtual_plant, nats_server, users
+) -> None:  # type: ignore[no-untyped-def]
+    core = running_control_room
+    server = _server(core, nats_server, users)
+    stations = [
+        BusStation(nats_server.url("station"), "area-1", station=f"st{i}", lost_after_s=1.5) for i in range(3)
+    ]
+    try:
+        for station in stations:
+            station.start()
+            assert station.state == LIVE and len(station.tags) == len(core.tags)
+            assert station.joined_in_s is not None and station.joined_in_s < 3.0
+        # every station has the server's picture
+        truth = core.snapshot()
+        for station in stations:
+            wait_for(
+                lambda s=station: (
+                    np.nanmax(np.abs(s.snapshot().timestamps - core.snapshot().timestamps)) < 2.0
+                )
+            )
+            assert (station.snapshot().qualities == 2).sum() == (truth.qualities == 2).sum()
+
+        virtual_plant.force("FSF.MATTE_TEMP", 1296)
+        alarm_id = wait_for(
+            lambda: next((a.alarm_id for a in core.snapshot().alarms if a.tag == "FSF.MATTE_TEMP"), None), 20
+        )
+        for station in stations:
+            wait_for(lambda s=station: any(a.alarm_id == alarm_id for a in s.snapshot().alarms), 5)
+
+        # view-only: refused by the server
+        refused = stations[0].execute(Acknowledge((alarm_id,))).result(20)
+        assert not refused.ok and refused.code == "not_logged_in"
+        # maintenance may not shelve (the server's permission table says so)
+        assert stations[1].login("max", PASSWORD)["ok"]
+        wrong_role = stations[1].execute(Shelve((alarm_id,), duration_s=600, reason="test")).result(20)
+        assert not wrong_role.ok and wrong_role.code == "role"
+
+        assert stations[0].login("ann", PASSWORD)["ok"]
+        acked_at = time.monotonic()
+        result = stations[0].execute(Acknowledge((alarm_id,), comment="seen")).result(20)
+        assert result.ok, result.reason
+        for station in stations:
+            wait_for(lambda s=station: _state(s, alarm_id) in {AlarmState.ACK, AlarmState.NORMAL}, 5)
+        assert time.monotonic() - acked_at < 1.0 + 0.5  # the acknowledgement reached all three
+        assert core.audit_problem() == ""
+    finally:
+        virtual_plant.release("FSF.MATTE_TEMP")
+        for station in stations:
+            station.stop()
+        server.stop()
+
+
+def _state(station: BusStation, alarm_id: str) -> AlarmState:
+    snap = station.snapshot()
+    for alarm in (*snap.alarms, *snap.hidden_alarms):
+        if alarm.alarm_id == alarm_id:
+            return alarm.state
+    return AlarmState.NORMAL
+
+
+def test_a_station_survives_its_server_restarting(running_control_room, nats_server, users) -> None:  # type: ignore[no-untyped-def]
+    core = running_control_room
+    server = _server(core, nats_server, users)
+    station = BusStation(nats_server.url("station"), "area-1", station="st-restart", lost_after_s=1.0)
+    station.start()
+    try:
+        server.stop()
+        wait_for(lambda: station.state == SERVER_LOST, 10)
+        assert (station.snapshot().qualities <= 1).all()  # shown as stale, not as good
+        server = _server(core, nats_server, users)
+        wait_for(lambda: station.state == LIVE, 10)
+        wait_for(
+            lambda: (station.snapshot().qualities == 2).sum() == (core.snapshot().qualities == 2).sum(), 10
+        )
+    finally:
+        station.stop()
+        server.stop()
+
+
+def test_a_station_without_bus_credentials_is_refused(nats_server) -> None:  # type: ignore[no-untyped-def]
+    station = BusStation(nats_server.url(), "area-1", station="intruder")
+    with pytest.raises(Exception, match="(?i)authoriz"):
+        station.start(timeout=10)
+    station.stop()
