@@ -9,8 +9,13 @@ stopping ("server lost", stale values) and resynchronises when a new server star
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,3 +142,55 @@ def test_a_station_without_bus_credentials_is_refused(nats_server) -> None:  # t
     with pytest.raises(Exception, match="(?i)authoriz"):
         station.start(timeout=10)
     station.stop()
+
+
+def _serve(nats_server: NatsServer, tmp_path: Path, password: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hmi_app.cli",
+            "serve",
+            "--demo",
+            "--nats",
+            nats_server.url(),
+            "--nats-user",
+            "server",
+            "--nats-password-env",
+            "HMI_BUS_PASSWORD",
+            "--name",
+            "serve-test",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HMI_BUS_PASSWORD": password},
+    )
+
+
+def test_hmi_app_serve_publishes_the_plant_until_sigterm(nats_server: NatsServer, tmp_path: Path) -> None:
+    proc = _serve(nats_server, tmp_path, "srv-secret")
+    station = BusStation(nats_server.url("station"), "serve-test", station="st-serve")
+    try:
+        wait_for(lambda: proc.stdout is not None and "serving" in proc.stdout.readline(), 60)
+        station.start(timeout=30)
+        assert len(station.tags) == 55
+        wait_for(lambda: (station.snapshot().qualities == 2).all(), 30)
+    finally:
+        station.stop()
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr[-2000:]
+
+
+def test_hmi_app_serve_with_a_wrong_bus_password_says_so_in_one_line(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    proc = _serve(nats_server, tmp_path, "wrong")
+    _, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 2
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("hmi-app serve: cannot publish on nats://") and "Authorization" in last
+    assert "Traceback" not in stderr
