@@ -142,6 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hmi_app.plantwide.attach import plantwide_services
     from hmi_app.runtime import Runtime
 
+    if args.server:
+        return _run_station(args)
     config = _load(args.config, args.demo)
     plant = None
     if args.demo:
@@ -178,6 +180,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if plant is not None:
             plant.stop()
+
+
+def _run_station(args: argparse.Namespace) -> int:
+    """An operator station on an acquisition server's bus: the same screens, no drivers."""
+    from urllib.parse import urlsplit
+
+    from hmi_app.commands.serve import nats_url
+    from hmi_app.gui import UnknownScreenError, run_gui
+    from hmi_app.plantwide.bus_station import BusStation
+    from hmi_app.plantwide.remote_room import RemoteCore, RemoteSession
+
+    if args.config or args.demo or args.headless:
+        raise UsageError("--server takes the plant from the server: no --config, --demo or --headless")
+    url = urlsplit(args.server)
+    server = url.path.strip("/")
+    if url.scheme not in ("nats", "tls") or not server:
+        raise UsageError(f"--server {args.server}: expected nats://HOST:PORT/SERVER-NAME")
+    bus = nats_url(f"{url.scheme}://{url.netloc}", args.nats_user, args.nats_password_env)
+    station = BusStation(bus, server, station=args.station)
+    try:
+        station.start(timeout=30)
+    except (ConnectionError, TimeoutError, OSError) as exc:
+        station.stop()
+        raise UsageError(f"cannot join {server} on {url.netloc}: {exc or type(exc).__name__}") from None
+    try:
+        session = RemoteSession(RemoteCore(station), args.station)
+        try:
+            return run_gui(
+                session,
+                screenshot=args.screenshot,
+                screenshot_after_s=args.screenshot_after,
+                screen=args.screen,
+                size=args.window_size,
+                language=args.language,
+                idle_logout_s=args.idle_logout * 60.0 or None,
+            )
+        except UnknownScreenError as exc:
+            raise UsageError(str(exc)) from None
+    finally:
+        station.stop()
 
 
 def _run_headless(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -261,6 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--window-size", type=_window_size, help="window size, e.g. 1280x800")
     run.add_argument("--language", choices=("en", "zh_CN"), help="language of the screens")
+    run.add_argument(
+        "--server",
+        metavar="URL",
+        help="an operator station of an acquisition server (hmi-app serve): nats://HOST:PORT/SERVER-NAME",
+    )
+    run.add_argument("--nats-user", help="--server: this station's user on the bus")
+    run.add_argument(
+        "--nats-password-env", metavar="VAR", help="--server: environment variable with its password"
+    )
     run.add_argument(
         "--opcua-server",
         metavar="URL",

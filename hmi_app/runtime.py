@@ -97,6 +97,19 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
     return infos
 
 
+def area_infos(config: PlantConfig) -> list[AreaInfo]:
+    """The areas and their units as screens list them."""
+    return [
+        AreaInfo(
+            a.name,
+            a.description,
+            a.description_zh,
+            tuple((u.name, u.description, u.description_zh) for u in a.units),
+        )
+        for a in config.areas
+    ]
+
+
 class Runtime:
     """The Qt-free plant core over acquisition, history, alarms and guidance; see the module text."""
 
@@ -107,15 +120,7 @@ class Runtime:
         self.plant_name = config.plant.name
         self.plant_name_zh = config.plant.name_zh
         self.tags = tag_infos(config)
-        self.areas = [
-            AreaInfo(
-                a.name,
-                a.description,
-                a.description_zh,
-                tuple((u.name, u.description, u.description_zh) for u in a.units),
-            )
-            for a in config.areas
-        ]
+        self.areas = area_infos(config)
         self._index = {t.name: t.index for t in self.tags}
         self.displays = config.displays or default_displays(config.areas, config.tags)
         n = len(self.tags)

@@ -71,6 +71,7 @@ class NatsServer:
         store = self.root / "jetstream"
         text = (
             f"listen: 127.0.0.1:{self.port or -1}\n"
+            "max_payload: 8MB\n"  # history answers to stations (the product's README says the same)
             f'jetstream {{ store_dir: "{store}", max_memory_store: 256MB, max_file_store: 2GB }}\n'
             f"authorization {{ users: [ {users} ] }}\n"
         )

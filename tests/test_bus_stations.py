@@ -194,3 +194,55 @@ def test_hmi_app_serve_with_a_wrong_bus_password_says_so_in_one_line(
     last = stderr.strip().splitlines()[-1]
     assert last.startswith("hmi-app serve: cannot publish on nats://") and "Authorization" in last
     assert "Traceback" not in stderr
+
+
+def test_hmi_app_run_server_opens_a_station_window(nats_server: NatsServer, tmp_path: Path) -> None:
+    server = _serve(nats_server, tmp_path, "srv-secret")
+    shot = tmp_path / "station.png"
+    try:
+        wait_for(lambda: server.stdout is not None and "serving" in server.stdout.readline(), 60)
+        station = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hmi_app.cli",
+                "run",
+                "--server",
+                f"{nats_server.url()}/serve-test",
+                "--nats-user",
+                "station",
+                "--nats-password-env",
+                "HMI_BUS_PASSWORD",
+                "--station",
+                "panel-9",
+                "--screenshot",
+                str(shot),
+                "--screenshot-after",
+                "3",
+                "--window-size",
+                "1280x800",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "HMI_BUS_PASSWORD": "stn-secret", "QT_QPA_PLATFORM": "offscreen"},
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    assert station.returncode == 0, station.stderr[-2000:]
+    assert shot.stat().st_size > 10_000
+
+
+def test_hmi_app_run_server_without_a_server_name_is_a_usage_error(nats_server: NatsServer) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "hmi_app.cli", "run", "--server", nats_server.url()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.strip()
+        == f"hmi-app run: --server {nats_server.url()}: expected nats://HOST:PORT/SERVER-NAME"
+    )

@@ -14,15 +14,16 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 
-def _nats_url(args: argparse.Namespace) -> str:
-    url: str = args.nats
-    if args.nats_user:
-        password = os.environ.get(args.nats_password_env or "", "")
-        scheme, _, rest = url.partition("://")
-        url = f"{scheme}://{args.nats_user}:{password}@{rest}"
-    return url
+def nats_url(url: str, user: str | None, password_env: str | None) -> str:
+    """The bus URL with ``user`` and the password read from the environment variable (never argv)."""
+    if not user:
+        return url
+    password = os.environ.get(password_env or "", "")
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{quote(user, safe='')}:{quote(password, safe='')}@{rest}"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -49,7 +50,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     name = args.name or config.plant.name
     try:
         auth = Authenticator(UserStore.in_data_dir(runtime.data_dir), audit=runtime.audit.record)
-        bus = BusServer(runtime, _nats_url(args), name, auth, config_json=config.model_dump_json())
+        bus = BusServer(
+            runtime,
+            nats_url(args.nats, args.nats_user, args.nats_password_env),
+            name,
+            auth,
+            config_json=config.model_dump_json(),
+        )
         try:
             bus.start(timeout=args.connect_timeout)
         except (ConnectionError, TimeoutError, OSError) as exc:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from alarm_engine.model import Alarm, AlarmDetails, AlarmKind, AlarmState, Priority, ServiceInfo, ShelveInfo
 from hmi_app.operator_commands import Command, CommandResult, Signature
+from hmi_app.plantwide import wire
 
 _HEAD = struct.Struct("<QdI")  # sequence, server time, sample count
 
@@ -120,35 +121,21 @@ def command_from_json(data: bytes) -> tuple[Command, str]:
     return cls(**fields, signature=signature), str(d.get("token") or "")
 
 
-def _plain(value: Any) -> Any:
-    """A command's product as JSON: alarms by id, a device write as ok/reason, numbers as they are."""
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, Alarm):
-        return value.alarm_id
-    if isinstance(value, int | float | str | bool) or value is None:
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
-    return str(value)
-
-
 def result_to_json(result: CommandResult) -> bytes:
-    return json.dumps(
+    """The result with its product (alarms, a device's write result …) rebuilt on the station."""
+    return wire.dumps(
         {
             "ok": result.ok,
             "reason": result.reason,
             "code": result.code,
-            "params": _plain(result.params),
-            "value": _plain(result.value),
+            "params": result.params,
+            "value": result.value,
         }
-    ).encode()
+    )
 
 
 def result_from_json(data: bytes) -> CommandResult:
-    d = json.loads(data)
+    d = wire.loads(data)
     return CommandResult(
         bool(d["ok"]),
         str(d.get("reason", "")),

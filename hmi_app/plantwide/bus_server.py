@@ -28,10 +28,13 @@ import json
 import logging
 import re
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -41,6 +44,7 @@ from nats.js.api import StorageType
 from hmi_app.auth import Authenticator
 from hmi_app.operator_commands import CommandResult
 from hmi_app.permissions import Principal
+from hmi_app.plantwide import wire
 from hmi_app.plantwide.bus_codec import (
     UnknownCommand,
     ValueBatch,
@@ -51,7 +55,26 @@ from hmi_app.plantwide.bus_codec import (
 )
 
 log = logging.getLogger(__name__)
+# What a station may ask its server (read-only; every change is a command).
+QUERIES = frozenset(
+    {
+        "quality_reason",
+        "history",
+        "history_buckets",
+        "history_at",
+        "history_interpolated",
+        "alarm_journal",
+        "alarm_definitions",
+        "alarm_search",
+        "alarm_kpis",
+        "guidance_view",
+        "guidance_decisions",
+        "maintenance_notes",
+        "snapshot_json",
+    }
+)
 SNAPSHOT_EVERY_S = 1.0
+QUERY_THREADS = 2
 HEARTBEAT_EVERY_S = 1.0
 
 
@@ -126,10 +149,18 @@ class BusServer:
         self._ready: Future[None] = Future()
         self._thread: threading.Thread | None = None
         self.published_bytes = 0
+        self._pool: ThreadPoolExecutor | None = None
 
     # --- life cycle ---------------------------------------------------------------------------------
 
     def start(self, timeout: float = 30.0) -> None:
+        # Password checks and questions run on the server's own pool, whose threads start now, so a
+        # station's first question never waits for one (and no thread appears later).
+        self._pool = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix=f"bus-{self.name}")
+        barrier = threading.Barrier(QUERY_THREADS + 1)
+        for _ in range(QUERY_THREADS):
+            self._pool.submit(barrier.wait)
+        barrier.wait()
         self._thread = threading.Thread(target=self._run, name=f"bus-server-{self.name}", daemon=True)
         self._thread.start()
         self._ready.result(timeout)
@@ -142,6 +173,13 @@ class BusServer:
                 pass
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    async def _blocking(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, partial(function, *args, **kwargs)
+        )
 
     def _run(self) -> None:
         try:
@@ -170,6 +208,8 @@ class BusServer:
             self._nc, self._js = nc, js
             await nc.subscribe(f"hmi.{s}.login", cb=self._on_login)
             await nc.subscribe(f"hmi.{s}.cmd", cb=self._on_command)
+            await nc.subscribe(f"hmi.{s}.logout", cb=self._on_logout)
+            await nc.subscribe(f"hmi.{s}.query", cb=self._on_query)
             await self._publish(full=True)
             self._ready.set_result(None)
             last_full = last_beat = 0.0
@@ -180,8 +220,17 @@ class BusServer:
                 if full:
                     last_full = now
                 if now - last_beat >= HEARTBEAT_EVERY_S:
-                    beat = {"server": s, "started_at": self._started_at, "seq": self._seq, "t": self._clock()}
-                    await nc.publish(f"hmi.{s}.heartbeat", json.dumps(beat).encode())
+                    snap = self._core.snapshot()
+                    beat = {
+                        "server": s,
+                        "started_at": self._started_at,
+                        "seq": self._seq,
+                        "t": self._clock(),
+                        "devices": snap.devices,
+                        "history_pending": snap.history_pending,
+                        "history_lost": snap.history_lost,
+                    }
+                    await nc.publish(f"hmi.{s}.heartbeat", wire.dumps(beat))
                     last_beat = now
                 try:
                     await asyncio.wait_for(self._stopping.wait(), self._interval)
@@ -244,7 +293,7 @@ class BusServer:
                     "reason": "This server has no user store.",
                 }
             else:
-                result = await asyncio.to_thread(
+                result = await self._blocking(
                     self._auth.login,
                     str(d["name"]),
                     str(d["secret"]),
@@ -288,6 +337,44 @@ class BusServer:
             result = CommandResult(False, f"bad command: {exc}", "bad_request")
         await msg.respond(result_to_json(result))
 
-    def logout(self, token: str) -> None:
-        self._tokens.pop(token, None)
-        self._sessions.pop(token, None)
+    async def _on_logout(self, msg: Any) -> None:
+        d = json.loads(msg.data)
+        principal = self._tokens.pop(str(d.get("token", "")), None)
+        self._sessions.pop(str(d.get("token", "")), None)
+        if principal is not None and self._auth is not None:
+            self._auth.logout(principal.name, station=principal.station, why=str(d.get("why", "user")))
+        await msg.respond(b"{}")
+
+    # --- read-only questions ----------------------------------------------------------------------
+
+    async def _on_query(self, msg: Any) -> None:
+        asyncio.get_running_loop().create_task(self._query(msg))
+
+    async def _query(self, msg: Any) -> None:
+        try:
+            request = wire.loads(msg.data)
+            value = await self._blocking(
+                self._answer, str(request["method"]), request["args"], request["kwargs"]
+            )
+            reply = wire.dumps({"ok": True, "value": value})
+        except Exception as exc:  # the station shows why; the server goes on
+            reply = wire.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+        if len(reply) > self._nc.max_payload:
+            why = f"the answer ({len(reply):,} bytes) is larger than the bus allows: ask for a shorter period"
+            reply = wire.dumps({"ok": False, "error": why})
+        await msg.respond(reply)
+
+    def _answer(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        core = self._core
+        if method == "max_shelve_s":
+            return core.max_shelve_s
+        if method in ("handovers.list", "handovers.get"):
+            return getattr(core.handovers, method.split(".")[1])(*args, **kwargs)
+        if method in ("export_history_csv", "export_alarm_csv"):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = str(Path(tmp) / "export.csv")
+                rows = getattr(core, method)(*args, path=path, **kwargs)
+                return {"rows": rows, "text": Path(path).read_text(encoding="utf-8")}
+        if method not in QUERIES:
+            raise PermissionError(f"{method!r} is not a question a station may ask")
+        return getattr(core, method)(*args, **kwargs)

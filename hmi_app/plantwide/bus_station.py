@@ -28,9 +28,11 @@ import numpy as np
 from nats.js.api import DeliverPolicy
 
 from alarm_engine.model import Alarm, AlarmState
+from drivers import DeviceStatus
 from hmi_app.config import PlantConfig
 from hmi_app.facade import Snapshot, TagInfo
 from hmi_app.operator_commands import Command, CommandResult
+from hmi_app.plantwide import wire
 from hmi_app.plantwide.bus_codec import (
     ValueBatch,
     alarm_from_json,
@@ -43,6 +45,10 @@ from hmi_app.plantwide.bus_server import bus_name, connect_bus
 log = logging.getLogger(__name__)
 _HIDDEN = {AlarmState.SHELVED, AlarmState.SUPPRESSED, AlarmState.OUT_OF_SERVICE}
 JOINING, LIVE, SERVER_LOST = "joining", "live", "server lost"
+
+
+class QueryFailed(RuntimeError):
+    """A read-only question the server could not answer (unreachable, refused, failed)."""
 
 
 class BusStation:
@@ -79,6 +85,8 @@ class BusStation:
         self._server_started: float | None = None
         self._last_beat = 0.0
         self._token = ""
+        self._devices: tuple[DeviceStatus, ...] = ()
+        self._history = (0, 0)
         self.joined_in_s: float | None = None
         self.received_bytes = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -208,8 +216,11 @@ class BusStation:
                 self._apply(picture)
 
     async def _on_heartbeat(self, msg: Any) -> None:
-        beat = json.loads(msg.data)
+        beat = wire.loads(msg.data)
         self._last_beat = self._clock()
+        with self._lock:
+            self._devices = tuple(beat.get("devices", ()))
+            self._history = (int(beat.get("history_pending", 0)), int(beat.get("history_lost", 0)))
         restarted = self._server_started is not None and beat["started_at"] != self._server_started
         self._server_started = beat["started_at"]
         if restarted:
@@ -238,6 +249,13 @@ class BusStation:
             q = self._q.copy()
             if self.state == SERVER_LOST:
                 q[:] = np.minimum(q, 1)  # the last picture, no longer confirmed: uncertain at best
+            link = DeviceStatus(
+                f"server {self.server}",
+                "nats",
+                "failed" if self.state == SERVER_LOST else "connected",
+                last_error="server lost" if self.state == SERVER_LOST else "",
+                last_error_kind="communication" if self.state == SERVER_LOST else "",
+            )
             return Snapshot(
                 version=self._version,
                 values=self._v.copy(),
@@ -245,9 +263,11 @@ class BusStation:
                 timestamps=np.where(np.isfinite(self._t), self._t, np.nan),
                 alarm_version=self._alarm_version,
                 alarms=tuple(shown),
-                devices=(),
+                devices=(link, *self._devices),
                 taken_at=self._clock(),
                 hidden_alarms=tuple(hidden),
+                history_pending=self._history[0],
+                history_lost=self._history[1],
             )
 
     # --- logins and commands -------------------------------------------------------------------------
@@ -274,8 +294,27 @@ class BusStation:
             self._token = str(answer["token"])
         return dict(answer)
 
-    def logout(self) -> None:
-        self._token = ""
+    def logout(self, why: str = "user") -> None:
+        """End the login at the server (audited there); back to view-only here."""
+        token, self._token = self._token, ""
+        if token:
+            try:
+                self._request(
+                    f"hmi.{self.server}.logout", json.dumps({"token": token, "why": why}).encode()
+                ).result()
+            except (TimeoutError, nats.errors.Error) as exc:
+                log.warning("logout at %s not confirmed: %s", self.server, exc)
+
+    def query(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Ask the server a read-only question (blocking: off the GUI thread); QueryFailed if it cannot."""
+        request = wire.dumps({"method": method, "args": args, "kwargs": kwargs})
+        try:
+            answer = wire.loads(self._request(f"hmi.{self.server}.query", request).result())
+        except (TimeoutError, nats.errors.Error) as exc:
+            raise QueryFailed(f"the server did not answer: {exc or type(exc).__name__}") from exc
+        if not answer["ok"]:
+            raise QueryFailed(str(answer["error"]))
+        return answer["value"]
 
     def execute(self, command: Command) -> Future[CommandResult]:
         """Send ``command`` to the server; the Future holds the server's result (or why none came)."""
