@@ -22,6 +22,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 root="$(mktemp -d /tmp/smelter-fresh.XXXXXX)"
+chmod 755 "$root"  # "/" of a real machine: the tests run PostgreSQL as its own system user
 mounted=()
 cleanup() {
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
