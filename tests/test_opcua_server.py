@@ -180,7 +180,13 @@ def test_tags_are_nested_by_area_and_unit_and_read_only(served) -> None:  # type
     _, access, description = asyncio.run(main())
     assert access & ua.AccessLevel.CurrentRead.mask
     assert not access & ua.AccessLevel.CurrentWrite.mask
-    assert description == tag.description
+    unit = f" {tag.eng_unit}" if tag.eng_unit else ""
+    expected = (
+        tag.description
+        if tag.is_bool
+        else f"{tag.description} [{tag.range_low:g} to {tag.range_high:g}{unit}]"
+    )
+    assert description == expected
 
 
 def test_a_live_control_room_is_served(running_control_room) -> None:  # type: ignore[no-untyped-def]

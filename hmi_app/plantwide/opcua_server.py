@@ -3,12 +3,14 @@
 A DCS, an MES or another plant's SCADA reads the smelter's values here with any OPC UA client,
 instead of polling the devices a second time. The address space mirrors the plant: ``Objects /
 <plant> / <area> / <unit> / <tag>``, each tag a variable whose NodeId is ``ns=<plant uri>;s=<tag
-name>``, with the tag's description, engineering unit and range; the value carries the tag's
+name>``, with the tag's description; the value carries the tag's
 quality as its status code (good / uncertain / bad) and the acquisition time as its source
-timestamp. ``Objects / <plant> / Alarms / <alarm id>`` holds each alarm's state, active and
+timestamp; the description ends with the display range and unit, e.g. "Matte temperature [1100 to
+1350 °C]". ``Objects / <plant> / Alarms / <alarm id>`` holds each alarm's state, active and
 acknowledged flags, priority and message.
 
-Read-only: every variable's access level is read. (Writes from OPC UA users mapped to product roles,
+Read-only: every variable's access level is read. A unit with more than 500 tags gets sub-folders of
+500 ("1-500", "501-1000", …). (Writes from OPC UA users mapped to product roles,
 through the same session path as an operator's, are the next step.) Nesting by area and unit keeps
 the build fast: asyncua adds 20,000 variables in seconds when they are spread over a few hundred
 objects, minutes when flat (``shared/PITFALLS.md``).
@@ -23,6 +25,7 @@ import asyncio
 import logging
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -38,7 +41,16 @@ from hmi_app.facade import Snapshot, TagInfo
 log = logging.getLogger(__name__)
 
 _STATUS = {0: ua.StatusCodes.Bad, 1: ua.StatusCodes.Uncertain, 2: ua.StatusCodes.Good}
+MAX_PER_FOLDER = 500  # asyncua slows down badly with thousands of children under one node
 _UNACKED = {AlarmState.UNACK, AlarmState.RTN_UNACK, AlarmState.LATCHED}
+
+
+def _describe(tag: TagInfo) -> ua.LocalizedText:
+    """The description with unit and range (one attribute: extra property nodes triple the build time)."""
+    if tag.is_bool:
+        return ua.LocalizedText(tag.description)
+    unit = f" {tag.eng_unit}" if tag.eng_unit else ""
+    return ua.LocalizedText(f"{tag.description} [{tag.range_low:g} to {tag.range_high:g}{unit}]")
 
 
 @dataclass(frozen=True)
@@ -139,6 +151,8 @@ class PlantOpcUaServer:
         plant = await server.nodes.objects.add_object(self._id("plant"), ua.QualifiedName(self._plant, ns))
         areas: dict[str, Node] = {}
         units: dict[tuple[str, str], Node] = {}
+        per_unit: dict[tuple[str, str], int] = {}
+        sizes = Counter((t.area, t.unit) for t in self._tags)
         for tag in self._tags:
             area = areas.get(tag.area)
             if area is None:
@@ -150,26 +164,28 @@ class PlantOpcUaServer:
                 unit = units[(tag.area, tag.unit)] = await area.add_object(
                     self._id(f"unit/{tag.area}/{tag.unit}"), ua.QualifiedName(tag.unit, ns)
                 )
+            count = per_unit[(tag.area, tag.unit)] = per_unit.get((tag.area, tag.unit), 0) + 1
+            if sizes[(tag.area, tag.unit)] > MAX_PER_FOLDER:  # a huge unit: folders of MAX_PER_FOLDER tags
+                part = (count - 1) // MAX_PER_FOLDER
+                key = (tag.area, f"{tag.unit}/{part}")
+                if key not in units:
+                    first = part * MAX_PER_FOLDER + 1
+                    label = f"{first}-{min(first + MAX_PER_FOLDER - 1, sizes[(tag.area, tag.unit)])}"
+                    units[key] = await unit.add_object(
+                        self._id(f"unit/{tag.area}/{tag.unit}/{part}"), ua.QualifiedName(label, ns)
+                    )
+                unit = units[key]
             initial = (
                 ua.Variant(False, ua.VariantType.Boolean)
                 if tag.is_bool
                 else ua.Variant(0.0, ua.VariantType.Double)
             )
             node = await unit.add_variable(self._id(tag.name), ua.QualifiedName(tag.name, ns), initial)
-            await node.write_attribute(
-                ua.AttributeIds.Description, ua.DataValue(ua.Variant(ua.LocalizedText(tag.description)))
-            )
+            await node.write_attribute(ua.AttributeIds.Description, ua.DataValue(ua.Variant(_describe(tag))))
             await node.write_attribute(
                 ua.AttributeIds.Value,
                 ua.DataValue(initial, StatusCode=ua.StatusCode(ua.StatusCodes.BadWaitingForInitialData)),
             )
-            if not tag.is_bool:
-                await node.add_property(
-                    self._id(f"{tag.name}/EngineeringUnits"), "EngineeringUnits", tag.eng_unit
-                )
-                await node.add_property(
-                    self._id(f"{tag.name}/EURange"), "EURange", ua.Range(tag.range_low, tag.range_high)
-                )
             self._tag_nodes.append(node)
         folder = await plant.add_object(self._id("alarms"), ua.QualifiedName("Alarms", ns))
         for alarm_id, alarm in self._alarm_defs.items():
