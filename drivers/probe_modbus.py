@@ -68,6 +68,7 @@ class ModbusProbe:
         from pymodbus.client import ModbusTcpClient
         from pymodbus.exceptions import ModbusException
 
+        logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # the probe says what failed, once
         table, offset = self.location(address)
         where = f"{device.host}:{device.port}"
         client = ModbusTcpClient(device.host, port=device.port, timeout=timeout, retries=0, reconnect_delay=0)

@@ -171,7 +171,8 @@ def rank(
         values = [scaling.to_eng(v) if scaling else float(v) for v in raw]
         mismatch = _mismatch(values, criterion)
         roughness = _roughness(values, criterion)
-        fits = mismatch <= (MATCH_TOLERANCE if criterion.expect is not None else 0.0)
+        mismatch, roughness = float(mismatch), float(roughness)
+        fits = bool(mismatch <= (MATCH_TOLERANCE if criterion.expect is not None else 0.0))
         is_configured = configured is not None and _same(configured, (data_type, b, w))
         decoding = Decoding(
             data_type, b, w, tuple(raw), tuple(values), mismatch, roughness, fits, is_configured

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from drivers.probe import (
@@ -101,7 +101,7 @@ def run_probe(config: PlantConfig | None, request: ProbeRequest, timeout: float 
         device = device.model_copy(update={"unit_id": configured.unit_id})
     own = DEFAULT_TIMEOUT_S if is_url(request.device) else device.timeout_ms / 1e3
     limit = timeout if timeout is not None else own
-    return probe(
+    report = probe(
         device,
         request.address,
         count=request.count,
@@ -109,6 +109,7 @@ def run_probe(config: PlantConfig | None, request: ProbeRequest, timeout: float 
         configured=configured,
         timeout=limit,
     )
+    return replace(report, device=request.device.strip())  # the name or URL the engineer gave
 
 
 def start_probe(config: PlantConfig | None, request: ProbeRequest) -> Future[ProbeReport]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from drivers import codec
 from drivers.types import DataType
 
-REGISTERS = 200  # size of each served register table
+REGISTERS = 400  # size of each served register table
 
 
 def free_port() -> int:
