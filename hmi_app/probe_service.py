@@ -125,3 +125,13 @@ def start_probe(config: PlantConfig | None, request: ProbeRequest) -> Future[Pro
 
     threading.Thread(target=work, name=f"probe-{request.device}", daemon=True).start()
     return done
+
+
+def example_request(config: PlantConfig, skip: frozenset[str] = frozenset()) -> ProbeRequest | None:
+    """A test read of the plant's first numeric Modbus tag judged by its display range (devices in
+    ``skip`` left out): what the screenshots and the screen walks show in the probe view."""
+    modbus = {d.name for d in config.devices if d.protocol == "modbus"} - skip
+    for tag in config.tags:
+        if tag.device in modbus and tag.data_type not in (DataType.BOOL, DataType.STRING):
+            return ProbeRequest(tag.device, tag.address, low=tag.range[0], high=tag.range[1])
+    return None
