@@ -6,8 +6,8 @@ One command regenerates the docs' pictures of both shipped plants (about four mi
 
 (``QT_QPA_PLATFORM=offscreen`` works too.) Without ``--all`` it photographs one plant: the demo, or
 ``--config FILE``; ``--size 1280x800,1920x1080`` chooses the window sizes (these two by default),
-``--out DIR`` the folder (default ``docs/screenshots``). Files are
-``<out>/<config file stem>/<W>x<H>/<screen>_<en|zh>.png``, e.g.
+``--out DIR`` the folder (default ``docs/screenshots``), ``--only probe,alarms`` just those screens.
+Files are ``<out>/<config file stem>/<W>x<H>/<screen>_<en|zh>.png``, e.g.
 ``docs/screenshots/demo_smelter/1280x800/trends_zh.png``: every screen by its ``--screen`` name (the
 function behind ``hmi-app run --screen NAME --screenshot PNG``), the trends with the plant's first
 configured trend set, ``faceplate`` (a setpoint's faceplate) and ``help`` (the help overlay).
@@ -26,13 +26,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
+from drivers.probe import ProbeError
 from hmi_app.config import DEMO_CONFIG, PlantConfig, load_config
 from hmi_app.gui import capture, make_main_window
 from hmi_app.permissions import Role
+from hmi_app.probe_service import example_request, run_probe
 from hmi_app.runtime import Runtime
 from hmi_app.session import ControlRoomSession
 from hmi_app.virtual_plant import VirtualPlant
@@ -77,8 +81,25 @@ def short_cell(config: PlantConfig) -> tuple[str, float] | None:
     return None
 
 
-def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> Iterator[Path]:
-    """Run ``config_path``'s plant and photograph it; yields each file written."""
+def show_probe(view: Any, runtime: Runtime, stopped: str | None) -> None:
+    """The probe view after a test read of one of the plant's Modbus tags (a block of eight
+    registers where the register map reaches that far), its best decoding chosen."""
+    request = example_request(runtime.config, frozenset({stopped} if stopped else ()))
+    if request is None:
+        return
+    try:
+        report = run_probe(runtime.config, replace(request, count=8))
+    except (ProbeError, ValueError):
+        report = run_probe(runtime.config, request)
+    view.show_report(report)
+    view.use_selected()
+
+
+def photograph(
+    config_path: Path, sizes: list[tuple[int, int]], out: Path, only: frozenset[str] = frozenset()
+) -> Iterator[Path]:
+    """Run ``config_path``'s plant and photograph it (only the screens in ``only``, when given, and
+    then without help and faceplate); yields each file written."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = load_config(config_path)
     folder = out / config_path.stem
@@ -122,8 +143,13 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
             for lang, suffix in LANGUAGES:
                 window.set_language(lang)
                 for key in window.screens:
+                    if only and key not in only:
+                        continue
                     window.show_screen(key)
                     spin(SETTLE_S)
+                    if key == "probe":
+                        show_probe(window.screens[key], runtime, stopped)
+                        spin(SETTLE_S)
                     if key == "trends":
                         window.trends.plot.show_cursor(True)
                         window.trends.cursor_button.setChecked(True)
@@ -132,6 +158,8 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
                         spin(SETTLE_S)
                     if capture(window, where / f"{key}_{suffix}.png", key):
                         yield where / f"{key}_{suffix}.png"
+                if only:
+                    continue
                 window.help.toggle()
                 spin(SETTLE_S)
                 if capture(window, where / f"help_{suffix}.png"):
@@ -158,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--all", action="store_true", help="both shipped plants")
     parser.add_argument("--size", default=SIZES, help=f"window sizes WxH, comma-separated (default {SIZES})")
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default {OUT})")
+    parser.add_argument(
+        "--only", default="", help="comma-separated screen names to photograph (default: all)"
+    )
     args = parser.parse_args(argv)
     try:
         sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.size.split(",")]
@@ -167,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--size: expected sizes like 1280x800,1920x1080, not {args.size!r}")
     written = 0
     for path in SHIPPED if args.all else (args.config,):
-        for _ in photograph(Path(path), sizes, args.out):  # type: ignore[arg-type]
+        only = frozenset(filter(None, args.only.split(",")))
+        for _ in photograph(Path(path), sizes, args.out, only):  # type: ignore[arg-type]
             written += 1
     print(f"{written} screenshots written to {args.out}")
     return 0

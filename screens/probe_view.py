@@ -196,6 +196,7 @@ class ProbeView(QWidget):
         """Show a probe report: raw data, ranking basis and the ranked table."""
         self.report = report
         raw = report.raw
+        self._show_request(report)
         if raw.unit == "value":
             self.raw_label.setText(
                 self.tr("Value %1 of type %2").replace("%1", repr(raw.value)).replace("%2", raw.value_type)
@@ -227,6 +228,20 @@ class ProbeView(QWidget):
             self.status.setText(f"{self.status.text()}  {tag}")
         if self.table.rowCount():
             self.table.selectRow(0)
+
+    def _show_request(self, report: Any) -> None:
+        """The inputs say what was read and how it was judged (also for a report shown from outside)."""
+        criterion = report.criterion
+        self.device_combo.setCurrentText(report.device)
+        self.address_edit.setText(report.raw.address)
+        block = any(len(d.values) > 1 for d in report.decodings)  # a single read decodes one value
+        self.count_spin.setValue(report.raw.count if block else 0)
+        for edit, value in (
+            (self.expect_edit, criterion.expect),
+            (self.low_edit, criterion.low),
+            (self.high_edit, criterion.high),
+        ):
+            edit.setText("" if value is None else f"{value:g}")
 
     # ---- use a decoding -------------------------------------------------------------------------
     def _selection_changed(self) -> None:

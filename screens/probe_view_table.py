@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidg
 
 SHOWN_VALUES = 4  # values of a block shown in one cell (all of them in the tool tip)
 MARK = "✓"
+VALUE_COLUMN = 3
 
 
 def number_text(v: float) -> str:
@@ -45,7 +46,7 @@ class DecodingTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(VALUE_COLUMN, QHeaderView.ResizeMode.Stretch)  # the values take the room
         self._decodings: list[Any] = []
 
     def retranslate_ui(self) -> None:
@@ -80,7 +81,7 @@ class DecodingTable(QTableWidget):
             )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if col == 3 and len(d.values) > SHOWN_VALUES:
+                if col == VALUE_COLUMN and len(d.values) > SHOWN_VALUES:
                     item.setToolTip(", ".join(number_text(v) for v in d.values))
                 self.setItem(row, col, item)
 

@@ -204,6 +204,18 @@ def test_every_protocol_has_a_record_with_its_own_knowledge() -> None:
         record("profinet")
 
 
+def test_tiny_garbage_does_not_fit_a_range_from_zero() -> None:
+    """32.0 as float32 ABCD (0x4200 0x0000): its other orders decode to denormals such as 2.4e-41,
+    which lie inside 0..40 but are no instrument reading."""
+    from drivers.probe_rank import rank
+
+    data = bytes.fromhex("4200000041FF0CBA")
+    modbus = record("modbus")
+    ranked = rank(data, modbus.data_types, modbus.orders, Criterion(low=0, high=40), first_only=True)
+    fitting = [(d.data_type, d.order_label) for d in ranked if d.fits]
+    assert fitting == [(DataType.FLOAT32, "ABCD")]
+
+
 def test_the_ranking_needs_no_device() -> None:
     """The ranking on bytes alone: the unit the table and the screen both show."""
     from drivers.probe_rank import rank
