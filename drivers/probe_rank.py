@@ -5,8 +5,9 @@ engineering range (``low``..``high``), or nothing. A single address is ranked by
 distance to the expected value, or whether it lies in the range. A block of several values is ranked
 by how many values are plausible (in range, or of a sane magnitude when no range is given) and then
 by how smooth the run is (a run of process values changes little from one to the next, whereas the
-wrong decoding of the same bytes jumps about). Ties go to the device's usual order (big-endian
-first) and the more common type, so the ranking is stable.
+wrong decoding of the same bytes jumps about). Integers whose low byte is always zero (a small
+number with its bytes swapped) rank after equally fitting decodings. Ties go to the device's usual
+order (big-endian first) and the more common type, so the ranking is stable.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class Decoding:
     raw: tuple[float, ...]
     values: tuple[float, ...]
     mismatch: float  # expect: relative error of the first value; range/plausibility: share outside
-    roughness: float  # median step between neighbours relative to the range (or magnitude)
+    roughness: float  # mean step between neighbours relative to the range (or median magnitude)
     fits: bool
     configured: bool = False
 
@@ -178,10 +179,24 @@ def rank(
             data_type, b, w, tuple(raw), tuple(values), mismatch, roughness, fits, is_configured
         )
         order_rank = list(ORDER_LABELS).index((b or "big", w or "big"))
-        key = (round(mismatch, 9), round(roughness, 9), order_rank, TYPE_PREFERENCE.index(data_type))
+        key = (
+            round(mismatch, 9),
+            _low_byte_always_zero(data_type, raw),
+            round(roughness, 9),
+            order_rank,
+            TYPE_PREFERENCE.index(data_type),
+        )
         ranked.append((key, decoding))
     ranked.sort(key=lambda kv: kv[0])
     return [d for _, d in ranked]
+
+
+def _low_byte_always_zero(data_type: DataType, raw: list[float]) -> bool:
+    """Integers whose low byte is zero in every value (104 read as 26624): the classic sign of
+    swapped bytes. Among decodings that fit equally, these rank after the others."""
+    if not data_type.is_integer or data_type.size < 2:
+        return False
+    return any(raw) and all(int(v) % 256 == 0 for v in raw)
 
 
 def _same(
@@ -223,7 +238,7 @@ def _mismatch(values: list[float], criterion: Criterion) -> float:
 
 
 def _roughness(values: list[float], criterion: Criterion) -> float:
-    """Median absolute step between neighbours, relative to the range (or the typical magnitude)."""
+    """Mean absolute step between neighbours, relative to the range (or the median magnitude)."""
     if len(values) < 3:
         return 0.0
     arr = np.asarray(values, dtype=np.float64)
@@ -235,5 +250,5 @@ def _roughness(values: list[float], criterion: Criterion) -> float:
         scale = max(float(np.median(np.abs(arr))), 1e-12)
     with np.errstate(over="ignore", invalid="ignore"):
         steps = np.abs(np.diff(arr))
-    rough = float(np.median(steps)) / scale
+    rough = float(np.mean(steps)) / scale  # the mean, not the median: a jump every fourth value counts
     return rough if math.isfinite(rough) else math.inf

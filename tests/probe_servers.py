@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from drivers import codec
 from drivers.types import DataType
 
 REGISTERS = 400  # size of each served register table
@@ -26,8 +25,17 @@ def free_port() -> int:
 
 
 def registers_of(value: float, data_type: DataType, byte_order: str, word_order: str) -> list[int]:
-    """The registers a device with these orders holds for ``value`` (the project's own encoder)."""
-    return codec.bytes_to_registers(codec.to_wire(codec.encode(value, data_type), byte_order, word_order))
+    """The registers a device with these orders holds for ``value``: pymodbus' own encoder for the
+    type and the word order (not the project's codec, which the probe decodes with), and the bytes
+    of each register swapped by hand for byte order "little"."""
+    from pymodbus.client.mixin import ModbusClientMixin
+
+    kind = ModbusClientMixin.DATATYPE[data_type.name]
+    number = value if data_type in (DataType.FLOAT32, DataType.FLOAT64) else int(value)
+    words = ModbusClientMixin.convert_to_registers(number, kind, word_order=word_order)  # type: ignore[arg-type]
+    if byte_order == "little":
+        words = [((w & 0xFF) << 8) | (w >> 8) for w in words]
+    return words
 
 
 @contextmanager
