@@ -22,6 +22,17 @@ from drivers.probe_rank import Criterion, Decoding, rank
 from drivers.types import DataType, Scaling
 
 DEFAULT_TIMEOUT_S = 2.0
+# The numeric types a register or byte image is decoded as (S7 adds its BYTE, uint8).
+NUMERIC_TYPES = (
+    DataType.INT16,
+    DataType.UINT16,
+    DataType.INT32,
+    DataType.UINT32,
+    DataType.FLOAT32,
+    DataType.INT64,
+    DataType.UINT64,
+    DataType.FLOAT64,
+)
 
 # protocol -> module holding its record (imported when first used: protocol libraries load lazily)
 RECORDS: dict[str, str] = {

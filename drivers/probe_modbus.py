@@ -11,33 +11,14 @@ import logging
 from dataclasses import dataclass
 
 from drivers import codec
-from drivers.probe import ProbeError, RawRead, url_parts
+from drivers.probe import NUMERIC_TYPES, ProbeError, RawRead, url_parts
 from drivers.settings import ModbusDeviceConfig, parse_modbus_address
 from drivers.types import DataType
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
 ORDERS = (("big", "big"), ("big", "little"), ("little", "big"), ("little", "little"))
-TYPES = (
-    DataType.INT16,
-    DataType.UINT16,
-    DataType.INT32,
-    DataType.UINT32,
-    DataType.FLOAT32,
-    DataType.INT64,
-    DataType.UINT64,
-    DataType.FLOAT64,
-)
 _CALLS = {"hr": "read_holding_registers", "ir": "read_input_registers"}
-_EXCEPTIONS = {
-    1: "illegal function",
-    2: "illegal data address",
-    3: "illegal data value",
-    4: "server device failure",
-    6: "server device busy",
-    10: "gateway path unavailable",
-    11: "gateway target device failed to respond",
-}
 
 
 @dataclass(frozen=True)
@@ -47,7 +28,7 @@ class ModbusProbe:
     unit: str = "register"
     unit_bytes: int = 2
     max_count: int = 125
-    data_types: tuple[DataType, ...] = TYPES
+    data_types: tuple[DataType, ...] = NUMERIC_TYPES
     orders: tuple[tuple[str, str], ...] = ORDERS
 
     def device_from_url(self, url: str) -> ModbusDeviceConfig:
@@ -67,6 +48,8 @@ class ModbusProbe:
     def read(self, device: ModbusDeviceConfig, address: str, count: int | None, timeout: float) -> RawRead:
         from pymodbus.client import ModbusTcpClient
         from pymodbus.exceptions import ModbusException
+
+        from drivers.modbus import _EXCEPTIONS  # the driver's words for Modbus exception codes
 
         logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # the probe says what failed, once
         table, offset = self.location(address)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from drivers.probe import ProbeError, RawRead
+from drivers.probe import ProbeError, RawRead, url_parts
 from drivers.settings import OpcUaDeviceConfig, parse_opcua_address
 from drivers.types import DataType
 
@@ -29,16 +29,9 @@ class OpcUaProbe:
     orders: tuple[tuple[str, str], ...] = ()
 
     def device_from_url(self, url: str) -> OpcUaDeviceConfig:
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError as exc:
-            raise ValueError(f"{url!r}: the port is not a number from 0 to 65535") from exc
-        if not parts.hostname or port is None:
-            raise ValueError(f"{url!r}: needs a host and a port, e.g. opc.tcp://127.0.0.1:4840/")
-        return OpcUaDeviceConfig(
-            protocol="opcua", name="adhoc", host=parts.hostname, port=port, path=parts.path or "/"
-        )
+        host, port, _ = url_parts(url, {})
+        path = urlsplit(url).path or "/"
+        return OpcUaDeviceConfig(protocol="opcua", name="adhoc", host=host, port=port, path=path)
 
     def location(self, address: str) -> tuple[str]:
         return (parse_opcua_address(address, DataType.FLOAT64),)

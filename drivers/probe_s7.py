@@ -11,23 +11,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from drivers.probe import ProbeError, RawRead, url_parts
+from drivers.probe import NUMERIC_TYPES, ProbeError, RawRead, url_parts
 from drivers.settings import S7DeviceConfig, parse_s7_address
 from drivers.types import DataType
 
 logging.getLogger("snap7").setLevel(logging.WARNING)
 
-TYPES = (
-    DataType.UINT8,
-    DataType.INT16,
-    DataType.UINT16,
-    DataType.INT32,
-    DataType.UINT32,
-    DataType.FLOAT32,
-    DataType.INT64,
-    DataType.UINT64,
-    DataType.FLOAT64,
-)
+TYPES = (DataType.UINT8, *NUMERIC_TYPES)
 _WIDTH_TYPES = {"B": DataType.UINT8, "W": DataType.UINT16, "D": DataType.UINT32, "L": DataType.UINT64}
 MAX_BYTES = 460  # one read within the smallest PDU (480) the demo PLC negotiates
 

@@ -107,3 +107,24 @@ def test_probe_view_says_why_it_cannot_read(qtbot: Any, running_control_room: An
     view.read()
     qtbot.waitUntil(lambda: view.status.text().startswith("Not read:"), timeout=10_000)
     assert "no connection" in view.status.text() and view.report is None
+
+
+def test_opc_ua_values_come_with_their_type(running_control_room: Any) -> None:
+    from drivers.probe import ProbeError
+    from hmi_app.probe_service import ProbeRequest, run_probe
+
+    core = running_control_room
+    tag = next(
+        t
+        for t in core.config.tags
+        if core.config.device(t.device).protocol == "opcua" and t.data_type == "float64"
+    )
+    report = run_probe(core.config, ProbeRequest(tag.device, tag.address))
+    assert report.raw.unit == "value" and report.decodings == ()
+    assert report.raw.value_type == "Double"
+    live = float(core.snapshot().values[core.tag_index(tag.name)])
+    assert report.raw.value == pytest.approx(live, rel=0.05, abs=1.0)
+    with pytest.raises(ProbeError, match="BadNodeIdUnknown"):
+        run_probe(core.config, ProbeRequest(tag.device, "ns=2;s=No.Such.Node"))
+    with pytest.raises(ValueError, match="1 to 1 value"):
+        run_probe(core.config, ProbeRequest(tag.device, tag.address, count=4))
