@@ -21,6 +21,7 @@ from drivers.probe import ProbeError, probe, record
 from drivers.probe_rank import Criterion
 from drivers.types import DataType
 from hmi_app.cli import main
+from hmi_app.commands.probe import table
 from hmi_app.config import load_config
 from hmi_app.probe_service import ProbeRequest, run_probe
 from tests.probe_servers import MODBUS_SERVERS, free_port, registers_of, s7_server
@@ -169,6 +170,8 @@ def test_a_configured_tag_brings_its_scaling_and_marks_its_decoding(tmp_path: Pa
     assert best is not None and best.data_type is DataType.INT16 and best.configured
     assert best.raw == (1234,) and best.values == (pytest.approx(12.34),)
     assert sum(d.configured for d in report.decodings) == 1
+    first = table(report).splitlines()[5].split()
+    assert first == ["1", "int16", "AB", "12.34", "1234", "yes", "configured"]
 
 
 def test_cli_table_json_and_exit_codes(modbus_url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -88,7 +88,8 @@ def table(report: ProbeReport) -> str:
             f"tag {c.tag}: configured {c.data_type.value} {_order(c.byte_order, c.word_order)}{scaled}"
         )
     lines.append(f"ranked by {report.criterion.text}")
-    rows = [("rank", "type", "order", "value", "raw", "fits", "")]
+    scaled = report.configured is not None and report.configured.scaling is not None
+    rows = [("rank", "type", "order", "value", *(("raw",) if scaled else ()), "fits", "")]
     for i, d in enumerate(report.decodings, 1):
         raw_text = ", ".join(show_number(v) for v in d.raw[:SHOWN_VALUES])
         rows.append(
@@ -97,7 +98,7 @@ def table(report: ProbeReport) -> str:
                 d.data_type.value,
                 d.order_label,
                 show_values(d),
-                raw_text if report.configured and report.configured.scaling else "",
+                *((raw_text,) if scaled else ()),  # the raw number before the tag's scaling
                 "yes" if d.fits else "",
                 "configured" if d.configured else "",
             )
