@@ -37,6 +37,7 @@ from screens.permission_gate import gate
 from screens.probe_view_table import DecodingTable, decoding_yaml
 from screens.worker import BackgroundRunner
 
+TYPE_NAMES = ("int16", "uint16", "int32", "uint32", "float32", "int64", "uint64", "float64", "uint8")
 WAIT_S = 120.0  # the worker's bound on one probe (the device's own time-out ends it much sooner)
 
 
@@ -55,7 +56,7 @@ class ProbeView(QWidget):
         self.title = QLabel()
         self.title.setFont(theme.font(theme.TITLE_PT, bold=True))
         self.device_label, self.address_label, self.count_label = QLabel(), QLabel(), QLabel()
-        self.expect_label, self.range_label = QLabel(), QLabel()
+        self.expect_label, self.range_label, self.type_label = QLabel(), QLabel(), QLabel()
         self.device_combo = QComboBox()
         self.device_combo.setEditable(True)  # a configured device, or an ad-hoc URL
         self.device_combo.setMinimumWidth(220)
@@ -65,6 +66,8 @@ class ProbeView(QWidget):
         self.expect_edit, self.low_edit, self.high_edit = QLineEdit(), QLineEdit(), QLineEdit()
         for edit in (self.expect_edit, self.low_edit, self.high_edit):
             edit.setMaximumWidth(110)
+        self.type_combo = QComboBox()  # show the decodings of one type only (the engineer knows it)
+        self.type_combo.currentIndexChanged.connect(self._filter_changed)
         self.read_button = QPushButton()
         self.read_button.clicked.connect(self.read)
         self.use_button = QPushButton()
@@ -87,9 +90,11 @@ class ProbeView(QWidget):
         span = QHBoxLayout()
         span.addWidget(self.low_edit)
         span.addWidget(self.high_edit)
+        form.addWidget(self.type_label, 0, 4)
+        form.addWidget(self.type_combo, 0, 5)
         form.addWidget(self.range_label, 1, 4)
         form.addLayout(span, 1, 5)
-        form.addWidget(self.read_button, 0, 5)
+        form.addWidget(self.read_button, 0, 6, 2, 1)
         form.setColumnStretch(1, 2)
         form.setColumnStretch(3, 1)
         bottom = QHBoxLayout()
@@ -113,6 +118,15 @@ class ProbeView(QWidget):
         self.count_label.setText(self.tr("Block"))
         self.expect_label.setText(self.tr("Expected value"))
         self.range_label.setText(self.tr("or range"))
+        self.type_label.setText(self.tr("Data type"))
+        chosen = self.type_combo.currentData()
+        self.type_combo.blockSignals(True)
+        self.type_combo.clear()
+        self.type_combo.addItem(self.tr("all types"), "")
+        for name in TYPE_NAMES:
+            self.type_combo.addItem(name, name)
+        self.type_combo.setCurrentIndex(max(0, self.type_combo.findData(chosen or "")))
+        self.type_combo.blockSignals(False)
         self.device_combo.setToolTip(
             self.tr("A configured device, or a URL: modbus://host:port?unit=1, s7://host:port?rack=0&slot=1")
         )
@@ -210,7 +224,7 @@ class ProbeView(QWidget):
                 .replace("%2", unit)
                 .replace("%3", words)
             )
-        self.table.show_decodings(report.decodings)
+        self.table.show_decodings(report.decodings, self.type_combo.currentData() or "")
         best = report.best
         if best is None:
             self.status.setText(self.tr("Read; the value carries its own type."))
@@ -242,6 +256,12 @@ class ProbeView(QWidget):
             (self.high_edit, criterion.high),
         ):
             edit.setText("" if value is None else f"{value:g}")
+
+    def _filter_changed(self) -> None:
+        if self.report is not None:
+            self.table.show_decodings(self.report.decodings, self.type_combo.currentData() or "")
+            if self.table.rowCount():
+                self.table.selectRow(0)
 
     # ---- use a decoding -------------------------------------------------------------------------
     def _selection_changed(self) -> None:

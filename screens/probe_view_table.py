@@ -66,12 +66,18 @@ class DecodingTable(QTableWidget):
                     "DCBA both; AB/BA for one register")
         )  # fmt: skip
 
-    def show_decodings(self, decodings: Sequence[Any]) -> None:
-        self._decodings = list(decodings)
-        self.setRowCount(len(decodings))
-        for row, d in enumerate(decodings):
+    def show_decodings(self, decodings: Sequence[Any], only_type: str = "") -> None:
+        """The ranked decodings (those of ``only_type`` alone when given; ranks stay overall)."""
+        shown = [
+            (rank, d)
+            for rank, d in enumerate(decodings, 1)
+            if not only_type or d.data_type.value == only_type
+        ]
+        self._decodings = [d for _, d in shown]
+        self.setRowCount(len(shown))
+        for row, (rank, d) in enumerate(shown):
             cells = (
-                str(row + 1),
+                str(rank),
                 d.data_type.value,
                 d.order_label,
                 values_text(d.values),

@@ -78,6 +78,13 @@ def test_probe_view_reads_off_the_gui_thread_ranks_and_hands_over_the_decoding(
     assert view.read_button.isEnabled()
     assert [view.table.item(0, c).text() for c in (0, 1, 2, 3, 5)] == ["1", "float32", "DCBA", "1234.5", "✓"]
     assert view.table.rowCount() == len(view.report.decodings) == 28
+    view.type_combo.setCurrentIndex(view.type_combo.findData("int32"))  # the engineer knows the type
+    shown = [
+        (view.table.item(r, 0).text(), view.table.item(r, 1).text()) for r in range(view.table.rowCount())
+    ]
+    assert len(shown) == 4 and {t for _, t in shown} == {"int32"} and shown[0][0] != "1"  # ranks stay overall
+    view.type_combo.setCurrentIndex(0)
+    assert view.table.rowCount() == 28 and view.table.item(0, 1).text() == "float32"
     with qtbot.waitSignal(view.decoding_chosen, timeout=2_000) as chosen:
         choice = view.use_selected()
     expected = {"data_type": "float32", "byte_order": "little", "word_order": "little"}

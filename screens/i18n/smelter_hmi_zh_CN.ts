@@ -2874,6 +2874,16 @@ Click for the faceplate</source>
         <source>Copied: %s</source>
         <translation>已复制（标签配置字段 data_type、byte_order、word_order，取值 big 或 little）：%s</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Data type</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>all types</source>
+        <translation>全部类型</translation>
+    </message>
 </context>
 <context>
     <name>DecodingTable</name>
