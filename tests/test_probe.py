@@ -132,6 +132,8 @@ def test_a_dead_device_is_one_clear_sentence() -> None:
         run_probe(None, ProbeRequest(f"modbus://127.0.0.1:{port}", "hr:0"), timeout=0.5)
     with pytest.raises(ProbeError, match=f"no connection to the PLC at 127.0.0.1:{port}"):
         run_probe(None, ProbeRequest(f"s7://127.0.0.1:{port}", "DB1.DBD0"), timeout=0.5)
+    with pytest.raises(ProbeError, match="refused the connection|did not answer in time"):
+        run_probe(None, ProbeRequest(f"opc.tcp://127.0.0.1:{port}/", "ns=2;s=X"), timeout=0.5)
 
 
 @pytest.mark.parametrize(
