@@ -62,8 +62,8 @@ def modbus_url(request: pytest.FixtureRequest) -> Any:
 
 def test_every_served_value_in_every_order_ranks_its_own_decoding_first(modbus_url: str) -> None:
     for i, (data_type, value, byte_order, word_order) in enumerate(CASES):
-        for table in ("hr", "ir"):
-            report = run_probe(None, ProbeRequest(modbus_url, f"{table}:{8 * i}", expect=value))
+        for register_table in ("hr", "ir"):
+            report = run_probe(None, ProbeRequest(modbus_url, f"{register_table}:{8 * i}", expect=value))
             best = report.best
             assert best is not None
             got = (best.data_type, best.byte_order, best.word_order)
