@@ -6,7 +6,9 @@ One command regenerates the docs' pictures of both shipped plants (about four mi
 
 (``QT_QPA_PLATFORM=offscreen`` works too.) Without ``--all`` it photographs one plant: the demo, or
 ``--config FILE``; ``--size 1280x800,1920x1080`` chooses the window sizes (these two by default),
-``--out DIR`` the folder (default ``docs/screenshots``). Files are
+``--out DIR`` the folder (default ``docs/screenshots``), ``--screens a,b`` only those screens and
+``--role engineer`` the acting user (default an operator; the tag-map editor: ``--screens tag_editor
+--role engineer``). Files are
 ``<out>/<config file stem>/<W>x<H>/<screen>_<en|zh>.png``, e.g.
 ``docs/screenshots/demo_smelter/1280x800/trends_zh.png``: every screen by its ``--screen`` name (the
 function behind ``hmi-app run --screen NAME --screenshot PNG``), the trends with the plant's first
@@ -26,13 +28,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
+from drivers.probe import ProbeError
 from hmi_app.config import DEMO_CONFIG, PlantConfig, load_config
 from hmi_app.gui import capture, make_main_window
 from hmi_app.permissions import Role
+from hmi_app.probe_service import example_request, run_probe
 from hmi_app.runtime import Runtime
 from hmi_app.session import ControlRoomSession
 from hmi_app.virtual_plant import VirtualPlant
@@ -77,8 +83,29 @@ def short_cell(config: PlantConfig) -> tuple[str, float] | None:
     return None
 
 
-def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> Iterator[Path]:
-    """Run ``config_path``'s plant and photograph it; yields each file written."""
+def show_probe(view: Any, runtime: Runtime, stopped: str | None) -> None:
+    """The probe view after a test read of one of the plant's Modbus tags (a block of eight
+    registers where the register map reaches that far), its best decoding chosen."""
+    request = example_request(runtime.config, frozenset({stopped} if stopped else ()))
+    if request is None:
+        return
+    try:
+        report = run_probe(runtime.config, replace(request, count=8))
+    except (ProbeError, ValueError):
+        report = run_probe(runtime.config, request)
+    view.show_report(report)
+    view.use_selected()
+
+
+def photograph(
+    config_path: Path,
+    sizes: list[tuple[int, int]],
+    out: Path,
+    only: set[str] | None = None,
+    role: Role = Role.OPERATOR,
+) -> Iterator[Path]:
+    """Run ``config_path``'s plant and photograph it (``only`` these screens, as a user of ``role``:
+    the tag-map editor is editable for an engineer); yields each file written."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = load_config(config_path)
     folder = out / config_path.stem
@@ -86,7 +113,7 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
     plant.start()
     runtime = Runtime(plant.config, tempfile.mkdtemp(prefix="hmi-shots-"))
     runtime.start()
-    session = ControlRoomSession.for_user(runtime, "operator", Role.OPERATOR)
+    session = ControlRoomSession.for_user(runtime, role.value, role)
     window = make_main_window(session)
     window.resize(*sizes[0])
     window.show()
@@ -109,7 +136,8 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
             plant.stop_device(stopped)
         spin(4)
         if forced is not None and forced[2] is not None:
-            session.acknowledge([forced[2]], comment="screenshot")
+            operator = ControlRoomSession.for_user(runtime, "operator", Role.OPERATOR)  # whoever photographs
+            operator.acknowledge([forced[2]], comment="screenshot")
         spin(HISTORY_S)
         writable = next((t for t in runtime.tags if t.writable), runtime.tags[0])
         if runtime.displays.trend_sets:
@@ -121,7 +149,7 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
             where = folder / f"{width}x{height}"
             for lang, suffix in LANGUAGES:
                 window.set_language(lang)
-                for key in window.screens:
+                for key in [k for k in window.screens if only is None or k in only]:
                     window.show_screen(key)
                     spin(SETTLE_S)
                     if key == "trends":
@@ -130,8 +158,13 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
                         t0, t1 = window.trends.plot.time_range()
                         window.trends.plot.cursor.setValue(t1 - 0.1 * (t1 - t0))
                         spin(SETTLE_S)
+                    if key == "probe":
+                        show_probe(window.screens[key], runtime, stopped)
+                        spin(SETTLE_S)
                     if capture(window, where / f"{key}_{suffix}.png", key):
                         yield where / f"{key}_{suffix}.png"
+                if only is not None:
+                    continue  # the help overlay and the faceplate only with every screen
                 window.help.toggle()
                 spin(SETTLE_S)
                 if capture(window, where / f"help_{suffix}.png"):
@@ -158,7 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--all", action="store_true", help="both shipped plants")
     parser.add_argument("--size", default=SIZES, help=f"window sizes WxH, comma-separated (default {SIZES})")
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default {OUT})")
+    parser.add_argument("--screens", help="only these screens, comma-separated (e.g. tag_editor)")
+    parser.add_argument(
+        "--role", default="operator", choices=[r.value for r in Role], help="acting user's role"
+    )
     args = parser.parse_args(argv)
+    only = set(args.screens.split(",")) if args.screens else None
     try:
         sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.size.split(",")]
         if any(len(s) != 2 or min(s) < 200 for s in sizes):
@@ -167,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--size: expected sizes like 1280x800,1920x1080, not {args.size!r}")
     written = 0
     for path in SHIPPED if args.all else (args.config,):
-        for _ in photograph(Path(path), sizes, args.out):  # type: ignore[arg-type]
+        for _ in photograph(Path(path), sizes, args.out, only, Role(args.role)):  # type: ignore[arg-type]
             written += 1
     print(f"{written} screenshots written to {args.out}")
     return 0

@@ -37,6 +37,7 @@ EXTRA_COMMANDS: list[str] = [
     "hmi_app.commands.audit",
     "hmi_app.commands.handover",
     "hmi_app.commands.serve",
+    "hmi_app.commands.probe",
 ]
 
 

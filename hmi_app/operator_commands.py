@@ -230,3 +230,26 @@ class SignHandover(Command):
 
     def detail(self) -> dict[str, Any]:
         return {"handover_id": self.handover_id, "slot": self.slot, "signer": self.signer}
+
+
+# ---- commissioning: test reads (hmi_app.probe_service) -----------------------------------------
+@dataclass(frozen=True)
+class ProbeDevice(Command):
+    """Read one address of a device now and rank its decodings (data type, byte and word order).
+
+    ``device`` is a configured device's name or an ad-hoc URL (``modbus://…``, ``s7://…``); ``count``
+    units make a block; ``expect`` or ``low``/``high`` say what the address should hold. It only
+    reads, but it reaches any address on the plant network, so it is an engineer's command; the
+    result's ``value`` is a :class:`drivers.probe.ProbeReport`.
+    """
+
+    kind: ClassVar[str] = "probe_device"
+    device: str = ""
+    address: str = ""
+    count: int | None = None
+    expect: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+    def target(self) -> str:
+        return f"{self.device} {self.address}"

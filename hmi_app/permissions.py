@@ -82,6 +82,7 @@ PERMISSIONS: dict[str, Rule] = {
     "user_admin": _rule(ADM, by_area=False),
     "sign_handover": _rule(SUP, by_area=False),
     "prepare_handover": _rule(SUP, by_area=False),
+    "probe_device": _rule(ENG, by_area=False),
 }
 
 

@@ -41,6 +41,7 @@ from hmi_app.operator_commands import (
     CommandRefused,
     CommandResult,
     MaintenanceNote,
+    ProbeDevice,
     RejectAdvice,
     RemoveFromService,
     Reset,
@@ -175,6 +176,9 @@ class ControlRoomSession:
             if isinstance(command, WriteSetpoint | AcceptAdvice):
                 self._perform_writes(command, principal, result, extra)
                 return
+            if isinstance(command, ProbeDevice):  # device I/O: finishes on its own thread
+                self._perform_probe(command, principal, result)
+                return
             value = self._perform(command, principal)
             self._finish(command, principal, CommandResult(True, value=value), result, extra=extra)
         except (ValueError, KeyError, RuntimeError, OSError, sqlite3.Error) as exc:
@@ -280,6 +284,28 @@ class ControlRoomSession:
 
         for f in futures:
             f.add_done_callback(_one_done)
+
+    def _perform_probe(
+        self, command: ProbeDevice, principal: Principal, result: Future[CommandResult]
+    ) -> None:
+        """A test read; audited and resolved when the device has answered (or not) - see
+        :func:`hmi_app.probe_service.start_probe`."""
+        from hmi_app.probe_service import ProbeRequest, start_probe
+
+        request = ProbeRequest(
+            command.device, command.address, command.count, command.expect, command.low, command.high
+        )
+
+        def _done(read: Future[Any]) -> None:
+            exc = read.exception()
+            if exc is None:
+                outcome = CommandResult(True, value=read.result())
+            else:
+                code = "refused" if isinstance(exc, ValueError) else "failed"  # bad request / no answer
+                outcome = CommandResult(False, explain(exc), code)
+            self._finish(command, principal, outcome, result)
+
+        start_probe(self.core.config, request).add_done_callback(_done)
 
     def _finish(
         self,

@@ -48,6 +48,7 @@ def command_name(kind: str) -> str:
         "user_admin": _tr("manage users"),
         "sign_handover": _tr("sign the shift handover"),
         "prepare_handover": _tr("prepare the shift handover"),
+        "probe_device": _tr("test-read devices"),
     }
     return names.get(kind, kind.replace("_", " "))
 

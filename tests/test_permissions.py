@@ -25,8 +25,9 @@ EXPECTED: dict[str, set[Role]] = {
     "user_admin": {ADM},
     "sign_handover": {SUP},
     "prepare_handover": {SUP},
+    "probe_device": {ENG},
 }
-NOT_BY_AREA = {"edit_tag_map", "user_admin", "sign_handover", "prepare_handover"}
+NOT_BY_AREA = {"edit_tag_map", "user_admin", "sign_handover", "prepare_handover", "probe_device"}
 
 
 def test_the_table_covers_exactly_the_expected_commands() -> None:

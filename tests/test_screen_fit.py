@@ -11,6 +11,7 @@ values arrive, so the plants run (virtual plant on 127.0.0.1) and the trends sho
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from drivers.probe import ProbeError
 from hmi_app.config import DEMO_CONFIG, load_config
+from hmi_app.probe_service import example_request, run_probe
 from screens.widgets.mimic import MimicCanvas
 from tests.conftest import control_room, serving, session_for
 
@@ -210,6 +213,16 @@ def _with_data(qtbot: Any, window: Any, room: Any) -> None:
     qtbot.waitUntil(drawn, timeout=20_000)
     window.trends.scroll(-0.5)  # paused: the longest live button text, and a range on the label
     qtbot.waitUntil(lambda: (window.tick(), bool(window.trends.range_label.text()))[1], timeout=20_000)
+    # the probe view after a block read: the widest table and status line
+    silent = frozenset(d.name for d in room.snapshot().devices if not d.connected)
+    request = example_request(room.config, silent)
+    assert request is not None
+    try:  # a block, as far as the device's register map reaches
+        report = run_probe(room.config, replace(request, count=8))
+    except ProbeError:
+        report = run_probe(room.config, request)
+    window.screens["probe"].show_report(report)
+    window.screens["probe"].use_selected()
 
 
 def walk(qtbot: Any, room: Any) -> tuple[Any, dict[str, list[str]]]:

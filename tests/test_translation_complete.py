@@ -307,6 +307,20 @@ def chinese_window(qtbot: Any, plant_room: Any) -> Iterator[Any]:
     w.set_language(i18n.ENGLISH)
 
 
+def show_probe_result(view: Any, core: Any, silent: str) -> None:
+    """The probe view with a ranked read of one of the plant's Modbus tags and a decoding chosen.
+
+    Read directly, not through the view's button: the walks act as a supervisor, who may not probe;
+    the view shows the report exactly as after its own read.
+    """
+    from hmi_app.probe_service import example_request, run_probe
+
+    request = example_request(core.config, frozenset({silent}))
+    assert request is not None, "the plant has no Modbus tag to probe"
+    view.show_report(run_probe(core.config, request))
+    assert view.use_selected() is not None
+
+
 def _settle(qtbot: Any, window: Any) -> None:
     """Two fresh ticks, so the visible screen took the Chinese language and the latest snapshot."""
     start = window.last_snapshot
@@ -360,6 +374,9 @@ def test_every_screen_and_dialog_is_chinese(
         if key == "trends":
             for name in (config.tags[0].name, _fault_tag(config)):
                 w.trends.add_pen(room.tag_index(name))
+            _settle(qtbot, w)
+        if key == "probe":
+            show_probe_result(w.screens[key], room.core, ids[-1])
             _settle(qtbot, w)
         inspector.look(key, w)
     # Dialogs: the shelve and out-of-service dialogs of the selected alarm.

@@ -1405,6 +1405,11 @@ Out of service %d</source>
         <source>Shift handover</source>
         <translation>交接班</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Test read</source>
+        <translation>测试读取</translation>
+    </message>
 </context>
 <context>
     <name>NavigationBar</name>
@@ -2468,6 +2473,11 @@ Click for the faceplate</source>
         <source>prepare the shift handover</source>
         <translation>编写交接班记录</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>test-read devices</source>
+        <translation>测试读取设备</translation>
+    </message>
 </context>
 <context>
     <name>HandoverScreen</name>
@@ -2700,6 +2710,227 @@ Click for the faceplate</source>
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ProbeView</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Test read and byte-order detection</source>
+        <translation>测试读取与字节顺序识别</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Block</source>
+        <translation>数据块</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Expected value</source>
+        <translation>期望值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>or range</source>
+        <translation>或范围</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>A configured device, or a URL: modbus://host:port?unit=1, s7://host:port?rack=0&amp;slot=1</source>
+        <translation>已配置的设备，或网址：modbus://host:port?unit=1、s7://host:port?rack=0&amp;slot=1</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>e.g. hr:100, ir:0, DB1.DBD30</source>
+        <translation>例如 hr:100、ir:0、DB1.DBD30</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>one value</source>
+        <translation>单个值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Registers (Modbus) or bytes (S7) to read as one block</source>
+        <translation>作为一个数据块读取的寄存器数（Modbus）或字节数（S7）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>e.g. 1234.5</source>
+        <translation>例如 1234.5</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>low</source>
+        <translation>下限</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>high</source>
+        <translation>上限</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Read</source>
+        <translation>读取</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Use this decoding</source>
+        <translation>采用此解码</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Copies data type, byte order and word order for the tag map</source>
+        <translation>复制数据类型、字节顺序和字顺序，供标签映射使用</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Pick a device and an address, then Read.</source>
+        <translation>选择设备和地址，然后点击“读取”。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Give a device and an address.</source>
+        <translation>请填写设备和地址。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>'%s' is not a number.</source>
+        <translation>“%s”不是数字。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>A range needs a low end below its high end.</source>
+        <translation>范围的下限必须小于上限。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Give an expected value or a range, not both.</source>
+        <translation>请填写期望值或范围，不能同时填写。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reading %s %s …</source>
+        <translation>正在读取 %s %s …</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Not read: %s</source>
+        <translation>未读取：%s</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Value %1 of type %2</source>
+        <translation>值 %1，类型 %2</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>registers</source>
+        <translation>个寄存器</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>bytes</source>
+        <translation>个字节</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Raw (%1 %2): %3</source>
+        <translation>原始数据（%1 %2）：%3</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Read; the value carries its own type.</source>
+        <translation>已读取；该值自带数据类型。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Best: %1 %2</source>
+        <translation>最佳：%1 %2</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>No decoding fits; closest first.</source>
+        <translation>没有完全吻合的解码；按接近程度排列。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tag %s: its scaling is applied, its configured decoding is marked.</source>
+        <translation>标签 %s：已按其量程换算，并标出其已配置的解码。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Copied: %s</source>
+        <translation>已复制（标签配置字段 data_type、byte_order、word_order，取值 big 或 little）：%s</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Data type</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>all types</source>
+        <translation>全部类型</translation>
+    </message>
+</context>
+<context>
+    <name>DecodingTable</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Rank</source>
+        <translation>排名</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Data type</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Order</source>
+        <translation>顺序</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Raw</source>
+        <translation>原始值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Fits</source>
+        <translation>吻合</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Configured</source>
+        <translation>已配置</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>NaN</source>
+        <translation>非数值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Byte order in the registers: ABCD big-endian, CDAB words swapped, BADC bytes swapped, DCBA both; AB/BA for one register</source>
+        <translation>寄存器中的字节顺序：ABCD 大端，CDAB 字交换，BADC 字节交换，DCBA 两者都交换；单个寄存器为 AB/BA</translation>
     </message>
 </context>
 </TS>
