@@ -246,3 +246,22 @@ def test_hmi_app_run_server_without_a_server_name_is_a_usage_error(nats_server: 
         proc.stderr.strip()
         == f"hmi-app run: --server {nats_server.url()}: expected nats://HOST:PORT/SERVER-NAME"
     )
+
+
+def test_stations_survive_kill_9_of_the_server_process(nats_server: NatsServer, tmp_path: Path) -> None:
+    server = _serve(nats_server, tmp_path, "srv-secret")
+    station = BusStation(nats_server.url("station"), "serve-test", station="st-kill", lost_after_s=2.0)
+    try:
+        wait_for(lambda: server.stdout is not None and "serving" in server.stdout.readline(), 60)
+        station.start(timeout=30)
+        server.send_signal(signal.SIGKILL)
+        server.communicate(timeout=30)
+        wait_for(lambda: station.state == SERVER_LOST, 15)
+        assert station.snapshot().devices[0].state == "failed"
+        server = _serve(nats_server, tmp_path, "srv-secret")  # same data directory, as a restarted service
+        wait_for(lambda: station.state == LIVE, 60)
+        wait_for(lambda: (station.snapshot().qualities == 2).all(), 30)
+    finally:
+        station.stop()
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
