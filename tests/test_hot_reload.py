@@ -20,8 +20,8 @@ from alarm_engine import AlarmState
 from hmi_app.config import PlantConfig
 from hmi_app.operator_commands import ApplyConfig, CommandResult, RollbackConfig
 from hmi_app.runtime import Runtime
-from tests.conftest import all_good, serving, session_for, wait_for
 from tests.config_edits import REMOVABLE, demo_tree, remove_tag, rename_tag, tag, to_config, to_text
+from tests.conftest import all_good, serving, session_for, wait_for
 
 POLL_MS = 200
 KEPT_TAG = "FSF.SHAFT_TEMP"  # on fsf_plc, which no test below changes
