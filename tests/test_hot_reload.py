@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -18,53 +18,16 @@ import pytest
 
 from alarm_engine import AlarmState
 from hmi_app.config import PlantConfig
-from hmi_app.operator_commands import ApplyConfig, CommandResult, RollbackConfig
-from hmi_app.runtime import Runtime
-from tests.config_edits import REMOVABLE, demo_tree, remove_tag, rename_tag, tag, to_config, to_text
+from hmi_app.operator_commands import ApplyConfig, RollbackConfig
+from tests.config_edits import REMOVABLE, remove_tag, rename_tag, tag, to_text
 from tests.conftest import all_good, serving, session_for, wait_for
-
-POLL_MS = 200
-KEPT_TAG = "FSF.SHAFT_TEMP"  # on fsf_plc, which no test below changes
-Edit = Callable[[dict[str, Any]], None]
+from tests.reload_support import KEPT_TAG, POLL_MS, apply, plant_tree, running, samples_since
 
 
 @pytest.fixture(scope="module")
 def plant(demo_config: PlantConfig) -> Iterator[Any]:
     with serving(demo_config, seed=11) as served:
         yield served
-
-
-def plant_tree(plant: Any, edit: Edit | None = None) -> dict[str, Any]:
-    """The demo plant's YAML tree pointed at the virtual plant's ports, polled fast, edited."""
-    tree = demo_tree()
-    ports = {d.name: d.port for d in plant.config.devices}
-    for device in tree["devices"]:
-        device.update(port=ports[device["name"]], poll_ms=POLL_MS)
-    if edit is not None:
-        edit(tree)
-    return tree
-
-
-@contextmanager
-def running(plant: Any, data_dir: Path, edit: Edit | None = None) -> Iterator[Runtime]:
-    tree = plant_tree(plant, edit)
-    runtime = Runtime(to_config(tree), data_dir, config_text=to_text(tree))
-    runtime.start()
-    try:
-        wait_for(lambda: all_good(runtime), timeout=20)
-        yield runtime
-    finally:
-        runtime.stop()
-
-
-def apply(runtime: Runtime, text: str, renames: tuple[tuple[str, str], ...] = ()) -> CommandResult:
-    session = session_for(runtime, "eng", "engineer")
-    return session.execute(ApplyConfig(text, "commissioning test", renames)).result(timeout=30)
-
-
-def samples_since(runtime: Runtime, name: str, t0: float) -> np.ndarray:
-    data = runtime.history(runtime.tag_index(name), t0, time.time() + 1)
-    return data.timestamps[data.qualities == 2]
 
 
 def test_unchanged_device_keeps_its_driver_and_history_has_no_gap(plant: Any, tmp_path: Path) -> None:
