@@ -82,7 +82,10 @@ class ConfigReload(QObject):
             self._tell(QMessageBox.Icon.Warning, explain(refusal))
             return None
         command = ApplyConfig("", "configuration file reloaded from the control room", source="file")
-        future = self.window.control_room.execute(command)
+        return self.follow(self.window.control_room.execute(command))
+
+    def follow(self, future: Future[CommandResult]) -> Future[CommandResult]:
+        """Show the outcome of a reload (this window's, or one asked for by SIGHUP) when it arrives."""
         future.add_done_callback(lambda f: self.reload_done.emit(f.result()))
         return future
 

@@ -58,10 +58,17 @@ class Revision:
 class RevisionStore:
     """The revisions table of one data directory; thread-safe, every add committed on return."""
 
-    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, path: str | Path, clock: Callable[[], float] = time.time, *, read_only: bool = False
+    ) -> None:
+        """Open (create) the store; ``read_only`` opens an existing file for listing only."""
         self.path = Path(path)
         self._clock = clock
         self._lock = threading.Lock()
+        if read_only:  # beside a running control room: never create or change anything
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            return
         self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
