@@ -192,6 +192,8 @@ class ControlRoom(Protocol):
         core's command thread: tags, displays and indices may all have changed."""
         ...
 
+    def remove_config_listener(self, listener: Callable[[Any], None]) -> None: ...
+
     can_log_in: bool  # a user store with users exists at this station
 
     def login(self, name: str, secret: str, method: str = "password") -> LoginResult:

@@ -51,7 +51,9 @@ class ConfigReload(QObject):
         self.last_result: CommandResult | None = None
         self.changed.connect(self.rebind, Qt.ConnectionType.QueuedConnection)
         self.reload_done.connect(self._show_result, Qt.ConnectionType.QueuedConnection)
-        window.control_room.on_config_changed(self.changed.emit)
+        room, emit = window.control_room, self.changed.emit
+        room.on_config_changed(emit)
+        window.destroyed.connect(lambda: room.remove_config_listener(emit))  # the core outlives it
         QShortcut(QKeySequence(RELOAD_KEYS), window).activated.connect(self.request_reload)
         menu = window.header.session_menu
         menu.addSeparator()

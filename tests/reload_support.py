@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,9 +21,9 @@ KEPT_TAG = "FSF.SHAFT_TEMP"  # on fsf_plc, which no test below changes
 Edit = Callable[[dict[str, Any]], None]
 
 
-def plant_tree(plant: Any, edit: Edit | None = None) -> dict[str, Any]:
-    """The demo plant's YAML tree pointed at the virtual plant's ports, polled fast, edited."""
-    tree = demo_tree()
+def plant_tree(plant: Any, edit: Edit | None = None, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The plant's YAML tree (the demo's unless ``base``) on the virtual plant's ports, fast, edited."""
+    tree = copy.deepcopy(base) if base is not None else demo_tree()
     ports = {d.name: d.port for d in plant.config.devices}
     for device in tree["devices"]:
         device.update(port=ports[device["name"]], poll_ms=POLL_MS)
@@ -32,8 +33,10 @@ def plant_tree(plant: Any, edit: Edit | None = None) -> dict[str, Any]:
 
 
 @contextmanager
-def running(plant: Any, data_dir: Path, edit: Edit | None = None) -> Iterator[Runtime]:
-    tree = plant_tree(plant, edit)
+def running(
+    plant: Any, data_dir: Path, edit: Edit | None = None, base: dict[str, Any] | None = None
+) -> Iterator[Runtime]:
+    tree = plant_tree(plant, edit, base)
     runtime = Runtime(to_config(tree), data_dir, config_text=to_text(tree))
     runtime.start()
     try:

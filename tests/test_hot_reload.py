@@ -160,12 +160,22 @@ def test_declared_rename_keeps_history_and_alarm_state(plant: Any, tmp_path: Pat
         wait_for(lambda: samples_since(runtime, KEPT_TAG, t_before).size >= 5)
         runtime.historian.flush()
 
+        guidance, shorts = runtime.guidance, {a.alarm_id for a in runtime.alarm_definitions()}
+
         def edit(tree: dict[str, Any]) -> None:
             low_limit(tree)
             rename_tag(tree, KEPT_TAG, new_name)
+            rename_tag(tree, "FSF.AIR_FLOW", "FSF.AIR_FLOW_A")  # a model input: guidance restarts
 
-        result = apply(runtime, to_text(plant_tree(plant, edit)), renames=((KEPT_TAG, new_name),))
+        renames = ((KEPT_TAG, new_name), ("FSF.AIR_FLOW", "FSF.AIR_FLOW_A"))
+        result = apply(runtime, to_text(plant_tree(plant, edit)), renames=renames)
         assert result.ok, result.reason
+        assert (
+            runtime.guidance is not guidance and runtime.guidance.inputs_tags["air_nm3h"] == "FSF.AIR_FLOW_A"
+        )
+        assert runtime.guidance._thread.is_alive() and not guidance._thread.is_alive()
+        now = {a.alarm_id for a in runtime.alarm_definitions()}
+        assert {a for a in shorts if a.endswith(".SHORT")} <= now  # the cells' alarms, once each
         before = runtime.history(runtime.tag_index(new_name), t_before - 1, t_before + 1.0)
         assert before.timestamps.size >= 3  # the old name's samples, now under the new name
         assert runtime.alarms.get(f"{new_name}.HI").state is AlarmState.ACK
