@@ -155,6 +155,7 @@ class Snapshot:
     hidden_alarms: tuple[Alarm, ...] = ()  # shelved, suppressed by design, out of service
     history_pending: int = 0  # samples waiting to be written to the history database
     history_lost: int = 0  # samples the history database refused for too long (counted, alarmed)
+    layout: int = 0  # the tag map's generation: moves (by 2) when a configuration change renumbers tags
 
 
 class ControlRoom(Protocol):

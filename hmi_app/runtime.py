@@ -119,6 +119,7 @@ class Runtime(ConfigReloading):
         self._config_listeners: list[Callable[[ConfigDiff], None]] = []
         self._layout_lock = threading.RLock()  # held while batches are processed or the layout swaps
         self._reload_lock = threading.Lock()  # one configuration change at a time
+        self.layout = 0  # even: the tag numbering of ``tags``; odd while it changes (see snapshot)
         with storage.opening(self.data_dir / "alarms.db"):
             self.journal = AlarmJournal(self.data_dir / "alarms.db")
         with storage.opening(self.data_dir / "audit.db"):
@@ -366,7 +367,12 @@ class Runtime(ConfigReloading):
         return self._index[name]
 
     def snapshot(self) -> Snapshot:
-        version, values, qualities, timestamps = self.table.copy()
+        while True:  # a seqlock: the table and its numbering are swapped within microseconds
+            layout = self.layout
+            version, values, qualities, timestamps = self.table.copy()
+            if layout % 2 == 0 and layout == self.layout:
+                break
+            time.sleep(0)
         with self._status_lock:
             devices = tuple(
                 self._statuses.get(d.name) or DeviceStatus(d.name, d.protocol) for d in self.config.devices
@@ -384,6 +390,7 @@ class Runtime(ConfigReloading):
             taken_at=time.time(),
             history_pending=self.historian.store.pending,
             history_lost=self.historian.store.dropped,
+            layout=layout,
         )
 
     def quality_reason(self, name: str) -> str:

@@ -171,12 +171,15 @@ class ConfigReloading:
             for name in plan.start_devices:
                 self._add_comm_alarm(new.device(name))
             self._swap_historian(plan)
-            self.table = hot_reload.remapped_table(self.table, mapping, n)
+            table = hot_reload.remapped_table(self.table, mapping, n)
+            self.layout += 1  # odd: snapshots wait the few microseconds until the numbering is whole
+            self.table = table
+            self._describe(new)
+            self.layout += 1
             self._arrival = hot_reload.remap_array(self._arrival, mapping, n, 0.0)
             self.texts = {
                 int(mapping[i]): t for i, t in self.texts.items() if 0 <= i < mapping.size and mapping[i] >= 0
             }
-            self._describe(new)
             self._stale_after = stale_after(new)
             for name in plan.keep_devices:
                 key = self._key_of.get(name)

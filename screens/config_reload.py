@@ -117,6 +117,7 @@ class ConfigReload(QObject):
     def rebind(self, diff: Any) -> None:
         """Build the tag-map screens again and move or mark the open faceplates (GUI thread)."""
         window, room = self.window, self.window.control_room
+        window.layout = room.snapshot().layout  # read before the tags: a newer change rebinds again
         renamed = dict(diff.tags_renamed)
         current = window.current_screen()
         trend_state = window.trends.state()

@@ -54,3 +54,22 @@ def apply(runtime: Runtime, text: str, renames: tuple[tuple[str, str], ...] = ()
 def samples_since(runtime: Runtime, name: str, t0: float) -> np.ndarray:
     data = runtime.history(runtime.tag_index(name), t0, time.time() + 1)
     return data.timestamps[data.qualities == 2]
+
+
+def assert_no_gap(runtime: Runtime, name: str, t0: float, t_apply: float) -> None:
+    """Tag ``name`` has history from ``t0`` on, across ``t_apply``, every sample within 5 polls.
+
+    Every recorded sample counts (a poll that timed out on a loaded machine is a bad sample, still
+    recorded); a gap is time with nothing recorded.
+    """
+    data = runtime.history(runtime.tag_index(name), t0, time.time() + 1)
+    stamps = data.timestamps
+    assert stamps.size and stamps[0] <= t_apply - 0.5 and stamps[-1] >= t_apply + 1.0, (
+        f"history of {name} from {t0:.2f}: {stamps[:3]} ... {stamps[-3:]}, reload at {t_apply:.2f}"
+    )
+    steps = np.diff(stamps)
+    worst = int(steps.argmax())
+    assert steps[worst] < 5 * POLL_MS / 1e3, (
+        f"{name}: nothing recorded for {steps[worst]:.2f} s from {stamps[worst] - t_apply:+.2f} s "
+        f"around the reload"
+    )
