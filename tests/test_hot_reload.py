@@ -86,24 +86,57 @@ def test_alarm_states_survive_a_reload_and_removed_alarms_retire(plant: Any, tmp
         assert runtime.alarms.get(acked).state is AlarmState.ACK
 
 
-def test_invalid_configuration_is_refused_whole(plant: Any, tmp_path: Path) -> None:
+def unknown_device(tree: dict[str, Any]) -> None:
+    tag(tree, KEPT_TAG)["description"] = "a change that must not be applied"
+    tag(tree, "FSF.UPTAKE_TEMP")["device"] = "no_such_plc"
+
+
+def removed_but_still_shown(tree: dict[str, Any]) -> None:  # a display and a model input still name it
+    tree["tags"] = [t for t in tree["tags"] if t["name"] != "FSF.AIR_FLOW"]
+
+
+def description_only(tree: dict[str, Any]) -> None:
+    tag(tree, KEPT_TAG)["description"] = "a change that must not be applied"
+
+
+@pytest.mark.parametrize(
+    ("edit", "renames", "words"),
+    [
+        (unknown_device, (), ["<editor>:", "tags[", ".device", "no_such_plc"]),
+        (removed_but_still_shown, (), ["<editor>:", "displays.", "guidance.furnace.inputs", "FSF.AIR_FLOW"]),
+        (description_only, (("NO.SUCH_TAG", "X"),), ["rename 'NO.SUCH_TAG' -> 'X'", "no tag"]),
+    ],
+)
+def test_invalid_configuration_is_refused_whole(
+    plant: Any, tmp_path: Path, edit: Any, renames: tuple[tuple[str, str], ...], words: list[str]
+) -> None:
     with running(plant, tmp_path) as runtime:
-        config, drivers = runtime.config, dict(runtime.drivers)
+        config, drivers, historian = runtime.config, dict(runtime.drivers), runtime.historian
+        alarms = {a.alarm_id: a for a in runtime.alarm_definitions()}
         revisions = len(runtime.config_revisions())
-
-        def edit(tree: dict[str, Any]) -> None:
-            tag(tree, KEPT_TAG)["description"] = "a change that must not be applied"
-            tag(tree, "FSF.UPTAKE_TEMP")["device"] = "no_such_plc"
-
-        result = apply(runtime, to_text(plant_tree(plant, edit)))
-        assert not result.ok
-        assert result.reason.startswith("<editor>:") and "device" in result.reason
-        assert "no_such_plc" in result.reason
-        assert runtime.config is config and runtime.drivers == drivers
+        result = apply(runtime, to_text(plant_tree(plant, edit)), renames=renames)
+        assert not result.ok and result.code == "refused"
+        for word in words:
+            assert word in "\n".join(result.params.get("messages", [result.reason]))
+        assert runtime.config is config and runtime.drivers == drivers and runtime.historian is historian
         assert all(d.is_alive() for d in drivers.values())
+        assert {a.alarm_id: a for a in runtime.alarm_definitions()}.keys() == alarms.keys()
         assert len(runtime.config_revisions()) == revisions
         row = runtime.audit.query(action="edit_tag_map")[0]
-        assert row["outcome"].startswith("refused:") and "no_such_plc" in row["outcome"]
+        assert row["outcome"].startswith("refused:")
+
+
+def test_a_restart_stores_a_revision_only_for_a_different_configuration(plant: Any, tmp_path: Path) -> None:
+    def changed(tree: dict[str, Any]) -> None:
+        tag(tree, KEPT_TAG)["decimals"] = 1
+
+    for edit, expected in ((None, 1), (None, 1), (changed, 2)):
+        with running(plant, tmp_path, edit) as runtime:
+            listed = [(r.number, r.source, r.user) for r in runtime.config_revisions()]
+            assert len(listed) == expected and listed[0][1:] == ("start", "system")
+    with running(plant, tmp_path, changed) as runtime:
+        latest = runtime.config_revisions()[0]
+        assert latest.number == 2 and latest.diff.tags_changed == {KEPT_TAG: {"decimals": (0, 1)}}
 
 
 def test_revision_and_rollback_are_audited_and_the_chain_verifies(plant: Any, tmp_path: Path) -> None:
