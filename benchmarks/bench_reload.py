@@ -14,7 +14,11 @@ object per plant, median with min and max):
   reload (the poll period when nothing was lost);
 - ``ring_samples``: samples carried over from the old ring at the last reload.
 
+With ``--scale-tags N`` a synthetic plant of N float32 tags on two Modbus devices (polled every
+second, a five-minute ring) is measured the same way.
+
 Usage: .venv/bin/python benchmarks/bench_reload.py [--repeat 6] [--warm-up 20] [--poll-ms 200]
+                                                  [--scale-tags N [--scale-only]]
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hmi_app.config import load_config, parse_config  # noqa: E402
+from hmi_app.config import parse_config  # noqa: E402
 from hmi_app.operator_commands import ApplyConfig  # noqa: E402
 from hmi_app.permissions import ALL_AREAS, Principal, Role  # noqa: E402
 from hmi_app.runtime import Runtime  # noqa: E402
@@ -45,9 +49,28 @@ from hmi_app.virtual_plant import VirtualPlant  # noqa: E402
 PLANTS = ("demo_smelter.yaml", "bath_smelter.yaml")
 
 
-def texts(plant: VirtualPlant, path: Path, poll_ms: int) -> tuple[str, str, str]:
+def synthetic(n_tags: int) -> dict[str, Any]:
+    """``n_tags`` float32 tags on two Modbus devices, five minutes of ring (the memory stays small)."""
+    devices = [{"name": f"mb{d}", "protocol": "modbus", "port": 1502 + d, "timeout_ms": 3000} for d in (0, 1)]
+    tags = [
+        {"name": f"MB{d}.T{i}", "description": f"tag {i}", "area": "bench", "unit": "u", "device": f"mb{d}",
+         "data_type": "float32", "address": f"hr:{2 * i}", "range": [0, 1000]}
+        for d in (0, 1)
+        for i in range(n_tags // 2)
+    ]  # fmt: skip
+    return {
+        "schema_version": 1,
+        "plant": {"name": f"{n_tags} tags"},
+        "historian": {"ring_seconds": 300},
+        "areas": [{"name": "bench", "description": "bench", "units": [{"name": "u", "description": "u"}]}],
+        "devices": devices,
+        "tags": tags,
+    }
+
+
+def texts(plant: VirtualPlant, tree: dict[str, Any], poll_ms: int) -> tuple[str, str, str]:
     """The plant's text on the served ports, a changed text, and the kept tag's name."""
-    tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    tree = copy.deepcopy(tree)
     ports = {d.name: d.port for d in plant.config.devices}
     for device in tree["devices"]:
         device.update(port=ports[device["name"]], poll_ms=poll_ms)
@@ -79,12 +102,13 @@ def wait(predicate: Any, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def bench_plant(name: str, repeat: int, warm_up: float, poll_ms: int) -> dict[str, Any]:
-    path = ROOT / "plant_configs" / name
-    plant = VirtualPlant(load_config(path), ports="auto", tick_s=0.2, seed=3)
+def bench_plant(
+    name: str, tree: dict[str, Any], repeat: int, warm_up: float, poll_ms: int, tick_s: float = 0.2
+) -> dict[str, Any]:
+    plant = VirtualPlant(parse_config(yaml.safe_dump(tree)), ports="auto", tick_s=tick_s, seed=3)
     plant.start()
     try:
-        original, changed, kept = texts(plant, path, poll_ms)
+        original, changed, kept = texts(plant, tree, poll_ms)
         with tempfile.TemporaryDirectory() as data_dir:
             runtime = Runtime(parse_config(original), data_dir, config_text=original)
             pauses: list[float] = []
@@ -142,9 +166,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=6)
     parser.add_argument("--warm-up", type=float, default=20.0)
     parser.add_argument("--poll-ms", type=int, default=200)
+    parser.add_argument("--scale-tags", type=int, default=0, help="also a synthetic plant of this many tags")
+    parser.add_argument("--scale-only", action="store_true", help="only the synthetic plant")
     args = parser.parse_args()
-    for name in PLANTS:
-        print(json.dumps(bench_plant(name, args.repeat, args.warm_up, args.poll_ms)), flush=True)
+    for name in () if args.scale_only else PLANTS:
+        tree = yaml.safe_load((ROOT / "plant_configs" / name).read_text(encoding="utf-8"))
+        print(json.dumps(bench_plant(name, tree, args.repeat, args.warm_up, args.poll_ms)), flush=True)
+    if args.scale_tags:
+        tree = synthetic(args.scale_tags)
+        result = bench_plant(f"synthetic {args.scale_tags} tags", tree, args.repeat, args.warm_up, 1000, 1.0)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -120,6 +120,8 @@ class Runtime(ConfigReloading):
         self._layout_lock = threading.RLock()  # held while batches are processed or the layout swaps
         self._reload_lock = threading.Lock()  # one configuration change at a time
         self.layout = 0  # even: the tag numbering of ``tags``; odd while it changes (see snapshot)
+        self.config_file: Path | None = None  # set by ``hmi-app run``: what a reload reads again
+        self.endpoint_overrides: dict[str, tuple[str, int]] = {}
         with storage.opening(self.data_dir / "alarms.db"):
             self.journal = AlarmJournal(self.data_dir / "alarms.db")
         with storage.opening(self.data_dir / "audit.db"):

@@ -43,8 +43,8 @@ class ConfigApplied:
 class ConfigReloading:
     """Hot reload, revisions and rollback for the plant core; mixed into ``Runtime``."""
 
-    config_file: Path | None = None  # the file ``hmi-app run --config`` reads again on request
-    endpoint_overrides: dict[str, tuple[str, int]] = {}  # noqa: RUF012  device -> (host, port), --demo
+    config_file: Path | None  # the file ``hmi-app run --config`` reads again on request
+    endpoint_overrides: dict[str, tuple[str, int]]  # device -> (host, port): the demo's virtual plant
 
     # ---- who listens --------------------------------------------------------------------------
     def on_config_changed(self: Runtime, listener: ConfigListener) -> None:
