@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         self.save_session()
         self._session_user = principal.name
         self.header.show_principal()
-        for widget in [*self.screens.values(), *self.faceplates.values()]:
+        for widget in [*self.screens.values(), *self.faceplates.values(), self.config_reload]:
             apply = getattr(widget, "apply_permissions", None)
             if apply is not None:
                 apply()
