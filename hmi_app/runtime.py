@@ -36,7 +36,6 @@ from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResul
 from drivers.reasons import explain, show_value
 from historian import Historian
 from hmi_app import handover, hot_reload, storage
-from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
 from hmi_app.config import PlantConfig, StateNames
@@ -204,23 +203,6 @@ class Runtime(ConfigReloading):
             f"Communication failure: {device.description or device.name}",
         )
 
-    def _build_driver(self, config: PlantConfig, name: str) -> None:
-        """Build (not start) the driver of device ``name``, its batches and statuses keyed as its own."""
-        key = next(self._driver_keys)
-        only = config.model_copy(update={"devices": [config.device(name)]})
-
-        def sink(batch: SampleBatch) -> None:
-            self._batches.put((key, batch))
-
-        def status_sink(status: DeviceStatus) -> None:
-            if self._key_of.get(status.name) == key:  # a stopped driver's last words are not news
-                self._on_status(status)
-
-        for device, driver in build_drivers(only, sink, status_sink).items():
-            self.drivers[device] = driver
-            self._key_of[device] = key
-            self._remaps[key] = None
-
     # ---- life cycle -----------------------------------------------------------------------------
     def start(self) -> None:
         # Issue 10: alarm states come back from the journal before any device or model reports.
@@ -286,32 +268,6 @@ class Runtime(ConfigReloading):
                 log.exception("processing %d batches failed", len(live))
             if len(live) != len(batches):
                 return
-
-    def _current(self, keyed: list[tuple[int, SampleBatch]]) -> list[SampleBatch]:
-        """The batches in the current tag numbering; a stopped driver's late batches are dropped."""
-        out = []
-        for key, batch in keyed:
-            if key not in self._remaps:
-                continue
-            remap = self._remaps[key]
-            current = batch if remap is None else hot_reload.renumbered(batch, remap)
-            if current is not None:
-                out.append(current)
-        return out
-
-    def _drain(self) -> None:
-        """Process every batch queued so far (layout lock held), before the layout changes."""
-        keyed = []
-        while True:
-            try:
-                item = self._batches.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:  # stopping: leave the sentinel for the processing thread
-                self._batches.put(None)
-                break
-            keyed.append(item)
-        self._process(self._current(keyed))
 
     def _process(self, batches: list[SampleBatch]) -> None:
         if not batches:
