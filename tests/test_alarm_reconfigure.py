@@ -27,14 +27,6 @@ from alarm_engine import (
 TAGS = ("T0", "T1", "T2", "T3")
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def rule(tag: str, index: int, limit: float = 100.0, **changes: object) -> LimitRule:
     base = LimitRule(
         alarm_id=f"{tag}.HI", tag=tag, tag_index=index, kind=AlarmKind.HI, limit=limit, deadband=1.0,
