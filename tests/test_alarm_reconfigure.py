@@ -42,12 +42,11 @@ def scan(engine: AlarmEngine, values: list[float], ts: float) -> None:
 @pytest.fixture
 def engine(tmp_path: Path) -> AlarmEngine:
     """T0 acknowledged, T1 shelved, T2 unacknowledged, T3 out of service; all active."""
-    clock = FakeClock(1000.0)
     engine = AlarmEngine(
         [rule(t, i) for i, t in enumerate(TAGS)],
         n_tags=4,
         journal=AlarmJournal(tmp_path / "a.db"),
-        clock=clock,
+        clock=lambda: 1000.0,  # every scan below gives its own time
     )
     scan(engine, [150, 150, 150, 150], 1000.0)
     engine.acknowledge(["T0.HI"], "op", "seen")
