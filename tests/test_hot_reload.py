@@ -212,3 +212,22 @@ def test_declared_rename_keeps_history_and_alarm_state(plant: Any, tmp_path: Pat
         with closing(sqlite3.connect(tmp_path / "history.db")) as conn:
             names = {row[0] for row in conn.execute("SELECT name FROM tags")}
         assert new_name in names and KEPT_TAG not in names
+
+
+def test_a_rename_onto_a_name_the_history_still_holds_is_refused(plant: Any, tmp_path: Path) -> None:
+    with running(plant, tmp_path) as runtime:
+
+        def removed(tree: dict[str, Any]) -> None:
+            remove_tag(tree, REMOVABLE)
+
+        assert apply(runtime, to_text(plant_tree(plant, removed))).ok  # its history stays on disk
+        runtime.historian.flush()
+
+        def renamed(tree: dict[str, Any]) -> None:
+            removed(tree)
+            rename_tag(tree, KEPT_TAG, REMOVABLE)
+
+        config = runtime.config
+        result = apply(runtime, to_text(plant_tree(plant, renamed)), renames=((KEPT_TAG, REMOVABLE),))
+        assert not result.ok and runtime.config is config
+        assert f"the history already holds a tag named {REMOVABLE!r}" in result.reason
