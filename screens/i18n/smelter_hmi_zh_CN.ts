@@ -2034,6 +2034,11 @@ Click for the faceplate</source>
         <source>Shift handover: report of the shift, free text, two signatures, PDF.</source>
         <translation>交接班：本班报告、交班说明、双方签字、PDF。</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reload the configuration file (engineers; also in the user menu)</source>
+        <translation>重新加载组态文件（工程师；用户菜单中也有）</translation>
+    </message>
 </context>
 <context>
     <name>HeaderBar</name>
