@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -155,6 +155,7 @@ class Snapshot:
     hidden_alarms: tuple[Alarm, ...] = ()  # shelved, suppressed by design, out of service
     history_pending: int = 0  # samples waiting to be written to the history database
     history_lost: int = 0  # samples the history database refused for too long (counted, alarmed)
+    layout: int = 0  # the tag map's generation: moves (by 2) when a configuration change renumbers tags
 
 
 class ControlRoom(Protocol):
@@ -186,6 +187,13 @@ class ControlRoom(Protocol):
         ...
 
     def on_principal_changed(self, listener: Callable[[Principal], None]) -> None: ...
+
+    def on_config_changed(self, listener: Callable[[Any], None]) -> None:
+        """Call ``listener(diff)`` after every applied configuration change (hot reload), on the
+        core's command thread: tags, displays and indices may all have changed."""
+        ...
+
+    def remove_config_listener(self, listener: Callable[[Any], None]) -> None: ...
 
     can_log_in: bool  # a user store with users exists at this station
 

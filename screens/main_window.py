@@ -34,6 +34,7 @@ from screens import i18n
 from screens.alarm_history import AlarmHistoryScreen
 from screens.alarm_kpi import AlarmKpiScreen
 from screens.alarms import AlarmScreen
+from screens.config_reload import ConfigReload
 from screens.diagnostics import DiagnosticsScreen
 from screens.faceplate import FaceplateDialog
 from screens.guidance import GuidanceScreen
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         if settings is not None and settings.parent() is None:
             settings.setParent(self)  # destroyed with the window, on the GUI thread
         self.last_snapshot: Snapshot | None = None
+        self.layout = control_room.snapshot().layout  # the tag numbering the screens are built on
         self._devices_key: tuple[tuple[str, str], ...] | None = None
         self._labels: dict[str, str] = {}
         self.screens: dict[str, QWidget] = {}
@@ -136,6 +138,7 @@ class MainWindow(QMainWindow):
         self.show_screen("overview", record=False)
         self.help = install_help(self)  # "?", Shift+F1 and the header's button
         self.station = install_station(self, idle)  # log in, switch user, log out, idle logout
+        self.config_reload = ConfigReload(self)  # hot reload: screens rebind, Ctrl+Shift+R reloads the file
         self.retranslate_ui()
 
         self.timer = QTimer(self)
@@ -252,7 +255,8 @@ class MainWindow(QMainWindow):
         self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
         self.nav.refit()
         self._devices_key = None
-        for widget in [self.header, self.help, *self.screens.values(), *self.faceplates.values()]:
+        extra = [self.config_reload] if hasattr(self, "config_reload") else []
+        for widget in [self.header, self.help, *self.screens.values(), *self.faceplates.values(), *extra]:
             retranslate = getattr(widget, "retranslate_ui", None)
             if retranslate is not None:
                 retranslate()
@@ -261,6 +265,8 @@ class MainWindow(QMainWindow):
     def tick(self) -> None:
         """One update: take a snapshot and hand it to the header, the visible screen and faceplates."""
         snapshot = self.control_room.snapshot()
+        if snapshot.layout != self.layout:
+            return  # the tag map changed: the screens are rebuilt (config_reload) before they draw
         self.last_snapshot = snapshot
         self.header.update_snapshot(snapshot)
         self.stack.currentWidget().update_snapshot(snapshot)  # type: ignore[attr-defined]
@@ -285,7 +291,7 @@ class MainWindow(QMainWindow):
         self.save_session()
         self._session_user = principal.name
         self.header.show_principal()
-        for widget in [*self.screens.values(), *self.faceplates.values()]:
+        for widget in [*self.screens.values(), *self.faceplates.values(), self.config_reload]:
             apply = getattr(widget, "apply_permissions", None)
             if apply is not None:
                 apply()
@@ -300,7 +306,7 @@ class MainWindow(QMainWindow):
         s.beginGroup(self._group())
         s.setValue("geometry", self.saveGeometry())
         s.setValue("screen", self.current_screen())
-        s.setValue("faceplates", json.dumps([self.control_room.tags[i].name for i in self.faceplates]))
+        s.setValue("faceplates", json.dumps([p.tag.name for p in self.faceplates.values()]))
         s.setValue("trend", json.dumps(self.trends.state()))
         s.setValue("language", i18n.language())
         s.endGroup()

@@ -854,6 +854,16 @@
         <source>Write refused: %s</source>
         <translation>写入被拒绝：%s</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tag missing</source>
+        <translation>位号缺失</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>removed from the configuration</source>
+        <translation>已从组态中删除</translation>
+    </message>
 </context>
 <context>
     <name>FurnaceScreen</name>
@@ -2029,6 +2039,11 @@ Click for the faceplate</source>
         <source>Shift handover: report of the shift, free text, two signatures, PDF.</source>
         <translation>交接班：本班报告、交班说明、双方签字、PDF。</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reload the configuration file (engineers; also in the user menu)</source>
+        <translation>重新加载组态文件（工程师；用户菜单中也有）</translation>
+    </message>
 </context>
 <context>
     <name>HeaderBar</name>
@@ -2931,6 +2946,34 @@ Click for the faceplate</source>
         <location filename="../screens.py" line="0" />
         <source>Byte order in the registers: ABCD big-endian, CDAB words swapped, BADC bytes swapped, DCBA both; AB/BA for one register</source>
         <translation>寄存器中的字节顺序：ABCD 大端，CDAB 字交换，BADC 字节交换，DCBA 两者都交换；单个寄存器为 AB/BA</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigReload</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reload configuration file</source>
+        <translation>重新加载组态文件</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>The configuration file was applied as revision %d.</source>
+        <translation>组态文件已作为第 %d 版应用。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>The configuration file has not changed.</source>
+        <translation>组态文件没有变化。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>The configuration file was refused; nothing was changed.</source>
+        <translation>组态文件被拒绝，未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Configuration</source>
+        <translation>组态</translation>
     </message>
 </context>
 </TS>
