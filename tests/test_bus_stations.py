@@ -265,3 +265,37 @@ def test_stations_survive_kill_9_of_the_server_process(nats_server: NatsServer, 
         station.stop()
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)
+
+
+def test_a_station_follows_a_hot_reload_on_its_server(
+    demo_config, nats_server, users, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.config_edits import REMOVABLE, remove_tag, to_text
+    from tests.conftest import serving
+    from tests.reload_support import apply, plant_tree, running
+
+    with serving(demo_config, seed=5) as plant, running(plant, tmp_path) as core:
+        server = BusServer(core, nats_server.url("server"), "area-reload", users, interval_s=0.1)
+        server.start()
+        station = BusStation(nats_server.url("station"), "area-reload", station="st-reload")
+        heard: list[tuple[int, int]] = []
+        station.config_listeners.append(lambda old, new: heard.append((len(old.tags), len(new.tags))))
+        station.start()
+        try:
+            assert REMOVABLE in {t.name for t in station.tags}
+            result = apply(core, to_text(plant_tree(plant, lambda tree: remove_tag(tree, REMOVABLE))))
+            assert result.ok, result.reason
+            wait_for(lambda: REMOVABLE not in {t.name for t in station.tags}, 15)
+            assert heard == [(len(core.tags) + 1, len(core.tags))]
+            assert [t.name for t in station.tags] == [t.name for t in core.tags]
+            wait_for(
+                lambda: (station.snapshot().qualities == 2).sum() == (core.snapshot().qualities == 2).sum(),
+                15,
+            )
+            kept = core.tag_index("FSF.MATTE_TEMP")
+            wait_for(
+                lambda: abs(station.snapshot().timestamps[kept] - core.snapshot().timestamps[kept]) < 2.0, 10
+            )
+        finally:
+            station.stop()
+            server.stop()

@@ -21,7 +21,7 @@ from alarm_engine.model import Alarm, AlarmDetails, AlarmKind, AlarmState, Prior
 from hmi_app.operator_commands import Command, CommandResult, Signature
 from hmi_app.plantwide import wire
 
-_HEAD = struct.Struct("<QdI")  # sequence, server time, sample count
+_HEAD = struct.Struct("<QdII")  # sequence, server time, tag-map layout, sample count
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class ValueBatch:
 
     seq: int
     sent_at: float
+    layout: int  # the server's tag-map generation the indices belong to (hot reload renumbers tags)
     tags: npt.NDArray[np.int64]
     timestamps: npt.NDArray[np.float64]
     values: npt.NDArray[np.float64]
@@ -44,17 +45,17 @@ def encode_values(batch: ValueBatch) -> bytes:
         + np.asarray(batch.values, "<f8").tobytes()
         + np.asarray(batch.qualities, "u1").tobytes()
     )
-    return _HEAD.pack(batch.seq, batch.sent_at, n) + zlib.compress(body, 1)
+    return _HEAD.pack(batch.seq, batch.sent_at, batch.layout, n) + zlib.compress(body, 1)
 
 
 def decode_values(data: bytes) -> ValueBatch:
-    seq, sent_at, n = _HEAD.unpack_from(data)
+    seq, sent_at, layout, n = _HEAD.unpack_from(data)
     body = zlib.decompress(data[_HEAD.size :])
     tags = np.frombuffer(body, "<u4", n, 0).astype(np.int64)
     ts = np.frombuffer(body, "<f8", n, 4 * n).astype(np.float64)
     values = np.frombuffer(body, "<f8", n, 12 * n).astype(np.float64)
     qualities = np.frombuffer(body, "u1", n, 20 * n).copy()
-    return ValueBatch(seq, sent_at, tags, ts, values, qualities)
+    return ValueBatch(seq, sent_at, layout, tags, ts, values, qualities)
 
 
 # --- alarms ------------------------------------------------------------------------------------------

@@ -71,6 +71,7 @@ QUERIES = frozenset(
         "guidance_decisions",
         "maintenance_notes",
         "snapshot_json",
+        "config_revisions",
     }
 )
 SNAPSHOT_EVERY_S = 1.0
@@ -123,7 +124,7 @@ class BusServer:
         name: str,
         authenticator: Authenticator | None,
         *,
-        config_json: str,
+        config_json: str | None = None,
         interval_s: float = 0.25,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -131,7 +132,8 @@ class BusServer:
         self._url = url
         self.name = bus_name(name)
         self._auth = authenticator
-        self._config_json = config_json
+        self._config_json = config_json  # None: the core's own configuration (followed on hot reload)
+        self._layout = int(getattr(core.snapshot(), "layout", 0))
         self._interval = interval_s
         self._clock = clock
         self._started_at = clock()
@@ -198,7 +200,8 @@ class BusServer:
             s = self.name
             self._kv = await js.create_key_value(bucket=f"hmi_{s}", history=1, storage=StorageType.FILE)
             files = await js.create_object_store(bucket=f"hmi_{s}_files", storage=StorageType.FILE)
-            await files.put("config.json", self._config_json.encode())
+            self._files = files
+            await self._put_config()
             await js.add_stream(
                 name=f"HMI_{s}_ALARMS",
                 subjects=[f"hmi.{s}.alarm.>"],
@@ -224,6 +227,7 @@ class BusServer:
                     beat = {
                         "server": s,
                         "started_at": self._started_at,
+                        "layout": self._layout,
                         "seq": self._seq,
                         "t": self._clock(),
                         "devices": snap.devices,
@@ -241,8 +245,28 @@ class BusServer:
 
     # --- publishing -----------------------------------------------------------------------------
 
+    async def _put_config(self) -> None:
+        text = self._config_json if self._config_json is not None else self._core.config.model_dump_json()
+        await self._files.put(
+            "config.json", json.dumps({"layout": self._layout, "config": json.loads(text)}).encode()
+        )
+
+    async def _relayout(self, snap: Any) -> None:
+        """The core's tag map changed (hot reload): new configuration, all values and alarms again."""
+        self._layout = int(snap.layout)
+        self._config_json = None
+        await self._put_config()
+        n = len(snap.values)
+        self._sent_t, self._sent_v = np.full(n, np.nan), np.full(n, np.nan)
+        self._sent_q = np.full(n, 255, np.int64)
+        self._sent_alarms.clear()
+        self._alarm_version = -1
+
     async def _publish(self, *, full: bool) -> None:
         snap = self._core.snapshot()
+        if int(getattr(snap, "layout", 0)) != self._layout or len(snap.values) != self._sent_t.size:
+            await self._relayout(snap)
+            full = True
         t, v = np.asarray(snap.timestamps, np.float64), np.asarray(snap.values, np.float64)
         q = np.asarray(snap.qualities, np.int64)
         same = (v == self._sent_v) | (np.isnan(v) & np.isnan(self._sent_v))
@@ -251,7 +275,9 @@ class BusServer:
         if changed.size:
             self._seq += 1
             message = encode_values(
-                ValueBatch(self._seq, now, changed, t[changed], v[changed], q[changed].astype(np.uint8))
+                ValueBatch(
+                    self._seq, now, self._layout, changed, t[changed], v[changed], q[changed].astype(np.uint8)
+                )
             )
             await self._nc.publish(f"hmi.{self.name}.values", message)
             self.published_bytes += len(message)
@@ -262,7 +288,7 @@ class BusServer:
             )
         if full:
             everything = np.arange(t.size)
-            picture = ValueBatch(self._seq, now, everything, t, v, q.astype(np.uint8))
+            picture = ValueBatch(self._seq, now, self._layout, everything, t, v, q.astype(np.uint8))
             await self._kv.put("snapshot", encode_values(picture))
         if snap.alarm_version != self._alarm_version:
             self._alarm_version = snap.alarm_version

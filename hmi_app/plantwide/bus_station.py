@@ -86,6 +86,9 @@ class BusStation:
         self._last_beat = 0.0
         self._token = ""
         self._devices: tuple[DeviceStatus, ...] = ()
+        self._layout = 0
+        # called with (old, new) configuration after the server's tag map changed (hot reload)
+        self.config_listeners: list[Callable[[PlantConfig, PlantConfig], None]] = []
         self._history = (0, 0)
         self.joined_in_s: float | None = None
         self.received_bytes = 0
@@ -154,26 +157,31 @@ class BusStation:
             await self._nc.drain()
 
     async def _join(self) -> None:
-        """Read the configuration and the whole current picture (again, after a server restart)."""
+        """Read the configuration and the whole current picture (again after a server restart or a
+        change of the server's tag map); listeners hear of a changed configuration."""
         files = await self._js.object_store(f"hmi_{self.server}_files")
-        config = PlantConfig.model_validate_json((await files.get("config.json")).data)
+        published = json.loads((await files.get("config.json")).data)
+        config = PlantConfig.model_validate(published["config"])
+        layout = int(published["layout"])
         from hmi_app.runtime import tag_infos
 
-        tags = tag_infos(config)
+        old = self.config
         with self._lock:
-            if self.config is None or config != self.config:
-                self.config, self.tags = config, tags
-                n = len(tags)
+            self._layout = layout
+            if old is None or config != old:
+                self.config, self.tags = config, tag_infos(config)
+                n = len(self.tags)
                 self._t, self._v, self._q = np.full(n, -np.inf), np.full(n, np.nan), np.zeros(n, np.uint8)
+                self._alarms.clear()
         kv = await self._js.key_value(f"hmi_{self.server}")
         while True:
             picture = decode_values((await kv.get("snapshot")).value)
             with self._lock:
-                buffered = self._buffer or []
+                buffered = [b for b in (self._buffer or []) if b.layout == layout]
                 first = buffered[0].seq if buffered else None
-            if first is None or picture.seq >= first - 1:
+            if picture.layout == layout and (first is None or picture.seq >= first - 1):
                 break
-            await asyncio.sleep(0.1)  # the snapshot is older than the first change we hold: next one
+            await asyncio.sleep(0.1)  # older than what we hold, or of another tag map: the next one
         with self._lock:
             self._apply(picture)
             for batch in buffered:
@@ -182,10 +190,15 @@ class BusStation:
             self._last_seq = max([picture.seq, *(b.seq for b in buffered)])
             self._buffer = None
         self._last_beat = self._clock()
+        if old is not None and config != old:
+            for listener in list(self.config_listeners):
+                listener(old, config)
 
     # --- incoming --------------------------------------------------------------------------------
 
     def _apply(self, batch: ValueBatch) -> None:
+        if batch.layout != self._layout:  # numbered by another tag map: the rejoin brings it
+            return
         newer = batch.timestamps >= self._t[batch.tags]
         idx = batch.tags[newer]
         self._t[idx], self._v[idx], self._q[idx] = (
@@ -222,8 +235,9 @@ class BusStation:
             self._devices = tuple(beat.get("devices", ()))
             self._history = (int(beat.get("history_pending", 0)), int(beat.get("history_lost", 0)))
         restarted = self._server_started is not None and beat["started_at"] != self._server_started
+        relayout = self._server_started is not None and int(beat.get("layout", 0)) != self._layout
         self._server_started = beat["started_at"]
-        if restarted:
+        if restarted or relayout:
             with self._lock:
                 self._buffer = []
             await self._join()
@@ -266,6 +280,7 @@ class BusStation:
                 devices=(link, *self._devices),
                 taken_at=self._clock(),
                 hidden_alarms=tuple(hidden),
+                layout=self._layout,
                 history_pending=self._history[0],
                 history_lost=self._history[1],
             )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hmi_app.auth import LoginResult
+from hmi_app.config import PlantConfig
 from hmi_app.displays import default_displays
 from hmi_app.facade import Snapshot
 from hmi_app.operator_commands import Command, CommandResult
@@ -25,6 +26,7 @@ from hmi_app.plantwide.bus_server import QUERIES
 from hmi_app.plantwide.bus_station import BusStation
 from hmi_app.runtime import area_infos
 from hmi_app.session import ControlRoomSession
+from hmi_app.tagmap.diff import diff_configs
 
 
 class RemoteHandovers:
@@ -44,19 +46,38 @@ class RemoteCore:
     """The plant as one server publishes it, for a station's screens (read-only)."""
 
     def __init__(self, station: BusStation) -> None:
-        config = station.config
-        if config is None:
+        if station.config is None:
             raise RuntimeError("the station has not joined its server yet")
         self.station = station
+        self.config_file = None  # the configuration is the server's: it reloads its own file
+        self._listeners: list[Callable[[Any], None]] = []
+        self._describe(station.config)
+        self.max_shelve_s = float(station.query("max_shelve_s"))
+        self.handovers = RemoteHandovers(station)
+        station.config_listeners.append(self._config_changed)
+
+    def _describe(self, config: PlantConfig) -> None:
         self.config = config
         self.plant_name = config.plant.name
         self.plant_name_zh = config.plant.name_zh
-        self.tags = station.tags
+        self.tags = self.station.tags
         self.areas = area_infos(config)
         self.displays = config.displays or default_displays(config.areas, config.tags)
         self._index = {t.name: t.index for t in self.tags}
-        self.max_shelve_s = float(station.query("max_shelve_s"))
-        self.handovers = RemoteHandovers(station)
+
+    def _config_changed(self, old: PlantConfig, new: PlantConfig) -> None:
+        """The server applied a new tag map: describe the plant anew and tell the screens."""
+        self._describe(new)
+        diff = diff_configs(old, new)
+        for listener in list(self._listeners):
+            listener(diff)
+
+    def on_config_changed(self, listener: Callable[[Any], None]) -> None:
+        self._listeners.append(listener)
+
+    def remove_config_listener(self, listener: Callable[[Any], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def tag_index(self, name: str) -> int:
         return self._index[name]
