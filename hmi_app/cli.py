@@ -36,6 +36,7 @@ EXTRA_COMMANDS: list[str] = [
     "hmi_app.commands.users",
     "hmi_app.commands.audit",
     "hmi_app.commands.handover",
+    "hmi_app.commands.tags",
 ]
 
 

@@ -31,6 +31,13 @@ def _short(items: list[Any]) -> bool:
     return all(_is_scalar(v) for v in items) and len(repr(items)) <= FLOW_MAX_CHARS
 
 
+def _represent_float(dumper: yaml.SafeDumper, data: float) -> yaml.Node:
+    """1290.0 as 1290, as people write it (it reads back as the same float)."""
+    if data.is_integer() and abs(data) < 1e15:
+        return dumper.represent_int(int(data))
+    return dumper.represent_float(data)
+
+
 def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=_short(data))
 
@@ -40,6 +47,7 @@ def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
 
 
+_PlantDumper.add_representer(float, _represent_float)
 _PlantDumper.add_representer(list, _represent_list)
 _PlantDumper.add_representer(dict, _represent_dict)
 
