@@ -51,7 +51,7 @@ def tags_to_csv(tags: Sequence[TagConfig]) -> str:
     used = set(ALWAYS).union(*rows) if rows else set(ALWAYS)
     columns = [c for c in tag_columns() if c in used]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # "\r" alone in a cell is then quoted too
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_text_cell(row[c]) if c in row else "" for c in columns])
@@ -61,7 +61,7 @@ def tags_to_csv(tags: Sequence[TagConfig]) -> str:
 def export_csv(config: PlantConfig, path: str | Path, device: str | None = None) -> int:
     """Write the config's tags (or one device's) to ``path``; returns the number of rows."""
     tags = [t for t in config.tags if device is None or t.device == device]
-    Path(path).write_text(tags_to_csv(tags), encoding=CSV_ENCODING)
+    Path(path).write_text(tags_to_csv(tags), encoding=CSV_ENCODING, newline="")
     return len(tags)
 
 
@@ -95,10 +95,10 @@ def read_csv_text(text: str, path: str = "<csv>") -> CsvTable:
     try:
         header = [h.strip() for h in next(reader, [])]
         known = set(tag_columns())
-        for h in header:
+        for i, h in enumerate(header):
             if h not in known:
                 problems.append(f"{path}:1: {h or '<empty>'}: unknown column (misspelt?)")
-            elif header.count(h) > 1:
+            elif h in header[:i]:
                 problems.append(f"{path}:1: {h}: column given twice")
         if "name" not in header:
             problems.append(f"{path}:1: name: column required (one tag per row, named)")
@@ -145,8 +145,8 @@ class ImportDefaults:
         area_name = self.area or config.areas[0].name
         data.setdefault("area", area_name)
         area = next((a for a in config.areas if a.name == data["area"]), None)
-        if area is not None:
-            data.setdefault("unit", self.unit or area.units[0].name)
+        # An unknown area: the check then names the area, not a missing unit.
+        data.setdefault("unit", self.unit or (area.units[0].name if area is not None else ""))
         if self.device:
             data.setdefault("device", self.device)
         if "range" not in data:

@@ -42,7 +42,9 @@ def parse_device(spec: str) -> dict[str, Any]:
     """``name=scheme://host[:port][/path][?field=value&...]`` as the data of one device entry."""
     name, sep, url = spec.strip().partition("=")
     if not sep or not name.strip():
-        raise ValueError(f"{spec!r}: expected NAME=modbus://HOST:PORT, NAME=s7://HOST or NAME=opcua://HOST:PORT/PATH")
+        raise ValueError(
+            f"{spec!r}: expected NAME=modbus://HOST:PORT, NAME=s7://HOST or NAME=opcua://HOST:PORT/PATH"
+        )
     parts = urlsplit(url.strip())
     protocol = SCHEMES.get(parts.scheme.lower())
     if protocol is None:
@@ -53,7 +55,12 @@ def parse_device(spec: str) -> dict[str, Any]:
         raise ValueError(f"{spec!r}: {exc}") from None
     if not parts.hostname:
         raise ValueError(f"{spec!r}: no host")
-    device: dict[str, Any] = {"name": name.strip(), "protocol": protocol, "host": parts.hostname, "port": port}
+    device: dict[str, Any] = {
+        "name": name.strip(),
+        "protocol": protocol,
+        "host": parts.hostname,
+        "port": port,
+    }
     if protocol == "opcua":
         device["path"] = parts.path or "/"
     elif parts.path not in ("", "/"):
