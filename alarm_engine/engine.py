@@ -31,6 +31,7 @@ from alarm_engine.logic import (
 )
 from alarm_engine.model import Alarm, AlarmKind, AlarmState, LimitRule, Priority
 from alarm_engine.persistence import JournalKeeping
+from alarm_engine.reconfigure import Reconfiguring
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ AlarmListener = Callable[[list[Alarm]], None]
 DEFAULT_MAX_SHELVE_S = 8 * 3600.0
 
 
-class AlarmEngine(OperatorActions, JournalKeeping):
+class AlarmEngine(OperatorActions, JournalKeeping, Reconfiguring):
     """Rule-based and externally driven alarms with the complete ISA-18.2 state set."""
 
     def __init__(

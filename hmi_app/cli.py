@@ -12,6 +12,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,7 @@ from hmi_app.permissions import ALL_AREAS, Principal, Role
 from hmi_app.storage import StorageError
 
 if TYPE_CHECKING:
+    from hmi_app.operator_commands import CommandResult
     from hmi_app.runtime import Runtime
     from hmi_app.session import ControlRoomSession
 
@@ -36,6 +39,7 @@ EXTRA_COMMANDS: list[str] = [
     "hmi_app.commands.users",
     "hmi_app.commands.audit",
     "hmi_app.commands.handover",
+    "hmi_app.commands.config_revisions",
     "hmi_app.commands.tags",
 ]
 
@@ -90,7 +94,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_event_on_signals() -> threading.Event:
+def _stop_event_on_signals(on_hangup: Callable[[], object] | None = None) -> threading.Event:
     stop = threading.Event()
 
     def _handler(signum: int, _frame: object) -> None:
@@ -99,7 +103,38 @@ def _stop_event_on_signals() -> threading.Event:
 
     signal.signal(signal.SIGINT, _handler)
     signal.signal(signal.SIGTERM, _handler)
+    if on_hangup is not None:
+        signal.signal(signal.SIGHUP, lambda _n, _f: on_hangup())
     return stop
+
+
+def _reload_on_hangup(runtime: Runtime) -> Callable[[], Future[CommandResult]]:
+    """SIGHUP: apply the configuration file again, as an audited ApplyConfig (source "file").
+
+    Whoever may signal the process may edit its file and restart it: the signal acts as an engineer
+    named "signal:SIGHUP" in the audit trail. The outcome is logged (and shown by the window).
+    """
+    from hmi_app.operator_commands import ApplyConfig
+    from hmi_app.session import ControlRoomSession
+
+    session = ControlRoomSession(
+        runtime, Principal("signal:SIGHUP", Role.ENGINEER, frozenset({ALL_AREAS}), "local")
+    )
+
+    def reload() -> Future[CommandResult]:
+        future = session.execute(ApplyConfig("", "SIGHUP: configuration file reloaded", source="file"))
+
+        def said(done: Future[CommandResult]) -> None:
+            outcome = done.result()
+            if outcome.ok:
+                log.info("configuration file applied (revision %s)", outcome.value or "unchanged")
+            else:
+                log.warning("configuration file refused, nothing changed: %s", outcome.reason)
+
+        future.add_done_callback(said)
+        return future
+
+    return reload
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
@@ -151,7 +186,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = plant.config
     try:
         data_dir = Path(args.data_dir) if args.data_dir else default_data_dir(demo=args.demo)
-        runtime = Runtime(config, data_dir)
+        config_file = Path(args.config) if args.config else DEMO_CONFIG
+        runtime = Runtime(config, data_dir, config_text=config_file.read_text(encoding="utf-8"))
+        runtime.config_file = config_file  # read again on SIGHUP or "Reload configuration file"
+        if plant is not None:  # the demo's devices stay on the virtual plant's ports
+            runtime.endpoint_overrides = {d.name: (d.host, d.port) for d in plant.config.devices}
         runtime.start()
         try:
             if args.headless:
@@ -167,6 +206,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     size=args.window_size,
                     language=args.language,
                     idle_logout_s=None if args.demo else args.idle_logout * 60.0 or None,
+                    on_hangup=_reload_on_hangup(runtime),
                 )
             except UnknownScreenError as exc:
                 raise UsageError(str(exc)) from None
@@ -178,7 +218,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_headless(runtime: Runtime, args: argparse.Namespace) -> int:
-    stop = _stop_event_on_signals()
+    stop = _stop_event_on_signals(_reload_on_hangup(runtime))
     started = time.monotonic()
     deadline = started + args.duration if args.duration else None
     ever_good = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -186,6 +186,11 @@ class ControlRoom(Protocol):
         ...
 
     def on_principal_changed(self, listener: Callable[[Principal], None]) -> None: ...
+
+    def on_config_changed(self, listener: Callable[[Any], None]) -> None:
+        """Call ``listener(diff)`` after every applied configuration change (hot reload), on the
+        core's command thread: tags, displays and indices may all have changed."""
+        ...
 
     can_log_in: bool  # a user store with users exists at this station
 

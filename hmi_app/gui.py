@@ -13,8 +13,10 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings, QSocketNotifier, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
@@ -92,8 +94,11 @@ def capture(window: MainWindow, path: str | Path, screen: str | None = None) -> 
 
 
 @contextmanager
-def closing_on_signals(close: Callable[[], None]) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM call ``close`` on the GUI thread (then the old handlers return).
+def closing_on_signals(
+    close: Callable[[], None], on_hangup: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM call ``close`` on the GUI thread (then the old handlers return);
+    SIGHUP calls ``on_hangup`` there (reload the configuration file), when given.
 
     Python runs signal handlers only between bytecodes, and Qt's event loop runs none while idle: the
     signal is written to a socket (``signal.set_wakeup_fd``) that a QSocketNotifier watches, so the
@@ -109,13 +114,18 @@ def closing_on_signals(close: Callable[[], None]) -> Iterator[None]:
             numbers = reader.recv(64)
         except OSError:
             return
-        if numbers:
-            log.info("signal %s: closing the control room", ", ".join(str(n) for n in numbers))
+        if on_hangup is not None and signal.SIGHUP in numbers:
+            log.info("SIGHUP: reloading the configuration file")
+            on_hangup()
+        others = [n for n in numbers if on_hangup is None or n != signal.SIGHUP]
+        if others:
+            log.info("signal %s: closing the control room", ", ".join(str(n) for n in others))
             close()
 
     notifier.activated.connect(on_signal)
     old_fd = signal.set_wakeup_fd(writer.fileno())
-    old = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signals = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if on_hangup is not None else ()))
+    old = {sig: signal.signal(sig, lambda *_: None) for sig in signals}
     try:
         yield
     finally:
@@ -137,6 +147,7 @@ def run_gui(
     size: tuple[int, int] | None = None,
     language: str | None = None,
     idle_logout_s: float | None = None,
+    on_hangup: Callable[[], Future[Any]] | None = None,
 ) -> int:
     """Show the control room and run the Qt event loop until the window closes; returns the exit code.
 
@@ -144,7 +155,8 @@ def run_gui(
     the language (``en`` or ``zh_CN``). With ``screenshot`` the window is saved as a PNG at that path
     after ``screenshot_after_s`` seconds, then the application quits (no session is read or saved).
     A station nobody is logged in at asks for a login first (the plant stays visible behind it);
-    ``idle_logout_s`` logs the user out to view-only after that long without input.
+    ``idle_logout_s`` logs the user out to view-only after that long without input. ``on_hangup`` is
+    called on SIGHUP (the configuration file reloaded); the window shows its outcome.
     """
     app = _application()
     idle = IdlePolicy(idle_logout_s) if idle_logout_s else None
@@ -169,7 +181,8 @@ def run_gui(
             app.exit(0 if saved else 1)
 
         QTimer.singleShot(int(screenshot_after_s * 1000), shoot)
-    with closing_on_signals(window.close):
+    hangup = None if on_hangup is None else (lambda: window.config_reload.follow(on_hangup()))
+    with closing_on_signals(window.close, hangup):
         code = app.exec()
     window.timer.stop()
     return code

@@ -230,3 +230,42 @@ class SignHandover(Command):
 
     def detail(self) -> dict[str, Any]:
         return {"handover_id": self.handover_id, "slot": self.slot, "signer": self.signer}
+
+
+# ---- tag map: hot reload and revisions (hmi_app.tagmap) -----------------------------------------
+@dataclass(frozen=True)
+class ApplyConfig(Command):
+    """Apply a whole plant configuration (YAML text) to the running control room, without restart.
+
+    ``renames`` declares (old tag, new tag) pairs whose history and alarm states carry over;
+    ``source`` says where the text came from ("editor", "file", "cli"). The result's ``value`` is the
+    new revision number. A text that fails validation is refused whole and nothing changes.
+    """
+
+    kind: ClassVar[str] = "edit_tag_map"
+    config_text: str = ""
+    reason: str = ""
+    renames: tuple[tuple[str, str], ...] = ()
+    source: str = "editor"
+
+    def target(self) -> str:
+        return "plant configuration"
+
+    def detail(self) -> dict[str, Any]:  # the diff is audited by the core; the text is in the revision
+        return {
+            "renames": [list(pair) for pair in self.renames],
+            "source": self.source,
+            "config_chars": len(self.config_text),
+        }
+
+
+@dataclass(frozen=True)
+class RollbackConfig(Command):
+    """Apply stored revision ``revision``'s configuration again, as a new revision."""
+
+    kind: ClassVar[str] = "edit_tag_map"
+    revision: int = 0
+    reason: str = ""
+
+    def target(self) -> str:
+        return f"revision {self.revision}"

@@ -10,6 +10,7 @@ audits it. The core's action methods are for sessions only; they check nothing a
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -34,7 +35,7 @@ from alarm_engine import (
 from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResult
 from drivers.reasons import explain, show_value
 from historian import Historian
-from hmi_app import handover, storage
+from hmi_app import handover, hot_reload, storage
 from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
@@ -52,7 +53,10 @@ from hmi_app.operator_commands import (
     SetTargets,
     WriteSetpoint,
 )
+from hmi_app.runtime_reload import ConfigReloading, stale_after
 from hmi_app.tag_table import CurrentValueTable
+from hmi_app.tagmap import revisions
+from hmi_app.tagmap.diff import ConfigDiff
 
 log = logging.getLogger(__name__)
 
@@ -97,42 +101,24 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
     return infos
 
 
-class Runtime:
+class Runtime(ConfigReloading):
     """The Qt-free plant core over acquisition, history, alarms and guidance; see the module text."""
 
-    def __init__(self, config: PlantConfig, data_dir: str | Path) -> None:
-        self.config = config
+    def __init__(self, config: PlantConfig, data_dir: str | Path, config_text: str | None = None) -> None:
         self.data_dir = Path(data_dir)
         stored = storage.prepare_data_dir(self.data_dir)  # one-line StorageError; bad history moved aside
-        self.plant_name = config.plant.name
-        self.plant_name_zh = config.plant.name_zh
-        self.tags = tag_infos(config)
-        self.areas = [
-            AreaInfo(
-                a.name,
-                a.description,
-                a.description_zh,
-                tuple((u.name, u.description, u.description_zh) for u in a.units),
-            )
-            for a in config.areas
-        ]
-        self._index = {t.name: t.index for t in self.tags}
-        self.displays = config.displays or default_displays(config.areas, config.tags)
+        self._describe(config)
         n = len(self.tags)
         self.table = CurrentValueTable(n)
-        ring = config.ring_capacity()  # validated against MAX_RING_BYTES by the config loader
-        self.historian = Historian(
-            self.data_dir / "history.db",
-            [t.name for t in config.tags],
-            deadbands=np.asarray([t.deadband for t in config.tags], dtype=np.float64),
-            ring_capacity=ring,
-            flush_interval=config.historian.flush_interval_s,
-            compression=config.historian.compression,
-            retention_s=config.historian.retention_days * 86400.0,
-            max_db_bytes=int(config.historian.max_db_mb * 1e6),
-            backpressure_s=HISTORY_BACKPRESSURE_S,
-        )
+        self.historian = self._open_historian(config)
         storage.check_history_store(self.historian.store)
+        # The text the control room runs (revision 1 when it differs from the last stored revision).
+        self.config_text = config_text if config_text is not None else hot_reload.config_text(config)
+        with storage.opening(self.data_dir / revisions.FILE_NAME):
+            self.revisions = revisions.RevisionStore(self.data_dir / revisions.FILE_NAME)
+        self._config_listeners: list[Callable[[ConfigDiff], None]] = []
+        self._layout_lock = threading.RLock()  # held while batches are processed or the layout swaps
+        self._reload_lock = threading.Lock()  # one configuration change at a time
         with storage.opening(self.data_dir / "alarms.db"):
             self.journal = AlarmJournal(self.data_dir / "alarms.db")
         with storage.opening(self.data_dir / "audit.db"):
@@ -147,30 +133,23 @@ class Runtime:
         # One communication alarm per device, not one per tag. It has no area of its own: screens
         # list it under every area the device serves.
         for device in config.devices:
-            self.alarms.add_discrete(
-                f"{device.name}.COMM",
-                device.name,
-                AlarmKind.COMM,
-                Priority.HIGH,
-                f"Communication failure: {device.description or device.name}",
-            )
+            self._add_comm_alarm(device)
         storage.announce(self.alarms, stored, self.historian.store)
         self._history_loss = storage.HistoryLossWatch(self.alarms, self.historian.store)
-        # Stale: a good tag with no update for stale_periods poll periods (+ timeout) turns uncertain.
-        devices = {d.name: d for d in config.devices}
-        self._stale_after = np.asarray(
-            [
-                devices[t.device].poll_ms / 1e3 * devices[t.device].stale_periods
-                + devices[t.device].timeout_ms / 1e3
-                for t in config.tags
-            ]
-        )
+        self._stale_after = stale_after(config)
         self._arrival = np.zeros(n)
         self.texts: dict[int, str] = {}  # tag index -> text of string tags
-        self._batches: queue.SimpleQueue[SampleBatch | None] = queue.SimpleQueue()
+        # A driver's batches carry its key: unchanged drivers keep running across a reload, and their
+        # tag rows are renumbered (``_remaps``) to the current order when processed.
+        self._batches: queue.SimpleQueue[tuple[int, SampleBatch] | None] = queue.SimpleQueue()
+        self._driver_keys = itertools.count(1)
+        self._remaps: dict[int, np.ndarray | None] = {}
+        self._key_of: dict[str, int] = {}
         self._statuses: dict[str, DeviceStatus] = {}
         self._status_lock = threading.Lock()
-        self.drivers: dict[str, DeviceDriver] = build_drivers(config, self._batches.put, self._on_status)
+        self.drivers: dict[str, DeviceDriver] = {}
+        for device in config.devices:
+            self._build_driver(config, device.name)
         self._processor = threading.Thread(target=self._process_loop, name="runtime-processor", daemon=True)
         with storage.opening(self.data_dir / "guidance.db"):
             self.guidance = GuidanceService(self)  # furnace models, advice, short-circuit alarms
@@ -182,10 +161,68 @@ class Runtime:
         self._started = False
         self._stopped = False
 
+    def _describe(self, config: PlantConfig) -> None:
+        """What screens read about the plant: its names, tags, areas and displays."""
+        self.config = config
+        self.plant_name = config.plant.name
+        self.plant_name_zh = config.plant.name_zh
+        self.tags = tag_infos(config)
+        self.areas = [
+            AreaInfo(
+                a.name,
+                a.description,
+                a.description_zh,
+                tuple((u.name, u.description, u.description_zh) for u in a.units),
+            )
+            for a in config.areas
+        ]
+        self._index = {t.name: t.index for t in self.tags}
+        self.displays = config.displays or default_displays(config.areas, config.tags)
+
+    def _open_historian(self, config: PlantConfig) -> Historian:
+        return Historian(
+            self.data_dir / "history.db",
+            [t.name for t in config.tags],
+            deadbands=np.asarray([t.deadband for t in config.tags], dtype=np.float64),
+            ring_capacity=config.ring_capacity(),  # validated against MAX_RING_BYTES by the loader
+            flush_interval=config.historian.flush_interval_s,
+            compression=config.historian.compression,
+            retention_s=config.historian.retention_days * 86400.0,
+            max_db_bytes=int(config.historian.max_db_mb * 1e6),
+            backpressure_s=HISTORY_BACKPRESSURE_S,
+        )
+
+    def _add_comm_alarm(self, device: Any) -> None:
+        self.alarms.add_discrete(
+            f"{device.name}.COMM",
+            device.name,
+            AlarmKind.COMM,
+            Priority.HIGH,
+            f"Communication failure: {device.description or device.name}",
+        )
+
+    def _build_driver(self, config: PlantConfig, name: str) -> None:
+        """Build (not start) the driver of device ``name``, its batches and statuses keyed as its own."""
+        key = next(self._driver_keys)
+        only = config.model_copy(update={"devices": [config.device(name)]})
+
+        def sink(batch: SampleBatch) -> None:
+            self._batches.put((key, batch))
+
+        def status_sink(status: DeviceStatus) -> None:
+            if self._key_of.get(status.name) == key:  # a stopped driver's last words are not news
+                self._on_status(status)
+
+        for device, driver in build_drivers(only, sink, status_sink).items():
+            self.drivers[device] = driver
+            self._key_of[device] = key
+            self._remaps[key] = None
+
     # ---- life cycle -----------------------------------------------------------------------------
     def start(self) -> None:
         # Issue 10: alarm states come back from the journal before any device or model reports.
         self.alarms.restore_from_journal()
+        self._store_start_revision()
         self.historian.start()
         self._processor.start()
         for driver in self.drivers.values():
@@ -213,6 +250,7 @@ class Runtime:
         self.journal.close()
         self.audit.close()
         self.maintenance.log.close()
+        self.revisions.close()
 
     def __enter__(self) -> Runtime:
         self.start()
@@ -227,7 +265,8 @@ class Runtime:
             try:
                 batch = self._batches.get(timeout=STALE_CHECK_S)
             except queue.Empty:
-                self._mark_stale()
+                with self._layout_lock:
+                    self._mark_stale()
                 self._tick_alarms()  # no data: delays, shelve expiry and re-alarm still run
                 continue
             batches = [batch]
@@ -238,11 +277,38 @@ class Runtime:
                     break
             live = [b for b in batches if b is not None]
             try:
-                self._process(live)
+                with self._layout_lock:
+                    self._process(self._current(live))
             except Exception:  # one bad batch must never stop acquisition
                 log.exception("processing %d batches failed", len(live))
             if len(live) != len(batches):
                 return
+
+    def _current(self, keyed: list[tuple[int, SampleBatch]]) -> list[SampleBatch]:
+        """The batches in the current tag numbering; a stopped driver's late batches are dropped."""
+        out = []
+        for key, batch in keyed:
+            if key not in self._remaps:
+                continue
+            remap = self._remaps[key]
+            current = batch if remap is None else hot_reload.renumbered(batch, remap)
+            if current is not None:
+                out.append(current)
+        return out
+
+    def _drain(self) -> None:
+        """Process every batch queued so far (layout lock held), before the layout changes."""
+        keyed = []
+        while True:
+            try:
+                item = self._batches.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:  # stopping: leave the sentinel for the processing thread
+                self._batches.put(None)
+                break
+            keyed.append(item)
+        self._process(self._current(keyed))
 
     def _process(self, batches: list[SampleBatch]) -> None:
         if not batches:
@@ -277,8 +343,9 @@ class Runtime:
 
     def _tick_alarms(self) -> None:
         try:
-            self._history_loss.check()
-            self.alarms.tick(time.time())
+            with self._layout_lock:
+                self._history_loss.check()
+                self.alarms.tick(time.time())
         except Exception:
             log.exception("alarm timers failed")
 
@@ -286,6 +353,8 @@ class Runtime:
         with self._status_lock:
             previous = self._statuses.get(status.name)
             self._statuses[status.name] = status
+        if not self._has_alarm(f"{status.name}.COMM"):
+            return
         if previous is None or previous.state != status.state:
             if status.state == "failed":
                 self.alarms.set_condition(f"{status.name}.COMM", True)

@@ -37,6 +37,7 @@ from hmi_app.operator_commands import (
     AcceptAdvice,
     Acknowledge,
     AlarmCommand,
+    ApplyConfig,
     Command,
     CommandRefused,
     CommandResult,
@@ -45,6 +46,7 @@ from hmi_app.operator_commands import (
     RemoveFromService,
     Reset,
     ReturnToService,
+    RollbackConfig,
     SetTargets,
     Shelve,
     Signature,
@@ -174,6 +176,13 @@ class ControlRoomSession:
                 return
             if isinstance(command, WriteSetpoint | AcceptAdvice):
                 self._perform_writes(command, principal, result, extra)
+                return
+            if isinstance(command, ApplyConfig | RollbackConfig):  # audited with the diff it applied
+                applied = self.core.perform_config_command(command, actor=principal.name)
+                extra.update(revision=applied.revision, diff=applied.diff.to_dict())
+                self._finish(
+                    command, principal, CommandResult(True, value=applied.revision), result, extra=extra
+                )
                 return
             value = self._perform(command, principal)
             self._finish(command, principal, CommandResult(True, value=value), result, extra=extra)
@@ -401,5 +410,8 @@ _READS = frozenset(
         "guidance_decisions",
         "maintenance_notes",
         "snapshot_json",
+        "config_revisions",
+        "on_config_changed",
+        "remove_config_listener",
     }
 )

@@ -56,6 +56,7 @@ class FaceplateDialog(QDialog):
         self.last_result: WriteResult | None = None
         self._alarm_version: int | None = None
         self._entry_primed = False
+        self.missing = False  # the tag was removed from the configuration (hot reload)
         self.setModal(False)
         self.setMinimumWidth(520)
         tag = self.tag
@@ -177,10 +178,30 @@ class FaceplateDialog(QDialog):
             self.write_button.setText(self.tr("Write..."))
             self.confirm_button.setText(self.tr("Confirm write"))
             self.cancel_button.setText(self.tr("Cancel"))
+        if self.missing:
+            self._say_missing()
+
+    def show_missing(self) -> None:
+        """The tag was removed from the configuration: say so, stop updating, offer nothing to do."""
+        self.missing = True
+        for part in (self.bar, self.trend, self.service_label):
+            part.hide()
+        self.trend_button.setEnabled(False)
+        if self.setpoint_box is not None:
+            self.setpoint_box.setEnabled(False)
+        self.alarms_label.setText("")
+        self._say_missing()
+
+    def _say_missing(self) -> None:
+        self.value_label.setText(theme.BAD_VALUE_TEXT)
+        self.quality_label.setText(self.tr("Tag missing"))
+        self.time_label.setText(self.tr("removed from the configuration"))
 
     # --- live data -------------------------------------------------------------------------------
     def update_snapshot(self, snapshot: Snapshot) -> None:
         """Value, quality, alarms, mini-trend (every few seconds) and the pending write's result."""
+        if self.missing:  # its row belongs to another tag now
+            return
         i = self.tag.index
         value, quality = float(snapshot.values[i]), int(snapshot.qualities[i])
         bad = quality == Quality.BAD or math.isnan(value)

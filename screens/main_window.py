@@ -34,6 +34,7 @@ from screens import i18n
 from screens.alarm_history import AlarmHistoryScreen
 from screens.alarm_kpi import AlarmKpiScreen
 from screens.alarms import AlarmScreen
+from screens.config_reload import ConfigReload
 from screens.diagnostics import DiagnosticsScreen
 from screens.faceplate import FaceplateDialog
 from screens.guidance import GuidanceScreen
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.show_screen("overview", record=False)
         self.help = install_help(self)  # "?", Shift+F1 and the header's button
         self.station = install_station(self, idle)  # log in, switch user, log out, idle logout
+        self.config_reload = ConfigReload(self)  # hot reload: screens rebind, Ctrl+Shift+R reloads the file
         self.retranslate_ui()
 
         self.timer = QTimer(self)
@@ -250,7 +252,8 @@ class MainWindow(QMainWindow):
         self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
         self.nav.refit()
         self._devices_key = None
-        for widget in [self.header, self.help, *self.screens.values(), *self.faceplates.values()]:
+        extra = [self.config_reload] if hasattr(self, "config_reload") else []
+        for widget in [self.header, self.help, *self.screens.values(), *self.faceplates.values(), *extra]:
             retranslate = getattr(widget, "retranslate_ui", None)
             if retranslate is not None:
                 retranslate()
@@ -298,7 +301,7 @@ class MainWindow(QMainWindow):
         s.beginGroup(self._group())
         s.setValue("geometry", self.saveGeometry())
         s.setValue("screen", self.current_screen())
-        s.setValue("faceplates", json.dumps([self.control_room.tags[i].name for i in self.faceplates]))
+        s.setValue("faceplates", json.dumps([p.tag.name for p in self.faceplates.values()]))
         s.setValue("trend", json.dumps(self.trends.state()))
         s.setValue("language", i18n.language())
         s.endGroup()

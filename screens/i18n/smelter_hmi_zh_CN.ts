@@ -854,6 +854,16 @@
         <source>Write refused: %s</source>
         <translation>写入被拒绝：%s</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tag missing</source>
+        <translation>位号缺失</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>removed from the configuration</source>
+        <translation>已从组态中删除</translation>
+    </message>
 </context>
 <context>
     <name>FurnaceScreen</name>
@@ -2700,6 +2710,34 @@ Click for the faceplate</source>
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigReload</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reload configuration file</source>
+        <translation>重新加载组态文件</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>The configuration file was applied as revision %d.</source>
+        <translation>组态文件已作为第 %d 版应用。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>The configuration file has not changed.</source>
+        <translation>组态文件没有变化。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>The configuration file was refused; nothing was changed.</source>
+        <translation>组态文件被拒绝，未做任何更改。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Configuration</source>
+        <translation>组态</translation>
     </message>
 </context>
 </TS>
