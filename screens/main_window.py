@@ -45,6 +45,7 @@ from screens.maintenance import MaintenanceScreen
 from screens.navigation import NavigationBar
 from screens.overview import OverviewScreen
 from screens.station import install_station
+from screens.tag_editor import TagEditorScreen
 from screens.tag_overview import TagOverviewScreen
 from screens.trend_data import TrendSetStore
 from screens.trends import TrendScreen
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self.add_screen("handover", HandoverScreen(control_room), self.tr("Shift handover"), "Ctrl+H")
         self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
         self.add_screen("maintenance", MaintenanceScreen(control_room), self.tr("Maintenance"), "Shift+F9")
+        self.add_screen("tag_editor", TagEditorScreen(control_room), self.tr("Tag map"), "Ctrl+E")
 
         central = QWidget()
         central.setObjectName("body")
