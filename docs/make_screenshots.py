@@ -6,7 +6,9 @@ One command regenerates the docs' pictures of both shipped plants (about four mi
 
 (``QT_QPA_PLATFORM=offscreen`` works too.) Without ``--all`` it photographs one plant: the demo, or
 ``--config FILE``; ``--size 1280x800,1920x1080`` chooses the window sizes (these two by default),
-``--out DIR`` the folder (default ``docs/screenshots``). Files are
+``--out DIR`` the folder (default ``docs/screenshots``), ``--screens a,b`` only those screens and
+``--role engineer`` the acting user (default an operator; the tag-map editor: ``--screens tag_editor
+--role engineer``). Files are
 ``<out>/<config file stem>/<W>x<H>/<screen>_<en|zh>.png``, e.g.
 ``docs/screenshots/demo_smelter/1280x800/trends_zh.png``: every screen by its ``--screen`` name (the
 function behind ``hmi-app run --screen NAME --screenshot PNG``), the trends with the plant's first
@@ -77,8 +79,15 @@ def short_cell(config: PlantConfig) -> tuple[str, float] | None:
     return None
 
 
-def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> Iterator[Path]:
-    """Run ``config_path``'s plant and photograph it; yields each file written."""
+def photograph(
+    config_path: Path,
+    sizes: list[tuple[int, int]],
+    out: Path,
+    only: set[str] | None = None,
+    role: Role = Role.OPERATOR,
+) -> Iterator[Path]:
+    """Run ``config_path``'s plant and photograph it (``only`` these screens, as a user of ``role``:
+    the tag-map editor is editable for an engineer); yields each file written."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = load_config(config_path)
     folder = out / config_path.stem
@@ -86,7 +95,7 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
     plant.start()
     runtime = Runtime(plant.config, tempfile.mkdtemp(prefix="hmi-shots-"))
     runtime.start()
-    session = ControlRoomSession.for_user(runtime, "operator", Role.OPERATOR)
+    session = ControlRoomSession.for_user(runtime, role.value, role)
     window = make_main_window(session)
     window.resize(*sizes[0])
     window.show()
@@ -121,7 +130,7 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
             where = folder / f"{width}x{height}"
             for lang, suffix in LANGUAGES:
                 window.set_language(lang)
-                for key in window.screens:
+                for key in [k for k in window.screens if only is None or k in only]:
                     window.show_screen(key)
                     spin(SETTLE_S)
                     if key == "trends":
@@ -132,6 +141,8 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
                         spin(SETTLE_S)
                     if capture(window, where / f"{key}_{suffix}.png", key):
                         yield where / f"{key}_{suffix}.png"
+                if only is not None:
+                    continue  # the help overlay and the faceplate only with every screen
                 window.help.toggle()
                 spin(SETTLE_S)
                 if capture(window, where / f"help_{suffix}.png"):
@@ -158,7 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--all", action="store_true", help="both shipped plants")
     parser.add_argument("--size", default=SIZES, help=f"window sizes WxH, comma-separated (default {SIZES})")
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default {OUT})")
+    parser.add_argument("--screens", help="only these screens, comma-separated (e.g. tag_editor)")
+    parser.add_argument(
+        "--role", default="operator", choices=[r.value for r in Role], help="acting user's role"
+    )
     args = parser.parse_args(argv)
+    only = set(args.screens.split(",")) if args.screens else None
     try:
         sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.size.split(",")]
         if any(len(s) != 2 or min(s) < 200 for s in sizes):
@@ -167,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--size: expected sizes like 1280x800,1920x1080, not {args.size!r}")
     written = 0
     for path in SHIPPED if args.all else (args.config,):
-        for _ in photograph(Path(path), sizes, args.out):  # type: ignore[arg-type]
+        for _ in photograph(Path(path), sizes, args.out, only, Role(args.role)):  # type: ignore[arg-type]
             written += 1
     print(f"{written} screenshots written to {args.out}")
     return 0

@@ -14,8 +14,6 @@ Anyone but an engineer sees the tag map read-only, with the reason on the screen
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,7 +33,7 @@ from hmi_app.config import ConfigError
 from hmi_app.facade import CommandResult, ControlRoom, Snapshot
 from hmi_app.operator_commands import ApplyConfig
 from hmi_app.tagmap.checks import Problem
-from hmi_app.tagmap.csv_io import CSV_ENCODING, read_csv_file, tags_to_csv
+from hmi_app.tagmap.csv_io import export_csv, read_csv_file
 from hmi_app.tagmap.diff import diff_configs
 from hmi_app.tagmap.draft import DraftState, TagMapDraft
 from screens import theme
@@ -358,12 +356,10 @@ class TagEditorScreen(QWidget):
             self.export_csv_file(path)
 
     def export_csv_file(self, path: str) -> None:
+        """The draft (the running tag map while the draft has problems) as CSV, off the GUI thread."""
         config = self.draft.check()[0] or self._room.config
-        text = tags_to_csv(config.tags)
         done = lambda _n: self._show_message(self.tr("Exported to %1").replace("%1", path))  # noqa: E731
-        self.runner.submit(
-            lambda: Path(path).write_text(text, encoding=CSV_ENCODING, newline=""), done, self._show_message
-        )
+        self.runner.submit(lambda: export_csv(config, path), done, self._show_message)
 
     # ---- review and apply -----------------------------------------------------------------------
     def open_review(self) -> ReviewDialog | None:
