@@ -118,7 +118,8 @@ def photograph(
             plant.stop_device(stopped)
         spin(4)
         if forced is not None and forced[2] is not None:
-            session.acknowledge([forced[2]], comment="screenshot")
+            operator = ControlRoomSession.for_user(runtime, "operator", Role.OPERATOR)  # whoever photographs
+            operator.acknowledge([forced[2]], comment="screenshot")
         spin(HISTORY_S)
         writable = next((t for t in runtime.tags if t.writable), runtime.tags[0])
         if runtime.displays.trend_sets:

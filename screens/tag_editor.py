@@ -45,6 +45,7 @@ from screens.worker import BackgroundRunner
 
 KIND = "edit_tag_map"
 PROBLEMS_SHOWN = 4
+SYNC_CHECK_TAGS = 2000  # the whole-map check takes ~20 ms per 100 tags on the 2-core machine
 ORDERS = ("big", "little")
 
 
@@ -67,6 +68,8 @@ class DraftEdit(QUndoCommand):
 class TagEditorScreen(QWidget):
     """Devices, their tags, the edits, the problems, and Review and apply; see the module text."""
 
+    sync_check_tags = SYNC_CHECK_TAGS
+
     def __init__(self, control_room: ControlRoom, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._room = control_room
@@ -74,6 +77,8 @@ class TagEditorScreen(QWidget):
         self.problems: list[Problem] = []
         self.undo_stack = QUndoStack(self)
         self.runner = BackgroundRunner(self, name="tag-editor")
+        self.checker = BackgroundRunner(self, name="tag-map-check")  # big plants: the whole-map check
+        self.checking = False
         self.last_result: CommandResult | None = None
         self.review: ReviewDialog | None = None
 
@@ -196,8 +201,26 @@ class TagEditorScreen(QWidget):
         return self.draft.devices[row] if row < len(self.draft.devices) else {}
 
     def refresh(self) -> None:
-        """Table, device settings, problems and buttons from the draft."""
-        self.problems = self.draft.check()[1]
+        """Table, device settings, problems and buttons from the draft.
+
+        The whole tag map is checked on every edit; on a plant of more than ``SYNC_CHECK_TAGS`` tags
+        (seconds for 20,000) the check runs off the GUI thread and the marks follow when it is done.
+        """
+        if len(self.draft.rows) <= self.sync_check_tags:
+            self.problems = self.draft.check()[1]
+        else:
+            draft, state = self.draft, self.draft.state()
+            self.checking = True
+            self.checker.submit(lambda: draft.check()[1], lambda found: self._checked(state, found))
+        self._show_draft()
+
+    def _checked(self, state: DraftState, problems: list[Problem]) -> None:
+        self.checking = False
+        if state == self.draft.state():  # not outdated by a later edit (whose check follows)
+            self.problems = problems
+            self._show_draft()
+
+    def _show_draft(self) -> None:
         device = self.device()
         name = str(device.get("name", ""))
         rows = [(i, self.draft.rows[i]) for i in self.draft.rows_of(name)]
@@ -223,8 +246,9 @@ class TagEditorScreen(QWidget):
         self.problems_label.setStyleSheet(f"border: 2px solid {theme.SELECTION_FRAME}; padding: 4px;")
 
     def preview(self, index: int, column: str, text: str) -> None:
-        """Check the cell being typed in (every keystroke): the problems as if it were committed."""
-        self.show_problems(self.draft.check_with(index, column, text.strip()))
+        """Check the cell being typed in (every keystroke): that row's problems first, then the rest."""
+        own = self.draft.check_with(index, column, text.strip())
+        self.show_problems(own + [p for p in self.problems if p.tag_index != index])
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         """Shown again after the running config changed elsewhere (a reload): follow it if unedited."""
@@ -254,7 +278,7 @@ class TagEditorScreen(QWidget):
             "add": bool(self.device()), "clone": selected, "delete": selected, "shift": selected,
             "area": selected, "unit": selected, "eng_unit": selected,
             "undo": self.undo_stack.canUndo(), "redo": self.undo_stack.canRedo(), "import": idle,
-            "export": True, "apply": idle and not self.problems,
+            "export": True, "apply": idle and not self.problems and not self.checking,
         }  # fmt: skip
         for key, button in self.buttons.items():
             if key == "export":  # reading is everyone's

@@ -192,3 +192,17 @@ def test_a_refused_apply_is_shown_in_words_and_changes_nothing(qtbot: Any, core:
     assert screen.message_label.text() == (
         "Not applied; nothing was changed: Not allowed: an operator may not edit the tag map."
     )
+
+
+def test_on_a_big_plant_the_whole_map_is_checked_off_the_gui_thread(qtbot: Any, core: Any) -> None:
+    screen = editor(qtbot, core)
+    screen.sync_check_tags = 0  # as on a plant of more than 2,000 tags
+    index = screen.table.draft_index(0)
+    screen.edit("bad", lambda: screen.draft.set_cell(index, "address", "hr:x"))
+    assert not screen.buttons["apply"].isEnabled()  # while the check runs
+    qtbot.waitUntil(lambda: not screen.checking and bool(screen.problems), timeout=10_000)
+    assert [p.field for p in screen.problems] == [f"tags[{index}]({screen.draft.rows[index].name}).address"]
+    assert "is not a Modbus address" in screen.table.item(0, COLUMNS.index("address")).toolTip()
+    screen.undo_stack.undo()
+    qtbot.waitUntil(lambda: not screen.checking and not screen.problems, timeout=10_000)
+    assert screen.buttons["apply"].isEnabled()
