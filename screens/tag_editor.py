@@ -399,9 +399,16 @@ class TagEditorScreen(QWidget):
         return self.review
 
     def apply(self, reason: str) -> None:
-        command = ApplyConfig(self.draft.config_text(), reason, self.draft.renames(), source="editor")
-        room = self._room
-        self.runner.submit(lambda: room.execute(command).result(), self._applied, self._show_message)
+        """Execute ``ApplyConfig`` with the draft's YAML (written off the GUI thread: seconds for a
+        big plant) and show the outcome."""
+        draft, renames, room = TagMapDraft(self.draft.base), self.draft.renames(), self._room
+        draft.restore(self.draft.state())  # a copy: edits made meanwhile are not applied half-way
+
+        def run() -> CommandResult:
+            command = ApplyConfig(draft.config_text(), reason, renames, source="editor")
+            return room.execute(command).result()
+
+        self.runner.submit(run, self._applied, self._show_message)
         self._update_buttons()
 
     def _applied(self, result: CommandResult) -> None:

@@ -110,6 +110,9 @@ class TagTable(QTableWidget):
         finally:
             self.blockSignals(False)
         self.resizeColumnsToContents()
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)  # stretch again: fill the width after the new sizes
+        header.setStretchLastSection(True)
 
     def draft_index(self, table_row: int) -> int:
         item = self.item(table_row, 0)
