@@ -76,7 +76,7 @@ class TagTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(COLUMNS.index("description"), QHeaderView.ResizeMode.Stretch)
         self.setWordWrap(False)
 
     def set_headers(self, labels: list[str]) -> None:
@@ -110,9 +110,9 @@ class TagTable(QTableWidget):
         finally:
             self.blockSignals(False)
         self.resizeColumnsToContents()
-        header = self.horizontalHeader()
-        header.setStretchLastSection(False)  # stretch again: fill the width after the new sizes
-        header.setStretchLastSection(True)
+        description = COLUMNS.index("description")  # the description takes the width that is left
+        self.horizontalHeader().setSectionResizeMode(description, QHeaderView.ResizeMode.Interactive)
+        self.horizontalHeader().setSectionResizeMode(description, QHeaderView.ResizeMode.Stretch)
 
     def draft_index(self, table_row: int) -> int:
         item = self.item(table_row, 0)
