@@ -2039,6 +2039,11 @@ Click for the faceplate</source>
         <source>Shift handover: report of the shift, free text, two signatures, PDF.</source>
         <translation>交接班：本班报告、交班说明、双方签字、PDF。</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Engineers: the tag map of every device - edit, check, import/export CSV, review and apply.</source>
+        <translation>工程师：各设备的位号表——编辑、检查、导入/导出 CSV、审核并应用。</translation>
+    </message>
 </context>
 <context>
     <name>HeaderBar</name>
