@@ -14,6 +14,8 @@ Anyone but an engineer sees the tag map read-only, with the reason on the screen
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -54,15 +56,20 @@ class DraftEdit(QUndoCommand):
 
     def __init__(self, screen: TagEditorScreen, text: str, before: DraftState, after: DraftState) -> None:
         super().__init__(text)
-        self.screen, self.before, self.after = screen, before, after
+        self.screen = weakref.ref(screen)  # the screen owns the stack that owns this: no cycle
+        self.before, self.after = before, after
+
+    def _show(self, state: DraftState) -> None:
+        screen = self.screen()
+        if screen is not None:
+            screen.draft.restore(state)
+            screen.refresh()
 
     def redo(self) -> None:
-        self.screen.draft.restore(self.after)
-        self.screen.refresh()
+        self._show(self.after)
 
     def undo(self) -> None:
-        self.screen.draft.restore(self.before)
-        self.screen.refresh()
+        self._show(self.before)
 
 
 class TagEditorScreen(QWidget):
@@ -87,12 +94,13 @@ class TagEditorScreen(QWidget):
         self.access_label.setFont(theme.font(theme.SMALL_PT))
         self.devices = QListWidget()
         self.devices.setMaximumWidth(260)
-        self.devices.currentRowChanged.connect(lambda _row: self.refresh())
+        self.devices.currentRowChanged.connect(self._device_chosen)
         self.byte_label, self.word_label = QLabel(), QLabel()
         self.byte_combo, self.word_combo = QComboBox(), QComboBox()
-        for combo, name in ((self.byte_combo, "byte_order"), (self.word_combo, "word_order")):
+        for combo in (self.byte_combo, self.word_combo):
             combo.addItems(["", ""])
-            combo.activated.connect(lambda i, n=name: self.set_device_order(n, ORDERS[i]))
+        self.byte_combo.activated.connect(self._byte_order_chosen)
+        self.word_combo.activated.connect(self._word_order_chosen)
         self.table = TagTable(self.preview)
         self.table.itemChanged.connect(self._cell_committed)
         self.table.itemSelectionChanged.connect(self._update_buttons)
@@ -105,8 +113,8 @@ class TagEditorScreen(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         actions = {
             "add": self.add_tag, "clone": self.clone_selected, "delete": self.delete_selected,
-            "shift": self.ask_shift, "area": lambda: self.ask_set("area"),
-            "unit": lambda: self.ask_set("unit"), "eng_unit": lambda: self.ask_set("eng_unit"),
+            "shift": self.ask_shift, "area": self.ask_area, "unit": self.ask_unit,
+            "eng_unit": self.ask_eng_unit,
             "undo": self.undo_stack.undo, "redo": self.undo_stack.redo, "import": self.ask_import,
             "export": self.ask_export, "apply": self.open_review,
         }  # fmt: skip
@@ -349,6 +357,30 @@ class TagEditorScreen(QWidget):
         if ok:
             self.shift_selected(delta)
 
+    # Signals connect to methods, not to lambdas holding ``self``: PySide holds a method weakly, so
+    # the screen is freed with its window (no reference cycle left to the cycle collector).
+    def _device_chosen(self, _row: int) -> None:
+        self.refresh()
+
+    def _byte_order_chosen(self, index: int) -> None:
+        self.set_device_order("byte_order", ORDERS[index])
+
+    def _word_order_chosen(self, index: int) -> None:
+        self.set_device_order("word_order", ORDERS[index])
+
+    def ask_area(self) -> None:
+        self.ask_set("area")
+
+    def ask_unit(self) -> None:
+        self.ask_set("unit")
+
+    def ask_eng_unit(self) -> None:
+        self.ask_set("eng_unit")
+
+    def _review_accepted(self) -> None:
+        if self.review is not None:
+            self.apply(self.review.reason)
+
     def ask_set(self, column: str) -> None:
         label = {"area": self.tr("Area"), "unit": self.tr("Unit"), "eng_unit": self.tr("Eng. unit")}[column]
         text, ok = QInputDialog.getText(self, label, label)
@@ -394,7 +426,7 @@ class TagEditorScreen(QWidget):
             return None
         diff = diff_configs(self._room.config, config, dict(self.draft.renames()))
         self.review = ReviewDialog(diff, self)
-        self.review.accepted.connect(lambda: self.apply(self.review.reason if self.review else ""))
+        self.review.accepted.connect(self._review_accepted)
         self.review.open()
         return self.review
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,7 +40,7 @@ COLUMNS = (
 )
 PROBLEM_BG = QColor(theme.PANEL_BORDER)
 INDEX_ROLE = Qt.ItemDataRole.UserRole  # the draft row index of a table row
-Preview = Callable[[int, str, str], None]
+Preview = Callable[[int, str, str], None]  # a method of the screen (connected, so held weakly)
 
 
 def shown_column(column: str) -> str:
@@ -49,19 +49,22 @@ def shown_column(column: str) -> str:
 
 
 class EditorDelegate(QStyledItemDelegate):
-    """A line edit per cell whose every keystroke is checked (``preview(row, column, text)``)."""
+    """A line edit per cell whose every keystroke is announced: ``typed(row, column, text)``.
 
-    def __init__(self, table: TagTable, preview: Preview) -> None:
-        super().__init__(table)
-        self._table = table
-        self._preview = preview
+    It holds no reference to the table or the screen (a signal, and ``parent()`` when asked), so
+    the screen leaves no reference cycle behind when its window is dropped.
+    """
+
+    typed = Signal(int, str, str)  # draft row index, draft column, the text so far
 
     def createEditor(  # noqa: N802 (Qt override)
         self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QWidget:
         editor = QLineEdit(parent)
-        row, column = self._table.draft_index(index.row()), shown_column(COLUMNS[index.column()])
-        editor.textEdited.connect(lambda text: self._preview(row, column, text))
+        table = self.parent()
+        if isinstance(table, TagTable):
+            row, column = table.draft_index(index.row()), shown_column(COLUMNS[index.column()])
+            editor.textEdited.connect(lambda text: self.typed.emit(row, column, text))
         return editor
 
 
@@ -70,7 +73,9 @@ class TagTable(QTableWidget):
 
     def __init__(self, preview: Preview, parent: QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
-        self.setItemDelegate(EditorDelegate(self, preview))
+        delegate = EditorDelegate(self)
+        delegate.typed.connect(preview)  # a method of the screen: held weakly by the connection
+        self.setItemDelegate(delegate)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.verticalHeader().setVisible(False)

@@ -206,3 +206,21 @@ def test_on_a_big_plant_the_whole_map_is_checked_off_the_gui_thread(qtbot: Any, 
     screen.undo_stack.undo()
     qtbot.waitUntil(lambda: not screen.checking and not screen.problems, timeout=10_000)
     assert screen.buttons["apply"].isEnabled()
+
+
+def test_the_screen_is_freed_when_dropped_without_the_cycle_collector(qtbot: Any, core: Any) -> None:
+    """No reference cycle (a lambda holding the screen, an undo step holding it): the window that
+    owns the screen is freed on the GUI thread, as tests/test_help_overlay.py asks of every window."""
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        screen = TagEditorScreen(session_for(core, "eng", "engineer"))
+        screen.set_device_order("word_order", "little")  # an undo step exists
+        ref = weakref.ref(screen)
+        del screen
+        assert ref() is None
+    finally:
+        gc.enable()
