@@ -156,6 +156,7 @@ class Snapshot:
     hidden_alarms: tuple[Alarm, ...] = ()  # shelved, suppressed by design, out of service
     history_pending: int = 0  # samples waiting to be written to the history database
     history_lost: int = 0  # samples the history database refused for too long (counted, alarmed)
+    layout: int = 0  # the tag map's generation: moves (by 2) when a configuration change renumbers tags
 
 
 class ControlRoom(Protocol):
@@ -194,6 +195,8 @@ class ControlRoom(Protocol):
         """Call ``listener(diff)`` after every applied configuration change (hot reload), on the
         core's command thread: tags, displays and indices may all have changed."""
         ...
+
+    def remove_config_listener(self, listener: Callable[[Any], None]) -> None: ...
 
     can_log_in: bool  # a user store with users exists at this station
 

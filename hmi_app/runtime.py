@@ -36,7 +36,6 @@ from drivers import DeviceDriver, DeviceStatus, Quality, SampleBatch, WriteResul
 from drivers.reasons import explain, show_value
 from historian import Historian
 from hmi_app import handover, hot_reload, storage
-from hmi_app.acquisition import build_drivers
 from hmi_app.alarm_setup import limit_rules
 from hmi_app.audit import AuditTrail
 from hmi_app.config import PlantConfig, StateNames
@@ -119,6 +118,9 @@ class Runtime(ConfigReloading):
         self._config_listeners: list[Callable[[ConfigDiff], None]] = []
         self._layout_lock = threading.RLock()  # held while batches are processed or the layout swaps
         self._reload_lock = threading.Lock()  # one configuration change at a time
+        self.layout = 0  # even: the tag numbering of ``tags``; odd while it changes (see snapshot)
+        self.config_file: Path | None = None  # set by ``hmi-app run``: what a reload reads again
+        self.endpoint_overrides: dict[str, tuple[str, int]] = {}
         with storage.opening(self.data_dir / "alarms.db"):
             self.journal = AlarmJournal(self.data_dir / "alarms.db")
         with storage.opening(self.data_dir / "audit.db"):
@@ -201,23 +203,6 @@ class Runtime(ConfigReloading):
             f"Communication failure: {device.description or device.name}",
         )
 
-    def _build_driver(self, config: PlantConfig, name: str) -> None:
-        """Build (not start) the driver of device ``name``, its batches and statuses keyed as its own."""
-        key = next(self._driver_keys)
-        only = config.model_copy(update={"devices": [config.device(name)]})
-
-        def sink(batch: SampleBatch) -> None:
-            self._batches.put((key, batch))
-
-        def status_sink(status: DeviceStatus) -> None:
-            if self._key_of.get(status.name) == key:  # a stopped driver's last words are not news
-                self._on_status(status)
-
-        for device, driver in build_drivers(only, sink, status_sink).items():
-            self.drivers[device] = driver
-            self._key_of[device] = key
-            self._remaps[key] = None
-
     # ---- life cycle -----------------------------------------------------------------------------
     def start(self) -> None:
         # Issue 10: alarm states come back from the journal before any device or model reports.
@@ -284,32 +269,6 @@ class Runtime(ConfigReloading):
             if len(live) != len(batches):
                 return
 
-    def _current(self, keyed: list[tuple[int, SampleBatch]]) -> list[SampleBatch]:
-        """The batches in the current tag numbering; a stopped driver's late batches are dropped."""
-        out = []
-        for key, batch in keyed:
-            if key not in self._remaps:
-                continue
-            remap = self._remaps[key]
-            current = batch if remap is None else hot_reload.renumbered(batch, remap)
-            if current is not None:
-                out.append(current)
-        return out
-
-    def _drain(self) -> None:
-        """Process every batch queued so far (layout lock held), before the layout changes."""
-        keyed = []
-        while True:
-            try:
-                item = self._batches.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:  # stopping: leave the sentinel for the processing thread
-                self._batches.put(None)
-                break
-            keyed.append(item)
-        self._process(self._current(keyed))
-
     def _process(self, batches: list[SampleBatch]) -> None:
         if not batches:
             return
@@ -366,7 +325,12 @@ class Runtime(ConfigReloading):
         return self._index[name]
 
     def snapshot(self) -> Snapshot:
-        version, values, qualities, timestamps = self.table.copy()
+        while True:  # a seqlock: the table and its numbering are swapped within microseconds
+            layout = self.layout
+            version, values, qualities, timestamps = self.table.copy()
+            if layout % 2 == 0 and layout == self.layout:
+                break
+            time.sleep(0)
         with self._status_lock:
             devices = tuple(
                 self._statuses.get(d.name) or DeviceStatus(d.name, d.protocol) for d in self.config.devices
@@ -384,6 +348,7 @@ class Runtime(ConfigReloading):
             taken_at=time.time(),
             history_pending=self.historian.store.pending,
             history_lost=self.historian.store.dropped,
+            layout=layout,
         )
 
     def quality_reason(self, name: str) -> str:

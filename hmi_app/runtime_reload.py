@@ -9,6 +9,7 @@ Performed on the core's command thread for a session (:class:`~hmi_app.operator_
 from __future__ import annotations
 
 import logging
+import queue
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from drivers import DeviceStatus, SampleBatch
 from hmi_app import hot_reload, storage
+from hmi_app.acquisition import build_drivers
 from hmi_app.config import ConfigError, PlantConfig, load_config, parse_config
 from hmi_app.guidance_service import GuidanceService
 from hmi_app.maintenance_log import MaintenanceDesk
@@ -43,8 +46,8 @@ class ConfigApplied:
 class ConfigReloading:
     """Hot reload, revisions and rollback for the plant core; mixed into ``Runtime``."""
 
-    config_file: Path | None = None  # the file ``hmi-app run --config`` reads again on request
-    endpoint_overrides: dict[str, tuple[str, int]] = {}  # noqa: RUF012  device -> (host, port), --demo
+    config_file: Path | None  # the file ``hmi-app run --config`` reads again on request
+    endpoint_overrides: dict[str, tuple[str, int]]  # device -> (host, port): the demo's virtual plant
 
     # ---- who listens --------------------------------------------------------------------------
     def on_config_changed(self: Runtime, listener: ConfigListener) -> None:
@@ -107,6 +110,50 @@ class ConfigReloading:
             for d in config.devices
         ]
         return config.model_copy(update={"devices": devices})
+
+    # ---- keyed drivers: their batches renumbered to the current tag order ------------------------
+    def _build_driver(self: Runtime, config: PlantConfig, name: str) -> None:
+        """Build (not start) the driver of device ``name``, its batches and statuses keyed as its own."""
+        key = next(self._driver_keys)
+        only = config.model_copy(update={"devices": [config.device(name)]})
+
+        def sink(batch: SampleBatch) -> None:
+            self._batches.put((key, batch))
+
+        def status_sink(status: DeviceStatus) -> None:
+            if self._key_of.get(status.name) == key:  # a stopped driver's last words are not news
+                self._on_status(status)
+
+        for device, driver in build_drivers(only, sink, status_sink).items():
+            self.drivers[device] = driver
+            self._key_of[device] = key
+            self._remaps[key] = None
+
+    def _current(self: Runtime, keyed: list[tuple[int, SampleBatch]]) -> list[SampleBatch]:
+        """The batches in the current tag numbering; a stopped driver's late batches are dropped."""
+        out = []
+        for key, batch in keyed:
+            if key not in self._remaps:
+                continue
+            remap = self._remaps[key]
+            current = batch if remap is None else hot_reload.renumbered(batch, remap)
+            if current is not None:
+                out.append(current)
+        return out
+
+    def _drain(self: Runtime) -> None:
+        """Process every batch queued so far (layout lock held), before the layout changes."""
+        keyed = []
+        while True:
+            try:
+                item = self._batches.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:  # stopping: leave the sentinel for the processing thread
+                self._batches.put(None)
+                break
+            keyed.append(item)
+        self._process(self._current(keyed))
 
     # ---- the change ---------------------------------------------------------------------------
     def apply_config(
@@ -171,12 +218,15 @@ class ConfigReloading:
             for name in plan.start_devices:
                 self._add_comm_alarm(new.device(name))
             self._swap_historian(plan)
-            self.table = hot_reload.remapped_table(self.table, mapping, n)
+            table = hot_reload.remapped_table(self.table, mapping, n)
+            self.layout += 1  # odd: snapshots wait the few microseconds until the numbering is whole
+            self.table = table
+            self._describe(new)
+            self.layout += 1
             self._arrival = hot_reload.remap_array(self._arrival, mapping, n, 0.0)
             self.texts = {
                 int(mapping[i]): t for i, t in self.texts.items() if 0 <= i < mapping.size and mapping[i] >= 0
             }
-            self._describe(new)
             self._stale_after = stale_after(new)
             for name in plan.keep_devices:
                 key = self._key_of.get(name)

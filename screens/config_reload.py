@@ -13,6 +13,7 @@ read its configuration file again - an :class:`~hmi_app.operator_commands.ApplyC
 
 from __future__ import annotations
 
+import weakref
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from hmi_app.facade import Principal
 from hmi_app.operator_commands import ApplyConfig, CommandResult
 from screens.faceplate import FaceplateDialog
 from screens.overview import OverviewScreen
@@ -43,22 +43,23 @@ class ConfigReload(QObject):
     reload_done = Signal(object)  # the CommandResult of a reload asked for here
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+        super().__init__(window)  # the window is reached as parent(): no reference cycle with it
         self.retired: list[QWidget] = []  # replaced screens and faceplates: hidden, never deleted
         self.missing_plates: list[FaceplateDialog] = []
         self.message: QMessageBox | None = None
         self.last_result: CommandResult | None = None
         self.changed.connect(self.rebind, Qt.ConnectionType.QueuedConnection)
         self.reload_done.connect(self._show_result, Qt.ConnectionType.QueuedConnection)
-        window.control_room.on_config_changed(self.changed.emit)
+        window.control_room.on_config_changed(_announcer(self, window.control_room))
         QShortcut(QKeySequence(RELOAD_KEYS), window).activated.connect(self.request_reload)
         menu = window.header.session_menu
         menu.addSeparator()
         self.action = menu.addAction("", self.request_reload)
-        window.control_room.on_principal_changed(self._principal_changed)
         self.retranslate_ui()
         self.apply_permissions()
+
+    def window(self) -> MainWindow:
+        return self.parent()  # type: ignore[return-value]
 
     # ---- reload on request ----------------------------------------------------------------------
     def retranslate_ui(self) -> None:
@@ -68,21 +69,18 @@ class ConfigReload(QObject):
             plate.retranslate_ui()
 
     def apply_permissions(self) -> None:
-        refusal = self.window.control_room.may(RELOAD_KIND)
+        refusal = self.window().control_room.may(RELOAD_KIND)
         self.action.setEnabled(refusal is None)
         self.action.setToolTip("" if refusal is None else explain(refusal))
 
-    def _principal_changed(self, _principal: Principal) -> None:
-        self.apply_permissions()
-
     def request_reload(self) -> Future[CommandResult] | None:
         """Ask the core to apply its configuration file again (None: refused here, said why)."""
-        refusal = self.window.control_room.may(RELOAD_KIND)
+        refusal = self.window().control_room.may(RELOAD_KIND)
         if refusal is not None:
             self._tell(QMessageBox.Icon.Warning, explain(refusal))
             return None
         command = ApplyConfig("", "configuration file reloaded from the control room", source="file")
-        return self.follow(self.window.control_room.execute(command))
+        return self.follow(self.window().control_room.execute(command))
 
     def follow(self, future: Future[CommandResult]) -> Future[CommandResult]:
         """Show the outcome of a reload (this window's, or one asked for by SIGHUP) when it arrives."""
@@ -103,7 +101,7 @@ class ConfigReload(QObject):
 
     def _tell(self, icon: QMessageBox.Icon, text: str, detail: str = "") -> None:
         if self.message is None:
-            self.message = QMessageBox(self.window)
+            self.message = QMessageBox(self.window())
             self.message.setModal(False)
         self.message.setIcon(icon)
         self.message.setWindowTitle(self.tr("Configuration"))
@@ -114,7 +112,9 @@ class ConfigReload(QObject):
     # ---- rebinding --------------------------------------------------------------------------------
     def rebind(self, diff: Any) -> None:
         """Build the tag-map screens again and move or mark the open faceplates (GUI thread)."""
-        window, room = self.window, self.window.control_room
+        window = self.window()
+        room = window.control_room
+        window.layout = room.snapshot().layout  # read before the tags: a newer change rebinds again
         renamed = dict(diff.tags_renamed)
         current = window.current_screen()
         trend_state = window.trends.state()
@@ -144,7 +144,7 @@ class ConfigReload(QObject):
         window.retranslate_ui()
 
     def _replace(self, key: str, widget: QWidget) -> None:
-        window = self.window
+        window = self.window()
         old = window.screens[key]
         was_current = window.stack.currentWidget() is old
         window.stack.insertWidget(window.stack.indexOf(old), widget)
@@ -159,7 +159,7 @@ class ConfigReload(QObject):
             window.stack.setCurrentWidget(widget)
 
     def _rebind_faceplates(self, renamed: dict[str, str]) -> None:
-        window = self.window
+        window = self.window()
         index = {t.name: t.index for t in window.control_room.tags}
         open_plates = list(window.faceplates.values())
         self.retired.extend(window._plate_cache.values())  # built for the old tag order
@@ -179,3 +179,17 @@ class ConfigReload(QObject):
     def _forget(self, plate: FaceplateDialog) -> None:
         if plate in self.missing_plates:
             self.missing_plates.remove(plate)
+
+
+def _announcer(reload: ConfigReload, room: Any) -> Any:
+    """The core's listener: it does not keep the window alive, and leaves once the window is gone."""
+    ref = weakref.ref(reload)
+
+    def announce(diff: Any) -> None:
+        alive = ref()
+        if alive is None:
+            room.remove_config_listener(announce)
+        else:
+            alive.changed.emit(diff)
+
+    return announce

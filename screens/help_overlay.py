@@ -126,6 +126,7 @@ class HelpOverlay(QFrame):
             (" / ".join(HELP_KEYS), tr("Show or hide this help")),
             ("Esc", tr("Close this help or a dialog")),
             (tr("Click on a value"), tr("Its faceplate: value, limits, alarms, trend and setpoint")),
+            ("Ctrl+Shift+R", tr("Reload the configuration file (engineers; also in the user menu)")),
         ]
 
     def retranslate_ui(self) -> None:

@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         if settings is not None and settings.parent() is None:
             settings.setParent(self)  # destroyed with the window, on the GUI thread
         self.last_snapshot: Snapshot | None = None
+        self.layout = control_room.snapshot().layout  # the tag numbering the screens are built on
         self._devices_key: tuple[tuple[str, str], ...] | None = None
         self._labels: dict[str, str] = {}
         self.screens: dict[str, QWidget] = {}
@@ -264,6 +265,8 @@ class MainWindow(QMainWindow):
     def tick(self) -> None:
         """One update: take a snapshot and hand it to the header, the visible screen and faceplates."""
         snapshot = self.control_room.snapshot()
+        if snapshot.layout != self.layout:
+            return  # the tag map changed: the screens are rebuilt (config_reload) before they draw
         self.last_snapshot = snapshot
         self.header.update_snapshot(snapshot)
         self.stack.currentWidget().update_snapshot(snapshot)  # type: ignore[attr-defined]
@@ -288,7 +291,7 @@ class MainWindow(QMainWindow):
         self.save_session()
         self._session_user = principal.name
         self.header.show_principal()
-        for widget in [*self.screens.values(), *self.faceplates.values()]:
+        for widget in [*self.screens.values(), *self.faceplates.values(), self.config_reload]:
             apply = getattr(widget, "apply_permissions", None)
             if apply is not None:
                 apply()

@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from hmi_app.config import DEMO_CONFIG, PlantConfig, parse_config
+from hmi_app.config import DEMO_CONFIG, ConfigError, PlantConfig, parse_config
 
 DEMO_TREE: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
 
 
 def demo_tree() -> dict[str, Any]:
     return copy.deepcopy(DEMO_TREE)
+
+
+def tree_of(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def removable_tags(tree: dict[str, Any], device: str) -> list[str]:
+    """Tags of ``device`` whose removal (with their display entries) leaves a valid configuration."""
+    found = []
+    for t in tree["tags"]:
+        if t["device"] != device:
+            continue
+        trial = copy.deepcopy(tree)
+        remove_tag(trial, t["name"])
+        try:
+            to_config(trial)
+        except ConfigError:
+            continue
+        found.append(t["name"])
+    return found
 
 
 def to_text(tree: dict[str, Any]) -> str:

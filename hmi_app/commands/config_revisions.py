@@ -12,6 +12,7 @@ import argparse
 import json
 import sqlite3
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,15 +20,22 @@ from hmi_app.commands.users import add_data_dir_options, data_dir_of
 from hmi_app.tagmap.revisions import FILE_NAME, RevisionStore
 
 
-def _open(args: argparse.Namespace) -> RevisionStore | None:
+def _reading(args: argparse.Namespace, job: Callable[[RevisionStore], int]) -> int:
+    """Run ``job`` on the data directory's revisions, opened read-only; 2 when they cannot be read."""
     path = data_dir_of(args) / FILE_NAME
     if not path.exists():
-        print(
-            f"{path}: no configuration revisions here (the control room has not run on this data directory)",
-            file=sys.stderr,
-        )
-        return None
-    return RevisionStore(path, read_only=True)
+        print(f"{path}: no configuration revisions here (no control room has run on it)", file=sys.stderr)
+        return 2
+    store = RevisionStore(path, read_only=True)
+    try:
+        return job(store)
+    except KeyError as exc:  # no such revision
+        print(exc.args[0], file=sys.stderr)
+    except sqlite3.Error as exc:
+        print(f"{path}: cannot be read ({exc})", file=sys.stderr)
+    finally:
+        store.close()
+    return 2
 
 
 def _when(ts: float) -> str:
@@ -35,48 +43,30 @@ def _when(ts: float) -> str:
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    store = _open(args)
-    if store is None:
-        return 2
-    try:
+    def listing(store: RevisionStore) -> int:
         revisions = store.list(args.limit)
-    except sqlite3.Error as exc:
-        print(f"{store.path}: cannot be read ({exc})", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
-    if args.json:
-        print(
-            json.dumps(
-                [{**r.row(), "diff": r.diff.to_dict()} for r in revisions], ensure_ascii=False, indent=2
-            )
-        )
+        if args.json:
+            rows = [{**r.row(), "diff": r.diff.to_dict()} for r in revisions]
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+            return 0
+        for r in reversed(revisions):  # oldest first, as a history reads
+            why = f" - {r.reason}" if r.reason else ""
+            print(f"{r.number:>4}  {_when(r.ts)}  {r.user:<12} {r.source:<16} {r.diff.summary()}{why}")
         return 0
-    for r in reversed(revisions):  # oldest first, as a history reads
-        why = f" - {r.reason}" if r.reason else ""
-        print(f"{r.number:>4}  {_when(r.ts)}  {r.user:<12} {r.source:<16} {r.diff.summary()}{why}")
-    return 0
+
+    return _reading(args, listing)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    store = _open(args)
-    if store is None:
-        return 2
-    try:
+    def show(store: RevisionStore) -> int:
         revision = store.get(args.revision)
-    except KeyError as exc:
-        print(exc.args[0], file=sys.stderr)
-        return 2
-    except sqlite3.Error as exc:
-        print(f"{store.path}: cannot be read ({exc})", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
-    if args.diff:
-        print("\n".join(revision.diff.lines()) or "no change")
-    else:
-        sys.stdout.write(revision.config_text)
-    return 0
+        if args.diff:
+            print("\n".join(revision.diff.lines()) or "no change")
+        else:
+            sys.stdout.write(revision.config_text)
+        return 0
+
+    return _reading(args, show)
 
 
 def register(sub: Any) -> None:

@@ -2041,6 +2041,11 @@ Click for the faceplate</source>
     </message>
     <message>
         <location filename="../screens.py" line="0" />
+        <source>Reload the configuration file (engineers; also in the user menu)</source>
+        <translation>重新加载组态文件（工程师；用户菜单中也有）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
         <source>Engineers: the tag map of every device - edit, check, import/export CSV, review and apply.</source>
         <translation>工程师：各设备的位号表——编辑、检查、导入/导出 CSV、审核并应用。</translation>
     </message>
