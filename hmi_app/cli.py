@@ -42,6 +42,7 @@ EXTRA_COMMANDS: list[str] = [
     "hmi_app.commands.serve",
     "hmi_app.commands.probe",
     "hmi_app.commands.config_revisions",
+    "hmi_app.commands.tags",
 ]
 
 

@@ -208,8 +208,8 @@ def format_problem(path: str, root: yaml.Node | None, loc: tuple[Any, ...], msg:
     return f"{where}: {field or '<top level>'}: {msg}"
 
 
-def validation_problem(path: str, root: yaml.Node | None, error: Any, data: Any) -> str:
-    """One pydantic error as ``file:line: field: problem``, in a commissioning engineer's words."""
+def error_location(error: Any) -> tuple[tuple[Any, ...], str]:
+    """One pydantic error as (location in the data, problem in a commissioning engineer's words)."""
     loc = tuple(error["loc"])
     if len(loc) > 2 and loc[0] == "devices" and loc[2] in ("modbus", "s7", "opcua"):
         loc = loc[:2] + loc[3:]  # pydantic puts the discriminator into the location: drop it
@@ -219,6 +219,12 @@ def validation_problem(path: str, root: yaml.Node | None, error: Any, data: Any)
         message = "field required"
     else:
         message = str(error["msg"]).removeprefix("Value error, ")
+    return loc, message
+
+
+def validation_problem(path: str, root: yaml.Node | None, error: Any, data: Any) -> str:
+    """One pydantic error as ``file:line: field: problem``, in a commissioning engineer's words."""
+    loc, message = error_location(error)
     return format_problem(path, root, loc, message, data)
 
 

@@ -18,6 +18,7 @@ from drivers import DeviceStatus, Quality, WriteResult
 from historian import BucketData, HistoryData
 from historian.export import CSV_ENCODING, spreadsheet_text
 from hmi_app.auth import IdlePolicy, LoginResult
+from hmi_app.config import PlantConfig
 from hmi_app.displays import CellMap, Displays, Mimic, OverviewPanel, TrendSet, UnitDisplay, ValueGroup
 from hmi_app.guidance_service import GuidanceView
 from hmi_app.handover import Handover, HandoverBook
@@ -187,6 +188,8 @@ class ControlRoom(Protocol):
         ...
 
     def on_principal_changed(self, listener: Callable[[Principal], None]) -> None: ...
+
+    config: PlantConfig  # the running configuration (frozen): what the tag-map editor edits a copy of
 
     def on_config_changed(self, listener: Callable[[Any], None]) -> None:
         """Call ``listener(diff)`` after every applied configuration change (hot reload), on the

@@ -436,6 +436,7 @@ _READS = frozenset(
         "guidance_decisions",
         "maintenance_notes",
         "snapshot_json",
+        "config",  # the running plant configuration (frozen models): the tag-map editor starts from it
         "config_revisions",
         "on_config_changed",
         "remove_config_listener",

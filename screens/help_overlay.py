@@ -50,6 +50,9 @@ def screen_purposes() -> dict[str, str]:
             "Equipment faults by device: failed communication, bad instruments, analyser faults; "
             "work notes, out of service with expected return."
         ),
+        "tag_editor": tr(
+            "Engineers: the tag map of every device - edit, check, import/export CSV, review and apply."
+        ),
     }
 
 

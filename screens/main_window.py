@@ -46,6 +46,7 @@ from screens.navigation import NavigationBar
 from screens.overview import OverviewScreen
 from screens.probe_view import ProbeView
 from screens.station import install_station
+from screens.tag_editor import TagEditorScreen
 from screens.tag_overview import TagOverviewScreen
 from screens.trend_data import TrendSetStore
 from screens.trends import TrendScreen
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.add_screen("handover", HandoverScreen(control_room), self.tr("Shift handover"), "Ctrl+H")
         self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
         self.add_screen("maintenance", MaintenanceScreen(control_room), self.tr("Maintenance"), "Shift+F9")
+        self.add_screen("tag_editor", TagEditorScreen(control_room), self.tr("Tag map"), "Ctrl+E")
         self.add_screen("probe", ProbeView(control_room), self.tr("Test read"), "Ctrl+T")
 
         central = QWidget()

@@ -11,7 +11,8 @@ items, table and list headers and cells, window titles, menu actions, and every 
 own ``paintEvent`` draws (recorded by wrapping ``QPainter.drawText`` while each screen is grabbed).
 
 The data rule (what may stay Latin): after removing the plant's data strings - tag names, alarm ids,
-device names, engineering units, the acting user's name, and what a device or its protocol library
+device, area and unit names, addresses and data types (the tag-map editor shows them as typed),
+engineering units, the acting user's name, and what a device or its protocol library
 said about a failure (``DeviceStatus.last_error_detail``, quoted after translated words as a user's
 comment would be) - a Latin word is data when it has a single
 letter or a digit (ids, addresses, formulas such as SO2, function keys), when the Chinese texts
@@ -95,6 +96,10 @@ class DataRule:
         strings = {t.name for t in config.tags} | {d.name for d in config.devices} | {user}
         strings |= {user[:k] + "…" for k in range(3, len(user))}  # the header elides a long user name
         strings |= {t.eng_unit for t in config.tags if t.eng_unit}
+        # The tag-map editor shows the config's own identifiers as they are typed: area and unit
+        # names, addresses and data types (a Chinese station's config says "furnace", "hr:100").
+        strings |= {a.name for a in config.areas} | {u.name for a in config.areas for u in a.units}
+        strings |= {t.address for t in config.tags} | {t.data_type.value for t in config.tags}
         for tag in config.tags:
             for key, _spec in tag.limits.all_rules() if tag.limits else ():
                 strings.add(f"{tag.name}.{key}")
@@ -431,3 +436,5 @@ def test_the_data_rule_is_narrow(plant_room: Any) -> None:
     assert rule.english_words("PARTICULATE 80.0") == ["PARTICULATE"]
     assert rule.english_words("停止 OFF") == ["OFF"]
     assert rule.english_words("Limited by 氧气") == ["Limited", "by"]
+    area, address = config.areas[-1].name, config.tags[-1].address
+    assert rule.english_words(f"{area} {address} {config.tags[-1].data_type.value} set by") == ["set", "by"]

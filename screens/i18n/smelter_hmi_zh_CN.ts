@@ -1420,6 +1420,11 @@ Out of service %d</source>
         <source>Test read</source>
         <translation>测试读取</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tag map</source>
+        <translation>位号表</translation>
+    </message>
 </context>
 <context>
     <name>NavigationBar</name>
@@ -2043,6 +2048,11 @@ Click for the faceplate</source>
         <location filename="../screens.py" line="0" />
         <source>Reload the configuration file (engineers; also in the user menu)</source>
         <translation>重新加载组态文件（工程师；用户菜单中也有）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Engineers: the tag map of every device - edit, check, import/export CSV, review and apply.</source>
+        <translation>工程师：各设备的位号表——编辑、检查、导入/导出 CSV、审核并应用。</translation>
     </message>
 </context>
 <context>
@@ -2974,6 +2984,297 @@ Click for the faceplate</source>
         <location filename="../screens.py" line="0" />
         <source>Configuration</source>
         <translation>组态</translation>
+    </message>
+</context>
+<context>
+    <name>TagEditorScreen</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tag map</source>
+        <translation>位号表</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Byte order</source>
+        <translation>字节序</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Word order</source>
+        <translation>字序</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Big-endian</source>
+        <translation>大端（高位在前）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Little-endian</source>
+        <translation>小端（低位在前）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Description</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Area</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Unit</source>
+        <translation>单元</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Data type</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Eng. unit</source>
+        <translation>工程单位</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Range low</source>
+        <translation>量程下限</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Range high</source>
+        <translation>量程上限</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Clone</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Shift addresses…</source>
+        <translation>平移地址…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Set area…</source>
+        <translation>设置区域…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Set unit…</source>
+        <translation>设置单元…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Set eng. unit…</source>
+        <translation>设置工程单位…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Redo</source>
+        <translation>重做</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Import CSV…</source>
+        <translation>导入 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Review and apply…</source>
+        <translation>审核并应用…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>No problems: check-config accepts this tag map.</source>
+        <translation>没有问题：配置检查接受此位号表。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>… and %1 more</source>
+        <translation>…… 另有 %1 条</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>%1 problem(s); the tag map cannot be applied:</source>
+        <translation>%1 个问题；位号表无法应用：</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Read only: %1</source>
+        <translation>只读：%1</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Edit %1</source>
+        <translation>编辑 %1</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Add tag</source>
+        <translation>添加位号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Shift addresses</source>
+        <translation>平移地址</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Set %1</source>
+        <translation>设置 %1</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Shift by (registers or bytes)</source>
+        <translation>平移量（寄存器或字节）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Import CSV</source>
+        <translation>导入 CSV</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Exported to %1</source>
+        <translation>已导出到 %1</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Applied as revision %1.</source>
+        <translation>已应用，修订版 %1。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Not applied; nothing was changed: %1</source>
+        <translation>未应用，未做任何更改：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewDialog</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Review and apply the tag map</source>
+        <translation>审核并应用位号表</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Nothing differs from the running tag map.</source>
+        <translation>与运行中的位号表没有差别。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tags: %1 added, %2 removed, %3 renamed, %4 changed. Devices: %5 changed.</source>
+        <translation>位号：新增 %1，删除 %2，改名 %3，修改 %4。设备：修改 %5。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reason for the change (recorded with the revision)</source>
+        <translation>更改原因（随修订版记录）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>e.g. commissioning of the acid plant analyzers</source>
+        <translation>例如：制酸分析仪调试</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tags added</source>
+        <translation>新增位号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tags removed</source>
+        <translation>删除位号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tags renamed</source>
+        <translation>改名位号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tags changed</source>
+        <translation>修改位号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Devices added</source>
+        <translation>新增设备</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Devices removed</source>
+        <translation>删除设备</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Devices changed</source>
+        <translation>修改设备</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Other sections changed</source>
+        <translation>其他部分有改动</translation>
     </message>
 </context>
 </TS>
