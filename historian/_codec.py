@@ -26,6 +26,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from historian._patch import (
+    NO_PATCHES,
+    PATCHED,
+    Patch,
+    flat_patches,
+    grid_patches,
+    narrow,
+    read_trailer,
+    trailer,
+)
 from historian._types import QUALITY_GOOD, HistoryData
 
 FRAME = 512  # samples per frame: a summary costs 34 bytes and a base 8 per frame; unpacking, per sample
@@ -143,6 +153,15 @@ class ChunkRef:
     data: bytes
     quals: bytes | None
 
+    @property
+    def value_width(self) -> int:
+        """Bits per packed value difference (``width`` without the patched flag)."""
+        return self.width - PATCHED if self.width >= PATCHED else self.width
+
+    def patches(self) -> npt.NDArray[np.int64]:
+        """Positions of the values whose top bit was left out of the packing (ascending)."""
+        return read_trailer(self.data, self.n) if self.width >= PATCHED else NO_PATCHES
+
 
 def encode_chunk(
     ts: npt.NDArray[np.float64],
@@ -159,6 +178,9 @@ def encode_chunk(
     d[starts] = 0
     z = zigzag(d)
     width = width_of(z)
+    patches = NO_PATCHES
+    if width <= MAX_PACKED_WIDTH:
+        width, patches = narrow(z, width, 8 * (2 if n <= 65_536 else 4))
     tb = np.ascontiguousarray(ts, np.float64).view(np.int64)
     dt = np.diff(tb, prepend=tb[:1])
     dt_ref = int(dt[1]) if n > 1 else 0
@@ -185,6 +207,9 @@ def encode_chunk(
     exceptions["i"], exceptions["q"] = odd, quals[odd]
     header = vb[starts].astype("<i8").tobytes()  # per frame: the value base (the time base is t0)
     data = header + pack(tz, twidth) + pack(z, width)
+    if patches.size:
+        data += trailer(patches, n)
+        width += PATCHED
     q_blob = exceptions.tobytes() if odd.size else None
     return ChunkRef(n, frame, width, twidth, dt_ref, q_const, meta.tobytes(), data, q_blob)
 
@@ -225,7 +250,7 @@ def decode_selected(refs: list[ChunkRef], per_chunk: I64, f: I64) -> HistoryData
     c = np.repeat(np.arange(len(refs)), per_chunk)  # chunk of every wanted frame
     start = f * fr[c]
     length = np.minimum(fr[c], n[c] - start)
-    width = np.array([r.width for r in refs], np.int64)
+    width = np.array([r.value_width for r in refs], np.int64)
     twidth = np.array([r.twidth for r in refs], np.int64)
     ts_off = base + 8 * k
     v_off = ts_off + (n * twidth + 7) // 8
@@ -236,7 +261,7 @@ def decode_selected(refs: list[ChunkRef], per_chunk: I64, f: I64) -> HistoryData
     dt_ref = np.array([r.dt_ref for r in refs], np.int64)
     if bool((fr == fr[0]).all()):  # one frame size (always, unless FRAME changed between versions)
         grid = _Grid(int(fr[0]), buf, c, start, length, width, twidth, ts_off, v_off, dt_ref)
-        values = grid.series(v_off, width)
+        values = grid.series(v_off, width, grid_patches(refs, c, f, grid.frame, width))
         values += vbase[:, None]
         times = grid.times(tbase)
         q = np.array([r.q_const for r in refs], np.uint8)[c][:, None].repeat(grid.frame, axis=1)
@@ -250,7 +275,7 @@ def decode_selected(refs: list[ChunkRef], per_chunk: I64, f: I64) -> HistoryData
     j = local_index(length)
     i = np.repeat(start, length) + j
     seg = np.cumsum(length) - length
-    values = _unpack_series(buf, v_off, width, sc, i, seg, length)
+    values = _unpack_series(buf, v_off, width, sc, i, seg, length, flat_patches(refs, sc, i, width))
     values += np.repeat(vbase, length)
     if not twidth.any() and bool((dt_ref == dt_ref[0]).all()):  # regular times: no bits stored
         times = j * dt_ref[0]
@@ -287,18 +312,24 @@ class _Grid:
         self.twidth, self.ts_off, self.dt_ref = twidth, ts_off, dt_ref
         self.j = np.arange(frame, dtype=np.int64)
 
-    def series(self, section: I64, width: I64) -> I64:
-        """Per frame, the running sum of its zig-zag differences (the first is 0 by construction)."""
+    def series(self, section: I64, width: I64, patch: Patch | None = None) -> I64:
+        """Per frame, the running sum of its zig-zag differences (the first is 0 by construction).
+
+        ``patch``: grid positions (rows, columns) whose top bit (``bits``) was left out.
+        """
         c = self.c
         w = _uniform(width[c])
         if isinstance(w, int):
-            if w == 0:
+            if w == 0 and patch is None:
                 return np.zeros((c.shape[0], self.frame), np.int64)
             offsets = (section[c] * 8 + self.start * w)[:, None] + self.j * w
         else:
             offsets = (section[c] * 8 + self.start * w)[:, None] + self.j * w[:, None]
             w = np.broadcast_to(w[:, None], offsets.shape).ravel()
-        d = unzigzag(extract(self.buf, offsets.ravel(), w)).reshape(offsets.shape)
+        z = extract(self.buf, offsets.ravel(), w).reshape(offsets.shape)
+        if patch is not None:
+            z[patch[0], patch[1]] |= patch[2]
+        d = unzigzag(z)
         return np.cumsum(d, axis=1, out=d)
 
     def times(self, tbase: I64) -> I64:
@@ -339,19 +370,30 @@ def _grid_exceptions(refs: list[ChunkRef], c: I64, f: I64, q: npt.NDArray[np.uin
 
 
 def _unpack_series(
-    buf: npt.NDArray[np.uint8], section: I64, width: I64, sc: I64, i: I64, seg: I64, length: I64
+    buf: npt.NDArray[np.uint8],
+    section: I64,
+    width: I64,
+    sc: I64,
+    i: I64,
+    seg: I64,
+    length: I64,
+    patch: tuple[I64, U64] | None = None,
 ) -> I64:
-    """Zig-zag differences of sample ``i`` of chunk ``sc``, summed up per frame."""
+    """Zig-zag differences of sample ``i`` of chunk ``sc``, summed up per frame (``patch``: see
+    :func:`historian._patch.flat_patches`)."""
     w = _uniform(width)
     if isinstance(w, int):
-        if w == 0:
+        if w == 0 and patch is None:
             return np.zeros(i.shape[0], np.int64)
         offsets = i * w
     else:
         w = w[sc]
         offsets = i * w
     offsets += section[sc] * 8
-    return segment_cumsum(unzigzag(extract(buf, offsets, w)), seg, length)
+    z = extract(buf, offsets, w)
+    if patch is not None:
+        z[patch[0]] |= patch[1]
+    return segment_cumsum(unzigzag(z), seg, length)
 
 
 def _qualities(refs: list[ChunkRef], sc: I64, i: I64) -> npt.NDArray[np.uint8]:
