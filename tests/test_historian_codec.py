@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from historian import SampleStore
-from historian._codec import PATCHED, decode_frames, decode_selected, encode_chunk, pack, width_of, zigzag
+from historian._codec import PATCHED, encode_chunk, pack, width_of, zigzag
+from historian._decode import decode_frames, decode_selected
 from historian._patch import narrow
 from historian._wal import decode_flush, encode_flush
 
