@@ -2,9 +2,9 @@
 
 ``PRAGMA user_version`` carries the layout: 1 is the first release's row-per-sample table
 (``tags``, ``samples``), 2 the layout of fragments per tag and flush sealed into uncompressed
-chunks, 3 that of :mod:`historian._sqlite` (WAL rows + compressed chunks) and 4 the current one,
-layout 3 with patched packing (:mod:`historian._patch`): a layout-3 file is read as it is and marked
-4 by the writer, as the layout-3 program would misread the new chunks. Files
+chunks, 3 the current one of :mod:`historian._sqlite` (WAL rows + compressed chunks; patched
+packing, :mod:`historian._patch`, is flagged per chunk and row, so earlier layout-3 files read as
+they are - a program from before it would misread the new chunks: no downgrades). Files
 written before the version was recorded carry 0 and are recognised by their tables. Older layouts
 are converted on opening, tag by tag in bounded memory, in one transaction: a failure (a full
 disk) leaves the file exactly as it was. A file that is not SQLite, or
@@ -24,7 +24,7 @@ import numpy as np
 
 from historian import _sqlite
 from historian._codec import encode_chunk
-from historian._sqlite import SAME_TABLES_SINCE, SCHEMA_VERSION
+from historian._sqlite import SCHEMA_VERSION
 from historian._tail import MAX_TARGET
 from historian._types import HistoryData
 
@@ -83,7 +83,7 @@ def classify(conn: sqlite3.Connection, path: Path) -> str:
         )
     if not tables:
         return "empty"
-    if CURRENT_TABLES <= tables and SAME_TABLES_SINCE <= version <= SCHEMA_VERSION:
+    if CURRENT_TABLES <= tables and version == SCHEMA_VERSION:
         return "current"
     if tables == V2_TABLES and version in (0, 2):
         return "v2"

@@ -1,4 +1,4 @@
-"""SQLite schema, connections and rows of the sample store (layout 4).
+"""SQLite schema, connections and rows of the sample store (layout 3).
 
 * ``wal``: one row per flush holding the points of every tag that flush wrote
   (:mod:`historian._wal`). A flush costs one row whatever the number of tags.
@@ -27,9 +27,9 @@ import numpy.typing as npt
 
 from historian._codec import ChunkRef
 
-SCHEMA_VERSION = 4  # PRAGMA user_version; 1 row per sample, 2 fragments + sealed chunks (_schema)
-# Layout 4 is layout 3 plus patched packing (historian._patch): a layout-3 file is read as it is.
-SAME_TABLES_SINCE = 3
+SCHEMA_VERSION = 3  # PRAGMA user_version; 1 row per sample, 2 fragments + sealed chunks (_schema)
+# Patched packing (historian._patch) is flagged in each chunk and WAL row, so files written before
+# it are read as they are; the layout number stays (the control room's storage check knows it).
 CREATE_TAGS = (
     "CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE, cut_seq INTEGER NOT NULL "
     "DEFAULT 0, last_t INTEGER NOT NULL DEFAULT 0, last_v INTEGER NOT NULL DEFAULT 0)"

@@ -1,5 +1,5 @@
 """The store's lossless encodings: patched bit-packing in chunks and WAL rows, bit for bit, and a
-layout-3 file (packed without patches) read as it is."""
+file written before patching (every difference at the widest width) read as it is."""
 
 from __future__ import annotations
 
@@ -91,14 +91,14 @@ def test_a_wal_row_patches_first_points_and_the_others_bit_for_bit() -> None:
     assert len(blob) < unpatched_bytes  # smaller than packing every difference at the widest
 
 
-def test_a_layout_3_file_is_read_as_it_is_and_marked_4_when_written(tmp_path: Path) -> None:
+def test_a_file_written_before_patching_is_read_as_it_is(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     rng = np.random.default_rng(1)
     vals = walk(rng, 5000)
     store = SampleStore(path, ["A"], buffer_bytes=22_000)  # chunks of 1,024 points
     store.submit(np.zeros(5000, np.int64), T0 + np.arange(5000.0), vals, np.full(5000, 2, np.uint8))
     store.stop()
-    with closing(sqlite3.connect(path)) as conn:  # what layout 3 wrote: the same chunks, unpatched
+    with closing(sqlite3.connect(path)) as conn:  # what was written before: the same chunks, unpatched
         rows = conn.execute("SELECT rowid, n, width, t_start FROM chunks ORDER BY t_start").fetchall()
         assert len(rows) >= 4 and any(width >= PATCHED for _, _, width, _ in rows)
         start = 0
@@ -107,7 +107,6 @@ def test_a_layout_3_file_is_read_as_it_is_and_marked_4_when_written(tmp_path: Pa
             width, data = encode_plain(vals[start : start + n])
             conn.execute("UPDATE chunks SET width = ?, data = ? WHERE rowid = ?", (width, data, rowid))
             start += n
-        conn.execute("PRAGMA user_version=3")
         conn.commit()
     reader = SampleStore(path, ["A"], read_only=True)
     try:
@@ -119,12 +118,10 @@ def test_a_layout_3_file_is_read_as_it_is_and_marked_4_when_written(tmp_path: Pa
         assert same_bits(store.query(0, -math.inf, math.inf).values, vals)
     finally:
         store.stop()
-    with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (4,)
 
 
 def encode_plain(vals: np.ndarray) -> tuple[int, bytes]:
-    """Layout 3's data blob of a regular series: per frame the value base, then every difference at
+    """The data blob before patching, of a regular series: per frame the value base, then every difference at
     the widest width (no time bits)."""
     vb = vals.view(np.int64)
     d = np.diff(vb, prepend=vb[:1])

@@ -94,7 +94,7 @@ def test_a_layout_2_file_is_migrated_on_opening_and_every_sample_comes_back(tmp_
     finally:
         store.stop()
     with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (4,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert tables == {"tags", "chunks", "wal", "snapshot"}
         assert conn.execute("SELECT count(*) FROM snapshot").fetchone() == (0,)

@@ -107,7 +107,7 @@ def test_on_disk_layout_one_wal_row_per_flush_replayed_on_reopening(
     store.flush()
     assert sql(store.path, "PRAGMA journal_mode") == [("wal",)]
     assert sql(store.path, "PRAGMA auto_vacuum") == [(2,)]  # incremental: retention shrinks the file
-    assert sql(store.path, "PRAGMA user_version") == [(4,)]
+    assert sql(store.path, "PRAGMA user_version") == [(3,)]
     assert sql(store.path, "SELECT seq, n FROM wal ORDER BY seq") == [(1, 3), (2, 2)]  # one row per flush
     assert sql(store.path, "SELECT count(*) FROM chunks") == [(0,)]  # no tag has enough points yet
     store.stop()
