@@ -15,8 +15,11 @@ Workload (the issue's):
   second, for ``--runtime-seconds`` (the issue's 30 minutes = 1800): writer CPU share, flush time
   per minute, file bytes per sample over time.
 - a realistic sensor signal: a 16-bit transmitter (0..65535 counts) scaled to 0..1600 degC.
+- migration: a first-release (row-per-sample) file of ``--migration-tags`` x ``--migration-seconds``
+  random-walk samples is opened: time until the store is open (it converts in the background),
+  until the whole history is converted, and a check that every sample came back.
 
-Usage: .venv/bin/python benchmarks/bench_historian_live.py [--runtime-seconds 1800] [--quick]
+Usage: .venv/bin/python benchmarks/bench_historian_live.py [--runtime-seconds 1800] [--skip runtime ...]
 """
 
 from __future__ import annotations
@@ -277,14 +280,52 @@ def sensor(folder: Path, tags: int, seconds: int) -> dict:
     }
 
 
+def migration(folder: Path, tags: int, seconds: int) -> dict:
+    """Open a large first-release file: the store opens at once, the history converts behind it."""
+    path = folder / "layout1.db"
+    rng = np.random.default_rng(13)
+    values = walk(rng, tags, seconds)
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
+        conn.execute(
+            "CREATE TABLE samples(tag_id INTEGER, ts REAL, value REAL, quality INTEGER, "
+            "PRIMARY KEY(tag_id, ts)) WITHOUT ROWID"
+        )
+        conn.executemany("INSERT INTO tags(name) VALUES (?)", [(f"M{i}",) for i in range(tags)])
+        ts = (T0 + np.arange(seconds, dtype=np.float64)).tolist()
+        for i in range(tags):
+            rows = zip([i + 1] * seconds, ts, values[:, i].tolist(), strict=True)
+            conn.executemany("INSERT INTO samples VALUES (?, ?, ?, 2)", rows)
+        conn.commit()
+    size = path.stat().st_size
+    t = time.perf_counter()
+    store = SampleStore(path, [f"M{i}" for i in range(tags)], 0.0)
+    opened = time.perf_counter() - t
+    pending_at_open = store.pending
+    assert store.wait_migrated(3600)
+    converted = time.perf_counter() - t
+    for i in (0, tags - 1):
+        assert np.array_equal(store.query(i, -math.inf, math.inf).values, values[:, i])
+    store.stop()
+    return {
+        "migration_file_mb": round(size / 1e6, 1),
+        "migration_open_s": round(opened, 3),
+        "migration_pending_at_open": pending_at_open,
+        "migration_converted_s": round(converted, 2),
+        "migration_bytes_per_sample_after": round(db_bytes(path)[0] / (tags * seconds), 3),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tags", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=3600)
     parser.add_argument("--runtime-tags", type=int, default=20_000)
     parser.add_argument("--runtime-seconds", type=int, default=120)
+    parser.add_argument("--migration-tags", type=int, default=2000)
+    parser.add_argument("--migration-seconds", type=int, default=1800)
     parser.add_argument(
-        "--skip", nargs="*", default=[], help="sections to skip: ingest queries runtime sensor"
+        "--skip", nargs="*", default=[], help="sections to skip: queries runtime sensor migration"
     )
     args = parser.parse_args()
     result: dict[str, Any] = {"load_before": os.getloadavg()}
@@ -299,6 +340,8 @@ def main() -> int:
             result.update(queries(folder, path, args.tags, values))
         if "sensor" not in args.skip:
             result.update(sensor(folder, 200, args.seconds))
+        if "migration" not in args.skip:
+            result.update(migration(folder, args.migration_tags, args.migration_seconds))
         if "runtime" not in args.skip:
             result.update(runtime_style(folder, args.runtime_tags, args.runtime_seconds))
     result["load_after"] = os.getloadavg()
