@@ -36,7 +36,7 @@ DEFAULT_BACKPRESSURE_S = 30.0
 DEFAULT_MAX_TRANSACTION = 100_000
 # An older file up to this size is converted on opening (about a second); a larger one in the
 # background while the store already writes (historian._migrate).
-DEFAULT_SYNC_MIGRATION_BYTES = 32_000_000
+DEFAULT_SYNC_MIGRATION_BYTES = 8_000_000
 GAP_FACTOR = 2.5  # x the heartbeat: stored points further apart than this mean nothing was recorded
 RETENTION_INTERVAL = 60.0  # seconds between retention passes on the writer thread
 
