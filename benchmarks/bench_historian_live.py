@@ -14,6 +14,8 @@ Workload (the issue's):
   batches of 1,000, wall-clock timestamps) while the historian's own writer thread flushes every
   second, for ``--runtime-seconds`` (the issue's 30 minutes = 1800): writer CPU share, flush time
   per minute, file bytes per sample over time.
+- ``--runtime-sim-seconds``: the same load unpaced with simulated, jittered time stamps - the file's
+  growth over 30 simulated minutes in a few real ones.
 - a realistic sensor signal: a 16-bit transmitter (0..65535 counts) scaled to 0..1600 degC.
 - migration: a first-release (row-per-sample) file of ``--migration-tags`` x ``--migration-seconds``
   random-walk samples is opened: time until the store is open (it converts in the background),
@@ -267,6 +269,31 @@ def runtime_style(folder: Path, tags: int, seconds: int) -> dict:
     }
 
 
+def runtime_simulated(folder: Path, tags: int, seconds: int) -> dict:
+    """The runtime-style load unpaced: the file's bytes per sample at every simulated minute.
+
+    The same writer code as the runtime (``submit`` + ``flush`` every simulated second), 20 device
+    batches per second with their own jittered time stamps (up to 2 ms, as polls land), so 30
+    minutes of file growth take a few minutes instead of 30.
+    """
+    path = folder / "runtime_sim.db"
+    store = SampleStore(path, [f"S{i}" for i in range(tags)], 0.0)
+    rng = np.random.default_rng(5)
+    level = 50.0 + rng.uniform(-10, 10, tags)
+    devices = np.array_split(np.arange(tags), 20)
+    sizes = []
+    for second in range(seconds):
+        level += rng.normal(0, 0.05, tags)
+        for i, dev in enumerate(devices):
+            stamp = T0 + second + 0.0001 * i + rng.uniform(0, 0.002)
+            store.submit(dev, np.full(dev.size, stamp), level[dev], np.full(dev.size, 2, np.uint8))
+        store.flush()
+        if second % 60 == 59:
+            sizes.append(round(db_bytes(path)[0] / ((second + 1) * tags), 2))
+    store.stop()
+    return {"runtime_simulated_seconds": seconds, "runtime_simulated_bytes_per_sample_per_minute": sizes}
+
+
 def sensor(folder: Path, tags: int, seconds: int) -> dict:
     """A 16-bit transmitter scaled to 0..1600 degC: quantised values with a long binary fraction."""
     rng = np.random.default_rng(9)
@@ -334,6 +361,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=3600)
     parser.add_argument("--runtime-tags", type=int, default=20_000)
     parser.add_argument("--runtime-seconds", type=int, default=120)
+    parser.add_argument(
+        "--runtime-sim-seconds", type=int, default=0, help="unpaced runtime-style file growth"
+    )
     parser.add_argument("--migration-tags", type=int, default=2000)
     parser.add_argument("--migration-seconds", type=int, default=1800)
     parser.add_argument(
@@ -354,6 +384,8 @@ def main() -> int:
             result.update(sensor(folder, 200, args.seconds))
         if "migration" not in args.skip:
             result.update(migration(folder, args.migration_tags, args.migration_seconds))
+        if args.runtime_sim_seconds:
+            result.update(runtime_simulated(folder, args.runtime_tags, args.runtime_sim_seconds))
         if "runtime" not in args.skip:
             result.update(runtime_style(folder, args.runtime_tags, args.runtime_seconds))
     result["load_after"] = os.getloadavg()
