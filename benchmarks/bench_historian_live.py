@@ -14,9 +14,14 @@ Workload (the issue's):
   batches of 1,000, wall-clock timestamps) while the historian's own writer thread flushes every
   second, for ``--runtime-seconds`` (the issue's 30 minutes = 1800): writer CPU share, flush time
   per minute, file bytes per sample over time.
+- ``--runtime-sim-seconds``: the same load unpaced with simulated, jittered time stamps - the file's
+  growth over 30 simulated minutes in a few real ones.
 - a realistic sensor signal: a 16-bit transmitter (0..65535 counts) scaled to 0..1600 degC.
+- migration: a first-release (row-per-sample) file of ``--migration-tags`` x ``--migration-seconds``
+  random-walk samples is opened: time until the store is open (it converts in the background),
+  until the whole history is converted, and a check that every sample came back.
 
-Usage: .venv/bin/python benchmarks/bench_historian_live.py [--runtime-seconds 1800] [--quick]
+Usage: .venv/bin/python benchmarks/bench_historian_live.py [--runtime-seconds 1800] [--skip runtime ...]
 """
 
 from __future__ import annotations
@@ -264,6 +269,31 @@ def runtime_style(folder: Path, tags: int, seconds: int) -> dict:
     }
 
 
+def runtime_simulated(folder: Path, tags: int, seconds: int) -> dict:
+    """The runtime-style load unpaced: the file's bytes per sample at every simulated minute.
+
+    The same writer code as the runtime (``submit`` + ``flush`` every simulated second), 20 device
+    batches per second with their own jittered time stamps (up to 2 ms, as polls land), so 30
+    minutes of file growth take a few minutes instead of 30.
+    """
+    path = folder / "runtime_sim.db"
+    store = SampleStore(path, [f"S{i}" for i in range(tags)], 0.0)
+    rng = np.random.default_rng(5)
+    level = 50.0 + rng.uniform(-10, 10, tags)
+    devices = np.array_split(np.arange(tags), 20)
+    sizes = []
+    for second in range(seconds):
+        level += rng.normal(0, 0.05, tags)
+        for i, dev in enumerate(devices):
+            stamp = T0 + second + 0.0001 * i + rng.uniform(0, 0.002)
+            store.submit(dev, np.full(dev.size, stamp), level[dev], np.full(dev.size, 2, np.uint8))
+        store.flush()
+        if second % 60 == 59:
+            sizes.append(round(db_bytes(path)[0] / ((second + 1) * tags), 2))
+    store.stop()
+    return {"runtime_simulated_seconds": seconds, "runtime_simulated_bytes_per_sample_per_minute": sizes}
+
+
 def sensor(folder: Path, tags: int, seconds: int) -> dict:
     """A 16-bit transmitter scaled to 0..1600 degC: quantised values with a long binary fraction."""
     rng = np.random.default_rng(9)
@@ -277,6 +307,54 @@ def sensor(folder: Path, tags: int, seconds: int) -> dict:
     }
 
 
+def migration(folder: Path, tags: int, seconds: int) -> dict:
+    """Open a large first-release file: the store opens at once, the history converts behind it."""
+    path = folder / "layout1.db"
+    rng = np.random.default_rng(13)
+    values = walk(rng, tags, seconds)
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
+        conn.execute(
+            "CREATE TABLE samples(tag_id INTEGER, ts REAL, value REAL, quality INTEGER, "
+            "PRIMARY KEY(tag_id, ts)) WITHOUT ROWID"
+        )
+        conn.executemany("INSERT INTO tags(name) VALUES (?)", [(f"M{i}",) for i in range(tags)])
+        ts = (T0 + np.arange(seconds, dtype=np.float64)).tolist()
+        for i in range(tags):
+            rows = zip([i + 1] * seconds, ts, values[:, i].tolist(), strict=True)
+            conn.executemany("INSERT INTO samples VALUES (?, ?, ?, 2)", rows)
+        conn.commit()
+    size = path.stat().st_size
+    t = time.perf_counter()
+    store = SampleStore(path, [f"M{i}" for i in range(tags)], 0.0)
+    opened = time.perf_counter() - t
+    while store.pending == 0 and not store.wait_migrated(0.01):  # the old points are counted first
+        pass
+    pending_at_start = store.pending
+    assert store.wait_migrated(3600)
+    converted = time.perf_counter() - t
+    for i in (0, tags - 1):
+        assert np.array_equal(store.query(i, -math.inf, math.inf).values, values[:, i])
+    store.stop()
+    return {
+        "migration_file_mb": round(size / 1e6, 1),
+        "migration_open_s": round(opened, 3),
+        "migration_pending_when_counted": pending_at_start,
+        "migration_converted_s": round(converted, 2),
+        # The old table's pages stay in the file as free pages (reused by new samples; no VACUUM).
+        "migration_bytes_per_sample_after_used_pages": round(used_bytes(path) / (tags * seconds), 3),
+    }
+
+
+def used_bytes(path: Path) -> int:
+    """Bytes of the database's pages that are not free."""
+    with closing(sqlite3.connect(path)) as conn:
+        pages, free, size = (
+            conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "freelist_count", "page_size")
+        )
+    return int((pages - free) * size)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tags", type=int, default=2000)
@@ -284,7 +362,12 @@ def main() -> int:
     parser.add_argument("--runtime-tags", type=int, default=20_000)
     parser.add_argument("--runtime-seconds", type=int, default=120)
     parser.add_argument(
-        "--skip", nargs="*", default=[], help="sections to skip: ingest queries runtime sensor"
+        "--runtime-sim-seconds", type=int, default=0, help="unpaced runtime-style file growth"
+    )
+    parser.add_argument("--migration-tags", type=int, default=2000)
+    parser.add_argument("--migration-seconds", type=int, default=1800)
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="sections to skip: queries runtime sensor migration"
     )
     args = parser.parse_args()
     result: dict[str, Any] = {"load_before": os.getloadavg()}
@@ -299,6 +382,10 @@ def main() -> int:
             result.update(queries(folder, path, args.tags, values))
         if "sensor" not in args.skip:
             result.update(sensor(folder, 200, args.seconds))
+        if "migration" not in args.skip:
+            result.update(migration(folder, args.migration_tags, args.migration_seconds))
+        if args.runtime_sim_seconds:
+            result.update(runtime_simulated(folder, args.runtime_tags, args.runtime_sim_seconds))
         if "runtime" not in args.skip:
             result.update(runtime_style(folder, args.runtime_tags, args.runtime_seconds))
     result["load_after"] = os.getloadavg()

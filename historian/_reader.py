@@ -20,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from historian import _readonly, _schema, _sqlite
-from historian._codec import FRAME_DTYPE, decode_frames, decode_selected, frame_meta
+from historian._codec import FRAME_DTYPE, ChunkRef, frame_meta
+from historian._decode import FrameGrid, decode_frames, decode_grid, decode_selected
 from historian._schema import StoreFileError
 from historian._tail import TailBuffers
 from historian._types import Batch, HistoryData
@@ -147,9 +148,23 @@ class StoreReader:
 
     def decode_frames(self, index: FrameIndex, wanted: npt.NDArray[np.bool_]) -> HistoryData:
         """The points of the ``wanted`` frames of ``index``, ascending."""
+        refs, per_chunk, numbers = self._wanted(index, wanted)
+        if not refs:
+            return HistoryData.empty()
+        return decode_selected(refs, per_chunk, numbers)
+
+    def decode_grid(self, index: FrameIndex, wanted: npt.NDArray[np.bool_]) -> FrameGrid | None:
+        """The ``wanted`` frames of ``index`` as a grid (``None``: none left, or of several frame sizes)."""
+        refs, per_chunk, numbers = self._wanted(index, wanted)
+        return decode_grid(refs, per_chunk, numbers) if refs else None
+
+    def _wanted(
+        self, index: FrameIndex, wanted: npt.NDArray[np.bool_]
+    ) -> tuple[list[ChunkRef], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The chunks holding the ``wanted`` frames, how many of them each, and their numbers."""
         picked = np.flatnonzero(wanted)  # frames are in chunk order: grouped by chunk already
         if not picked.size:
-            return HistoryData.empty()
+            return [], np.empty(0, np.int64), np.empty(0, np.int64)
         chunk_of = index.chunk[picked]
         starts = np.flatnonzero(np.r_[True, chunk_of[1:] != chunk_of[:-1]])
         chunks = chunk_of[starts].tolist()
@@ -161,10 +176,7 @@ class StoreReader:
             keep = np.repeat(present, per_chunk)
             picked, per_chunk = picked[keep], per_chunk[present]
             chunks = [c for c, p in zip(chunks, present.tolist(), strict=True) if p]
-        refs = [rows[index.rowids[c]] for c in chunks]
-        if not refs:
-            return HistoryData.empty()
-        return decode_selected(refs, per_chunk, index.number[picked])
+        return [rows[index.rowids[c]] for c in chunks], per_chunk, index.number[picked]
 
     @contextmanager
     def _consistent(self) -> Iterator[TailBuffers]:

@@ -2,10 +2,13 @@
 
 ``PRAGMA user_version`` carries the layout: 1 is the first release's row-per-sample table
 (``tags``, ``samples``), 2 the layout of fragments per tag and flush sealed into uncompressed
-chunks, 3 the current one of :mod:`historian._sqlite` (WAL rows + compressed chunks). Files
+chunks, 3 the current one of :mod:`historian._sqlite` (WAL rows + compressed chunks; patched
+packing, :mod:`historian._patch`, is flagged per chunk and row, so earlier layout-3 files read as
+they are - a program from before it would misread the new chunks: no downgrades). Files
 written before the version was recorded carry 0 and are recognised by their tables. Older layouts
 are converted on opening, tag by tag in bounded memory, in one transaction: a failure (a full
-disk) leaves the file exactly as it was. A file that is not SQLite, or
+disk) leaves the file exactly as it was; a large one is converted in the background
+(:mod:`historian._migrate`), a slice per transaction, resumed after a crash. A file that is not SQLite, or
 whose tables are not ours, must never be written into: the caller decides what to do with it
 (the control room moves it aside and starts afresh; an export refuses it).
 """
@@ -13,6 +16,7 @@ whose tables are not ours, must never be written into: the caller decides what t
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -108,7 +112,7 @@ def inspect(path: Path) -> str:
         conn.close()
 
 
-class _Emitter:
+class Emitter:
     """Re-encodes one tag's points, arriving in batches in time order, as chunks of ``MAX_TARGET``."""
 
     def __init__(self, conn: sqlite3.Connection, tag_id: int) -> None:
@@ -143,7 +147,7 @@ def _convert(
     tag_ids = [r[0] for r in conn.execute(f"SELECT DISTINCT tag_id FROM {table} ORDER BY tag_id")]
     converted = 0
     for tag_id in tag_ids:
-        emitter = _Emitter(conn, int(tag_id))
+        emitter = Emitter(conn, int(tag_id))
         cursor = conn.execute(sql, (tag_id,))
         while rows := cursor.fetchmany(batch):
             emitter.add(to_data(rows))
@@ -153,12 +157,12 @@ def _convert(
     return converted
 
 
-def _v1_rows(rows: list[Any]) -> HistoryData:
+def v1_rows(rows: list[Any]) -> HistoryData:
     ts, vals, quals = zip(*rows, strict=True)
     return HistoryData(np.asarray(ts, np.float64), _floats(vals), np.asarray(quals, np.uint8))
 
 
-def _v2_rows(rows: list[Any]) -> HistoryData:
+def v2_rows(rows: list[Any]) -> HistoryData:
     return HistoryData(*(np.concatenate([np.frombuffer(r[i], t) for r in rows]) for i, t in _V2_BLOBS))
 
 
@@ -168,7 +172,7 @@ _V2_BLOBS = ((0, np.float64), (1, np.float64), (2, np.uint8))
 def migrate_v1(conn: sqlite3.Connection) -> int:
     """Convert the row-per-sample table into chunks, in the caller's transaction; rows converted."""
     sql = "SELECT ts, value, quality FROM samples WHERE tag_id = ? ORDER BY ts"
-    return _convert(conn, "samples", sql, MIGRATE_ROWS, _v1_rows)
+    return _convert(conn, "samples", sql, MIGRATE_ROWS, v1_rows)
 
 
 def migrate_v2(conn: sqlite3.Connection) -> int:
@@ -183,7 +187,7 @@ def migrate_v2(conn: sqlite3.Connection) -> int:
     for statement in _sqlite.SCHEMA:
         conn.execute(statement)
     sql = "SELECT ts, vals, quals FROM chunks_v2 WHERE tag_id = ? ORDER BY t_start"
-    return _convert(conn, "chunks_v2", sql, 64, _v2_rows)
+    return _convert(conn, "chunks_v2", sql, 64, v2_rows)
 
 
 def _add_tag_columns(conn: sqlite3.Connection) -> None:
@@ -193,16 +197,24 @@ def _add_tag_columns(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE tags ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
 
 
-def upgrade(conn: sqlite3.Connection, path: Path) -> None:
+def upgrade(conn: sqlite3.Connection, path: Path, sync_bytes: float = math.inf) -> None:
     """Refuse a file that is not ours; bring an older file of ours to the current layout.
 
     Runs before :func:`historian._sqlite.prepare_writer`, which creates (or confirms) the
-    current tables and records the layout version.
+    current tables and records the layout version. An older file of at most ``sync_bytes`` is
+    converted now, in one transaction; a larger one only gets the current tables and a
+    ``migration`` row, in a moment, and :mod:`historian._migrate` converts its history in the
+    background (the caller starts it when :func:`migrating` says so).
     """
     kind = classify(conn, path)
     if kind not in ("v1", "v2"):
         return
     conn.isolation_level = None
+    size = conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+    if size > sync_bytes:
+        _prepare_background(conn, kind)
+        logger.warning("historian: %s has an older layout; converting its history in the background", path)
+        return
     with _sqlite.transaction(conn):
         _add_tag_columns(conn)
         if kind == "v1":
@@ -218,3 +230,30 @@ def upgrade(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute("VACUUM")
     except sqlite3.OperationalError as exc:
         logger.warning("historian: %s kept its size after conversion (%s)", path, exc)
+
+
+CREATE_MIGRATION = (
+    "CREATE TABLE IF NOT EXISTS migration(source TEXT NOT NULL, tag_id INTEGER NOT NULL, "
+    "after REAL NOT NULL, total INTEGER NOT NULL, done INTEGER NOT NULL)"
+)
+OLD_TABLE = {"v1": "samples", "v2": "chunks_v2"}
+
+
+def _prepare_background(conn: sqlite3.Connection, kind: str) -> None:
+    """The current tables next to the old one and a ``migration`` row saying where conversion is."""
+    with _sqlite.transaction(conn):
+        _add_tag_columns(conn)
+        if kind == "v2":
+            conn.execute("DROP INDEX IF EXISTS chunks_by_tag_end")
+            conn.execute("DROP INDEX IF EXISTS chunks_by_end")
+            conn.execute("ALTER TABLE chunks RENAME TO chunks_v2")
+        for statement in _sqlite.SCHEMA:
+            conn.execute(statement)
+        conn.execute(CREATE_MIGRATION)
+        conn.execute("INSERT INTO migration VALUES (?, -1, -1e308, -1, 0)", (kind,))
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def migrating(conn: sqlite3.Connection) -> bool:
+    """True if the file's older history is still being converted (see :func:`upgrade`)."""
+    return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'migration'").fetchone())

@@ -28,6 +28,8 @@ import numpy.typing as npt
 from historian._codec import ChunkRef
 
 SCHEMA_VERSION = 3  # PRAGMA user_version; 1 row per sample, 2 fragments + sealed chunks (_schema)
+# Patched packing (historian._patch) is flagged in each chunk and WAL row, so files written before
+# it are read as they are; the layout number stays (the control room's storage check knows it).
 CREATE_TAGS = (
     "CREATE TABLE IF NOT EXISTS tags(id INTEGER PRIMARY KEY, name TEXT UNIQUE, cut_seq INTEGER NOT NULL "
     "DEFAULT 0, last_t INTEGER NOT NULL DEFAULT 0, last_v INTEGER NOT NULL DEFAULT 0)"

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from historian._migrate import Migration
 from historian._types import Batch
 
 logger = logging.getLogger("historian.store")
@@ -41,6 +42,7 @@ class WriteState:
     _backpressure_s: float
     _stopped: bool
     _flush_interval: float
+    _migration: Migration | None
 
     @property
     def last_error(self) -> str | None:
@@ -72,8 +74,10 @@ class WriteState:
 
     @property
     def pending(self) -> int:
-        """Samples accepted by the compressor and not yet written (queued or being written)."""
-        return self._pending_count + self._inflight
+        """Samples accepted and not yet written (queued or being written), plus those of an older
+        file's history still being converted in the background."""
+        converting = self._migration.remaining if self._migration is not None else 0
+        return self._pending_count + self._inflight + converting
 
     def _wait_for_room(self) -> None:
         """Back-pressure (``_lock`` held): wait while the queue is over its bound and the writer writes."""

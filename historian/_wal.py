@@ -20,9 +20,13 @@ import zlib
 import numpy as np
 import numpy.typing as npt
 
-from historian._codec import extract, pack, segment_cumsum, unzigzag, width_of, zigzag
+from historian._codec import MAX_PACKED_WIDTH, extract, pack, segment_cumsum, unzigzag, width_of, zigzag
+from historian._patch import narrow
 
 HEADER = struct.Struct("<IBBI")  # samples, value widths (first of a tag / the others), zlib bytes
+COUNT = struct.Struct("<I")
+PATCHED = 0x80  # set in a width: those values' top bit is given back by position (_patch)
+POSITION_BITS = 12  # what a patch position costs in the zlib part, about (differences, compressed)
 I64 = npt.NDArray[np.int64]
 
 
@@ -60,12 +64,34 @@ def encode_flush(
     # pattern when there is none (a new tag): packed apart, so it does not widen all the others.
     rest = np.ones(z.shape[0], np.bool_)
     rest[starts] = False
-    w_first, w_rest = width_of(z[starts]), width_of(z[rest])
+    z_first, z_rest = z[starts], z[rest]
+    w_first, first_patches = _narrowed(z_first)
+    w_rest, rest_patches = _narrowed(z_rest)
     shuffled = dt.astype("<i8").view(np.uint8).reshape(-1, 8).T.tobytes()  # byte planes compress well
     small = np.diff(ids, prepend=0).astype("<i4").tobytes() + shuffled + quals.astype(np.uint8).tobytes()
-    packed = zlib.compress(small, 1)
+    packed = zlib.compress(small + first_patches + rest_patches, 1)
     header = HEADER.pack(ids.size, w_first, w_rest, len(packed))
-    return header + packed + pack(z[starts], w_first) + pack(z[rest], w_rest)
+    return header + packed + pack(z_first, w_first & ~PATCHED) + pack(z_rest, w_rest & ~PATCHED)
+
+
+def _narrowed(z: npt.NDArray[np.uint64]) -> tuple[int, bytes]:
+    """Width (with ``PATCHED`` set if narrowed) and the patch list: count, then position differences."""
+    width = width_of(z)
+    if width > MAX_PACKED_WIDTH:
+        return width, b""
+    narrow_width, positions = narrow(z, width, POSITION_BITS)
+    if not positions.size:
+        return width, b""
+    listed = np.diff(positions, prepend=0).astype("<u4").tobytes()
+    return narrow_width | PATCHED, COUNT.pack(positions.size) + listed
+
+
+def _patched(z: npt.NDArray[np.uint64], width: int, small: bytes, at: int) -> int:
+    """Give the patched values of ``z`` their top bit (list at ``small[at:]``); the list's end."""
+    (count,) = COUNT.unpack_from(small, at)
+    positions = np.cumsum(np.frombuffer(small, "<u4", count, at + COUNT.size).astype(np.int64))
+    z[positions] |= np.uint64(1) << np.uint64(width)
+    return at + COUNT.size + 4 * count
 
 
 def decode_flush(
@@ -76,6 +102,8 @@ def decode_flush(
     The caller moves the bases on to each tag's last point afterwards.
     """
     n, w_first, w_rest, size = HEADER.unpack_from(blob)
+    flags = (w_first & PATCHED, w_rest & PATCHED)
+    w_first, w_rest = w_first & ~PATCHED, w_rest & ~PATCHED
     small = zlib.decompress(blob[HEADER.size : HEADER.size + size])
     ids = np.cumsum(np.frombuffer(small, "<i4", n)).astype(np.int64)
     dt = np.frombuffer(small, np.uint8, 8 * n, 4 * n).reshape(8, n).T.copy().view("<i8").ravel()
@@ -88,9 +116,16 @@ def decode_flush(
     rest = np.ones(n, np.bool_)
     rest[starts] = False
     dv = np.empty(n, np.int64)
-    dv[starts] = unzigzag(extract(buf, np.arange(starts.size, dtype=np.int64) * w_first, w_first))
+    z_first = extract(buf, np.arange(starts.size, dtype=np.int64) * w_first, w_first)
     second = 8 * ((starts.size * w_first + 7) // 8)
-    dv[rest] = unzigzag(extract(buf, second + np.arange(n - starts.size, dtype=np.int64) * w_rest, w_rest))
+    z_rest = extract(buf, second + np.arange(n - starts.size, dtype=np.int64) * w_rest, w_rest)
+    at = 13 * n  # the patch lists follow the qualities
+    if flags[0]:
+        at = _patched(z_first, w_first, small, at)
+    if flags[1]:
+        _patched(z_rest, w_rest, small, at)
+    dv[starts] = unzigzag(z_first)
+    dv[rest] = unzigzag(z_rest)
     dv[starts] += last_v[first]
     values = segment_cumsum(dv, starts, lengths)
     return ids, times.view(np.float64), values.view(np.float64), quals

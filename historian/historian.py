@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from historian._grid_buckets import add_grid, usable
 from historian._reader import FrameIndex
 from historian._types import QUALITY_BAD, BucketData, HistoryData
 from historian.aggregate import BucketAccumulator, bucket_index, interpolate, line_buckets
@@ -251,11 +252,15 @@ class Historian:
         unpack = ~whole | first_in_bucket | last_in_bucket
         whole &= ~unpack
         if unpack.any():
-            data = self._store.decode_frames(index, unpack)
-            ts = data.timestamps
-            lo = np.searchsorted(ts, edges[0], side="left")
-            hi = min(np.searchsorted(ts, t_end, side="right"), np.searchsorted(ts, boundary, side="left"))
-            anchors.append(acc.add_samples(data.select(slice(lo, hi))))
+            grid = self._store.decode_grid(index, unpack)
+            if grid is not None and usable(grid):  # the usual case: no flattening
+                anchors.append(add_grid(acc, grid, min(np.nextafter(t_end, math.inf), boundary)))
+            else:
+                data = self._store.decode_frames(index, unpack)
+                ts = data.timestamps
+                lo = np.searchsorted(ts, edges[0], side="left")
+                hi = min(np.searchsorted(ts, t_end, side="right"), np.searchsorted(ts, boundary, side="left"))
+                anchors.append(acc.add_samples(data.select(slice(lo, hi))))
         w = np.flatnonzero(whole & (meta["n_good"] > 0))
         if w.size:
             k = k0[w]

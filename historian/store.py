@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from historian import _schema, _sqlite, retention
+from historian._migrate import Migration
 from historian._reader import StoreReader
 from historian._state import ErrorListener, WriteState
 from historian._tail import DEFAULT_BUFFER_BYTES
@@ -33,6 +34,9 @@ DEFAULT_BACKPRESSURE_S = 30.0
 # samples, oldest first: when only a little space comes back, history still catches up piece by
 # piece instead of failing all-or-nothing on one transaction larger than the free space.
 DEFAULT_MAX_TRANSACTION = 100_000
+# An older file up to this size is converted on opening (about a second); a larger one in the
+# background while the store already writes (historian._migrate).
+DEFAULT_SYNC_MIGRATION_BYTES = 8_000_000
 GAP_FACTOR = 2.5  # x the heartbeat: stored points further apart than this mean nothing was recorded
 RETENTION_INTERVAL = 60.0  # seconds between retention passes on the writer thread
 
@@ -51,7 +55,9 @@ class SampleStore(WriteState, StoreReader):
     ``max_transaction`` samples, so it catches up even when little space has come back; listeners
     (``add_error_listener``) hear when writing fails and when it recovers. A file that is not a
     history database (damaged, another program's, a newer version's) is never written into; a
-    first-release file is converted to the current layout on opening.
+    file of an older layout is converted on opening, in the background if it is larger than
+    ``sync_migration_bytes`` (its history becomes readable as it is converted; ``pending`` counts
+    what is left, ``wait_migrated`` waits for the end).
 
     ``connect`` replaces the writer's connection factory (for example to open the file with
     ``?mode=ro`` in tests or to tune timeouts); it is called again after every failed write,
@@ -83,6 +89,7 @@ class SampleStore(WriteState, StoreReader):
         max_transaction: int = DEFAULT_MAX_TRANSACTION,
         buffer_bytes: int = DEFAULT_BUFFER_BYTES,
         backpressure_s: float = DEFAULT_BACKPRESSURE_S,
+        sync_migration_bytes: float = DEFAULT_SYNC_MIGRATION_BYTES,
     ) -> None:
         self._path = Path(path)
         self._tag_names = tuple(tag_names)
@@ -107,6 +114,8 @@ class SampleStore(WriteState, StoreReader):
         self._max_pending = int(max_pending)
         self._max_transaction = max(1, int(max_transaction))
         self._connect: Connector = connect or _sqlite.default_connect
+        self._sync_migration_bytes = float(sync_migration_bytes)
+        self._migration: Migration | None = None
 
         self._lock = threading.Lock()  # queue, compressor state, counters
         self._room = threading.Condition(self._lock)  # a flush took the queue: producers may go on
@@ -149,6 +158,10 @@ class SampleStore(WriteState, StoreReader):
         """Database file."""
         return self._path
 
+    def wait_migrated(self, timeout: float | None = None) -> bool:
+        """Wait until an older file's history is converted (True at once if there is none)."""
+        return self._migration is None or self._migration.done.wait(timeout)
+
     @property
     def tag_names(self) -> tuple[str, ...]:
         """Tag names in tag-index order."""
@@ -186,6 +199,8 @@ class SampleStore(WriteState, StoreReader):
         if self._stopped:
             return
         self._stopped = True
+        if self._migration is not None:  # the next opening resumes it
+            self._migration.stop()
         self._stop_event.set()
         self._wake.set()
         if self._thread is not None:
@@ -348,8 +363,11 @@ class SampleStore(WriteState, StoreReader):
         if self._writer is None:
             conn = self._connect(self._path)
             try:
-                _schema.upgrade(conn, self._path)  # refuses a file that is not ours
+                _schema.upgrade(conn, self._path, self._sync_migration_bytes)  # refuses a file not ours
                 self._disk_ids = _sqlite.prepare_writer(conn, self._tag_names)
+                if self._migration is None and _schema.migrating(conn):
+                    self._migration = Migration(self._path, self._connect)
+                    self._migration.start()
                 if not self._flusher.opened:
                     self._flusher.open(conn, self._disk_ids)
                     self._recover_snapshot(conn)
