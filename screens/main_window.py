@@ -53,6 +53,7 @@ from screens.trends import TrendScreen
 from screens.unit import UnitScreen
 
 UPDATE_INTERVAL_MS = 100
+ENGINEERING = "engineering"  # the navigation group of the commissioning screens
 UNIT_KEYS = ("F7", "F8", "F10", "F12", *(f"Ctrl+F{n}" for n in range(1, 13)))
 """Function keys of the unit screens, in the order the plant config lists them (the others are taken)."""
 
@@ -117,8 +118,11 @@ class MainWindow(QMainWindow):
         self.add_screen("handover", HandoverScreen(control_room), self.tr("Shift handover"), "Ctrl+H")
         self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
         self.add_screen("maintenance", MaintenanceScreen(control_room), self.tr("Maintenance"), "Shift+F9")
-        self.add_screen("tag_editor", TagEditorScreen(control_room), self.tr("Tag map"), "Ctrl+E")
-        self.add_screen("probe", ProbeView(control_room), self.tr("Test read"), "Ctrl+T")
+        # Commissioning screens share one menu button ("Engineering"): few people use them.
+        self.add_screen(
+            "tag_editor", TagEditorScreen(control_room), self.tr("Tag map"), "Ctrl+E", ENGINEERING
+        )
+        self.add_screen("probe", ProbeView(control_room), self.tr("Test read"), "Ctrl+T", ENGINEERING)
 
         central = QWidget()
         central.setObjectName("body")
@@ -150,12 +154,15 @@ class MainWindow(QMainWindow):
         self.restore_session()
 
     # --- screens and navigation ------------------------------------------------------------------
-    def add_screen(self, key: str, widget: QWidget, label: str, shortcut: str) -> None:
-        """Register a screen: a navigation button with ``shortcut``, and faceplates from its values."""
+    def add_screen(self, key: str, widget: QWidget, label: str, shortcut: str, group: str = "") -> None:
+        """Register a screen: a navigation button with ``shortcut`` (an item of ``group``'s menu button
+        if given), and faceplates from its values."""
         self.screens[key] = widget
         self._labels[key] = label
         self.stack.addWidget(widget)
-        self.nav.add_entry(key, label, shortcut)
+        self.nav.add_entry(key, label, shortcut, group)
+        if group:
+            self.nav.set_group_label(group, self.tr("Engineering"))
         activated = getattr(widget, "tag_activated", None)
         if activated is not None:
             activated.connect(self.open_faceplate)
@@ -254,6 +261,7 @@ class MainWindow(QMainWindow):
             self.nav.set_label(
                 key, own.get(key) or QCoreApplication.translate("MainWindow", self._labels[key])
             )
+        self.nav.set_group_label(ENGINEERING, self.tr("Engineering"))
         self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
         self.nav.refit()
         self._devices_key = None

@@ -6,8 +6,8 @@ Split from the main window so that both stay small; the main window adds one ent
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtGui import QAction, QFontMetrics, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
 
 from screens import theme
 
@@ -15,6 +15,10 @@ DEVICES_WIDTH = 210
 DEVICES_MIN_WIDTH = 90
 ELIDED_MIN_WIDTH = 48  # a screen button's text is never shortened below this (about three CJK characters)
 BUTTON_PADDING = 18  # left + right padding of a navigation button (theme stylesheet) and its frame
+
+
+def _function_key(shortcut: str) -> bool:
+    return shortcut[:1] == "F" and shortcut[1:].isdigit()
 
 
 class NavigationBar(QWidget):
@@ -33,8 +37,11 @@ class NavigationBar(QWidget):
         super().__init__(parent)
         self.setObjectName("nav")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons: dict[str, QPushButton] = {}  # screen -> its button (a group's, for a grouped one)
         self.shortcuts: dict[str, str] = {}
+        self._items: dict[str, QPushButton] = {}  # button name (screen or group) -> button
+        self._item_keys: dict[str, str] = {}  # button name -> shortcut shown on it
+        self._actions: dict[str, QAction] = {}  # grouped screen -> its menu item
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self._row = QHBoxLayout(self)
@@ -68,33 +75,66 @@ class NavigationBar(QWidget):
         self._compact = False
         self._row.addWidget(self.devices_label)
 
-    def add_entry(self, key: str, label: str, shortcut: str) -> None:
-        """A button for screen ``key`` before the stretch, and its function-key shortcut."""
+    def add_entry(self, key: str, label: str, shortcut: str, group: str = "") -> None:
+        """A button for screen ``key`` before the stretch, and its shortcut; with ``group``, an item in
+        that group's menu button instead (screens few people use share one button: the row stays
+        within 1280 pixels on a plant with many unit screens)."""
+        if shortcut:  # a plant with more unit screens than keys reaches the rest by button
+            # A QShortcut rather than QAbstractButton.setShortcut: the latter animates a click and
+            # switches only 100 ms later, which feels sluggish on a function key.
+            QShortcut(QKeySequence(shortcut), self).activated.connect(
+                lambda k=key: self.screen_selected.emit(k)
+            )
+        self.shortcuts[key] = shortcut
+        if group:
+            button = self._items.get(group) or self._new_button(group, "")
+            menu = button.menu() or QMenu(button)
+            button.setMenu(menu)
+            self._actions[key] = menu.addAction("", lambda k=key: self.screen_selected.emit(k))
+            self.buttons[key] = button
+            self.set_label(key, label)
+            return
+        button = self._new_button(key, shortcut)
+        button.clicked.connect(lambda _checked=False, k=key: self.screen_selected.emit(k))
+        self.buttons[key] = button
+        self.set_label(key, label)
+
+    def _new_button(self, item: str, shortcut: str) -> QPushButton:
         button = QPushButton()
         button.setObjectName("navButton")
         button.setCheckable(True)
         button.setFont(theme.font(theme.SMALL_PT))
-        button.clicked.connect(lambda _checked=False, k=key: self.screen_selected.emit(k))
-        # A QShortcut rather than QAbstractButton.setShortcut: the latter animates a click and switches
-        # only 100 ms later, which feels sluggish on a function key.
-        if shortcut:  # a plant with more unit screens than keys reaches the rest by button
-            QShortcut(QKeySequence(shortcut), self).activated.connect(
-                lambda k=key: self.screen_selected.emit(k)
-            )
         self._group.addButton(button)
-        self.buttons[key] = button
-        self.shortcuts[key] = shortcut
+        self._items[item] = button
+        self._item_keys[item] = shortcut
         self._row.insertWidget(self._stretch_at, button)
         self._stretch_at += 1
-        self.set_label(key, label)
+        return button
 
     def set_label(self, key: str, label: str) -> None:
-        """Button text of screen ``key`` (with its function key where the row has room)."""
-        self._labels[key] = label
-        button, shortcut = self.buttons[key], self.shortcuts[key]
+        """Button text of screen ``key`` (with its shortcut where the row has room), or its menu item."""
+        shortcut = self.shortcuts[key]
+        action = self._actions.get(key)
+        if action is not None:
+            action.setText(f"{label}\t{shortcut}" if shortcut else label)
+            return
+        self._set_item_label(key, label, f"{label} [{shortcut}]" if shortcut else label)
+
+    def set_group_label(self, group: str, label: str) -> None:
+        """Text of a group's menu button (its tool tip lists the screens it holds)."""
+        members = [
+            a.text().replace("\t", " [") + ("]" if "\t" in a.text() else "")
+            for k, a in self._actions.items()
+            if self.buttons[k] is self._items[group]
+        ]
+        self._set_item_label(group, label, "\n".join([label, *members]))
+
+    def _set_item_label(self, item: str, label: str, tooltip: str) -> None:
+        self._labels[item] = label
+        button = self._items[item]
         width = QFontMetrics(button.font()).horizontalAdvance(label)
         button.setMinimumWidth(min(width, ELIDED_MIN_WIDTH) + BUTTON_PADDING)
-        button.setToolTip(f"{label} [{shortcut}]" if shortcut else label)
+        button.setToolTip(tooltip)
         self.refit()
 
     def _room(self) -> int:
@@ -102,19 +142,19 @@ class NavigationBar(QWidget):
         others = sum(
             self._row.itemAt(i).minimumSize().width()
             for i in range(self._row.count())
-            if self._row.itemAt(i).widget() not in self.buttons.values()
+            if self._row.itemAt(i).widget() not in self._items.values()
         )
         return self.width() - others - self._row.spacing() * self._row.count() - 16
 
     def refit(self) -> None:
         """Texts for the current width (after a resize or a language switch): labels with their
         function keys if all fit, else plain labels, else labels shortened alike ("Gas cle…")."""
-        if not self.buttons:
+        if not self._items:
             return
-        metrics = QFontMetrics(next(iter(self.buttons.values())).font())
+        metrics = QFontMetrics(next(iter(self._items.values())).font())
         plain = {k: metrics.horizontalAdvance(label) for k, label in self._labels.items()}
-        keyed = {
-            k: f"{label} [{self.shortcuts[k]}]" if self.shortcuts[k] else label
+        keyed = {  # the function keys on the buttons; longer chords (Ctrl+H) only in the tool tips
+            k: f"{label} [{self._item_keys[k]}]" if _function_key(self._item_keys[k]) else label
             for k, label in self._labels.items()
         }
         room = self._room() + DEVICES_MIN_WIDTH - DEVICES_WIDTH  # the device summary's room comes last
@@ -130,9 +170,9 @@ class NavigationBar(QWidget):
                 for k, label in self._labels.items()
             }
         self._compact = texts is not keyed
-        for key, text in texts.items():
-            if self.buttons[key].text() != text:
-                self.buttons[key].setText(text)
+        for item, text in texts.items():
+            if self._items[item].text() != text:
+                self._items[item].setText(text)
         self._elide_devices()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)

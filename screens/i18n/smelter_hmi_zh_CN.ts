@@ -1425,6 +1425,11 @@ Out of service %d</source>
         <source>Tag map</source>
         <translation>位号表</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Engineering</source>
+        <translation>工程</translation>
+    </message>
 </context>
 <context>
     <name>NavigationBar</name>
