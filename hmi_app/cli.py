@@ -166,6 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     size=args.window_size,
                     language=args.language,
                     idle_logout_s=None if args.demo else args.idle_logout * 60.0 or None,
+                    touch=args.touch,
                 )
             except UnknownScreenError as exc:
                 raise UsageError(str(exc)) from None
@@ -257,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--window-size", type=_window_size, help="window size, e.g. 1280x800")
     run.add_argument("--language", choices=("en", "zh_CN"), help="language of the screens")
+    run.add_argument(
+        "--touch",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="touch mode: 48 px targets, keypad, pick lists, gestures (default: the station's "
+        "setting, [station] touch=true in smelter-hmi.ini)",
+    )
     run.set_defaults(func=cmd_run)
 
     sim = sub.add_parser("sim", help="serve the virtual plant on 127.0.0.1 until stopped")
