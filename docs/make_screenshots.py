@@ -11,6 +11,8 @@ One command regenerates the docs' pictures of both shipped plants (about four mi
 ``docs/screenshots/demo_smelter/1280x800/trends_zh.png``: every screen by its ``--screen`` name (the
 function behind ``hmi-app run --screen NAME --screenshot PNG``), the trends with the plant's first
 configured trend set, ``faceplate`` (a setpoint's faceplate) and ``help`` (the help overlay).
+``--touch`` photographs a touch station instead, into ``<out>/<stem>/touch_<W>x<H>/``, with two more
+pictures: ``keypad`` (the faceplate's setpoint keypad) and ``shelve`` (the shelve reasons' pick list).
 
 The plant runs on its own virtual plant, with a few abnormal conditions forced so that the pictures
 show what operators see when something is wrong: a temperature above its HIHI limit (its HI
@@ -25,8 +27,9 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
@@ -77,8 +80,11 @@ def short_cell(config: PlantConfig) -> tuple[str, float] | None:
     return None
 
 
-def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> Iterator[Path]:
-    """Run ``config_path``'s plant and photograph it; yields each file written."""
+def photograph(
+    config_path: Path, sizes: list[tuple[int, int]], out: Path, *, touch: bool = False
+) -> Iterator[Path]:
+    """Run ``config_path``'s plant and photograph it (as a touch station with ``touch``); yields each
+    file written."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = load_config(config_path)
     folder = out / config_path.stem
@@ -87,7 +93,7 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
     runtime = Runtime(plant.config, tempfile.mkdtemp(prefix="hmi-shots-"))
     runtime.start()
     session = ControlRoomSession.for_user(runtime, "operator", Role.OPERATOR)
-    window = make_main_window(session)
+    window = make_main_window(session, touch=touch)
     window.resize(*sizes[0])
     window.show()
 
@@ -118,7 +124,7 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
             window.trends.show_tag(runtime.tags[0].index)
         for width, height in sizes:
             window.resize(width, height)
-            where = folder / f"{width}x{height}"
+            where = folder / f"{'touch_' if touch else ''}{width}x{height}"
             for lang, suffix in LANGUAGES:
                 window.set_language(lang)
                 for key in window.screens:
@@ -142,6 +148,8 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
                 spin(1.0)
                 if plate.grab().save(str(where / f"faceplate_{suffix}.png")):
                     yield where / f"faceplate_{suffix}.png"
+                if touch:
+                    yield from _touch_dialogs(window, plate, where, suffix, spin)
                 plate.close()
                 spin(0.2)
         window.set_language(i18n.ENGLISH)
@@ -151,6 +159,32 @@ def photograph(config_path: Path, sizes: list[tuple[int, int]], out: Path) -> It
         plant.stop()
 
 
+def _touch_dialogs(
+    window: Any, plate: Any, where: Path, suffix: str, spin: Callable[[float], None]
+) -> Iterator[Path]:
+    """The keypad of the faceplate's setpoint, and the shelve dialog's pick list (touch only)."""
+    if plate.setpoint_box is not None:
+        keypad = window.keypad.open(plate.setpoint_spin)
+        for key in "125.5":
+            keypad.press(key)
+        spin(SETTLE_S)
+        if keypad.grab().save(str(where / f"keypad_{suffix}.png")):
+            yield where / f"keypad_{suffix}.png"
+        keypad.reject()
+    window.show_screen("alarms")
+    spin(SETTLE_S)
+    alarms = window.alarms
+    if alarms.visible_alarm_ids():
+        alarms.table.selectRow(0)
+        dialog = alarms.open_dialog("shelve")
+        spin(SETTLE_S)
+        if dialog is not None and dialog.grab().save(str(where / f"shelve_{suffix}.png")):
+            yield where / f"shelve_{suffix}.png"
+        if dialog is not None:
+            dialog.reject()
+    window.show_screen("overview")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     which = parser.add_mutually_exclusive_group()
@@ -158,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--all", action="store_true", help="both shipped plants")
     parser.add_argument("--size", default=SIZES, help=f"window sizes WxH, comma-separated (default {SIZES})")
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default {OUT})")
+    parser.add_argument("--touch", action="store_true", help="a touch station (folders touch_WxH)")
     args = parser.parse_args(argv)
     try:
         sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.size.split(",")]
@@ -167,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--size: expected sizes like 1280x800,1920x1080, not {args.size!r}")
     written = 0
     for path in SHIPPED if args.all else (args.config,):
-        for _ in photograph(Path(path), sizes, args.out):  # type: ignore[arg-type]
+        for _ in photograph(Path(path), sizes, args.out, touch=args.touch):  # type: ignore[arg-type]
             written += 1
     print(f"{written} screenshots written to {args.out}")
     return 0

@@ -2702,4 +2702,88 @@ Click for the faceplate</source>
         <translation>取消</translation>
     </message>
 </context>
+<context>
+    <name>NumericKeypad</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Enter a value</source>
+        <translation>输入数值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Delete the last digit</source>
+        <translation>删除最后一位</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Change the sign</source>
+        <translation>改变正负号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>From %s to %s</source>
+        <translation>从 %s 到 %s</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Enter a value first.</source>
+        <translation>请先输入数值。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>This field does not take %s.</source>
+        <translation>此输入框不接受 %s。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>At most %d decimals.</source>
+        <translation>最多 %d 位小数。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>%s is above the highest value %s.</source>
+        <translation>%s 高于最大值 %s。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>%s is below the lowest value %s.</source>
+        <translation>%s 低于最小值 %s。</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonPickList</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Other…</source>
+        <translation>其他…</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonPickDialog</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reason (required)</source>
+        <translation>原因（必填）</translation>
+    </message>
+</context>
 </TS>
