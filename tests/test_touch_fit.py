@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
     QLineEdit,
@@ -32,7 +33,7 @@ def _inner(widget: QWidget) -> bool:
 
 
 def small_targets(window: QWidget) -> list[str]:
-    """Visible buttons, inputs and table rows of ``window`` lower than a finger needs."""
+    """Visible buttons, inputs and rows (tables, lists, trees) of ``window`` lower than a finger needs."""
     problems = []
     for widget in window.findChildren(QWidget):
         if not _shown(widget) or not widget.isVisibleTo(window) or _inner(widget):
@@ -40,9 +41,11 @@ def small_targets(window: QWidget) -> list[str]:
         if isinstance(widget, TARGETS) and widget.objectName() != "qt_tableview_cornerbutton":
             if widget.height() < TARGET_PX:
                 problems.append(f"{_name(widget)} is {widget.height()} px high")
-        if isinstance(widget, QTableView) and widget.model() is not None and widget.model().rowCount():
-            if widget.rowHeight(0) < TARGET_PX:
-                problems.append(f"{_name(widget)} has rows {widget.rowHeight(0)} px high")
+        if isinstance(widget, QAbstractItemView) and widget.model() is not None and widget.model().rowCount():
+            first = widget.visualRect(widget.model().index(0, 0))
+            high = widget.rowHeight(0) if isinstance(widget, QTableView) else first.height()
+            if high < TARGET_PX and (isinstance(widget, QTableView) or first.isValid()):
+                problems.append(f"{_name(widget)} has rows {high} px high")
     return problems
 
 

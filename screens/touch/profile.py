@@ -16,7 +16,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     from screens.main_window import MainWindow
@@ -41,8 +48,7 @@ QLineEdit, QComboBox, QAbstractSpinBox {{ min-height: 38px; padding: 4px 8px; }}
 QCheckBox, QRadioButton {{ min-height: {TARGET_PX}px; spacing: {GAP_PX + 2}px; }}
 QCheckBox::indicator, QRadioButton::indicator {{ width: 28px; height: 28px; }}
 QComboBox QAbstractItemView::item {{ min-height: {TARGET_PX}px; }}
-QListView::item, QListWidget::item {{ min-height: {TARGET_PX - 8}px; padding: 4px; }}
-QTreeView::item {{ height: {TARGET_PX}px; }}
+QAbstractItemView::indicator {{ width: 28px; height: 28px; }}
 QTabBar::tab {{ min-height: 38px; padding: 4px 14px; }}
 QScrollBar:vertical {{ width: 28px; }}
 QScrollBar:horizontal {{ height: 28px; }}
@@ -60,12 +66,26 @@ def touch_enabled(widget: QWidget | None) -> bool:
     return False
 
 
+class TallRowDelegate(QStyledItemDelegate):
+    """Qt's own item delegate with rows at least :data:`TARGET_PX` high (lists and trees: a style
+    sheet's ``min-height`` on ``::item`` does not reach their row height)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802 (Qt override)
+        size = super().sizeHint(option, index)
+        size.setHeight(max(size.height(), TARGET_PX))
+        return size
+
+
 def fit_rows(view: QAbstractItemView) -> None:
-    """Rows of ``view`` at least :data:`TARGET_PX` high (a table's rows are its vertical header's)."""
+    """Rows of ``view`` at least :data:`TARGET_PX` high: a table's rows are its vertical header's
+    sections; a list or tree with Qt's plain delegate gets :class:`TallRowDelegate` (a screen's own
+    delegate is left alone)."""
     if isinstance(view, QTableView):
         header = view.verticalHeader()
         header.setMinimumSectionSize(TARGET_PX)
         header.setDefaultSectionSize(max(TARGET_PX, header.defaultSectionSize()))
+    elif type(view.itemDelegate()) is QStyledItemDelegate:
+        view.setItemDelegate(TallRowDelegate(view))
 
 
 def install_touch(window: MainWindow) -> None:
