@@ -176,7 +176,7 @@ def run_gui(
     if size is not None:
         window.resize(*size)
     window.show()
-    log.info("control room shown: %s", window.current_screen())
+    log.info("control room shown: %s%s", window.current_screen(), " (touch station)" if touch else "")
     if screenshot is None and not control_room.principal.logged_in:
         window.station.open_login()
     if screenshot is not None:

@@ -81,8 +81,15 @@ def test_one_finger_pans_and_two_fingers_pinch_the_trend(
     box = vb.mapRectToScene(vb.boundingRect())
     t0, t1 = trends.view_range()
     centre = QPoint(round(box.center().x()), round(box.center().y()))
-    drag(viewport, centre - QPoint(100, 0), centre + QPoint(100, 0))  # to the right: back in time
+    trends.set_live(False)  # paused: a live pull does not repaint while the paints are counted
+    qtbot.waitUntil(lambda: (touch_window.tick(), trends.plot.time_range() == pytest.approx((t0, t1)))[1],
+                    timeout=WAIT_MS)  # fmt: skip
+    paints = trends.plot.paint_count
+    drag(viewport, centre - QPoint(100, 0), centre + QPoint(100, 0), steps=6)  # right: back in time
     p0, p1 = trends.view_range()
+    qtbot.waitUntil(lambda: (touch_window.tick(), trends.plot.time_range() == pytest.approx((p0, p1)))[1],
+                    timeout=WAIT_MS)  # fmt: skip
+    assert 1 <= trends.plot.paint_count - paints <= 6  # at most one paint per step of the finger
     shift = -200 / box.width() * (t1 - t0)
     assert not trends.live
     assert p0 - t0 == pytest.approx(shift, rel=0.05) and p1 - t1 == pytest.approx(shift, rel=0.05)
