@@ -180,13 +180,13 @@ def test_keypad_setpoint_goes_through_the_session_and_out_of_limits_is_refused(
     tap(plate.setpoint_spin)
     keypad = window.keypad.keypad
     assert keypad is not None and keypad.isVisible() and keypad.field is plate.setpoint_spin
+    assert keypad.range_label.text() == "From 80.0 to 200.0"  # the tag's write limits
     _key_in(keypad, "500")
-    assert not keypad.isVisible()
-    assert plate.result_label.text() == "Write refused: 500.0 t/h is above the write limit 200.0 t/h"
-    assert not plate.confirm_button.isVisibleTo(plate)
+    assert keypad.isVisible() and keypad.message.text() == "500 is above the highest value 200.0."
+    assert not plate.confirm_button.isVisibleTo(plate) and plate.setpoint_spin.value() != 500.0
     target = 140.0 if abs(before - 140.0) > 1 else 160.0
-    tap(plate.setpoint_spin)
-    _key_in(window.keypad.keypad, f"{target:.1f}")
+    _key_in(keypad, f"{target:.1f}")
+    assert not keypad.isVisible()
     assert plate.confirm_button.isVisibleTo(plate)
     assert float(room.snapshot().values[room.tag_index(SETPOINT)]) == pytest.approx(before)
     try:

@@ -7,7 +7,8 @@ only what the field can take (no sign where the lowest value is 0 or above, no p
 numbers or PINs) and OK refuses, with the reason in the operator's language, what the field would
 refuse: outside its range, more decimals than it shows, not accepted by its validator. An accepted
 entry is written into the field and, where the screen asked for it with :func:`after_entry`, acted
-on (the faceplate then asks to confirm the write, as after typing and pressing Write).
+on (the faceplate then asks to confirm the write, as after typing and pressing Write). A screen may
+narrow a field's range for the keypad with :func:`entry_limits` (the faceplate: the write limits).
 """
 
 from __future__ import annotations
@@ -34,11 +35,18 @@ from screens import theme
 
 KEY_W, KEY_H = 76, 60
 _ACTION = "_keypad_action"
+_LIMITS = "_keypad_limits"
 
 
 def after_entry(field: QWidget, action: Callable[[], None]) -> None:
     """Call ``action`` after the keypad has written an accepted entry into ``field``."""
     setattr(field, _ACTION, action)
+
+
+def entry_limits(field: QWidget, low: float, high: float) -> None:
+    """The keypad refuses entries outside [low, high] for ``field`` (e.g. a setpoint's write limits,
+    narrower than the spin box's range, which is wide on purpose)."""
+    setattr(field, _LIMITS, (low, high))
 
 
 @dataclass(frozen=True)
@@ -81,11 +89,12 @@ def numeric_field(widget: QObject | None) -> QWidget | None:
 
 
 def spec_of(field: QWidget) -> EntrySpec:
-    """The :class:`EntrySpec` of a numeric field."""
+    """The :class:`EntrySpec` of a numeric field (its :func:`entry_limits` where it has them)."""
+    low, high = getattr(field, _LIMITS, (-math.inf, math.inf))
     if isinstance(field, QDoubleSpinBox):
-        return EntrySpec(field.minimum(), field.maximum(), field.decimals())
+        return EntrySpec(max(low, field.minimum()), min(high, field.maximum()), field.decimals())
     if isinstance(field, QSpinBox):
-        return EntrySpec(field.minimum(), field.maximum(), 0)
+        return EntrySpec(max(low, field.minimum()), min(high, field.maximum()), 0)
     assert isinstance(field, QLineEdit)
     validator = field.validator()
     masked = field.echoMode() != QLineEdit.EchoMode.Normal
