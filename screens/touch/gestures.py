@@ -55,8 +55,7 @@ class TouchGestures(QObject):
     """See the module text. ``long_press_ms`` is the hold that opens a faceplate."""
 
     def __init__(self, window: MainWindow, long_press_ms: int = LONG_PRESS_MS) -> None:
-        super().__init__(window)
-        self.window = window
+        super().__init__(window)  # the window is reached as parent(): no reference cycle with it
         self._start: QPointF | None = None
         self._target: QWidget | None = None
         self._moved = False
@@ -92,10 +91,14 @@ class TouchGestures(QObject):
             return self._released(moved, event.position())
         return False
 
+    def window(self) -> MainWindow:
+        return self.parent()  # type: ignore[return-value]
+
     def _belongs(self, widget: QWidget | None) -> bool:
         """Part of this window or of one of its dialogs (faceplates, login, shelve)."""
+        window = self.window()
         while widget is not None:
-            if widget is self.window:
+            if widget is window:
                 return True
             widget = widget.parentWidget()
         return False
@@ -114,7 +117,7 @@ class TouchGestures(QObject):
         if self._long_fired or (_is_value(target) and not self._moved):
             return True  # the faceplate is open (or a short tap on a value, which opens nothing)
         dx, dy = moved.x(), moved.y()
-        if abs(dx) >= SWIPE_MIN_PX and abs(dx) > 2 * abs(dy) and self.window.stack.isAncestorOf(target):
+        if abs(dx) >= SWIPE_MIN_PX and abs(dx) > 2 * abs(dy) and self.window().stack.isAncestorOf(target):
             self.swipe(-1 if dx > 0 else 1)
             return False
         if not self._moved:
@@ -130,14 +133,14 @@ class TouchGestures(QObject):
     # --- what the gestures do --------------------------------------------------------------------
     def swipe(self, step: int) -> None:
         """The next (``step`` 1) or previous (-1) screen in the navigation bar's order."""
-        keys = list(self.window.screens)
-        i = keys.index(self.window.current_screen()) + step
+        keys = list(self.window().screens)
+        i = keys.index(self.window().current_screen()) + step
         if 0 <= i < len(keys):
-            self.window.show_screen(keys[i])
+            self.window().show_screen(keys[i])
 
     def tapped(self, widget: QWidget, at: QPointF) -> None:
         """A tap: the keypad on a numeric field, the pick list on a reason field, an alarm's trend."""
-        if self.window.keypad.tapped(widget):  # type: ignore[attr-defined]
+        if self.window().keypad.tapped(widget):  # type: ignore[attr-defined]
             return
         if isinstance(widget, QLineEdit) and widget.isEnabled():
             reasons = reasons_of(widget)
@@ -145,7 +148,7 @@ class TouchGestures(QObject):
                 self.reason_dialog = ReasonPickDialog(widget, reasons)
                 self.reason_dialog.show()
                 return
-        alarms = self.window.alarms
+        alarms = self.window().alarms
         if widget is alarms.table.viewport():
             index = alarms.table.indexAt(at.toPoint())
             if index.isValid():

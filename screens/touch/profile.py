@@ -45,6 +45,9 @@ QPushButton {{ min-height: 38px; padding: 4px 14px; }}
 QPushButton#navButton, QPushButton#navArrow {{ min-height: 38px; padding: 4px 6px; }}
 QToolButton {{ min-height: 38px; padding: 4px 8px; }}
 QLineEdit, QComboBox, QAbstractSpinBox {{ min-height: 38px; padding: 4px 8px; }}
+QComboBox::drop-down {{ width: 36px; }}
+QDateTimeEdit::drop-down {{ width: 40px; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 32px; }}
 QCheckBox, QRadioButton {{ min-height: {TARGET_PX}px; spacing: {GAP_PX + 2}px; }}
 QCheckBox::indicator, QRadioButton::indicator {{ width: 28px; height: 28px; }}
 QComboBox QAbstractItemView::item {{ min-height: {TARGET_PX}px; }}
