@@ -418,7 +418,7 @@ def test_the_data_rule_is_narrow(plant_room: Any) -> None:
 
 def test_touch_keypad_and_pick_lists_are_chinese(qtbot: Any, plant_room: Any, inspector: Inspector) -> None:
     """A touch station in Chinese: the shelve and out-of-service pick lists, the maintenance screen's
-    reason pick list and the setpoint keypad (with its refusal) carry no English."""
+    reason pick list, the setpoint keypad (with its refusal) and the help's gestures carry no English."""
     from hmi_app.gui import make_main_window
     from screens import i18n
     from screens.touch.reason_pick import ReasonPickDialog, reasons_of
@@ -458,6 +458,10 @@ def test_touch_keypad_and_pick_lists_are_chinese(qtbot: Any, plant_room: Any, in
         inspector.look("touch keypad", keypad, painted=False)
         keypad.reject()
         plate.close()
+        w.help.toggle()  # with the gestures of a touch station
+        assert "长按" in w.help.text.text()
+        inspector.look("touch help overlay", w.help, painted=False)
+        w.help.toggle()
     finally:
         w.set_language(i18n.ENGLISH)
         w.close()

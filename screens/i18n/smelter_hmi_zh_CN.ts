@@ -2024,6 +2024,56 @@ Click for the faceplate</source>
         <source>Shift handover: report of the shift, free text, two signatures, PDF.</source>
         <translation>交接班：本班报告、交班说明、双方签字、PDF。</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Swipe left / right</source>
+        <translation>左右滑动</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Next / previous screen</source>
+        <translation>下一个 / 上一个画面</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Long-press a value</source>
+        <translation>长按数值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Its faceplate (a short tap opens nothing)</source>
+        <translation>打开其面板（轻触不打开）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tap an alarm</source>
+        <translation>轻触报警</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Its trend</source>
+        <translation>打开其趋势</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Drag / pinch a trend</source>
+        <translation>拖动 / 双指缩放趋势</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Move / zoom its time range</source>
+        <translation>移动 / 缩放时间范围</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tap a number field</source>
+        <translation>轻触数字输入框</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>The keypad</source>
+        <translation>弹出数字键盘</translation>
+    </message>
 </context>
 <context>
     <name>HeaderBar</name>

@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
+    QFormLayout,
+    QGridLayout,
+    QLayout,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -91,6 +95,19 @@ def fit_rows(view: QAbstractItemView) -> None:
         view.setItemDelegate(TallRowDelegate(view))
 
 
+def space_targets(window: QWidget) -> None:
+    """At least :data:`GAP_PX` between neighbours in every layout of ``window`` (gloved fingers).
+
+    Layouts of zero spacing are left so: they join parts on purpose (header, navigation, body)."""
+    for layout in window.findChildren(QLayout):
+        if isinstance(layout, QBoxLayout | QFormLayout | QGridLayout) and layout.spacing() > 0:
+            if isinstance(layout, QGridLayout | QFormLayout):
+                layout.setHorizontalSpacing(max(GAP_PX, layout.horizontalSpacing()))
+                layout.setVerticalSpacing(max(GAP_PX, layout.verticalSpacing()))
+            else:
+                layout.setSpacing(max(GAP_PX, layout.spacing()))
+
+
 def install_touch(window: MainWindow) -> None:
     """Make ``window`` a touch station: the profile's sizes, the keypad, pick lists and gestures."""
     from screens.touch.gestures import install_gestures
@@ -100,5 +117,6 @@ def install_touch(window: MainWindow) -> None:
     window.setStyleSheet(touch_stylesheet())
     for view in window.findChildren(QAbstractItemView):
         fit_rows(view)
+    space_targets(window)
     window.keypad = KeypadLauncher(window)  # type: ignore[attr-defined]
     window.gestures = install_gestures(window)  # type: ignore[attr-defined]
