@@ -13,6 +13,8 @@ One command regenerates the docs' pictures of both shipped plants (about four mi
 ``docs/screenshots/demo_smelter/1280x800/trends_zh.png``: every screen by its ``--screen`` name (the
 function behind ``hmi-app run --screen NAME --screenshot PNG``), the trends with the plant's first
 configured trend set, ``faceplate`` (a setpoint's faceplate) and ``help`` (the help overlay).
+``--touch`` photographs a touch station instead, into ``<out>/<stem>/touch_<W>x<H>/``, with two more
+pictures: ``keypad`` (the faceplate's setpoint keypad) and ``shelve`` (the shelve reasons' pick list).
 
 The plant runs on its own virtual plant, with a few abnormal conditions forced so that the pictures
 show what operators see when something is wrong: a temperature above its HIHI limit (its HI
@@ -27,7 +29,7 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -103,9 +105,12 @@ def photograph(
     out: Path,
     only: set[str] | None = None,
     role: Role = Role.OPERATOR,
+    *,
+    touch: bool = False,
 ) -> Iterator[Path]:
     """Run ``config_path``'s plant and photograph it (``only`` these screens, as a user of ``role``:
-    the tag-map editor is editable for an engineer); yields each file written."""
+    the tag-map editor is editable for an engineer; as a touch station with ``touch``); yields each
+    file written."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = load_config(config_path)
     folder = out / config_path.stem
@@ -114,7 +119,7 @@ def photograph(
     runtime = Runtime(plant.config, tempfile.mkdtemp(prefix="hmi-shots-"))
     runtime.start()
     session = ControlRoomSession.for_user(runtime, role.value, role)
-    window = make_main_window(session)
+    window = make_main_window(session, touch=touch)
     window.resize(*sizes[0])
     window.show()
 
@@ -146,7 +151,7 @@ def photograph(
             window.trends.show_tag(runtime.tags[0].index)
         for width, height in sizes:
             window.resize(width, height)
-            where = folder / f"{width}x{height}"
+            where = folder / f"{'touch_' if touch else ''}{width}x{height}"
             for lang, suffix in LANGUAGES:
                 window.set_language(lang)
                 for key in [k for k in window.screens if only is None or k in only]:
@@ -175,6 +180,8 @@ def photograph(
                 spin(1.0)
                 if plate.grab().save(str(where / f"faceplate_{suffix}.png")):
                     yield where / f"faceplate_{suffix}.png"
+                if touch:
+                    yield from _touch_dialogs(window, plate, where, suffix, spin)
                 plate.close()
                 spin(0.2)
         window.set_language(i18n.ENGLISH)
@@ -182,6 +189,32 @@ def photograph(
         window.close()
         runtime.stop()
         plant.stop()
+
+
+def _touch_dialogs(
+    window: Any, plate: Any, where: Path, suffix: str, spin: Callable[[float], None]
+) -> Iterator[Path]:
+    """The keypad of the faceplate's setpoint, and the shelve dialog's pick list (touch only)."""
+    if plate.setpoint_box is not None:
+        keypad = window.keypad.open(plate.setpoint_spin)
+        for key in "125.5":
+            keypad.press(key)
+        spin(SETTLE_S)
+        if keypad.grab().save(str(where / f"keypad_{suffix}.png")):
+            yield where / f"keypad_{suffix}.png"
+        keypad.reject()
+    window.show_screen("alarms")
+    spin(SETTLE_S)
+    alarms = window.alarms
+    if alarms.visible_alarm_ids():
+        alarms.table.selectRow(0)
+        dialog = alarms.open_dialog("shelve")
+        spin(SETTLE_S)
+        if dialog is not None and dialog.grab().save(str(where / f"shelve_{suffix}.png")):
+            yield where / f"shelve_{suffix}.png"
+        if dialog is not None:
+            dialog.reject()
+    window.show_screen("overview")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--role", default="operator", choices=[r.value for r in Role], help="acting user's role"
     )
+    parser.add_argument("--touch", action="store_true", help="a touch station (folders touch_WxH)")
     args = parser.parse_args(argv)
     only = set(args.screens.split(",")) if args.screens else None
     try:
@@ -205,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--size: expected sizes like 1280x800,1920x1080, not {args.size!r}")
     written = 0
     for path in SHIPPED if args.all else (args.config,):
-        for _ in photograph(Path(path), sizes, args.out, only, Role(args.role)):  # type: ignore[arg-type]
+        for _ in photograph(Path(path), sizes, args.out, only, Role(args.role), touch=args.touch):  # type: ignore[arg-type]
             written += 1
     print(f"{written} screenshots written to {args.out}")
     return 0

@@ -214,6 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                         language=args.language,
                         idle_logout_s=None if args.demo else args.idle_logout * 60.0 or None,
                         on_hangup=_reload_on_hangup(runtime),
+                        touch=args.touch,
                     )
                 except UnknownScreenError as exc:
                     raise UsageError(str(exc)) from None
@@ -365,6 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DSN",
         help="forward the history to this plant-wide PostgreSQL database (store-and-forward), "
         "e.g. 'host=db1 dbname=plant user=hmi'",
+    )
+    run.add_argument(
+        "--touch",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="touch mode: 48 px targets, keypad, pick lists, gestures (default: the station's "
+        "setting, [station] touch=true in smelter-hmi.ini)",
     )
     run.set_defaults(func=cmd_run)
 

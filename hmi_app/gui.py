@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 from hmi_app.facade import ControlRoom, IdlePolicy
 from screens import theme
 from screens.main_window import MainWindow
+from screens.touch.profile import install_touch
 
 DEFAULT_SIZE = (1600, 1000)
 log = logging.getLogger(__name__)
@@ -61,16 +62,28 @@ def user_settings(path: str | Path | None = None) -> QSettings:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
+def touch_setting(settings: QSettings) -> bool:
+    """The station's own choice of touch mode: ``[station]`` ``touch=true`` in its settings file."""
+    return str(settings.value("station/touch", "false")).strip().lower() in ("true", "1", "yes", "on")
+
+
 def make_main_window(
-    control_room: ControlRoom, settings: QSettings | None = None, *, idle: IdlePolicy | None = None
+    control_room: ControlRoom,
+    settings: QSettings | None = None,
+    *,
+    idle: IdlePolicy | None = None,
+    touch: bool = False,
 ) -> MainWindow:
     """A styled, not yet shown main window on ``control_room`` (for tests and embedding).
 
     Without ``settings`` nothing is remembered between sessions (tests); with them, per user. With
-    ``idle`` the station logs out to view-only after that much time without input.
+    ``idle`` the station logs out to view-only after that much time without input; with ``touch`` it
+    is a touch station (48 px targets, keypad, pick lists, gestures: :mod:`screens.touch`).
     """
     _application()
     window = MainWindow(control_room, settings=settings, idle=idle)
+    if touch:
+        install_touch(window)
     if not window.geometry_restored:
         window.resize(*DEFAULT_SIZE)
     return window
@@ -148,6 +161,7 @@ def run_gui(
     language: str | None = None,
     idle_logout_s: float | None = None,
     on_hangup: Callable[[], Future[Any]] | None = None,
+    touch: bool | None = None,
 ) -> int:
     """Show the control room and run the Qt event loop until the window closes; returns the exit code.
 
@@ -156,11 +170,17 @@ def run_gui(
     after ``screenshot_after_s`` seconds, then the application quits (no session is read or saved).
     A station nobody is logged in at asks for a login first (the plant stays visible behind it);
     ``idle_logout_s`` logs the user out to view-only after that long without input. ``on_hangup`` is
-    called on SIGHUP (the configuration file reloaded); the window shows its outcome.
+    called on SIGHUP (the configuration file reloaded); the window shows its outcome. ``touch`` True or
+    False overrides the station's setting (:func:`touch_setting`) for touch mode.
     """
     app = _application()
     idle = IdlePolicy(idle_logout_s) if idle_logout_s else None
-    window = make_main_window(control_room, None if screenshot is not None else user_settings(), idle=idle)
+    settings = user_settings()
+    if touch is None:
+        touch = touch_setting(settings)
+    window = make_main_window(
+        control_room, None if screenshot is not None else settings, idle=idle, touch=touch
+    )
     if language is not None:
         window.set_language(language)
     if screen is not None:
@@ -168,7 +188,7 @@ def run_gui(
     if size is not None:
         window.resize(*size)
     window.show()
-    log.info("control room shown: %s", window.current_screen())
+    log.info("control room shown: %s%s", window.current_screen(), " (touch station)" if touch else "")
     if screenshot is None and not control_room.principal.logged_in:
         window.station.open_login()
     if screenshot is not None:

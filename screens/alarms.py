@@ -1,10 +1,10 @@
 """Alarm summary: every alarm not in NORMAL, sortable and filterable, with the operator's alarm actions.
 
 Acknowledge (selection or page), shelve with duration and reason, take out of service, return to
-service, reset latched alarms; double-click opens the tag's trend; a flood summary appears when more
-than ten alarms arrived within ten minutes. A second view lists the shelved, suppressed and
-out-of-service alarms with who, why and until when. Every action goes through the facade, which
-journals it before returning, so a button's effect is on record before the table shows it. That
+service, reset latched alarms; double-click (a tap at a touch station) opens the tag's trend; a flood
+summary appears when more than ten alarms arrived within ten minutes. A second view lists the shelved,
+suppressed and out-of-service alarms with who, why and until when. Every action goes through the facade,
+which journals it before returning, so a button's effect is on record before the table shows it. That
 commit may wait on a busy or full journal disk, so actions run on a background worker: the buttons
 are disabled and the message line says what is in progress until the outcome (done, or refused with
 the reason) is shown back on the GUI thread.
@@ -157,7 +157,7 @@ class AlarmScreen(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(30)
         self.table.setShowGrid(False)
-        self.table.doubleClicked.connect(self._double_clicked)
+        self.table.doubleClicked.connect(self.open_alarm_at)
         header = self.table.horizontalHeader()
         header.setFont(theme.font(theme.BASE_PT, bold=True))
         for col, width in ((COL_TIME, 180), (COL_PRIORITY, 110), (COL_STATE, 170), (COL_TAG, 190),
@@ -366,8 +366,8 @@ class AlarmScreen(QWidget):
         self.message_label.show()
         self._selection_changed()
 
-    def _double_clicked(self, index: QModelIndex) -> None:
-        """Open the screen the alarm's guidance names, else the tag's trend."""
+    def open_alarm_at(self, index: QModelIndex) -> None:
+        """Open the screen the alarm's guidance names, else the tag's trend (double-click; tap on touch)."""
         alarm_id = self.proxy.data(index, ALARM_ID_ROLE)
         alarm = next((a for a in self.model.alarms if a.alarm_id == alarm_id), None)
         if alarm is None:

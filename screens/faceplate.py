@@ -35,6 +35,7 @@ from screens.alarm_text import alarm_texts, limit_text, refusal_text
 from screens.formatting import format_value
 from screens.permission_gate import gate
 from screens.signature_dialog import SignatureDialog
+from screens.touch.keypad import after_entry, entry_limits
 from screens.widgets.analog import AnalogBarWidget
 from screens.widgets.mini_trend import MiniTrendWidget
 from screens.worker import BackgroundRunner, reason_of
@@ -137,6 +138,8 @@ class FaceplateDialog(QDialog):
         self.setpoint_spin.setSuffix(f" {tag.eng_unit}" if tag.eng_unit else "")
         self.setpoint_spin.setFont(theme.font(theme.VALUE_PT, bold=True))
         self.setpoint_spin.setMinimumWidth(160)
+        after_entry(self.setpoint_spin, self.request_write)  # a keypad entry asks to confirm, as Write does
+        entry_limits(self.setpoint_spin, tag.write_low, tag.write_high)  # the keypad refuses beyond them
         self.limits_label = QLabel()
         self.write_button = QPushButton()
         self.write_button.clicked.connect(self.request_write)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout
 
 from screens import theme
+from screens.touch.profile import touch_enabled
 
 if TYPE_CHECKING:
     from screens.main_window import MainWindow
@@ -127,6 +128,22 @@ class HelpOverlay(QFrame):
             ("Esc", tr("Close this help or a dialog")),
             (tr("Click on a value"), tr("Its faceplate: value, limits, alarms, trend and setpoint")),
             ("Ctrl+Shift+R", tr("Reload the configuration file (engineers; also in the user menu)")),
+            *(self._touch_rows() if touch_enabled(self) else []),
+        ]
+
+    @staticmethod
+    def _touch_rows() -> list[tuple[str, str]]:
+        """What a finger does at a touch station (screens.touch.gestures)."""
+
+        def tr(text: str) -> str:
+            return QCoreApplication.translate("HelpOverlay", text)
+
+        return [
+            (tr("Swipe left / right"), tr("Next / previous screen")),
+            (tr("Long-press a value"), tr("Its faceplate (a short tap opens nothing)")),
+            (tr("Tap an alarm"), tr("Its trend")),
+            (tr("Drag / pinch a trend"), tr("Move / zoom its time range")),
+            (tr("Tap a number field"), tr("The keypad")),
         ]
 
     def retranslate_ui(self) -> None:

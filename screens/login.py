@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from hmi_app.facade import ControlRoom, LoginResult
 from screens import theme
+from screens.touch.keypad import after_entry
 from screens.worker import BackgroundRunner
 
 
@@ -44,6 +45,7 @@ class LoginDialog(QDialog):
         self.secret_edit = QLineEdit()
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_edit.setMinimumHeight(36)
+        after_entry(self.secret_edit, self.try_login)  # a PIN from the touch keypad logs in on OK
         self.pin_box = QCheckBox(self.tr("Log in with a PIN"))
         self.pin_box.setChecked(pin)
         self.pin_box.toggled.connect(self._method_changed)

@@ -61,6 +61,8 @@ from screens.maintenance_faults import (
     service_rows,
 )
 from screens.permission_gate import gate
+from screens.shelve_dialog import SERVICE_REASONS
+from screens.touch.reason_pick import offer_reasons
 from screens.worker import BackgroundRunner
 
 NOTES_SHOWN = 50
@@ -123,6 +125,7 @@ class MaintenanceScreen(QWidget):
         self.note_label, self.order_label, self.reason_label, self.back_label = (QLabel() for _ in range(4))
         self.note_edit, self.order_edit, self.reason_edit = QLineEdit(), QLineEdit(), QLineEdit()
         self.order_edit.setMaximumWidth(140)
+        offer_reasons(self.reason_edit, SERVICE_REASONS)  # a tap at a touch station: the pick list
         self.back_edit = QDateTimeEdit(QDateTime.currentDateTime().addSecs(DEFAULT_BACK_H * 3600))
         self.back_edit.setDisplayFormat("yyyy-MM-dd HH:mm")  # digits only: the same in both languages
         self.back_edit.setCalendarPopup(True)

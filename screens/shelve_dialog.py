@@ -2,7 +2,8 @@
 
 ISA-18.2 wants every shelve and every removal from service to carry who, why and (for shelving)
 until when; the OK button stays disabled until a reason is given, and the durations offered never
-exceed the plant's maximum shelve time.
+exceed the plant's maximum shelve time. At a touch station the common reasons are large buttons
+(:class:`~screens.touch.reason_pick.ReasonPickList`) and the text field appears for "Other..." only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from hmi_app.facade import Alarm
+from screens.touch.profile import touch_enabled
+from screens.touch.reason_pick import ReasonPickList
 
 DURATIONS_S = (600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 24 * 3600)
 # Offered in the operator's language; the chosen sentence is the journaled reason, as typed text is.
@@ -77,7 +80,19 @@ class ShelveDialog(QDialog):
         self.reason_combo.addItems([self.tr(r) for r in (SHELVE_REASONS if shelving else SERVICE_REASONS)])
         self.reason_combo.setCurrentIndex(-1)
         self.reason_combo.lineEdit().setPlaceholderText(self.tr("Reason (required)"))
-        form.addRow(self.tr("Reason"), self.reason_combo)
+        # At a touch station the reasons are large buttons; the field is for "Other..." only.
+        self.pick_list: ReasonPickList | None = None
+        if touch_enabled(parent):
+            self.pick_list = ReasonPickList(
+                [self.tr(r) for r in (SHELVE_REASONS if shelving else SERVICE_REASONS)]
+            )
+            self.pick_list.picked.connect(self.reason_combo.setEditText)
+            self.pick_list.other_requested.connect(self._other_reason)
+            form.addRow(self.tr("Reason"), self.pick_list)
+            form.addRow("", self.reason_combo)
+            self.reason_combo.hide()
+        else:
+            form.addRow(self.tr("Reason"), self.reason_combo)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -103,6 +118,11 @@ class ShelveDialog(QDialog):
     def one_shot(self) -> bool:
         """True for a one-shot shelve (ends when the condition clears, at most the duration)."""
         return self.one_shot_box.isChecked()
+
+    def _other_reason(self) -> None:
+        self.reason_combo.setEditText("")
+        self.reason_combo.show()
+        self.reason_combo.setFocus()
 
     def _check(self) -> None:
         self.ok_button.setEnabled(bool(self.reason()))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from hmi_app.facade import IdlePolicy, Principal
 from screens.login import LoginDialog
+from screens.touch.profile import touch_enabled
 from screens.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -68,7 +69,9 @@ class StationControl(QObject):
         return False
 
     def open_login(self, pin: bool = False) -> LoginDialog:
-        """Show the login dialog (by PIN at a kiosk); it closes itself when the user is logged in."""
+        """Show the login dialog (by PIN at a kiosk or touch station); it closes itself when the user is
+        logged in."""
+        pin = pin or touch_enabled(self.window())
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = LoginDialog(self.room, self.window(), pin=pin)

@@ -10,7 +10,7 @@ values arrive, so the plants run (virtual plant on 127.0.0.1) and the trends sho
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -225,12 +225,16 @@ def _with_data(qtbot: Any, window: Any, room: Any) -> None:
     window.screens["probe"].use_selected()
 
 
-def walk(qtbot: Any, room: Any) -> tuple[Any, dict[str, list[str]]]:
-    """Open every screen at both sizes in both languages; problems per 'size lang screen'."""
+def walk(
+    qtbot: Any, room: Any, *, touch: bool = False, extra: Callable[[Any], list[str]] | None = None
+) -> tuple[Any, dict[str, list[str]]]:
+    """Open every screen at both sizes in both languages; problems per 'size lang screen'.
+
+    ``touch`` walks a touch station's window; ``extra`` adds its own checks of each screen."""
     from hmi_app.gui import make_main_window
     from screens import i18n
 
-    window = make_main_window(session_for(room))
+    window = make_main_window(session_for(room), touch=touch)
     qtbot.addWidget(window)
     window.show()
     found: dict[str, list[str]] = {}
@@ -255,6 +259,8 @@ def walk(qtbot: Any, room: Any) -> tuple[Any, dict[str, list[str]]]:
                             f"widest parts: {sorted(widths.items(), key=lambda kv: -kv[1])[:3]})"
                         )
                     problems += fit_problems(window)
+                    if extra is not None:
+                        problems += extra(window)
                     for must in (
                         window.header.banner,
                         window.header.silence_button,

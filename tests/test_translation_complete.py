@@ -438,3 +438,56 @@ def test_the_data_rule_is_narrow(plant_room: Any) -> None:
     assert rule.english_words("Limited by 氧气") == ["Limited", "by"]
     area, address = config.areas[-1].name, config.tags[-1].address
     assert rule.english_words(f"{area} {address} {config.tags[-1].data_type.value} set by") == ["set", "by"]
+
+
+def test_touch_keypad_and_pick_lists_are_chinese(qtbot: Any, plant_room: Any, inspector: Inspector) -> None:
+    """A touch station in Chinese: the shelve and out-of-service pick lists, the maintenance screen's
+    reason pick list, the setpoint keypad (with its refusal) and the help's gestures carry no English."""
+    from hmi_app.gui import make_main_window
+    from screens import i18n
+    from screens.touch.reason_pick import ReasonPickDialog, reasons_of
+
+    _, room, config, _ = plant_room
+    w = make_main_window(room, touch=True)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.last_snapshot is not None, timeout=15_000)
+    assert w.set_language(i18n.CHINESE)
+    inspector.window = w
+    try:
+        w.show_screen("alarms")
+        _settle(qtbot, w)
+        w.alarms.table.selectRow(0)
+        for mode in ("shelve", "service"):
+            dialog = w.alarms.open_dialog(mode)
+            assert dialog is not None and dialog.pick_list is not None
+            dialog.pick_list.other_button.click()  # the text field for "Other..." shows too
+            inspector.look(f"touch {mode} dialog", dialog, painted=False)
+            dialog.reject()
+        maintenance = w.screens["maintenance"]
+        w.show_screen("maintenance")
+        _settle(qtbot, w)
+        reasons = reasons_of(maintenance.reason_edit)
+        assert reasons
+        pick = ReasonPickDialog(maintenance.reason_edit, reasons)
+        pick.pick_list.other_button.click()
+        inspector.look("touch out-of-service reasons", pick, painted=False)
+        pick.reject()
+        writable = next(t for t in config.tags if t.writable and t.data_type != "bool")
+        plate = w.open_faceplate(room.tag_index(writable.name))
+        keypad = w.keypad.open(plate.setpoint_spin)
+        keypad.press("ok")  # nothing keyed in: the refusal is shown
+        assert keypad.message.text()
+        inspector.look("touch keypad", keypad, painted=False)
+        keypad.reject()
+        plate.close()
+        w.help.toggle()  # with the gestures of a touch station
+        assert "长按" in w.help.text.text()
+        inspector.look("touch help overlay", w.help, painted=False)
+        w.help.toggle()
+    finally:
+        w.set_language(i18n.ENGLISH)
+        w.close()
+    assert inspector.seen > 20, "the walk saw too little text to mean anything"
+    assert not inspector.offences, inspector.report()

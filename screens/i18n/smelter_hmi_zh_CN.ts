@@ -2059,6 +2059,56 @@ Click for the faceplate</source>
         <source>Engineers: the tag map of every device - edit, check, import/export CSV, review and apply.</source>
         <translation>工程师：各设备的位号表——编辑、检查、导入/导出 CSV、审核并应用。</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Swipe left / right</source>
+        <translation>左右滑动</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Next / previous screen</source>
+        <translation>下一个 / 上一个画面</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Long-press a value</source>
+        <translation>长按数值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Its faceplate (a short tap opens nothing)</source>
+        <translation>打开其面板（轻触不打开）</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tap an alarm</source>
+        <translation>轻触报警</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Its trend</source>
+        <translation>打开其趋势</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Drag / pinch a trend</source>
+        <translation>拖动 / 双指缩放趋势</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Move / zoom its time range</source>
+        <translation>移动 / 缩放时间范围</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Tap a number field</source>
+        <translation>轻触数字输入框</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>The keypad</source>
+        <translation>弹出数字键盘</translation>
+    </message>
 </context>
 <context>
     <name>HeaderBar</name>
@@ -3280,6 +3330,90 @@ Click for the faceplate</source>
         <location filename="../screens.py" line="0" />
         <source>Other sections changed</source>
         <translation>其他部分有改动</translation>
+    </message>
+</context>
+<context>
+    <name>NumericKeypad</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Enter a value</source>
+        <translation>输入数值</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Delete the last digit</source>
+        <translation>删除最后一位</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Change the sign</source>
+        <translation>改变正负号</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>From %s to %s</source>
+        <translation>从 %s 到 %s</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Enter a value first.</source>
+        <translation>请先输入数值。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>This field does not take %s.</source>
+        <translation>此输入框不接受 %s。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>At most %d decimals.</source>
+        <translation>最多 %d 位小数。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>%s is above the highest value %s.</source>
+        <translation>%s 高于最大值 %s。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>%s is below the lowest value %s.</source>
+        <translation>%s 低于最小值 %s。</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonPickList</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Other…</source>
+        <translation>其他…</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonPickDialog</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Reason (required)</source>
+        <translation>原因（必填）</translation>
     </message>
 </context>
 </TS>
