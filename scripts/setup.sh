@@ -14,6 +14,9 @@ SYSTEM_PACKAGES=(
   # QtMultimedia's FFmpeg plugin dlopens VA-API when the horn looks for audio outputs; without these
   # Qt warns "Couldn't load va-x11/va-drm/va library", which the strict test settings fail on.
   libva2 libva-x11-2 libva-drm2
+  # Spoken alarms and voice commands, hmi_app/voice: espeak-ng speaks English and Mandarin offline,
+  # sox resamples and mixes test speech, PulseAudio plays it - a null sink in tests - and parecord records.
+  espeak-ng sox pulseaudio pulseaudio-utils
 )
 
 missing=()
