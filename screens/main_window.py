@@ -48,6 +48,7 @@ from screens.tag_overview import TagOverviewScreen
 from screens.trend_data import TrendSetStore
 from screens.trends import TrendScreen
 from screens.unit import UnitScreen
+from screens.voice_input import install_voice
 
 UPDATE_INTERVAL_MS = 100
 UNIT_KEYS = ("F7", "F8", "F10", "F12", *(f"Ctrl+F{n}" for n in range(1, 13)))
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(UPDATE_INTERVAL_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
+        self.voice = install_voice(self)  # spoken alarms, the Talk button and Ctrl+Space
         self.restore_session()
 
     # --- screens and navigation ------------------------------------------------------------------
@@ -250,7 +252,8 @@ class MainWindow(QMainWindow):
         self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
         self.nav.refit()
         self._devices_key = None
-        for widget in [self.header, self.help, *self.screens.values(), *self.faceplates.values()]:
+        voice = [self.voice] if hasattr(self, "voice") else []
+        for widget in [self.header, self.help, *voice, *self.screens.values(), *self.faceplates.values()]:
             retranslate = getattr(widget, "retranslate_ui", None)
             if retranslate is not None:
                 retranslate()

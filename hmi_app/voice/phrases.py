@@ -7,6 +7,7 @@ and the alarm (condition, value, unit); espeak-ng says the digits in the station
 from __future__ import annotations
 
 import math
+import re
 from typing import Protocol
 
 CONDITIONS = {
@@ -60,8 +61,10 @@ def tag_name(tag: SpokenTag | None, fallback: str, language: str) -> str:
     if tag is None:
         return fallback
     if language == "zh":
-        return tag.spoken_zh or tag.description_zh or tag.spoken or tag.description
-    return tag.spoken or tag.description
+        name = tag.spoken_zh or tag.description_zh or tag.spoken or tag.description
+    else:
+        name = tag.spoken or tag.description
+    return re.sub(r"\s*[(（][^)）]*[)）]", "", name).strip() or name  # "(settler pyrometer)" is not said
 
 
 def value_words(value: float, unit: str, decimals: int, language: str) -> str:
