@@ -47,8 +47,8 @@ from hmi_app.operator_commands import (
     ReturnToService,
     SetTargets,
     Shelve,
-    SilenceHorn,
     Signature,
+    SilenceHorn,
     Unshelve,
     WriteSetpoint,
 )
