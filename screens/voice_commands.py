@@ -54,6 +54,7 @@ class VoiceCommands(QObject):
         self.runner = BackgroundRunner(self, name="voice")
         self.confirm_box: QMessageBox | None = None
         self.results: list[CommandResult] = []  # outcomes of voice commands, newest last
+        self.last_heard: Recognition | None = None
 
     def recogniser(self, language: str) -> Any:
         """The recogniser of ``language`` (built on first use; Mandarin needs the station's enrolment)."""
@@ -81,10 +82,12 @@ class VoiceCommands(QObject):
 
     def _failed(self, reason: str) -> None:
         log.warning("voice command not recognised: %s", reason)
-        self.heard.emit(Recognition("", None))
+        self.last_heard = Recognition("", None)
+        self.heard.emit(self.last_heard)
 
     # ---- acting ---------------------------------------------------------------------------------
     def act_on(self, recognition: Recognition) -> None:
+        self.last_heard = recognition
         self.heard.emit(recognition)
         intent = recognition.intent
         if intent is None:
