@@ -171,7 +171,7 @@ def test_acknowledging_an_area_by_voice_needs_a_confirmation(
             timeout=20_000,
         )
         commands = window.voice.commands
-        commands.handle_audio(*read_wav(_wav(tmp_path, "acknowledge alarms of flash smelting")))
+        commands.handle_audio(*read_wav(_wav(tmp_path, "acknowledge all alarms of flash smelting")))
         qtbot.waitUntil(
             lambda: commands.confirm_box is not None and commands.confirm_box.isVisible(), timeout=20_000
         )

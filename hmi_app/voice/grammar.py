@@ -156,7 +156,7 @@ def _english_templates(kind: str) -> tuple[str, ...]:
         "trend": ("trend {}", "open trend of {}"),
         "value": ("read {}", "what is {}"),
         "alarms": ("read alarms of {}", "alarms of {}"),
-        "ack_area": ("acknowledge alarms of {}",),
+        "ack_area": ("acknowledge all alarms of {}",),
     }[kind]
 
 
