@@ -135,15 +135,17 @@ class VoiceCommands(QObject):
 
     def _do_ack_selected(self, intent: VoiceIntent) -> None:
         ids = self.window.alarms.selected_alarm_ids()
-        self._ask_to_acknowledge(ids, self.tr("Acknowledge the %n selected alarm(s)?", "", len(ids)))
+        self._ask_to_acknowledge(ids, self.tr("Acknowledge %1 selected alarms?").replace("%1", str(len(ids))))
 
     def _do_ack_area(self, intent: VoiceIntent) -> None:
         ids = [a.alarm_id for a in self._area_alarms(intent.target) if a.state.needs_ack]
         snapshot = self.window.last_snapshot
         if snapshot is not None:  # acknowledged-to-return alarms need acknowledging too
             ids = [a.alarm_id for a in snapshot.alarms if a.area == intent.target and a.state.needs_ack]
-        question = self.tr("Acknowledge the %n alarm(s) of %1?", "", len(ids)).replace(
-            "%1", self._area_name(intent.target)
+        question = (
+            self.tr("Acknowledge %1 alarms of %2?")
+            .replace("%1", str(len(ids)))
+            .replace("%2", self._area_name(intent.target))
         )
         self._ask_to_acknowledge(ids, question)
 

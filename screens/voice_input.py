@@ -84,8 +84,19 @@ class PushToTalkButton(QPushButton):
         return np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").copy()
 
 
+def enrolment_file() -> Path:
+    """Where this station keeps the Mandarin enrolment (``python -m hmi_app.voice.enrol --out``)."""
+    from PySide6.QtCore import QStandardPaths
+
+    return (
+        Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+        / "voice_zh.npz"
+    )
+
+
 def install_voice(window: MainWindow, enrolment: Path | None = None) -> PushToTalkButton:
     """Spoken alarms on the horn's output, Silence stopping them too, and the Talk button + key."""
+    enrolment = enrolment or enrolment_file()
     speaker = SpokenAlarms(window.control_room, parent=window)
     window.header.silence_button.clicked.connect(speaker.silence)
     commands = VoiceCommands(window, speaker, enrolment)

@@ -174,3 +174,18 @@ def test_voice_commands_are_audited_as_via_voice(running_control_room) -> None:
     # without a channel nothing changes in the record (backward compatible)
     assert session.execute(SilenceHorn()).result(10).ok
     assert runtime.audit.query(limit=1, action="silence_horn")[0]["detail"] == {}
+
+
+def test_enrolment_from_recorded_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hmi_app.voice.enrol import main
+
+    assert main(["--config", PLANTS[0], "--list"]) == 0
+    listed = dict(line.split(None, 1)[::-1] for line in capsys.readouterr().out.strip().splitlines())
+    number = listed["消音"]
+    for take, speed in enumerate((140, 170), 1):
+        synthesise("消音", Voice("cmn", speed), tmp_path / f"{number}_{take}.wav")
+    (tmp_path / "notes.wav").write_bytes(b"not audio")
+    out = tmp_path / "voice_zh.npz"
+    assert main(["--config", PLANTS[0], "--recordings", str(tmp_path), "--out", str(out)]) == 1  # told
+    _, _, zh = _grammars(PLANTS[0])
+    assert TemplateMatcher.load(out, zh).enrolled == {"消音": 2}
