@@ -63,17 +63,15 @@ def test_names_are_normalised_as_they_are_read_aloud() -> None:
 
 
 def test_a_spoken_alias_replaces_the_description(tmp_path: Path) -> None:
+    _, shipped, _ = _grammars(PLANTS[0])
+    assert shipped.intent("read slag iron to silica ratio").target == "LAB.SLAG_FE_SIO2"  # "Fe/SiO2"
     text = Path(PLANTS[0]).read_text(encoding="utf-8")
-    text = text.replace(
-        "description: Slag Fe/SiO2 (lab assay)",
-        "description: Slag Fe/SiO2 (lab assay)\n    spoken: slag iron silica ratio\n    spoken_zh: 渣铁硅比",
-        1,
-    )
+    text = text.replace("spoken: copper in slag", "spoken: slag copper\n    spoken_zh: 渣中铜", 1)
     path = tmp_path / "plant.yaml"
     path.write_text(text, encoding="utf-8")
     _, en, zh = _grammars(str(path))
-    assert en.intent("read slag iron silica ratio").target == "LAB.SLAG_FE_SIO2"
-    assert zh.intent("读渣铁硅比").target == "LAB.SLAG_FE_SIO2"
+    assert en.intent("read slag copper").target == "LAB.SLAG_CU" and en.intent("read copper in slag") is None
+    assert zh.intent("读渣中铜").target == "LAB.SLAG_CU"
 
 
 def _alarm(

@@ -3,9 +3,9 @@
 What is checked, honestly: the sentences handed to the player (in order, one after the previous
 finished playing on the real output), that the null sink received sound while they played (its
 monitor recorded with ``parec``), that Silence stops the sentence and drops the queue, and that
-speech played into the sink and captured by the Talk button's ``QAudioSource`` (the monitor is the
-default microphone, through a remapped source) becomes a command. Acknowledging by voice waits for a key or touch confirmation
-and is audited as via voice.
+speech played into the sink and captured by the Talk button's ``QAudioSource`` (the sink's monitor,
+remapped as the default microphone) becomes a command. Acknowledging by voice waits for a key or
+touch confirmation and is audited as via voice.
 """
 
 from __future__ import annotations
