@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Signal
 
-from hmi_app.facade import ControlRoom
+from hmi_app.facade import ControlRoom, Snapshot
 from hmi_app.voice.announcer import AnnouncementPolicy
 from hmi_app.voice.tts import SpeechCache
 from screens import i18n
@@ -59,6 +60,16 @@ class SpokenAlarms(QObject):
 
             self._audio = bool(QMediaDevices.audioOutputs())
         return self._audio
+
+    def follow(self, latest: Callable[[], Snapshot | None]) -> Callable[[], None]:
+        """A slot for the window's tick: announce what is new in the ``latest()`` snapshot's alarms."""
+
+        def tick() -> None:
+            snapshot = latest()
+            if snapshot is not None:
+                self.update_alarms(snapshot.alarms)
+
+        return tick
 
     def update_alarms(self, alarms: tuple | list) -> None:
         """Announce what is new in this tick's alarm list."""

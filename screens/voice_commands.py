@@ -11,6 +11,7 @@ the grammar writes a setpoint.
 from __future__ import annotations
 
 import logging
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ class VoiceCommands(QObject):
         super().__init__(window)
         from hmi_app.voice.sphinx import english_words
 
-        self.window = window
+        self._window = weakref.ref(window)  # weak: no reference cycle through the window (see install_voice)
         self.room = window.control_room
         self.speaker = speaker
         names = names_from(self.room)
@@ -55,6 +56,13 @@ class VoiceCommands(QObject):
         self.confirm_box: QMessageBox | None = None
         self.results: list[CommandResult] = []  # outcomes of voice commands, newest last
         self.last_heard: Recognition | None = None
+
+    @property
+    def window(self) -> MainWindow:
+        window = self._window()
+        if window is None:
+            raise RuntimeError("the window of these voice commands is closed")
+        return window
 
     def recogniser(self, language: str) -> Any:
         """The recogniser of ``language`` (built on first use; Mandarin needs the station's enrolment)."""

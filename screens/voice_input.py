@@ -8,6 +8,7 @@ recording goes to :meth:`VoiceCommands.handle_audio`, the same path tests feed W
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,12 +105,9 @@ def install_voice(window: MainWindow, enrolment: Path | None = None) -> PushToTa
     row = window.nav.layout()
     row.insertWidget(row.indexOf(window.nav.language_button), button)  # type: ignore[attr-defined]
     QShortcut(QKeySequence(TALK_KEY), window).activated.connect(button.toggle)
-    window.timer.timeout.connect(lambda: _follow_alarms(window, speaker))
+    # Weak: a reference cycle through the window would leave its freeing to the garbage collector,
+    # which may run on any thread (Qt then warns that timers are started from another thread).
+    window_ref = weakref.ref(window)
+    window.timer.timeout.connect(speaker.follow(lambda: getattr(window_ref(), "last_snapshot", None)))
     button.speaker = speaker  # type: ignore[attr-defined]
     return button
-
-
-def _follow_alarms(window: MainWindow, speaker: SpokenAlarms) -> None:
-    snapshot = window.last_snapshot
-    if snapshot is not None:
-        speaker.update_alarms(snapshot.alarms)
