@@ -74,6 +74,10 @@ class PushToTalkButton(QPushButton):
         source.start(self._buffer)
         self._source = source
 
+    def recorded_s(self) -> float:
+        """Seconds recorded so far in this press (0 when not recording)."""
+        return 0.0 if self._buffer is None or self._source is None else self._buffer.size() / 2 / RATE
+
     def _stop(self) -> np.ndarray:
         """The recorded samples (empty without a microphone)."""
         if self._source is None or self._buffer is None:

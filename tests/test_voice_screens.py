@@ -125,9 +125,13 @@ def test_a_command_spoken_into_the_microphone_shows_the_screen(qtbot, pulse, win
     assert button.microphone_available()
     wav = _wav(tmp_path, "show alarms")
     button.setChecked(True)  # Talk pressed: the microphone (the sink's monitor) records
+    pressed = time.monotonic()
     player = subprocess.Popen(["paplay", "-d", "nullsink", str(wav)])
     qtbot.waitUntil(lambda: player.poll() is not None, timeout=30_000)  # the event loop keeps recording
     assert player.returncode == 0
+    played_for = time.monotonic() - pressed
+    # the sink -> monitor -> source path lags behind paplay: record until all that was played is in
+    qtbot.waitUntil(lambda: button.recorded_s() >= played_for + 0.3, timeout=30_000)
     button.setChecked(False)  # Talk released: recognised off the GUI thread, then done
     qtbot.waitUntil(lambda: button.commands.last_heard is not None, timeout=20_000)
     assert button.commands.last_heard.text == "show alarms"

@@ -49,7 +49,7 @@ def mfcc(samples: np.ndarray, rate: int = RATE) -> np.ndarray:
     frames = x[idx] * np.hamming(FRAME)
     power = np.abs(np.fft.rfft(frames, NFFT)) ** 2 / NFFT
     feats = np.log(power @ _BANK.T + 1e-6) @ _DCT.T
-    return feats - feats.mean(axis=0)
+    return (feats - feats.mean(axis=0)).astype(np.float32)  # float32: DTW's arrays are half as big
 
 
 def dtw_distances(query: np.ndarray, templates: list[np.ndarray]) -> np.ndarray:
@@ -62,7 +62,7 @@ def dtw_distances(query: np.ndarray, templates: list[np.ndarray]) -> np.ndarray:
         return np.zeros(0)
     lengths = np.array([t.shape[0] for t in templates])
     width = int(lengths.max())
-    stack = np.zeros((len(templates), width, query.shape[1]))
+    stack = np.zeros((len(templates), width, query.shape[1]), dtype=np.float32)
     valid = np.zeros((len(templates), width), dtype=bool)
     for k, t in enumerate(templates):
         stack[k, : t.shape[0]] = t
@@ -127,8 +127,8 @@ class TemplateMatcher:
         with self._lock:
             if not self._features:
                 return Recognition("", None)
-            # A coarse pass (every third frame) picks the nearest few; only those get the full DTW.
-            coarse = dtw_distances(feats[::3], [f[::3] for f in self._features])
+            # A coarse pass (every fourth frame) picks the nearest few; only those get the full DTW.
+            coarse = dtw_distances(feats[::4], [f[::4] for f in self._features])
             shortlist = np.argsort(coarse)[:SHORTLIST]
             dist = dtw_distances(feats, [self._features[k] for k in shortlist])
             best = int(shortlist[int(np.argmin(dist))])
