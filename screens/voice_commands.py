@@ -98,7 +98,8 @@ class VoiceCommands(QObject):
         self.last_heard = recognition
         self.heard.emit(recognition)
         intent = recognition.intent
-        if intent is None:
+        if intent is None:  # said, so that the operator knows to try again (nothing was done)
+            self.speaker.say(self.tr("Not understood."))
             return
         handler = getattr(self, f"_do_{intent.action}")
         handler(intent)

@@ -193,3 +193,12 @@ def test_acknowledging_an_area_by_voice_needs_a_confirmation(
         assert rows[0]["detail"]["via"] == "voice" and rows[0]["outcome"] == "ok"
     finally:
         virtual_plant.release("FSF.MATTE_TEMP")
+
+
+def test_speech_outside_the_grammar_does_nothing_and_says_so(qtbot, pulse, window, tmp_path) -> None:
+    window.show_screen("overview")
+    speaker = window.voice.speaker
+    before = len(speaker.handed)
+    window.voice.commands.handle_audio(*read_wav(_wav(tmp_path, "what time is it")))
+    qtbot.waitUntil(lambda: "Not understood." in speaker.handed[before:], timeout=20_000)
+    assert window.current_screen() == "overview" and not window.voice.commands.last_heard.accepted

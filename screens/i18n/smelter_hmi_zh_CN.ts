@@ -2739,6 +2739,11 @@ Click for the faceplate</source>
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Not understood.</source>
+        <translation>没有听懂。</translation>
+    </message>
 </context>
 <context>
     <name>PushToTalkButton</name>
