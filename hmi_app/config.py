@@ -140,6 +140,8 @@ class TagConfig(_Model):
     name: str = Field(pattern=NAME)
     description: str
     description_zh: str = ""
+    spoken: str = Field(default="", description="how voice says the tag in English (default: description)")
+    spoken_zh: str = Field(default="", description="how voice says it in Mandarin (default: description_zh)")
     area: str
     unit: str = Field(description="plant unit (equipment) inside the area")
     eng_unit: str = ""

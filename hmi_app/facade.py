@@ -120,6 +120,8 @@ class TagInfo:
     states: str = ""  # bool tags: "run" (stopped/running), "fault" (normal/fault) or "custom"
     state_names: tuple[str, str, str, str] = ("", "", "", "")  # custom: off, on, off_zh, on_zh
     critical: bool = False  # a write needs the user's signature and a second user's confirmation
+    spoken: str = ""  # how voice says the tag in English ("" = its description); hmi_app.voice
+    spoken_zh: str = ""  # the same in Mandarin ("" = description_zh)
 
     @property
     def is_bool(self) -> bool:

@@ -33,6 +33,8 @@ class Command:
     kind: ClassVar[str] = ""
     # Only for a critical command (see hmi_app.session): keyword-only, so it never shifts positions.
     signature: Signature | None = field(default=None, repr=False, compare=False, kw_only=True)
+    # The channel the command came by ("" = screen, keyboard or CLI; "voice"); audited when not "".
+    via: str = field(default="", compare=False, kw_only=True)
 
     def target(self) -> str:
         """What the command acts on, as one line for the audit trail."""
@@ -40,7 +42,7 @@ class Command:
 
     def detail(self) -> dict[str, Any]:
         """The command's parameters for the audit trail (JSON-able; never a signature's secrets)."""
-        return {k: v for k, v in asdict(self).items() if k != "signature"}
+        return {k: v for k, v in asdict(self).items() if k not in ("signature", "via")}
 
     @property
     def reason_text(self) -> str:
@@ -92,6 +94,16 @@ class ReturnToService(AlarmCommand):
 class Reset(AlarmCommand):
     kind: ClassVar[str] = "reset"
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class SilenceHorn(Command):
+    """Silence the station's horn and spoken alarms (alarms stay unacknowledged); the station does it."""
+
+    kind: ClassVar[str] = "silence_horn"
+
+    def target(self) -> str:
+        return "horn"
 
 
 @dataclass(frozen=True)

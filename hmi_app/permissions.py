@@ -73,6 +73,7 @@ PERMISSIONS: dict[str, Rule] = {
     "remove_from_service": _rule(SUP, MNT),
     "return_to_service": _rule(SUP, MNT),
     "reset": _rule(OP, SUP),
+    "silence_horn": _rule(OP, SUP, MNT, ENG, by_area=False),
     "write_setpoint": _rule(OP, SUP, ENG),
     "accept_advice": _rule(OP, SUP),
     "reject_advice": _rule(OP, SUP),

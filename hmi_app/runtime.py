@@ -86,6 +86,8 @@ def tag_infos(config: PlantConfig) -> list[TagInfo]:
                 decimals=t.decimals,
                 writable=t.writable,
                 critical=t.critical,
+                spoken=t.spoken,
+                spoken_zh=t.spoken_zh,
                 write_low=low,
                 write_high=high,
                 limits=limits,

@@ -51,6 +51,7 @@ from hmi_app.operator_commands import (
     SetTargets,
     Shelve,
     Signature,
+    SilenceHorn,
     Unshelve,
     WriteSetpoint,
 )
@@ -249,6 +250,8 @@ class ControlRoomSession:
             return core.reject_advice(command.suggestion_id, command.reason.strip(), actor=actor)
         if isinstance(command, SetTargets):
             return core.set_targets(dict(command.targets), actor=actor)
+        if isinstance(command, SilenceHorn):  # the horn is the station's: recorded here, silenced there
+            return "silenced"
         if isinstance(command, MaintenanceNote):  # maintenance: the note, and the fault's alarm acknowledged
             return core.maintenance_note(command, actor=actor)
         raise ValueError(f"{command.kind or type(command).__name__} cannot be performed here")
@@ -327,6 +330,8 @@ class ControlRoomSession:
     ) -> None:
         detail = {k: v for k, v in command.detail().items() if k not in ("reason", "comment")}
         detail.update(extra or {})
+        if command.via:  # how the command came ("voice"); absent for screen and CLI commands as before
+            detail["via"] = command.via
         if writes:
             detail["readback"] = {w.tag: w.readback for w in writes}
         entry = AuditEntry(

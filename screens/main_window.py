@@ -51,6 +51,7 @@ from screens.tag_overview import TagOverviewScreen
 from screens.trend_data import TrendSetStore
 from screens.trends import TrendScreen
 from screens.unit import UnitScreen
+from screens.voice_input import install_voice
 
 UPDATE_INTERVAL_MS = 100
 ENGINEERING = "engineering"  # the navigation group of the commissioning screens
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(UPDATE_INTERVAL_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
+        self.voice = install_voice(self)  # spoken alarms, the Talk button and Ctrl+Space
         self.restore_session()
 
     # --- screens and navigation ------------------------------------------------------------------
@@ -266,7 +268,15 @@ class MainWindow(QMainWindow):
         self.nav.refit()
         self._devices_key = None
         extra = [self.config_reload] if hasattr(self, "config_reload") else []
-        for widget in [self.header, self.help, *self.screens.values(), *self.faceplates.values(), *extra]:
+        voice = [self.voice] if hasattr(self, "voice") else []
+        for widget in [
+            self.header,
+            self.help,
+            *voice,
+            *self.screens.values(),
+            *self.faceplates.values(),
+            *extra,
+        ]:
             retranslate = getattr(widget, "retranslate_ui", None)
             if retranslate is not None:
                 retranslate()

@@ -17,6 +17,9 @@ SYSTEM_PACKAGES=(
   # The engines of a plant with several stations (NATS JetStream bus, plant-wide PostgreSQL history);
   # the tests start their own server processes on loopback and stop them by PID.
   nats-server postgresql-15
+  # Spoken alarms and voice commands, hmi_app/voice: espeak-ng speaks English and Mandarin offline,
+  # sox resamples and mixes test speech, PulseAudio plays it - a null sink in tests - and parecord records.
+  espeak-ng sox pulseaudio pulseaudio-utils
 )
 
 missing=()

@@ -16,6 +16,7 @@ EXPECTED: dict[str, set[Role]] = {
     "remove_from_service": {SUP, MNT},
     "return_to_service": {SUP, MNT},
     "reset": {OP, SUP},
+    "silence_horn": {OP, SUP, MNT, ENG},
     "write_setpoint": {OP, SUP, ENG},
     "accept_advice": {OP, SUP},
     "reject_advice": {OP, SUP},
@@ -27,7 +28,14 @@ EXPECTED: dict[str, set[Role]] = {
     "prepare_handover": {SUP},
     "probe_device": {ENG},
 }
-NOT_BY_AREA = {"edit_tag_map", "user_admin", "sign_handover", "prepare_handover", "probe_device"}
+NOT_BY_AREA = {
+    "silence_horn",
+    "edit_tag_map",
+    "user_admin",
+    "sign_handover",
+    "prepare_handover",
+    "probe_device",
+}
 
 
 def test_the_table_covers_exactly_the_expected_commands() -> None:

@@ -3416,4 +3416,65 @@ Click for the faceplate</source>
         <translation>原因（必填）</translation>
     </message>
 </context>
+<context>
+    <name>VoiceCommands</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Acknowledge %1 selected alarms?</source>
+        <translation>确认选中的 %1 个报警？</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Acknowledge %1 alarms of %2?</source>
+        <translation>确认%2的 %1 个报警？</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Nothing to acknowledge.</source>
+        <translation>没有需要确认的报警。</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Voice command</source>
+        <translation>语音命令</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Not understood.</source>
+        <translation>没有听懂。</translation>
+    </message>
+</context>
+<context>
+    <name>PushToTalkButton</name>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Listening…</source>
+        <translation>正在听…</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Talk</source>
+        <translation>说话</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Voice command: press (or Ctrl+Space), speak, press again</source>
+        <translation>语音命令：按下（或 Ctrl+空格），说话，再按一次</translation>
+    </message>
+</context>
 </TS>
