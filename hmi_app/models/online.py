@@ -39,6 +39,9 @@ DEFAULT_Q_PER_H = {"grade": 0.02, "temp": 2.0, "fe_sio2": 5e-5}
 # filter as it shows, through each output's lag, so results taken after a move steer the level fast.
 RESPONSE_REL_SD = 0.3
 RESPONSE_SMOOTH_S = 900.0
+# Advice acts on where the furnace is heading: the inputs it is given are averaged over this long
+# (times the calibration's time scale), so one noisy feed reading does not move the setpoints.
+INPUT_SMOOTH_S = 1800.0
 
 
 @dataclass
@@ -94,6 +97,7 @@ class CalibratedFurnaceModel:
         self.t: float | None = None
         self.state: np.ndarray | None = None  # lagged outputs without the bias
         self.inputs: dict[str, float] | None = None
+        self.smoothed_inputs: dict[str, float] = {}  # the inputs averaged over INPUT_SMOOTH_S
         self.history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()  # (t, state, bias)
         self.history_s = history_s
         self.window = window
@@ -155,9 +159,10 @@ class CalibratedFurnaceModel:
             self.state = steady + (self.state - steady) * a
             self.P = self.P + self.Q * dt
             self._response_uncertainty(response, a, dt)
-        self.t = t
         if inputs is not None:
+            self._smooth_inputs(t, inputs)
             self.inputs = dict(inputs)
+        self.t = t
         self.history.append((t, self.state, self.bias.copy()))
         while self.history and self.history[0][0] < t - self.history_s:
             self.history.popleft()
@@ -168,6 +173,16 @@ class CalibratedFurnaceModel:
             sigma=dict(zip(OUTPUTS, map(float, sigma), strict=True)),
             steady=dict(zip(OUTPUTS, map(float, steady + self.bias), strict=True)),
         )
+
+    def _smooth_inputs(self, t: float, inputs: dict[str, float]) -> None:
+        if not self.smoothed_inputs or self.t is None:
+            self.smoothed_inputs = {k: float(v) for k, v in inputs.items()}
+            return
+        a = math.exp(-max(0.0, t - self.t) / (INPUT_SMOOTH_S * self.cal.time_scale))
+        old = self.smoothed_inputs
+        self.smoothed_inputs = {
+            k: float(v) + (old.get(k, float(v)) - float(v)) * a for k, v in inputs.items()
+        }
 
     def _response_uncertainty(self, steady: np.ndarray, a: np.ndarray, dt: float) -> None:
         """Grow the level's variance by the response uncertainty of input moves, as they settle.
