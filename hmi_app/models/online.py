@@ -38,10 +38,11 @@ DEFAULT_Q_PER_H = {"grade": 0.02, "temp": 2.0, "fe_sio2": 5e-5}
 # RESPONSE_REL_SD * d (the textbook spread of the response gains): that uncertainty enters the level
 # filter as it shows, through each output's lag, so results taken after a move steer the level fast.
 RESPONSE_REL_SD = 0.3
-RESPONSE_SMOOTH_S = 900.0
-# Advice acts on where the furnace is heading: the inputs it is given are averaged over this long
-# (times the calibration's time scale), so one noisy feed reading does not move the setpoints.
-INPUT_SMOOTH_S = 1800.0
+RESPONSE_SMOOTH_S = 900.0  # times the calibration's time scale
+# Advice acts on where the furnace is heading: the inputs it is given are averaged over this share
+# of the fastest output's time constant (a real furnace: 15-45 min; the demo plant: seconds), so
+# one noisy feed reading does not move the setpoints.
+INPUT_SMOOTH_SHARE = 0.25
 
 
 @dataclass
@@ -97,7 +98,7 @@ class CalibratedFurnaceModel:
         self.t: float | None = None
         self.state: np.ndarray | None = None  # lagged outputs without the bias
         self.inputs: dict[str, float] | None = None
-        self.smoothed_inputs: dict[str, float] = {}  # the inputs averaged over INPUT_SMOOTH_S
+        self.smoothed_inputs: dict[str, float] = {}  # the inputs averaged (INPUT_SMOOTH_SHARE)
         self.history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()  # (t, state, bias)
         self.history_s = history_s
         self.window = window
@@ -178,7 +179,7 @@ class CalibratedFurnaceModel:
         if not self.smoothed_inputs or self.t is None:
             self.smoothed_inputs = {k: float(v) for k, v in inputs.items()}
             return
-        a = math.exp(-max(0.0, t - self.t) / (INPUT_SMOOTH_S * self.cal.time_scale))
+        a = math.exp(-max(0.0, t - self.t) / (INPUT_SMOOTH_SHARE * float(np.min(self.tau))))
         old = self.smoothed_inputs
         self.smoothed_inputs = {
             k: float(v) + (old.get(k, float(v)) - float(v)) * a for k, v in inputs.items()
@@ -193,7 +194,9 @@ class CalibratedFurnaceModel:
         if self._smooth is None or self._anchor is None:
             self._smooth, self._anchor = np.array(steady, dtype=float), np.array(steady, dtype=float)
             return
-        self._smooth = steady + (self._smooth - steady) * math.exp(-dt / RESPONSE_SMOOTH_S)
+        self._smooth = steady + (self._smooth - steady) * math.exp(
+            -dt / (RESPONSE_SMOOTH_S * self.cal.time_scale)
+        )
         move = RESPONSE_REL_SD * (self._smooth - self._anchor)
         counted = np.abs(move) > 0.5 * np.sqrt(self.r)
         self._unsettled += np.where(counted, move * move, 0.0)
