@@ -123,7 +123,13 @@ def test_reject_is_disabled_without_a_reason_and_logged_with_it(
 def test_supervisor_sets_targets_and_the_advice_aims_at_them(qtbot: Any, running_control_room: Any) -> None:
     runtime = running_control_room
     screen = _screen(qtbot, runtime)
-    assert screen.target_boxes["grade"].value() == pytest.approx(screen.view.targets["grade"])
+    # A screen opened now shows the service's targets (the one above may have been re-aimed since
+    # it loaded them: the entries are loaded once, never overwritten under the supervisor's hands).
+    fresh = GuidanceScreen(session_for(runtime))
+    qtbot.addWidget(fresh)
+    fresh.refresh()
+    assert fresh.view is not None
+    assert fresh.target_boxes["grade"].value() == pytest.approx(fresh.view.targets["grade"])
     screen.target_boxes["grade"].setValue(63.0)
     screen.target_boxes["temp"].setValue(1235.0)
     screen.apply_targets()

@@ -6,6 +6,7 @@ MODEL.json is validated field by field."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 
 from benchmarks.foreign_furnace import generate
 from hmi_app.models import model_file
-from hmi_app.models.calibrate import CalibrationError, calibrate, fit_summary, window
+from hmi_app.models.calibrate import CalibrationError, calibrate, fit_summary, pick_drift_rate, window
 from hmi_app.models.evaluate import Dataset, dataset_from_rows
 from hmi_app.models.fusion import OUTPUTS
 from hmi_app.models.holdout import evaluate_holdout
@@ -204,3 +205,38 @@ def test_two_results_far_off_on_one_side_open_the_level_filter_one_does_not() ->
 
     assert level_after([4.0]) < 1.5  # one surprise: hardly believed (it may be a bad sample)
     assert level_after([4.0, 4.0]) > 3.0  # a step: followed
+
+
+def test_the_fastest_drift_rate_within_tolerance_of_the_best_is_kept() -> None:
+    """A week rarely shows a new blend: a nearly-as-good faster filter beats the best slow one."""
+    curve = [(0.1, 1.00), (0.3, 0.97), (1.0, 0.99), (3.0, 1.2)]
+    assert pick_drift_rate(curve, 0.05) == (1.0, 0.99)
+    assert pick_drift_rate(curve, 0.0) == (0.3, 0.97)
+    assert pick_drift_rate([(0.1, math.inf), (0.3, 2.0)], 0.05) == (0.3, 2.0)
+
+
+def test_a_move_makes_the_level_uncertain_as_it_settles_so_later_results_steer_it_faster() -> None:
+    """The plant's answer to a move is uncertain by about 30 % of the predicted change: results
+    taken after a move correct the level more than the same surprise without a move."""
+
+    def run(oxygen_after: float) -> tuple[float, float, float]:
+        model = CalibratedFurnaceModel(Calibration.nominal())
+        inputs = default_reference()
+        for minute in range(0, 1200):  # a settled filter: 20 hours unchanged, results as predicted
+            p = model.step(60.0 * minute, inputs)
+            if minute % 60 == 59:
+                model.learn(60.0 * minute, "grade", p.values["grade"])
+        p_before = float(model.P[0, 0])
+        moved = {**inputs, "oxygen_nm3h": oxygen_after}
+        for minute in range(1200, 1200 + 360):  # six hours after the move
+            model.step(60.0 * minute, moved)
+        p_after = float(model.P[0, 0])
+        predicted = model.predicted_at(60.0 * 1500)
+        assert predicted is not None
+        model.learn(60.0 * 1500, "grade", float(predicted[0][0]) + 1.0)  # one result 1 % Cu richer
+        return p_before, p_after, float(model.bias[0])
+
+    steady = run(default_reference()["oxygen_nm3h"])
+    moved = run(default_reference()["oxygen_nm3h"] + 1500.0)
+    assert moved[1] > steady[1] + 0.2  # the move's response uncertainty entered the level variance
+    assert moved[2] > 1.5 * steady[2] > 0.0  # so the same surprise moves the level more

@@ -161,3 +161,27 @@ def test_cli_refuses_a_broken_model_file_naming_the_field(
     assert err.startswith("error: ") and "Traceback" not in err
     assert main(["model", "evaluate", "--data", str(history), "--model", str(model)]) == 2
     assert f"{model}: reference_inputs: Field required" in capsys.readouterr().err
+
+
+def test_advice_acts_on_the_feed_averaged_over_instrument_noise_not_one_reading() -> None:
+    """A feed meter reading 3 % high for one scan must not move the setpoints: advice uses what
+    the furnace has been fed over the last half hour (the knobs are the setpoints as given)."""
+    steady_model, noisy_model = _model(GOOD), _model(GOOD)
+    for minute in range(1, 61):
+        steady_model.step(60.0 * minute, NOMINAL_INPUTS)
+        noisy_model.step(60.0 * minute, NOMINAL_INPUTS)
+    spike = {**NOMINAL_INPUTS, "conc_feed_tph": 1.03 * NOMINAL_INPUTS["conc_feed_tph"]}
+    steady_model.step(3660.0, NOMINAL_INPUTS)
+    noisy_model.step(3660.0, spike)
+    assert noisy_model.smoothed_inputs["conc_feed_tph"] == pytest.approx(
+        NOMINAL_INPUTS["conc_feed_tph"], rel=0.002
+    )
+    calm = trusted_advice(steady_model, NOMINAL_INPUTS, FAR)
+    spiked = trusted_advice(noisy_model, spike, FAR)
+    assert calm.action == spiked.action == "move"
+    for k in KNOBS:
+        assert spiked.setpoints[k] == pytest.approx(calm.setpoints[k], rel=0.01)
+    # A feed that has really changed for an hour is taken as it is.
+    for minute in range(62, 122):
+        noisy_model.step(60.0 * minute, spike)
+    assert noisy_model.smoothed_inputs["conc_feed_tph"] == pytest.approx(spike["conc_feed_tph"], rel=0.005)

@@ -111,6 +111,12 @@ def load(path: str | Path) -> Calibration:
         raise ModelFileError(f"{path}: cannot read ({exc.strerror})") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{path}: not a JSON file ({exc})") from exc
+    return calibration_from_json(raw, str(path))
+
+
+def calibration_from_json(raw: Any, where: str = "model") -> Calibration:
+    """A calibration from its JSON document (:func:`calibration_json`), validated like a file."""
+    path = where
     try:
         doc = _ModelFile.model_validate(raw)
     except ValidationError as exc:

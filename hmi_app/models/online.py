@@ -34,6 +34,15 @@ from hmi_app.models.structure import (
 JUMP_SIGMA = 2.5  # two innovations beyond this many sigma on one side: the plant has stepped
 SIGMA_QUANTILE = 0.68  # a 1-sigma band covers 68 % of a normal error
 DEFAULT_Q_PER_H = {"grade": 0.02, "temp": 2.0, "fe_sio2": 5e-5}
+# When the inputs move the model's steady outputs by d, the plant's answer is uncertain by about
+# RESPONSE_REL_SD * d (the textbook spread of the response gains): that uncertainty enters the level
+# filter as it shows, through each output's lag, so results taken after a move steer the level fast.
+RESPONSE_REL_SD = 0.3
+RESPONSE_SMOOTH_S = 900.0  # times the calibration's time scale
+# Advice acts on where the furnace is heading: the inputs it is given are averaged over this share
+# of the fastest output's time constant (a real furnace: 15-45 min; the demo plant: seconds), so
+# one noisy feed reading does not move the setpoints.
+INPUT_SMOOTH_SHARE = 0.25
 
 
 @dataclass
@@ -68,6 +77,13 @@ class Calibration:
         )
 
 
+def response_outputs(values: dict[str, float], reference: dict[str, float], inputs: Any) -> np.ndarray:
+    """Steady outputs whose moves measure how uncertain the plant's answer is: the calibrated model
+    but with every reported assay change taken as real (the calibration may have learnt to
+    discount the assay; a new blend still makes the level uncertain)."""
+    return steady_outputs({**values, "assay_weight": 1.0}, reference, inputs)
+
+
 class CalibratedFurnaceModel:
     """Live furnace predictor: ``step(t, inputs)`` each scan, ``learn(...)`` when a measurement arrives."""
 
@@ -82,6 +98,7 @@ class CalibratedFurnaceModel:
         self.t: float | None = None
         self.state: np.ndarray | None = None  # lagged outputs without the bias
         self.inputs: dict[str, float] | None = None
+        self.smoothed_inputs: dict[str, float] = {}  # the inputs averaged (INPUT_SMOOTH_SHARE)
         self.history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()  # (t, state, bias)
         self.history_s = history_s
         self.window = window
@@ -101,6 +118,9 @@ class CalibratedFurnaceModel:
         self.bias = np.array([cal.bias.get(o, 0.0) for o in OUTPUTS])
         self.P = np.diag(self.r * 2.0)
         self._surprise = np.zeros(3)  # the last normalised innovation per output (step detection)
+        self._smooth: np.ndarray | None = None  # steady outputs smoothed over instrument noise
+        self._anchor: np.ndarray | None = None  # where they were at the last counted move
+        self._unsettled = np.zeros(3)  # response variance of past moves not yet shown (lagged)
         self.errors = {o: deque(cal.errors.get(o, [])[-self.window :], maxlen=self.window) for o in OUTPUTS}
         self._reference_steady: np.ndarray | None = None
 
@@ -117,12 +137,21 @@ class CalibratedFurnaceModel:
 
     # ---- running ----------------------------------------------------------------------------
     def step(
-        self, t: float, inputs: dict[str, float] | None = None, steady: np.ndarray | None = None
+        self,
+        t: float,
+        inputs: dict[str, float] | None = None,
+        steady: np.ndarray | None = None,
+        response: np.ndarray | None = None,
     ) -> Prediction:
-        """Advance to time ``t`` (s); ``steady`` may be precomputed for these inputs (a replay)."""
+        """Advance to time ``t`` (s); ``steady`` and ``response`` (see :func:`response_outputs`)
+        may be precomputed for these inputs (a replay)."""
         if steady is None:
             assert inputs is not None
             steady = steady_outputs(self.cal.values, self.cal.reference, inputs)
+        if response is None:
+            response = (
+                steady if inputs is None else response_outputs(self.cal.values, self.cal.reference, inputs)
+            )
         if self.state is None or self.t is None:
             self.state = np.array(steady, dtype=float)
         else:
@@ -130,9 +159,11 @@ class CalibratedFurnaceModel:
             a = np.exp(-dt / self.tau)
             self.state = steady + (self.state - steady) * a
             self.P = self.P + self.Q * dt
-        self.t = t
+            self._response_uncertainty(response, a, dt)
         if inputs is not None:
+            self._smooth_inputs(t, inputs)
             self.inputs = dict(inputs)
+        self.t = t
         self.history.append((t, self.state, self.bias.copy()))
         while self.history and self.history[0][0] < t - self.history_s:
             self.history.popleft()
@@ -143,6 +174,36 @@ class CalibratedFurnaceModel:
             sigma=dict(zip(OUTPUTS, map(float, sigma), strict=True)),
             steady=dict(zip(OUTPUTS, map(float, steady + self.bias), strict=True)),
         )
+
+    def _smooth_inputs(self, t: float, inputs: dict[str, float]) -> None:
+        if not self.smoothed_inputs or self.t is None:
+            self.smoothed_inputs = {k: float(v) for k, v in inputs.items()}
+            return
+        a = math.exp(-max(0.0, t - self.t) / (INPUT_SMOOTH_SHARE * float(np.min(self.tau))))
+        old = self.smoothed_inputs
+        self.smoothed_inputs = {
+            k: float(v) + (old.get(k, float(v)) - float(v)) * a for k, v in inputs.items()
+        }
+
+    def _response_uncertainty(self, steady: np.ndarray, a: np.ndarray, dt: float) -> None:
+        """Grow the level's variance by the response uncertainty of input moves, as they settle.
+
+        A move is the change of the (15-min smoothed) steady outputs since the last counted move,
+        counted once it exceeds what instrument noise does (half a measurement sigma of response).
+        """
+        if self._smooth is None or self._anchor is None:
+            self._smooth, self._anchor = np.array(steady, dtype=float), np.array(steady, dtype=float)
+            return
+        self._smooth = steady + (self._smooth - steady) * math.exp(
+            -dt / (RESPONSE_SMOOTH_S * self.cal.time_scale)
+        )
+        move = RESPONSE_REL_SD * (self._smooth - self._anchor)
+        counted = np.abs(move) > 0.5 * np.sqrt(self.r)
+        self._unsettled += np.where(counted, move * move, 0.0)
+        self._anchor = np.where(counted, self._smooth, self._anchor)
+        shown = self._unsettled * (1.0 - a)
+        self._unsettled -= shown
+        self.P[np.diag_indices(3)] += shown
 
     def sigma(self) -> np.ndarray:
         """1-sigma per output: the 68th percentile of recent errors, or the filter's own estimate."""
@@ -227,6 +288,7 @@ def replay_online(
     start: int = 0,
     stop: int | None = None,
     steady: np.ndarray | None = None,
+    response: np.ndarray | None = None,
 ) -> OnlineReplay:
     """Run ``model`` over rows ``start:stop`` of a :class:`~hmi_app.models.evaluate.Dataset`.
 
@@ -240,6 +302,9 @@ def replay_online(
     if steady is None:
         rows = {k: v[start:stop] for k, v in data.inputs.items()}
         steady = steady_outputs(model.cal.values, model.cal.reference, rows)
+    if response is None:
+        rows = {k: v[start:stop] for k, v in data.inputs.items()}
+        response = response_outputs(model.cal.values, model.cal.reference, rows)
     n = len(data)
     pred = {o: np.full(n, np.nan) for o in OUTPUTS}
     sig = {o: np.full(n, np.nan) for o in OUTPUTS}
@@ -252,7 +317,7 @@ def replay_online(
     times = data.times
     for i in range(start, stop):
         t = float(times[i])
-        p = model.step(t, None, steady[:, i - start])
+        p = model.step(t, None, steady[:, i - start], response[:, i - start])
         for k, o in enumerate(OUTPUTS):
             pred[o][i], sig[o][i], hold[o][i] = p.values[o], p.sigma[o], last[k]
             value = float(columns[k][i])

@@ -136,6 +136,8 @@ def trusted_advice(
 ) -> Advice:
     """Advice from ``model`` that holds unless the model has earned trust and the gain is real."""
     check_targets(targets)
+    # What the furnace is fed, averaged over instrument noise; the knobs are the setpoints given.
+    inputs = {**inputs, **{k: v for k, v in model.smoothed_inputs.items() if k in inputs and k not in KNOBS}}
     equipment = dict(equipment or EQUIPMENT_LIMITS)
     rate = dict(rate or RATE_LIMITS)
     outputs = [o for o in OUTPUTS if o in targets]
