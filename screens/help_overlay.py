@@ -100,8 +100,8 @@ class HelpOverlay(QFrame):
         """(key, screen name, purpose) per navigation entry, in the order of the navigation bar.
 
         A screen this module does not know (a unit screen from the plant's ``displays:``) is described
-        as a unit screen. The name comes from the button's tool tip ("Furnace [F7]"), which stays whole
-        where a narrow navigation bar shortens the button text.
+        as a unit screen. The name is the screen's whole name, also where a narrow navigation bar
+        shortens the button text or the screen sits in a group's menu.
         """
         nav, purposes = self._nav, screen_purposes()
         unit = QCoreApplication.translate(
@@ -110,9 +110,7 @@ class HelpOverlay(QFrame):
         out = []
         for key, button in nav.buttons.items():
             shortcut = nav.shortcuts.get(key, "")
-            name = button.toolTip() or button.text()
-            if shortcut and name.endswith(f" [{shortcut}]"):
-                name = name[: -len(f" [{shortcut}]")]
+            name = nav.screen_labels.get(key) or button.text()
             out.append((shortcut or "-", name, purposes.get(key, unit)))
         return out
 

@@ -54,7 +54,9 @@ from screens.unit import UnitScreen
 from screens.voice_input import install_voice
 
 UPDATE_INTERVAL_MS = 100
-ENGINEERING = "engineering"  # the navigation group of the commissioning screens
+# Navigation groups: screens that share one menu button, so the row fits 1280 pixels (touch mode too)
+# on a plant with many unit screens. The operator's screens keep buttons of their own.
+ALARM_REPORTS, SYSTEM = "alarm_reports", "system"
 UNIT_KEYS = ("F7", "F8", "F10", "F12", *(f"Ctrl+F{n}" for n in range(1, 13)))
 """Function keys of the unit screens, in the order the plant config lists them (the others are taken)."""
 
@@ -113,17 +115,16 @@ class MainWindow(QMainWindow):
         self.add_screen("tags", self.tag_overview, self.tr("Tags"), "F11")
         self.add_screen("trends", self.trends, self.tr("Trends"), "F2")
         self.add_screen("alarms", self.alarms, self.tr("Alarms"), "F3")
-        self.add_screen("alarm_history", self.alarm_history, self.tr("Alarm history"), "F4")
-        self.add_screen("alarm_kpi", self.alarm_kpi, self.tr("Alarm performance"), "F5")
+        self.add_screen("alarm_history", self.alarm_history, self.tr("Alarm history"), "F4", ALARM_REPORTS)
+        self.add_screen("alarm_kpi", self.alarm_kpi, self.tr("Alarm performance"), "F5", ALARM_REPORTS)
         self.add_screen("guidance", GuidanceScreen(control_room), self.tr("Guidance"), "F6")
         self.add_screen("handover", HandoverScreen(control_room), self.tr("Shift handover"), "Ctrl+H")
-        self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9")
-        self.add_screen("maintenance", MaintenanceScreen(control_room), self.tr("Maintenance"), "Shift+F9")
-        # Commissioning screens share one menu button ("Engineering"): few people use them.
+        self.add_screen("diagnostics", DiagnosticsScreen(control_room), self.tr("Diagnostics"), "F9", SYSTEM)
         self.add_screen(
-            "tag_editor", TagEditorScreen(control_room), self.tr("Tag map"), "Ctrl+E", ENGINEERING
+            "maintenance", MaintenanceScreen(control_room), self.tr("Maintenance"), "Shift+F9", SYSTEM
         )
-        self.add_screen("probe", ProbeView(control_room), self.tr("Test read"), "Ctrl+T", ENGINEERING)
+        self.add_screen("tag_editor", TagEditorScreen(control_room), self.tr("Tag map"), "Ctrl+E", SYSTEM)
+        self.add_screen("probe", ProbeView(control_room), self.tr("Test read"), "Ctrl+T", SYSTEM)
 
         central = QWidget()
         central.setObjectName("body")
@@ -164,10 +165,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(widget)
         self.nav.add_entry(key, label, shortcut, group)
         if group:
-            self.nav.set_group_label(group, self.tr("Engineering"))
+            self.nav.set_group_label(group, self.group_label(group))
         activated = getattr(widget, "tag_activated", None)
         if activated is not None:
             activated.connect(self.open_faceplate)
+
+    def group_label(self, group: str) -> str:
+        return {ALARM_REPORTS: self.tr("Alarm reports"), SYSTEM: self.tr("System")}[group]
 
     def current_screen(self) -> str:
         """Key of the visible screen."""
@@ -263,7 +267,8 @@ class MainWindow(QMainWindow):
             self.nav.set_label(
                 key, own.get(key) or QCoreApplication.translate("MainWindow", self._labels[key])
             )
-        self.nav.set_group_label(ENGINEERING, self.tr("Engineering"))
+        for group in (ALARM_REPORTS, SYSTEM):
+            self.nav.set_group_label(group, self.group_label(group))
         self.nav.language_button.setText("English" if i18n.is_chinese() else "中文")
         self.nav.refit()
         self._devices_key = None

@@ -42,6 +42,7 @@ class NavigationBar(QWidget):
         self._items: dict[str, QPushButton] = {}  # button name (screen or group) -> button
         self._item_keys: dict[str, str] = {}  # button name -> shortcut shown on it
         self._actions: dict[str, QAction] = {}  # grouped screen -> its menu item
+        self.screen_labels: dict[str, str] = {}  # screen -> its name (whole, as the help lists it)
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self._row = QHBoxLayout(self)
@@ -113,6 +114,7 @@ class NavigationBar(QWidget):
 
     def set_label(self, key: str, label: str) -> None:
         """Button text of screen ``key`` (with its shortcut where the row has room), or its menu item."""
+        self.screen_labels[key] = label
         shortcut = self.shortcuts[key]
         action = self._actions.get(key)
         if action is not None:

@@ -26,16 +26,24 @@ from hmi_app.voice.audio import read_wav
 from hmi_app.voice.tts import Voice, synthesise
 from tests.conftest import wait_for
 
+_OUTLIVES_THE_TESTS: list[subprocess.Popen[bytes]] = []
+
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private PulseAudio server with a null sink (stopped by its PID at the end)."""
+    """A private PulseAudio server with a null sink.
+
+    It is not killed when the module ends: QtMultimedia keeps its connection to the server for the
+    life of the process, and libpulse aborts the process when its server vanishes under it. The
+    server instead exits by itself 20 s after its last client has gone (``--exit-idle-time``), i.e.
+    after this test process has ended.
+    """
     runtime_dir = tmp_path_factory.mktemp("pulse")
     socket = runtime_dir / "native"
     env = {**os.environ, "PULSE_RUNTIME_PATH": str(runtime_dir)}
     server = subprocess.Popen(
         [
-            shutil.which("pulseaudio") or "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n",
+            shutil.which("pulseaudio") or "pulseaudio", "--daemonize=no", "--exit-idle-time=20", "-n",
             "--disallow-exit", "--load=module-null-sink sink_name=nullsink",
             # A monitor is no microphone for QtMultimedia: a remapped source of it is (the test "mic").
             "--load=module-remap-source master=nullsink.monitor source_name=talkmic",
@@ -50,8 +58,7 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         subprocess.run(["pactl", "set-default-source", "talkmic"], check=True, timeout=10)
         yield "nullsink"
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+        _OUTLIVES_THE_TESTS.append(server)  # referenced, so no "still running" warning on collection
         if old is None:
             os.environ.pop("PULSE_SERVER", None)
         else:

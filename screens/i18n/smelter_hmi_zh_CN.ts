@@ -1430,6 +1430,16 @@ Out of service %d</source>
         <source>Engineering</source>
         <translation>工程</translation>
     </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <location filename="../screens.py" line="0" />
+        <source>Alarm reports</source>
+        <translation>报警报表</translation>
+    </message>
 </context>
 <context>
     <name>NavigationBar</name>
