@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from hmi_app.plantwide.bus_codec import (
     encode_values,
     result_to_json,
 )
+from hmi_app.plantwide.loop_thread import LoopThread
 
 log = logging.getLogger(__name__)
 # What a station may ask its server (read-only; every change is a command).
@@ -114,7 +115,7 @@ def bus_name(name: str) -> str:
     return cleaned
 
 
-class BusServer:
+class BusServer(LoopThread):
     """Publishes one plant core on NATS and answers its stations' logins and commands."""
 
     def __init__(
@@ -128,6 +129,7 @@ class BusServer:
         interval_s: float = 0.25,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__()
         self._core = core
         self._url = url
         self.name = bus_name(name)
@@ -146,10 +148,6 @@ class BusServer:
         self._alarm_version = -1
         self._tokens: dict[str, Principal] = {}
         self._sessions: dict[str, Any] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
-        self._ready: Future[None] = Future()
-        self._thread: threading.Thread | None = None
         self.published_bytes = 0
         self._pool: ThreadPoolExecutor | None = None
 
@@ -163,18 +161,13 @@ class BusServer:
         for _ in range(QUERY_THREADS):
             self._pool.submit(barrier.wait)
         barrier.wait()
-        self._thread = threading.Thread(target=self._run, name=f"bus-server-{self.name}", daemon=True)
-        self._thread.start()
-        self._ready.result(timeout)
+        super().start(timeout)
+
+    def describe(self) -> str:
+        return f"bus-server-{self.name}"
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
-            try:
-                self._loop.call_soon_threadsafe(self._stopping.set)
-            except RuntimeError:  # the loop closed meanwhile: the thread is ending anyway
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
@@ -183,17 +176,8 @@ class BusServer:
             self._pool, partial(function, *args, **kwargs)
         )
 
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except Exception as exc:
-            log.error("plant bus server %s stopped: %s", self.name, exc)
-            if not self._ready.done():
-                self._ready.set_exception(exc)
-
     async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
+        assert self._stopping is not None
         nc = await connect_bus(self._url, f"hmi-server-{self.name}")
         try:
             js = nc.jetstream()
@@ -214,7 +198,7 @@ class BusServer:
             await nc.subscribe(f"hmi.{s}.logout", cb=self._on_logout)
             await nc.subscribe(f"hmi.{s}.query", cb=self._on_query)
             await self._publish(full=True)
-            self._ready.set_result(None)
+            self._ready_now()
             last_full = last_beat = 0.0
             while not self._stopping.is_set():
                 now = time.monotonic()

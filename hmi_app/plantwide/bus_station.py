@@ -41,6 +41,7 @@ from hmi_app.plantwide.bus_codec import (
     result_from_json,
 )
 from hmi_app.plantwide.bus_server import bus_name, connect_bus
+from hmi_app.plantwide.loop_thread import LoopThread
 
 log = logging.getLogger(__name__)
 _HIDDEN = {AlarmState.SHELVED, AlarmState.SUPPRESSED, AlarmState.OUT_OF_SERVICE}
@@ -51,7 +52,7 @@ class QueryFailed(RuntimeError):
     """A read-only question the server could not answer (unreachable, refused, failed)."""
 
 
-class BusStation:
+class BusStation(LoopThread):
     """A station's live mirror of one acquisition server."""
 
     def __init__(
@@ -64,6 +65,7 @@ class BusStation:
         command_timeout_s: float = 15.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__()
         self._url = url
         self.server = bus_name(server)
         self.station = station
@@ -92,40 +94,19 @@ class BusStation:
         self._history = (0, 0)
         self.joined_in_s: float | None = None
         self.received_bytes = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
-        self._ready: Future[None] = Future()
-        self._thread: threading.Thread | None = None
 
     # --- life cycle ---------------------------------------------------------------------------------
 
     def start(self, timeout: float = 30.0) -> None:
         """Connect and join; returns once the whole picture (values and alarms) is here."""
         self._started = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name=f"bus-station-{self.server}", daemon=True)
-        self._thread.start()
-        self._ready.result(timeout)
+        super().start(timeout)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
-            try:
-                self._loop.call_soon_threadsafe(self._stopping.set)
-            except RuntimeError:  # the loop closed meanwhile: the thread is ending anyway
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except Exception as exc:
-            log.error("station link to %s stopped: %s", self.server, exc)
-            if not self._ready.done():
-                self._ready.set_exception(exc)
+    def describe(self) -> str:
+        return f"bus-station-{self.server}"
 
     async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
+        assert self._stopping is not None
         self._nc = await connect_bus(self._url, f"hmi-station-{self.station}")
         try:
             self._js = self._nc.jetstream()
@@ -146,7 +127,7 @@ class BusStation:
                 if self._alarms_caught_up and not self._ready.done():
                     self.joined_in_s = time.monotonic() - self._started
                     self.state = LIVE
-                    self._ready.set_result(None)
+                    self._ready_now()
                 if self._ready.done() and self._clock() - self._last_beat > self._lost_after:
                     self.state = SERVER_LOST
                 try:

@@ -24,10 +24,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -37,6 +35,7 @@ from asyncua.common.node import Node
 
 from alarm_engine.model import Alarm, AlarmState
 from hmi_app.facade import Snapshot, TagInfo
+from hmi_app.plantwide.loop_thread import LoopThread
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class AlarmNodes:
     message: Node
 
 
-class PlantOpcUaServer:
+class PlantOpcUaServer(LoopThread):
     """The plant's tags and alarms on an OPC UA endpoint, refreshed from core snapshots."""
 
     def __init__(
@@ -76,6 +75,7 @@ class PlantOpcUaServer:
         namespace: str = "urn:smelter-hmi:plant",
         update_s: float = 1.0,
     ) -> None:
+        super().__init__()
         self.endpoint = endpoint
         self._plant = plant_name
         self._tags = list(tags)
@@ -83,10 +83,6 @@ class PlantOpcUaServer:
         self._snapshot = snapshot
         self._namespace = namespace
         self._update_s = update_s
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._ready: Future[None] = Future()
-        self._stopping: asyncio.Event | None = None
         self._server: Server | None = None
         self._tag_nodes: list[Node] = []
         self._alarm_nodes: dict[str, AlarmNodes] = {}
@@ -100,30 +96,16 @@ class PlantOpcUaServer:
 
     def start(self, timeout: float = 120.0) -> None:
         """Build the address space, open the endpoint; returns once clients can connect."""
-        self._thread = threading.Thread(target=self._run, name="opcua-server", daemon=True)
-        self._thread.start()
-        self._ready.result(timeout)
+        super().start(timeout)
 
     def stop(self, timeout: float = 20.0) -> None:
-        if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
-            try:
-                self._loop.call_soon_threadsafe(self._stopping.set)
-            except RuntimeError:  # the loop closed meanwhile: the thread is ending anyway
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
 
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except Exception as exc:  # the endpoint could not open (port taken, bad URL): say so
-            log.error("OPC UA server on %s stopped: %s", self.endpoint, exc)
-            if not self._ready.done():
-                self._ready.set_exception(exc)
+    def describe(self) -> str:
+        return f"OPC UA server on {self.endpoint}"
 
     async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
+        assert self._stopping is not None
         server = Server()
         await server.init()
         server.set_endpoint(self.endpoint)
@@ -134,7 +116,7 @@ class PlantOpcUaServer:
         async with server:
             self._server = server
             await self._update()
-            self._ready.set_result(None)
+            self._ready_now()
             while not self._stopping.is_set():
                 try:
                     await asyncio.wait_for(self._stopping.wait(), self._update_s)
