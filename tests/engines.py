@@ -23,6 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 START_TIMEOUT_S = 30.0
@@ -45,6 +46,28 @@ def _stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeo
         proc.wait(timeout)
 
 
+class _Engine:
+    """A ``with`` block starts the engine, then stops it and removes its data directory."""
+
+    root: Path
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @dataclass
 class NatsUser:
     name: str
@@ -52,7 +75,7 @@ class NatsUser:
 
 
 @dataclass
-class NatsServer:
+class NatsServer(_Engine):
     """One nats-server with JetStream, on loopback, with the given users."""
 
     users: list[NatsUser] = field(default_factory=lambda: [NatsUser("server", "server-secret")])
@@ -108,19 +131,10 @@ class NatsServer:
     def stop(self) -> None:
         _stop(self.proc)
 
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def __enter__(self) -> NatsServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @dataclass
-class PostgresServer:
+class PostgresServer(_Engine):
     """One PostgreSQL cluster on loopback, trust authentication for the ``postgres`` role."""
 
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pg-")))
@@ -245,12 +259,3 @@ class PostgresServer:
     def kill(self) -> None:
         _stop(self.proc, signal.SIGKILL)
 
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def __enter__(self) -> PostgresServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
