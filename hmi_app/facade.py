@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from alarm_engine import Alarm, AlarmKind, AlarmKpis, AlarmState, Priority
+from alarm_engine import JOURNAL_ALARM_ID, Alarm, AlarmKind, AlarmKpis, AlarmState, Priority
 from drivers import DeviceStatus, Quality, WriteResult
 from historian import BucketData, HistoryData
 from historian.export import CSV_ENCODING, spreadsheet_text
@@ -42,8 +42,13 @@ from hmi_app.operator_commands import (
     WriteSetpoint,
 )
 from hmi_app.permissions import Principal, Refusal, Role
+from hmi_app.storage import HISTORY_FILE_ALARM, HISTORY_LOSS_ALARM, HISTORY_WRITE_ALARM  # system alarm ids
 
 __all__ = [
+    "HISTORY_FILE_ALARM",
+    "HISTORY_LOSS_ALARM",
+    "HISTORY_WRITE_ALARM",
+    "JOURNAL_ALARM_ID",
     "CSV_ENCODING",
     "AcceptAdvice",
     "Acknowledge",

@@ -19,12 +19,22 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from hmi_app.facade import Alarm, AlarmKind, AlarmState, ControlRoom, Refusal, TagInfo
+from hmi_app.facade import (
+    HISTORY_FILE_ALARM,
+    HISTORY_LOSS_ALARM,
+    HISTORY_WRITE_ALARM,
+    JOURNAL_ALARM_ID,
+    Alarm,
+    AlarmKind,
+    AlarmState,
+    ControlRoom,
+    Refusal,
+    TagInfo,
+)
 from screens import i18n, theme
 from screens.permission_gate import PERMISSION_CODES, explain
 
 CONTEXT = "alarm_text"
-JOURNAL_ALARM_ID = "SYSTEM.ALARM_JOURNAL"  # alarm_engine.JOURNAL_ALARM_ID (screens may not import it)
 
 
 def _tr(text: str) -> str:
@@ -138,15 +148,15 @@ class AlarmTexts:
             return _tr("Alarm journal behind: %d records wait in memory until the file takes them") % int(
                 value
             )
-        if alarm_id == "SYSTEM.HISTORIAN_WRITE":  # hmi_app.storage.HISTORY_WRITE_ALARM
+        if alarm_id == HISTORY_WRITE_ALARM:
             return _tr(
                 "History recording delayed: the history database cannot be written; samples wait in memory"
             )
-        if alarm_id == "SYSTEM.HISTORIAN_LOSS":  # hmi_app.storage.HISTORY_LOSS_ALARM
+        if alarm_id == HISTORY_LOSS_ALARM:
             return _tr(
                 "History samples lost: the history database refused them for too long (see Diagnostics)"
             )
-        if alarm_id == "SYSTEM.HISTORIAN":  # hmi_app.storage.HISTORY_FILE_ALARM
+        if alarm_id == HISTORY_FILE_ALARM:
             return _tr(
                 "A history file could not be used and was moved aside; recording continues in a new file"
             )
